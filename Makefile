@@ -1,0 +1,60 @@
+# WeiShop: `make run` starts the demo shop, `make test` runs the whole suite.
+# Only Python 3.11+ is needed; everything else is installed into .venv.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test install dev lint check migrate demo clean bench
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(PIP) install --quiet -e .
+	@touch $@
+
+$(VENV)/.dev-installed: pyproject.toml $(VENV)/.installed
+	$(PIP) install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+dev: $(VENV)/.dev-installed
+
+migrate: install
+	DEBUG=1 $(PY) manage.py migrate --no-input
+
+demo: migrate
+	DEBUG=1 $(PY) manage.py load_demo
+
+run: demo
+	@echo ""
+	@echo "  WeiShop is starting."
+	@echo "  Shop (H5):     http://$(HOST):$(PORT)/s/demo/"
+	@echo "  Merchant admin: http://$(HOST):$(PORT)/admin/   (login: demo / demo12345)"
+	@echo "  Operator admin: http://$(HOST):$(PORT)/admin/   (login: operator / operator12345)"
+	@echo "  API docs:       http://$(HOST):$(PORT)/api/docs/"
+	@echo "  Open a shop:    http://$(HOST):$(PORT)/merchant/signup/"
+	@echo ""
+	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: dev
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: dev
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+check: dev
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+bench: dev
+	$(PY) bench/catalog.py
+
+clean:
+	rm -rf $(VENV) media staticfiles db.sqlite3 .pytest_cache .ruff_cache

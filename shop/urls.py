@@ -1,0 +1,28 @@
+"""URL map: H5 shop pages under /s/<shop>/, merchant admin, the mini-program API and its docs."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve as serve_media
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from shop import views
+
+urlpatterns = [
+    path("", views.platform_home, name="platform-home"),
+    path("merchant/signup/", views.merchant_signup, name="merchant-signup"),
+    path("s/<slug:shop_slug>/", include("shop.urls_h5")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("shop.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+]
+
+if settings.SERVE_MEDIA:
+    # Small deployments serve uploaded images from Django; larger ones let nginx do it (docs/deployment.md).
+    urlpatterns += [
+        re_path(r"^media/(?P<path>.*)$", serve_media, {"document_root": settings.MEDIA_ROOT}, name="media"),
+    ]
+
+handler404 = "shop.views.page_not_found"

@@ -1,0 +1,44 @@
+"""Shared fixtures. Factories live in tests/factories.py."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path_factory):
+    """Every test writes uploads into its own temporary folder, never into ./media."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture
+def shop_a(db):
+    return factories.ShopFactory(slug="shop-a", name="甲店")
+
+
+@pytest.fixture
+def shop_b(db):
+    return factories.ShopFactory(slug="shop-b", name="乙店")
+
+
+@pytest.fixture
+def merchant_a(shop_a):
+    return factories.MerchantFactory(shop=shop_a, username="merchant_a")
+
+
+@pytest.fixture
+def merchant_b(shop_b):
+    return factories.MerchantFactory(shop=shop_b, username="merchant_b")
+
+
+@pytest.fixture
+def operator(db):
+    return factories.UserFactory(username="operator", is_staff=True, is_superuser=True)
+
+
+def is_postgres() -> bool:
+    return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))

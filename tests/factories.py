@@ -1,0 +1,122 @@
+"""factory_boy factories shared by every test folder.
+
+``make_product`` makes a product on shelf with one SKU; ``product_with_matrix`` builds a real
+颜色 × 尺码 matrix through the catalog services, as a merchant would.
+"""
+
+from __future__ import annotations
+
+import factory
+from django.core.files.base import ContentFile
+
+from accounts.models import User
+from catalog import services
+from catalog.images import make_demo_image
+from catalog.models import SKU, Category, Product, ProductImage
+from shop.models import Shop, ShopMember
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.PostGenerationMethodCall("set_password", "pass12345")
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class ShopFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Shop
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"shop-{n}")
+    name = factory.Sequence(lambda n: f"小店{n}")
+    company_name = "示例商贸有限公司"
+    licence_no = "91310000MA1FL0000X"
+    business_address = "上海市黄浦区南京东路 1 号"
+    service_phone = "021-12345678"
+    return_policy = "七天无理由退换货"
+
+
+class MerchantFactory(UserFactory):
+    """A staff user who owns ``shop``."""
+
+    is_staff = True
+
+    @factory.post_generation
+    def shop(obj, create, extracted, **kwargs):
+        if create and extracted is not None:
+            ShopMember.objects.get_or_create(
+                shop=extracted, user=obj, defaults={"role": ShopMember.Role.OWNER}
+            )
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+
+    shop = factory.SubFactory(ShopFactory)
+    name = factory.Sequence(lambda n: f"分类{n}")
+
+
+def add_image(product: Product, *, color=(200, 80, 80), position: int = 0) -> ProductImage:
+    return ProductImage.objects.create(
+        product=product,
+        shop=product.shop,
+        position=position,
+        image=ContentFile(make_demo_image(product.title, color=color, size=400), name=f"p{product.pk}.jpg"),
+    )
+
+
+def make_product(
+    *,
+    shop: Shop,
+    title: str = "T恤",
+    price_fen: int = 5900,
+    stock: int = 10,
+    category: Category | None = None,
+    status: str = Product.Status.ON_SALE,
+    image: bool = False,
+    **extra,
+) -> Product:
+    """A product without specs: exactly one SKU."""
+    product = Product.objects.create(shop=shop, title=title, category=category, **extra)
+    if image:
+        add_image(product)
+    services.product_generate_skus(product=product, default_price_fen=price_fen)
+    SKU.objects.filter(product=product).update(stock=stock)
+    services.product_sync_summary(product=product)
+    if status != Product.Status.DRAFT:
+        services.product_set_status(product=product, status=status)
+    product.refresh_from_db()
+    return product
+
+
+def product_with_matrix(
+    *,
+    shop: Shop,
+    title: str = "纯棉T恤",
+    colors: tuple[str, ...] = ("红", "蓝"),
+    sizes: tuple[str, ...] = ("S", "M", "L"),
+    price_fen: int = 5900,
+    stock: int = 5,
+    status: str = Product.Status.ON_SALE,
+) -> Product:
+    """颜色 × 尺码 → len(colors) × len(sizes) SKUs, each with ``price_fen`` and ``stock``."""
+    product = Product.objects.create(shop=shop, title=title)
+    services.product_spec_set(product=product, name="颜色", values=list(colors), position=0)
+    services.product_spec_set(product=product, name="尺码", values=list(sizes), position=1)
+    services.product_generate_skus(product=product, default_price_fen=price_fen)
+    SKU.objects.filter(product=product).update(stock=stock)
+    services.product_sync_summary(product=product)
+    if status != Product.Status.DRAFT:
+        services.product_set_status(product=product, status=status)
+    product.refresh_from_db()
+    return product
