@@ -6,12 +6,12 @@ from django.urls import include, path, re_path
 from django.views.static import serve as serve_media
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from shop import views
+from shop import signup, views
 
 urlpatterns = [
     path("", views.platform_home, name="platform-home"),
-    path("merchant/signup/", views.merchant_signup, name="merchant-signup"),
-    path("s/<slug:shop_slug>/", include("shop.urls_h5")),
+    path("merchant/signup/", signup.merchant_signup, name="merchant-signup"),
+    path("s/<slug:shop_slug>/", include(("shop.urls_h5", "h5"))),
     path("admin/", admin.site.urls),
     path("api/v1/", include("shop.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -5,9 +5,5 @@ def platform_home(request):
     return HttpResponse("WeiShop")
 
 
-def merchant_signup(request):
-    return HttpResponse("todo")
-
-
 def page_not_found(request, exception=None):
     return HttpResponse("not found", status=404)
