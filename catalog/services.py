@@ -156,14 +156,33 @@ def product_generate_skus(*, product: Product, default_price_fen: int | None = N
         raise ApplicationError("price_invalid", _("价格不能为负数。"), fields={"price_fen": [_("无效")]})
 
     existing = {sku.spec_key: sku for sku in SKU.objects.filter(product=product)}
-    result = SkuMatrixResult()
-    wanted: set[str] = set()
     combinations = itertools.product(*[list(s.values.all()) for s in specs]) if specs else [()]
-    for position, combo in enumerate(combinations):
-        key = spec_key_for(v.pk for v in combo)
-        text = " ".join(f"{s.name}:{v.value}" for s, v in zip(specs, combo, strict=True))
-        wanted.add(key)
+    matrix = [
+        (
+            spec_key_for(v.pk for v in combo),
+            " ".join(f"{s.name}:{v.value}" for s, v in zip(specs, combo, strict=True)),
+        )
+        for combo in combinations
+    ]
+    wanted = {key for key, _text in matrix}
+    # A value removed and typed again gets a new id; its retired SKU (same spec text) comes back
+    # with its price, stock and code instead of a blank new one.
+    retired_by_text = {
+        sku.spec_text: sku for key, sku in existing.items() if key not in wanted and sku.spec_text
+    }
+    result = SkuMatrixResult()
+    for position, (key, text) in enumerate(matrix):
         sku = existing.get(key)
+        if sku is None and text in retired_by_text:
+            sku = retired_by_text.pop(text)
+            existing.pop(sku.spec_key)
+            sku.spec_key = key
+            sku.is_active = True
+            sku.position = position
+            sku.save(update_fields=["spec_key", "is_active", "position", "updated_at"])
+            existing[key] = sku
+            result.reactivated.append(sku)
+            continue
         if sku is None:
             sku = SKU.objects.create(
                 shop_id=product.shop_id,

@@ -42,3 +42,19 @@ def operator(db):
 
 def is_postgres() -> bool:
     return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+
+
+def pytest_configure(config):
+    if os.environ.get("WEISHOP_REQUIRE_SERVICES") == "1" and not is_postgres():
+        raise pytest.UsageError("WEISHOP_REQUIRE_SERVICES=1 (CI) needs DATABASE_URL=postgres://...")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``postgres`` need PostgreSQL (real row locks and concurrency). With the default
+    SQLite they skip and say why; CI sets DATABASE_URL (and WEISHOP_REQUIRE_SERVICES=1) so they run."""
+    if is_postgres():
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://... (CI always does)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)

@@ -1,0 +1,96 @@
+import io
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from catalog.images import make_demo_image, validate_image_file
+from catalog.models import Product
+from catalog.sanitize import sanitize_description
+from tests.factories import add_image, make_product
+
+
+def png(width: int, height: int) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (10, 20, 30)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_real_image_passes():
+    validate_image_file(SimpleUploadedFile("a.png", png(400, 300)))
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (b"this is not an image at all", "image_invalid"),
+        (png(50, 50), "image_too_small"),
+        (png(7000, 120), "image_too_big"),
+    ],
+)
+def test_bad_uploads_get_a_clear_error(content, code):
+    with pytest.raises(ValidationError) as err:
+        validate_image_file(SimpleUploadedFile("x.jpg", content))
+    assert err.value.code == code
+    assert err.value.messages[0]  # a sentence a merchant can read
+
+
+def test_oversized_file_is_rejected(settings):
+    settings.WEISHOP_IMAGE_MAX_BYTES = 1000
+    with pytest.raises(ValidationError) as err:
+        validate_image_file(SimpleUploadedFile("big.png", png(400, 400) + b"\0" * 2000))
+    assert err.value.code == "image_too_large"
+
+
+def test_unsupported_format_is_rejected():
+    out = io.BytesIO()
+    Image.new("RGB", (200, 200)).save(out, format="BMP")
+    with pytest.raises(ValidationError) as err:
+        validate_image_file(SimpleUploadedFile("x.bmp", out.getvalue()))
+    assert err.value.code == "image_format"
+
+
+def test_thumbnails_are_made_once_at_upload(shop_a):
+    product = make_product(shop=shop_a)
+    image = add_image(product)
+    with Image.open(image.thumb_list) as thumb:
+        assert thumb.size == (360, 360)
+    with Image.open(image.thumb_detail) as thumb:
+        assert thumb.size == (750, 750)
+    names = (image.thumb_list.name, image.thumb_detail.name)
+    image.alt = "正面"
+    image.save()
+    assert (image.thumb_list.name, image.thumb_detail.name) == names  # not regenerated
+
+
+def test_demo_image_is_a_real_jpeg():
+    with Image.open(io.BytesIO(make_demo_image("demo", color=(1, 2, 3)))) as img:
+        assert img.format == "JPEG"
+
+
+@pytest.mark.parametrize(
+    "evil",
+    [
+        "<script>alert(1)</script>",
+        '<img src="x.png" onerror="alert(1)">',
+        '<a href="javascript:alert(1)">点我</a>',
+        '<p style="background:url(javascript:alert(1))" onclick="x()">hi</p>',
+        "<iframe src='https://evil.example'></iframe>",
+        "<svg><script>alert(1)</script></svg>",
+    ],
+)
+def test_descriptions_lose_anything_executable(shop_a, evil):
+    product = Product.objects.create(shop=shop_a, title="t", description=f"<p><strong>好</strong></p>{evil}")
+    product.refresh_from_db()
+    html = product.description.lower()
+    for needle in ("<script", "onerror", "onclick", "javascript:", "<iframe", "style="):
+        assert needle not in html
+    assert "<strong>好</strong>" in product.description
+
+
+def test_descriptions_keep_simple_formatting():
+    html = '<h3>尺码</h3><ul><li>S</li></ul><img src="/media/a.jpg" alt="a"><a href="https://x.cn/">x</a>'
+    cleaned = sanitize_description(html)
+    assert "<h3>尺码</h3>" in cleaned and "<li>S</li>" in cleaned and 'src="/media/a.jpg"' in cleaned
+    assert 'rel="noopener noreferrer nofollow"' in cleaned
