@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -21,3 +22,34 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.nickname or self.get_full_name() or self.username
+
+
+MOBILE_VALIDATOR = RegexValidator(r"^1[3-9]\d{9}$", _("请输入有效的 11 位手机号码。"))
+
+
+class Address(models.Model):
+    """A shopper's delivery address (their own: never visible to other shoppers)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="addresses", verbose_name=_("用户"))
+    recipient = models.CharField(_("收货人"), max_length=32)
+    phone = models.CharField(_("手机号"), max_length=11, validators=[MOBILE_VALIDATOR])
+    province = models.CharField(_("省"), max_length=32)
+    city = models.CharField(_("市"), max_length=32)
+    district = models.CharField(_("区/县"), max_length=32, blank=True)
+    detail = models.CharField(_("详细地址"), max_length=255)
+    is_default = models.BooleanField(_("默认地址"), default=False)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("收货地址")
+        verbose_name_plural = _("收货地址")
+        ordering = ["-is_default", "-updated_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(is_default=True), name="address_one_default"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} {self.province}{self.city}{self.district}{self.detail}"

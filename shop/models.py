@@ -7,6 +7,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from shop.money import MoneyField
+
 SLUG_VALIDATOR = RegexValidator(
     r"^[a-z0-9](?:[a-z0-9-]{1,30}[a-z0-9])$",
     _("店铺地址只能使用小写字母、数字和连字符，3–32 位，且不能以连字符开头或结尾。"),
@@ -54,6 +56,32 @@ class Shop(TimeStampedModel):
     )
     verification_note = models.CharField(_("审核意见"), max_length=255, blank=True)
     verified_at = models.DateTimeField(_("认证时间"), null=True, blank=True)
+
+    # Order settings (orders app): payment window, shipping fees, confirmation and after-sales periods.
+    pay_timeout_minutes = models.PositiveIntegerField(
+        _("支付时限（分钟）"), default=30, help_text=_("下单后多久未支付自动取消并释放库存")
+    )
+    auto_confirm_days = models.PositiveIntegerField(
+        _("自动确认收货（天）"), default=10, help_text=_("发货后多少天顾客未确认收货，系统自动确认")
+    )
+    after_sale_days = models.PositiveIntegerField(
+        _("售后期限（天）"), default=7, help_text=_("确认收货后多少天内可申请售后")
+    )
+    after_sale_response_hours = models.PositiveIntegerField(
+        _("售后处理时限（小时）"), default=48, help_text=_("商家应在多少小时内处理售后申请")
+    )
+    shipping_fee_fen = MoneyField(
+        _("运费（元）"), default=0, help_text=_("全国统一运费；可在“地区运费”中为偏远地区单独设置")
+    )
+    free_shipping_min_fen = MoneyField(
+        _("满额包邮（元）"),
+        null=True,
+        blank=True,
+        help_text=_("订单商品金额达到该金额免运费；留空表示不包邮"),
+    )
+    tracking_webhook_secret = models.CharField(
+        _("物流推送密钥"), max_length=64, blank=True, help_text=_("物流服务商推送签名用的密钥（HMAC-SHA256）")
+    )
 
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="ShopMember", related_name="shops", verbose_name=_("成员")

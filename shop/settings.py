@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "accounts",
     "shop",
     "catalog",
+    "orders",
+    "payments",
 ]
 
 MIDDLEWARE = [

@@ -10,9 +10,11 @@ from tests import factories
 
 
 @pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path_factory):
-    """Every test writes uploads into its own temporary folder, never into ./media."""
+def _test_settings(settings, tmp_path_factory):
+    """Every test writes uploads into its own temporary folder, never into ./media, and hashes
+    passwords with a fast hasher (PBKDF2's deliberate slowness only slows the suite)."""
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

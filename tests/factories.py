@@ -9,7 +9,7 @@ from __future__ import annotations
 import factory
 from django.core.files.base import ContentFile
 
-from accounts.models import User
+from accounts.models import Address, User
 from catalog import services
 from catalog.images import make_demo_image
 from catalog.models import SKU, Category, Product, ProductImage
@@ -29,6 +29,23 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+
+class ShopperFactory(UserFactory):
+    nickname = factory.Sequence(lambda n: f"顾客{n}")
+
+
+class AddressFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Address
+
+    user = factory.SubFactory(ShopperFactory)
+    recipient = "张三"
+    phone = "13812345678"
+    province = "上海市"
+    city = "上海市"
+    district = "黄浦区"
+    detail = "南京东路 100 号 5 楼"
 
 
 class ShopFactory(factory.django.DjangoModelFactory):

@@ -1,0 +1,344 @@
+"""Carts, orders, their timeline, shipments and after-sales.
+
+- An order line copies what was bought (title, spec text, image, unit price): later catalog edits
+  never change history.
+- Orders are addressed by ``order_no`` (random, unguessable), never by id, in every URL.
+- ``Order.status`` changes only through ``orders.state.transition`` (one table of allowed moves),
+  and every change writes an ``OrderEvent`` — the shopper's timeline.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import SKU
+from shop.models import Shop, TimeStampedModel
+from shop.money import MoneyField
+
+
+def new_order_no() -> str:
+    """20261124 + 12 random digits: sortable by day, impossible to guess or enumerate."""
+    return timezone.localdate().strftime("%Y%m%d") + f"{secrets.randbelow(10**12):012d}"
+
+
+class Cart(TimeStampedModel):
+    """One cart per shopper per shop; an anonymous cart lives on a session until login merges it."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", verbose_name=_("店铺"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="carts"
+    )
+    session_key = models.CharField(max_length=64, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("购物车")
+        verbose_name_plural = _("购物车")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "user"], condition=Q(user__isnull=False), name="cart_one_per_user"
+            ),
+            models.UniqueConstraint(
+                fields=["shop", "session_key"], condition=~Q(session_key=""), name="cart_one_per_session"
+            ),
+        ]
+
+
+class CartItem(TimeStampedModel):
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="items")
+    sku = models.ForeignKey(SKU, on_delete=models.CASCADE, related_name="+")
+    quantity = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("购物车商品")
+        verbose_name_plural = _("购物车商品")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["cart", "sku"], name="cart_item_unique_sku"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="cart_item_quantity_positive"),
+        ]
+
+
+class OrderStatus(models.TextChoices):
+    PENDING_PAYMENT = "pending_payment", _("待付款")
+    PAID = "paid", _("待发货")
+    SHIPPED = "shipped", _("已发货")
+    DELIVERED = "delivered", _("已签收")
+    COMPLETED = "completed", _("已完成")
+    CANCELLED = "cancelled", _("已取消")
+    CLOSED = "closed", _("已关闭")  # paid, then fully refunded
+
+
+class Order(TimeStampedModel):
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="orders", verbose_name=_("店铺"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders", verbose_name=_("顾客")
+    )
+    order_no = models.CharField(_("订单号"), max_length=32, unique=True, default=new_order_no, editable=False)
+    status = models.CharField(
+        _("状态"),
+        max_length=20,
+        choices=OrderStatus.choices,
+        default=OrderStatus.PENDING_PAYMENT,
+        db_index=True,
+    )
+
+    # Amounts, computed by the server at checkout (a client never sends a price we use).
+    goods_fen = MoneyField(_("商品金额"), default=0)
+    shipping_fen = MoneyField(_("运费"), default=0)
+    discount_fen = MoneyField(_("优惠"), default=0)
+    total_fen = MoneyField(_("应付金额"), default=0)
+    paid_fen = MoneyField(_("实付金额"), default=0)
+    refunded_fen = MoneyField(_("已退款"), default=0)
+
+    # The address as it was when the order was placed.
+    recipient = models.CharField(_("收货人"), max_length=32)
+    phone = models.CharField(_("手机号"), max_length=20, db_index=True)
+    province = models.CharField(_("省"), max_length=32)
+    city = models.CharField(_("市"), max_length=32)
+    district = models.CharField(_("区/县"), max_length=32, blank=True)
+    address_detail = models.CharField(_("详细地址"), max_length=255)
+
+    remark = models.CharField(_("买家留言"), max_length=200, blank=True)
+    idempotency_key = models.CharField(max_length=64, blank=True, editable=False)
+    request_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+
+    pay_deadline = models.DateTimeField(_("支付截止时间"))
+    paid_at = models.DateTimeField(_("支付时间"), null=True, blank=True)
+    shipped_at = models.DateTimeField(_("发货时间"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
+    auto_complete_at = models.DateTimeField(_("自动确认收货时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("订单")
+        verbose_name_plural = _("订单")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "shop", "-created_at"], name="order_shopper_list"),
+            models.Index(fields=["shop", "status", "-created_at"], name="order_merchant_list"),
+            models.Index(fields=["status", "pay_deadline"], name="order_expiry"),
+            models.Index(fields=["status", "auto_complete_at"], name="order_auto_complete"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "idempotency_key"], condition=~Q(idempotency_key=""), name="order_idempotency"
+            ),
+            models.CheckConstraint(
+                condition=Q(refunded_fen__lte=models.F("paid_fen")), name="order_refund_le_paid"
+            ),
+            models.CheckConstraint(condition=Q(total_fen__gte=0), name="order_total_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.order_no
+
+    @property
+    def full_address(self) -> str:
+        return f"{self.province}{self.city}{self.district}{self.address_detail}"
+
+    @property
+    def refundable_fen(self) -> int:
+        return self.paid_fen - self.refunded_fen
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    sku = models.ForeignKey(SKU, on_delete=models.PROTECT, related_name="+")
+    product_id_snapshot = models.BigIntegerField(_("商品ID"))
+    title = models.CharField(_("商品名称"), max_length=120)
+    spec_text = models.CharField(_("规格"), max_length=255, blank=True)
+    sku_code = models.CharField(_("商品编码"), max_length=64, blank=True)
+    image = models.CharField(_("图片"), max_length=255, blank=True)  # storage name of the list thumbnail
+    unit_price_fen = MoneyField(_("单价"))
+    quantity = models.PositiveIntegerField(_("数量"))
+    total_fen = MoneyField(_("小计"))
+
+    class Meta:
+        verbose_name = _("订单商品")
+        verbose_name_plural = _("订单商品")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_line_quantity_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} {self.spec_text} × {self.quantity}"
+
+
+class OrderEvent(models.Model):
+    """One entry of an order's timeline: who did what, when, and the status before and after."""
+
+    class Type(models.TextChoices):
+        PLACED = "placed", _("下单")
+        PAID = "paid", _("已支付")
+        CANCELLED = "cancelled", _("已取消")
+        EXPIRED = "expired", _("超时未支付，已自动取消")
+        SHIPPED = "shipped", _("已发货")
+        TRACKING = "tracking", _("物流更新")
+        DELIVERED = "delivered", _("已签收")
+        RECEIVED = "received", _("确认收货")
+        COMPLETED = "completed", _("交易完成")
+        REFUND_REQUESTED = "refund_requested", _("申请售后")
+        REFUND_APPROVED = "refund_approved", _("售后已同意")
+        REFUND_REJECTED = "refund_rejected", _("售后被拒绝")
+        REFUND_WITHDRAWN = "refund_withdrawn", _("售后已撤销")
+        REFUNDED = "refunded", _("已退款")
+        REFUND_FAILED = "refund_failed", _("退款失败")
+        CLOSED = "closed", _("订单关闭")
+        NOTE = "note", _("备注")
+
+    class Actor(models.TextChoices):
+        SHOPPER = "shopper", _("顾客")
+        MERCHANT = "merchant", _("商家")
+        SYSTEM = "system", _("系统")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=32, choices=Type.choices)
+    actor_kind = models.CharField(max_length=16, choices=Actor.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    message = models.CharField(max_length=255, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("订单动态")
+        verbose_name_plural = _("订单动态")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} {self.message}".strip()
+
+
+class Carrier(models.TextChoices):
+    SF = "sf", _("顺丰速运")
+    ZTO = "zto", _("中通快递")
+    YTO = "yto", _("圆通速递")
+    STO = "sto", _("申通快递")
+    YUNDA = "yunda", _("韵达快递")
+    JD = "jd", _("京东物流")
+    EMS = "ems", _("邮政 EMS")
+    OTHER = "other", _("其他")
+
+
+class Shipment(TimeStampedModel):
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="shipment")
+    carrier = models.CharField(_("快递公司"), max_length=16, choices=Carrier.choices)
+    carrier_name = models.CharField(
+        _("快递公司名称"), max_length=32, blank=True, help_text=_("选择“其他”时填写")
+    )
+    tracking_no = models.CharField(_("运单号"), max_length=40)
+    shipped_at = models.DateTimeField(_("发货时间"), default=timezone.now)
+    delivered_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("物流")
+        verbose_name_plural = _("物流")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "carrier", "tracking_no"], name="shipment_unique_tracking"
+            )
+        ]
+
+    @property
+    def carrier_label(self) -> str:
+        return (
+            self.carrier_name
+            if self.carrier == Carrier.OTHER and self.carrier_name
+            else self.get_carrier_display()
+        )
+
+
+class TrackingEvent(models.Model):
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="tracking_events")
+    occurred_at = models.DateTimeField(_("时间"))
+    description = models.CharField(_("物流信息"), max_length=255)
+    location = models.CharField(_("地点"), max_length=64, blank=True)
+    is_signed = models.BooleanField(_("已签收"), default=False)
+    source = models.CharField(max_length=16, default="manual")  # manual | push
+    fingerprint = models.CharField(max_length=64)  # de-duplicates repeated pushes
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("物流轨迹")
+        verbose_name_plural = _("物流轨迹")
+        ordering = ["occurred_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["shipment", "fingerprint"], name="tracking_event_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class AfterSale(TimeStampedModel):
+    """A shopper's request for a refund (仅退款) or a return and refund (退货退款)."""
+
+    class Kind(models.TextChoices):
+        REFUND_ONLY = "refund_only", _("仅退款")
+        RETURN_REFUND = "return_refund", _("退货退款")
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("待处理")
+        REFUNDING = "refunding", _("退款中")
+        REFUNDED = "refunded", _("已退款")
+        REJECTED = "rejected", _("已拒绝")
+        WITHDRAWN = "withdrawn", _("已撤销")
+        FAILED = "failed", _("退款失败")
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="after_sales")
+    after_sale_no = models.CharField(max_length=32, unique=True, default=new_order_no, editable=False)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.REQUESTED)
+    reason = models.CharField(_("原因"), max_length=200)
+    amount_fen = MoneyField(_("退款金额"))
+    reject_reason = models.CharField(_("拒绝原因"), max_length=200, blank=True)
+    respond_by = models.DateTimeField(_("商家处理截止"), null=True, blank=True)
+    handled_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    refunded_at = models.DateTimeField(_("退款时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("售后")
+        verbose_name_plural = _("售后")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="after_sale_amount_positive")
+        ]
+
+
+class AfterSalePhoto(models.Model):
+    after_sale = models.ForeignKey(AfterSale, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to="after_sales/%Y/%m/")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.image.name
+
+
+class ShippingRegionFee(models.Model):
+    """A per-province shipping fee that overrides the shop's flat fee (e.g. 新疆, 西藏)."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="region_fees")
+    province = models.CharField(_("省份"), max_length=32)
+    fee_fen = MoneyField(_("运费"))
+    free_shipping_applies = models.BooleanField(_("满额包邮也适用"), default=False)
+
+    class Meta:
+        verbose_name = _("地区运费")
+        verbose_name_plural = _("地区运费")
+        constraints = [models.UniqueConstraint(fields=["shop", "province"], name="region_fee_unique")]
+
+    def __str__(self) -> str:
+        return self.province
