@@ -6,6 +6,7 @@ from django.urls import include, path, re_path
 from django.views.static import serve as serve_media
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from orders.webhooks import tracking_push
 from shop import signup, views
 
 urlpatterns = [
@@ -13,6 +14,7 @@ urlpatterns = [
     path("merchant/signup/", signup.merchant_signup, name="merchant-signup"),
     path("s/<slug:shop_slug>/", include(("shop.urls_h5", "h5"))),
     path("admin/", admin.site.urls),
+    path("webhooks/tracking/<slug:shop_slug>/", tracking_push, name="tracking-push"),
     path("api/v1/", include("shop.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -1,0 +1,13 @@
+from celery import shared_task
+
+from orders import services
+
+
+@shared_task(name="orders.tasks.expire_unpaid_orders")
+def expire_unpaid_orders() -> int:
+    return services.orders_expire_due()
+
+
+@shared_task(name="orders.tasks.auto_complete_orders")
+def auto_complete_orders() -> int:
+    return services.orders_auto_complete_due()
