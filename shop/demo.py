@@ -1,0 +1,289 @@
+"""The demo shop: `manage.py load_demo` (run by `make run`).
+
+Everything is built through the real services, as a merchant would through admin, and looked up
+by natural keys so that a second run creates nothing, changes nothing and draws no new images.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from catalog import services as catalog
+from catalog.images import make_demo_image
+from catalog.models import SKU, Category, Product, ProductImage
+from shop.models import Shop, ShopMember
+
+DEMO_LOGINS = (
+    ("demo", "demo12345", "演示商家（小满生活馆店主）"),
+    ("operator", "operator12345", "平台运营（超级管理员）"),
+    ("tea", "tea12345", "第二位商家（一叶茶舍店主）"),
+)
+
+COLORS = {
+    "白": (236, 236, 230), "黑": (45, 45, 50), "雾蓝": (120, 150, 190), "燕麦": (205, 190, 160),
+    "红": (200, 70, 70), "墨绿": (50, 100, 80), "灰": (140, 140, 145), "粉": (230, 160, 175),
+    "卡其": (180, 160, 110), "藏青": (40, 55, 95), "透明": (200, 215, 225), "橙": (230, 140, 60),
+}  # fmt: skip
+
+SHOPS = [
+    {
+        "slug": "demo",
+        "name": "小满生活馆",
+        "intro": "好好穿衣，好好吃饭。原创基础款服饰与生活小物，上海发货。",
+        "company_name": "上海小满生活用品有限公司",
+        "licence_no": "91310101MA1FPX2Q3K",
+        "business_address": "上海市黄浦区南京东路 299 号 8 楼",
+        "service_phone": "021-63210088",
+        "return_policy": "收货后 7 天内支持无理由退换（食品及贴身衣物除外）。质量问题退换运费由本店承担，"
+        "请在申请售后时上传照片。退款将在收到退货后 1–3 个工作日内原路退回。",
+        "verified": True,
+        "owner": ("demo", "demo12345"),
+        "shipping_fee_fen": 800,
+        "free_shipping_min_fen": 9900,
+    },
+    {
+        "slug": "tea",
+        "name": "一叶茶舍",
+        "intro": "原产地直采的绿茶与乌龙。",
+        "company_name": "杭州一叶茶业有限公司",
+        "licence_no": "91330106MA2KTEA01X",
+        "business_address": "浙江省杭州市西湖区龙井路 18 号",
+        "service_phone": "0571-87001234",
+        "return_policy": "茶叶属于食品，未拆封 7 天内可退。",
+        "verified": False,
+        "owner": ("tea", "tea12345"),
+        "shipping_fee_fen": 0,
+        "free_shipping_min_fen": None,
+    },
+]
+
+# (top category, sub categories)
+CATEGORIES = {
+    "demo": [
+        ("服装", ["T恤", "卫衣", "裤装", "衬衫"]),
+        ("配件", ["手机壳", "帽子", "袜子"]),
+        ("食品", ["零食", "茶饮"]),
+    ],
+    "tea": [("茶叶", ["绿茶", "乌龙"]), ("茶具", [])],
+}
+
+SIZES = ["S", "M", "L", "XL"]
+
+# title, category, subtitle, specs {name: values}, base price fen, price rule, stock rule, featured, sales
+# price rule: extra fen per size step ("size") or per colour index ("color") or None
+P = dict
+PRODUCTS = {
+    "demo": [
+        P(t="纯棉圆领T恤", c="T恤", s="新疆长绒棉，亲肤不起球", specs={"颜色": ["白", "黑", "雾蓝"], "尺码": SIZES}, price=5900, up="size", feat=True, sales=1280),
+        P(t="重磅落肩T恤", c="T恤", s="260g 重磅面料，挺括有型", specs={"颜色": ["白", "燕麦", "墨绿"], "尺码": SIZES}, price=7900, up="size", sales=640),
+        P(t="条纹海魂衫", c="T恤", s="法式经典条纹", specs={"颜色": ["藏青", "红"], "尺码": SIZES}, price=6900, sales=315),
+        P(t="儿童卡通T恤", c="T恤", s="A 类婴幼儿标准", specs={"颜色": ["粉", "雾蓝"], "尺码": ["100", "110", "120", "130"]}, price=3900, up="size", sales=220),
+        P(t="华夫格长袖T恤", c="T恤", s="秋季打底好搭档", specs={"颜色": ["燕麦", "灰"], "尺码": SIZES}, price=6900, sales=98),
+        P(t="加绒连帽卫衣", c="卫衣", s="冬季加绒，温暖一整季", specs={"颜色": ["灰", "黑", "燕麦"], "尺码": SIZES}, price=12900, up="size", feat=True, sales=860),
+        P(t="圆领基础卫衣", c="卫衣", s="毛圈底，不挑人", specs={"颜色": ["灰", "藏青"], "尺码": SIZES}, price=9900, sales=402),
+        P(t="半拉链摇粒绒", c="卫衣", s="轻暖不臃肿", specs={"颜色": ["燕麦", "墨绿"], "尺码": SIZES}, price=15900, sales=133),
+        P(t="直筒休闲裤", c="裤装", s="垂感好，通勤周末都合适", specs={"颜色": ["黑", "卡其"], "尺码": ["28", "30", "32", "34"]}, price=11900, up="size", sales=510),
+        P(t="束脚运动裤", c="裤装", s="弹力腰头，久坐不勒", specs={"颜色": ["灰", "黑"], "尺码": SIZES}, price=8900, sales=350),
+        P(t="灯芯绒阔腿裤", c="裤装", s="复古质感", specs={"颜色": ["卡其", "墨绿"], "尺码": SIZES}, price=13900, sales=88),
+        P(t="工装短裤", c="裤装", s="多口袋设计", specs={"颜色": ["卡其", "黑"], "尺码": SIZES}, price=7900, sales=140, soldout=True),
+        P(t="牛津纺衬衫", c="衬衫", s="免烫处理，出差必备", specs={"颜色": ["白", "雾蓝"], "尺码": SIZES}, price=14900, up="size", sales=290),
+        P(t="亚麻短袖衬衫", c="衬衫", s="透气清爽", specs={"颜色": ["白", "燕麦"], "尺码": SIZES}, price=12900, sales=120),
+        P(t="液态硅胶手机壳", c="手机壳", s="亲肤手感，全包防摔", specs={"型号": ["iPhone 15", "iPhone 16", "iPhone 16 Pro", "华为 Mate 60", "小米 14"]}, price=3900, feat=True, sales=930),
+        P(t="透明气囊手机壳", c="手机壳", s="四角气囊，不发黄", specs={"型号": ["iPhone 15", "iPhone 16", "华为 Mate 60"]}, price=2900, sales=720),
+        P(t="磁吸卡包手机壳", c="手机壳", s="支持 MagSafe", specs={"颜色": ["黑", "卡其"], "型号": ["iPhone 15", "iPhone 16"]}, price=5900, up="color", sales=180),
+        P(t="纯色棒球帽", c="帽子", s="可调节帽围", specs={"颜色": ["黑", "白", "卡其", "藏青"]}, price=4900, sales=460),
+        P(t="针织毛线帽", c="帽子", s="羊毛混纺，冬日必备", specs={"颜色": ["灰", "燕麦", "红"]}, price=5900, sales=260),
+        P(t="渔夫帽", c="帽子", s="防晒遮阳", specs={"颜色": ["卡其", "黑"]}, price=5500, sales=75),
+        P(t="中筒棉袜 5 双装", c="袜子", s="精梳棉，不闷脚", specs={"颜色": ["黑白灰", "彩色"], "尺码": ["35-39", "40-44"]}, price=3900, sales=1500),
+        P(t="船袜 6 双装", c="袜子", s="隐形不掉跟", specs={"尺码": ["35-39", "40-44"]}, price=2900, sales=880),
+        P(t="羊毛厚袜", c="袜子", s="冬季保暖", specs={"颜色": ["灰", "燕麦"]}, price=4500, sales=60),
+        P(t="每日坚果 30 包", c="零食", s="6 种坚果果干科学配比", specs={}, price=12900, feat=True, sales=2100),
+        P(t="手工牛轧糖", c="零食", s="台湾配方，不粘牙", specs={"口味": ["原味", "蔓越莓", "抹茶"]}, price=3900, sales=670),
+        P(t="冻干草莓脆", c="零食", s="0 添加，整颗冻干", specs={}, price=2900, sales=410),
+        P(t="海苔肉松卷", c="零食", s="办公室小零食", specs={}, price=1990, sales=230, soldout=True),
+        P(t="冷泡乌龙茶包", c="茶饮", s="冷水 2 小时即可饮用", specs={"规格": ["10 包", "30 包"]}, price=3900, up="color", sales=540),
+        P(t="桂花红茶", c="茶饮", s="桂花窨制，回甘明显", specs={}, price=5900, sales=190),
+        P(t="柠檬片蜂蜜茶", c="茶饮", s="冻干柠檬片 + 百花蜜", specs={}, price=3500, sales=120),
+        # not visible to shoppers: a draft and an off-shelf product, so those states exist
+        P(t="羽绒马甲（预售）", c="卫衣", s="下月上新", specs={"颜色": ["黑"], "尺码": SIZES}, price=29900, status=Product.Status.DRAFT),
+        P(t="去年款夏季短裤", c="裤装", s="已下架", specs={}, price=4900, status=Product.Status.OFF_SHELF),
+    ],
+    "tea": [
+        P(t="明前龙井 100g", c="绿茶", s="西湖产区，明前头采", specs={"等级": ["特级", "一级"]}, price=29800, up="color", feat=True, sales=300),
+        P(t="安吉白茶 50g", c="绿茶", s="氨基酸含量高", specs={}, price=16800, sales=120),
+        P(t="铁观音 250g", c="乌龙", s="清香型", specs={}, price=12800, sales=80),
+        P(t="大红袍 125g", c="乌龙", s="武夷岩茶", specs={"焙火": ["轻火", "中火"]}, price=19800, sales=60),
+        P(t="粗陶侧把壶", c="茶具", s="手工拉坯", specs={}, price=16800, sales=20),
+    ],
+}  # fmt: skip
+
+
+@dataclass
+class DemoResult:
+    created: dict[str, int] = field(default_factory=dict)
+
+    def add(self, what: str, n: int = 1) -> None:
+        if n:
+            self.created[what] = self.created.get(what, 0) + n
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created)
+
+
+def _user(username: str, password: str, result: DemoResult, **extra) -> User:
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User(username=username, **extra)
+        user.set_password(password)  # only when created: a changed password is never reset
+        user.save()
+        result.add("users")
+    return user
+
+
+def _seed(text: str) -> int:
+    return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16)
+
+
+def _color_for(text: str) -> tuple[int, int, int]:
+    for name, rgb in COLORS.items():
+        if name in text:
+            return rgb
+    seed = _seed(text)
+    return (80 + seed % 150, 80 + (seed >> 8) % 150, 80 + (seed >> 16) % 150)
+
+
+def _image(product: Product, *, label: str, color: tuple[int, int, int], position: int) -> ProductImage:
+    data = make_demo_image(label, color=color, size=800)
+    return ProductImage.objects.create(
+        product=product,
+        shop_id=product.shop_id,
+        position=position,
+        alt=label,
+        image=ContentFile(data, name=f"demo-{product.shop.slug}-{product.pk}-{position}.jpg"),
+    )
+
+
+def _load_shop(spec: dict, result: DemoResult) -> Shop:
+    username, password = spec["owner"]
+    owner = _user(username, password, result, is_staff=True, nickname=spec["name"])
+    shop = Shop.objects.filter(slug=spec["slug"]).first()
+    if shop is None:
+        shop = Shop.objects.create(
+            slug=spec["slug"],
+            name=spec["name"],
+            intro=spec["intro"],
+            company_name=spec["company_name"],
+            licence_no=spec["licence_no"],
+            business_address=spec["business_address"],
+            service_phone=spec["service_phone"],
+            return_policy=spec["return_policy"],
+            verification=Shop.Verification.VERIFIED if spec["verified"] else Shop.Verification.PENDING,
+            verified_at=timezone.now() if spec["verified"] else None,
+            shipping_fee_fen=spec["shipping_fee_fen"],
+            free_shipping_min_fen=spec["free_shipping_min_fen"],
+        )
+        result.add("shops")
+    _, created = ShopMember.objects.get_or_create(
+        shop=shop, user=owner, defaults={"role": ShopMember.Role.OWNER}
+    )
+    result.add("memberships", int(created))
+    return shop
+
+
+def _categories(shop: Shop, result: DemoResult) -> dict[str, Category]:
+    found: dict[str, Category] = {}
+    for position, (top, subs) in enumerate(CATEGORIES[shop.slug]):
+        parent, created = Category.objects.get_or_create(
+            shop=shop, parent=None, name=top, defaults={"position": position}
+        )
+        result.add("categories", int(created))
+        found[top] = parent
+        for sub_position, sub in enumerate(subs):
+            child, created = Category.objects.get_or_create(
+                shop=shop, parent=parent, name=sub, defaults={"position": sub_position}
+            )
+            result.add("categories", int(created))
+            found[sub] = child
+    return found
+
+
+def _product(shop: Shop, spec: dict, index: int, categories: dict[str, Category], result: DemoResult) -> None:
+    if Product.objects.filter(shop=shop, title=spec["t"]).exists():
+        return
+    result.add("products")
+    product = Product.objects.create(
+        shop=shop,
+        category=categories[spec["c"]],
+        title=spec["t"],
+        subtitle=spec["s"],
+        keywords=" ".join([spec["c"], *spec["specs"].keys()]),
+        is_featured=spec.get("feat", False),
+        description=(
+            f"<p><strong>{spec['t']}</strong>：{spec['s']}。</p>"
+            "<ul><li>品质保证，假一赔十</li><li>上海仓发货，江浙沪次日达</li><li>支持 7 天无理由退换</li></ul>"
+        ),
+    )
+    color_values = spec["specs"].get("颜色", [])
+    for position, label in enumerate(color_values or [spec["t"]]):
+        _image(
+            product, label=f"{shop.slug} {product.pk}-{position}", color=_color_for(label), position=position
+        )
+        result.add("images")
+    for position, (name, values) in enumerate(spec["specs"].items()):
+        catalog.product_spec_set(product=product, name=name, values=values, position=position)
+    catalog.product_generate_skus(product=product, default_price_fen=spec["price"])
+    images = list(product.images.order_by("position"))
+    skus = list(SKU.objects.filter(product=product, is_active=True).order_by("position"))
+    result.add("skus", len(skus))
+    step_values = spec["specs"].get("尺码") if spec.get("up") == "size" else None
+    for number, sku in enumerate(skus):
+        price = spec["price"]
+        if step_values:
+            size = sku.spec_text.split("尺码:")[-1]
+            price += 1000 * step_values.index(size) if size in step_values else 0
+        if spec.get("up") == "color" and color_values:
+            color = next((c for c in color_values if f"颜色:{c}" in sku.spec_text), None)
+            price += 1000 * color_values.index(color) if color else 0
+        if spec.get("up") == "color" and not color_values:
+            price += 2000 * (number % 2)
+        seed = _seed(f"{shop.slug}{spec['t']}{sku.spec_text}")
+        stock = 0 if spec.get("soldout") else (0 if seed % 7 == 0 else 5 + seed % 60)
+        code = f"{shop.slug[:2].upper()}{index:03d}-{number + 1:02d}"
+        catalog.sku_update(sku=sku, price_fen=price, stock=stock, code=code)
+        color = next((c for c in color_values if f"颜色:{c}" in sku.spec_text), None)
+        if color is not None and len(images) == len(color_values):
+            SKU.objects.filter(pk=sku.pk).update(image=images[color_values.index(color)])
+    catalog.product_sync_summary(product=product)
+    status = spec.get("status", Product.Status.ON_SALE)
+    if status != Product.Status.DRAFT:
+        catalog.product_set_status(product=product, status=Product.Status.ON_SALE)
+        if status != Product.Status.ON_SALE:
+            catalog.product_set_status(product=product, status=status)
+    sales = spec.get("sales", 0)
+    published = timezone.now() - timedelta(days=index * 3 + 1)
+    Product.objects.filter(pk=product.pk).update(sales_count=sales, published_at=published)
+    for sku in skus:
+        SKU.objects.filter(pk=sku.pk).update(sales_count=sales // max(len(skus), 1))
+
+
+@transaction.atomic
+def demo_load() -> DemoResult:
+    """Create whatever part of the demo data is missing; a second run changes nothing."""
+    result = DemoResult()
+    operator = User.objects.filter(username="operator").first()
+    if operator is None:
+        _user("operator", "operator12345", result, is_staff=True, is_superuser=True, nickname="平台运营")
+    for spec in SHOPS:
+        shop = _load_shop(spec, result)
+        categories = _categories(shop, result)
+        for index, product in enumerate(PRODUCTS[shop.slug]):
+            _product(shop, product, index, categories, result)
+    return result
