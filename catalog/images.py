@@ -91,25 +91,82 @@ def generate_thumbnails(product_image: ProductImage) -> None:
         field.seek(0)
 
 
-def make_demo_image(text: str, *, color: tuple[int, int, int], size: int = 800) -> bytes:
-    """A plain product picture drawn with Pillow, for the demo shop (no downloads, ever)."""
-    from PIL import ImageDraw
+def _shape(draw, kind: str, size: int, fill: tuple[int, int, int], shade: tuple[int, int, int]) -> None:
+    u = size / 100  # draw on a 100×100 grid
 
-    img = Image.new("RGB", (size, size), color)
+    def poly(points):
+        draw.polygon([(x * u, y * u) for x, y in points], fill=fill, outline=shade)
+
+    if kind in {"tee", "hoodie", "shirt"}:
+        poly(
+            [
+                (30, 22),
+                (42, 18),
+                (58, 18),
+                (70, 22),
+                (88, 36),
+                (80, 46),
+                (72, 40),
+                (72, 84),
+                (28, 84),
+                (28, 40),
+                (20, 46),
+                (12, 36),
+            ]
+        )
+        if kind == "hoodie":
+            draw.ellipse((40 * u, 10 * u, 60 * u, 30 * u), outline=shade, width=max(2, size // 120))
+        elif kind == "shirt":
+            draw.line((50 * u, 20 * u, 50 * u, 84 * u), fill=shade, width=max(1, size // 200))
+        else:
+            draw.arc((42 * u, 12 * u, 58 * u, 26 * u), 0, 180, fill=shade, width=max(2, size // 150))
+    elif kind == "pants":
+        poly([(30, 14), (70, 14), (74, 88), (56, 88), (50, 40), (44, 88), (26, 88)])
+    elif kind == "case":
+        draw.rounded_rectangle(
+            (32 * u, 12 * u, 68 * u, 88 * u), radius=8 * u, fill=fill, outline=shade, width=2
+        )
+        draw.rounded_rectangle((36 * u, 16 * u, 50 * u, 30 * u), radius=3 * u, fill=shade)
+    elif kind == "cap":
+        draw.pieslice((24 * u, 28 * u, 76 * u, 80 * u), 180, 360, fill=fill, outline=shade)
+        draw.ellipse((40 * u, 50 * u, 92 * u, 62 * u), fill=shade)
+    elif kind == "socks":
+        poly([(36, 12), (54, 12), (54, 62), (72, 70), (70, 86), (40, 80), (36, 70)])
+    elif kind == "tea":
+        draw.rounded_rectangle(
+            (28 * u, 36 * u, 66 * u, 80 * u), radius=6 * u, fill=fill, outline=shade, width=2
+        )
+        draw.arc((60 * u, 44 * u, 80 * u, 66 * u), 270, 90, fill=fill, width=max(3, size // 60))
+        for x in (38, 48, 58):
+            draw.arc(
+                ((x - 4) * u, 18 * u, (x + 4) * u, 34 * u), 90, 270, fill=shade, width=max(1, size // 200)
+            )
+    else:  # a packet of food or anything else
+        draw.rounded_rectangle(
+            (26 * u, 16 * u, 74 * u, 86 * u), radius=5 * u, fill=fill, outline=shade, width=2
+        )
+        draw.rectangle((26 * u, 40 * u, 74 * u, 58 * u), fill=shade)
+
+
+def make_demo_image(
+    text: str, *, color: tuple[int, int, int], size: int = 800, kind: str = "packet"
+) -> bytes:
+    """A simple product picture drawn with Pillow, for the demo shop and tests: a soft background
+    and the silhouette of the kind of product (no downloads, ever)."""
+    from PIL import ImageDraw, ImageFont
+
+    background = tuple(min(255, 215 + c // 6) for c in color)
+    img = Image.new("RGB", (size, size), background)
     draw = ImageDraw.Draw(img)
-    inset = size // 8
-    lighter = tuple(min(255, c + 40) for c in color)
-    draw.rounded_rectangle((inset, inset, size - inset, size - inset), radius=size // 10, fill=lighter)
-    draw.ellipse(
-        (size // 3, size // 3, size * 2 // 3, size * 2 // 3), fill=tuple(max(0, c - 50) for c in color)
-    )
-    try:
-        from PIL import ImageFont
-
-        font = ImageFont.load_default(size=size // 14)
-    except (TypeError, OSError):  # pragma: no cover - very old Pillow
-        font = None
-    draw.text((inset + 10, size - inset - size // 10), text[:24], fill=(255, 255, 255), font=font)
+    shade = tuple(max(0, c - 45) for c in color)
+    _shape(draw, kind, size, color, shade)
+    label = "".join(ch for ch in text if ch.isascii())[:24].strip()
+    if label:
+        try:
+            font = ImageFont.load_default(size=size // 22)
+        except TypeError:  # pragma: no cover - Pillow < 10.1
+            font = ImageFont.load_default()
+        draw.text((size // 20, size - size // 12), label, fill=shade, font=font)
     out = io.BytesIO()
     img.save(out, format="JPEG", quality=85)
     return out.getvalue()

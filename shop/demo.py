@@ -160,8 +160,16 @@ def _color_for(text: str) -> tuple[int, int, int]:
     return (80 + seed % 150, 80 + (seed >> 8) % 150, 80 + (seed >> 16) % 150)
 
 
-def _image(product: Product, *, label: str, color: tuple[int, int, int], position: int) -> ProductImage:
-    data = make_demo_image(label, color=color, size=800)
+KINDS = {
+    "T恤": "tee", "卫衣": "hoodie", "衬衫": "shirt", "裤装": "pants", "手机壳": "case", "帽子": "cap",
+    "袜子": "socks", "茶饮": "tea", "绿茶": "tea", "乌龙": "tea", "茶具": "tea",
+}  # fmt: skip
+
+
+def _image(
+    product: Product, *, label: str, color: tuple[int, int, int], position: int, kind: str
+) -> ProductImage:
+    data = make_demo_image(label, color=color, size=800, kind=kind)
     return ProductImage.objects.create(
         product=product,
         shop_id=product.shop_id,
@@ -233,9 +241,8 @@ def _product(shop: Shop, spec: dict, index: int, categories: dict[str, Category]
     )
     color_values = spec["specs"].get("颜色", [])
     for position, label in enumerate(color_values or [spec["t"]]):
-        _image(
-            product, label=f"{shop.slug} {product.pk}-{position}", color=_color_for(label), position=position
-        )
+        kind = KINDS.get(spec["c"], "packet")
+        _image(product, label=label, color=_color_for(label), position=position, kind=kind)
         result.add("images")
     for position, (name, values) in enumerate(spec["specs"].items()):
         catalog.product_spec_set(product=product, name=name, values=values, position=position)

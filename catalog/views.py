@@ -1,0 +1,92 @@
+"""The catalog's H5 pages: category index, category and search lists, the product page.
+
+Each view resolves the shop from the URL, asks one selector for everything the page shows, and
+renders; templates never query. Anonymous views write nothing (no sessions, no view counters).
+"""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from catalog.selectors import (
+    ORDERINGS,
+    category_get_public,
+    category_tree,
+    product_get_public,
+    product_list,
+    product_sku_matrix,
+    shop_get_public,
+)
+from shop.h5 import is_wechat, not_found_as_404
+
+PAGE_SIZE = 20
+SORTS = [("default", "综合"), ("sales", "销量"), ("new", "新品"), ("price", "价格↑"), ("-price", "价格↓")]
+
+
+def _sort(request: HttpRequest) -> str:
+    sort = request.GET.get("sort", "default")
+    return sort if sort in ORDERINGS else "default"
+
+
+def _page(request: HttpRequest, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+@not_found_as_404
+def categories(request: HttpRequest, shop_slug: str) -> HttpResponse:
+    shop = shop_get_public(slug=shop_slug)
+    context = {
+        "shop": shop,
+        "is_wechat": is_wechat(request),
+        "tab": "categories",
+        "tree": category_tree(shop=shop),
+    }
+    return render(request, "catalog/categories.html", context)
+
+
+@not_found_as_404
+def category(request: HttpRequest, shop_slug: str, category_id: int) -> HttpResponse:
+    shop = shop_get_public(slug=shop_slug)
+    current = category_get_public(shop=shop, category_id=category_id)
+    sort = _sort(request)
+    page = _page(request, product_list(shop=shop, category=current, ordering=sort))
+    context = {
+        "shop": shop, "is_wechat": is_wechat(request), "tab": "categories", "category": current,
+        "page": page, "sort": sort, "sorts": SORTS,
+    }  # fmt: skip
+    return render(request, "catalog/list.html", context)
+
+
+@not_found_as_404
+def search(request: HttpRequest, shop_slug: str) -> HttpResponse:
+    shop = shop_get_public(slug=shop_slug)
+    q = request.GET.get("q", "").strip()[:50]
+    sort = _sort(request)
+    page = _page(request, product_list(shop=shop, q=q, ordering=sort)) if q else None
+    context = {
+        "shop": shop, "is_wechat": is_wechat(request), "tab": "home", "q": q, "page": page, "sort": sort,
+        "sorts": SORTS,
+    }  # fmt: skip
+    return render(request, "catalog/list.html", context)
+
+
+@not_found_as_404
+def product(request: HttpRequest, shop_slug: str, product_id: int) -> HttpResponse:
+    shop = shop_get_public(slug=shop_slug)
+    item = product_get_public(shop=shop, product_id=product_id)
+    specs = [
+        {
+            "id": spec.pk,
+            "name": spec.name,
+            "values": [{"id": v.pk, "value": v.value} for v in spec.values.all()],
+        }
+        for spec in item.specs.all()
+    ]
+    skus = product_sku_matrix(item)
+    context = {
+        "shop": shop, "is_wechat": is_wechat(request), "product": item, "images": list(item.images.all()),
+        "specs": specs, "skus": item.active_skus, "sku_data": {"specs": specs, "skus": skus},
+    }  # fmt: skip
+    return render(request, "catalog/product.html", context)

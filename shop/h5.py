@@ -1,0 +1,29 @@
+"""Helpers shared by the shopper's H5 views."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+
+from shop.errors import NotFoundError
+
+
+def is_wechat(request: HttpRequest) -> bool:
+    """True inside WeChat's built-in browser (login and payment flows differ there)."""
+    return "MicroMessenger" in request.headers.get("User-Agent", "")
+
+
+def not_found_as_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Turn a selector's ``NotFoundError`` into the site's 404 page."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NotFoundError as exc:
+            raise Http404(exc.message) from exc
+
+    return wrapper
