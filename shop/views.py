@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 
@@ -32,6 +32,8 @@ def about(request: HttpRequest, shop_slug: str) -> HttpResponse:
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith("/api/"):  # the API answers in its own error shape, even for unknown URLs
+        return JsonResponse({"code": "not_found", "message": "Not found.", "fields": {}}, status=404)
     message = (
         str(exception.args[0]) if exception and exception.args and isinstance(exception.args[0], str) else ""
     )
