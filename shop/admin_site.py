@@ -1,8 +1,64 @@
+"""Our admin site: Chinese titles and, for a merchant, a "what to do first" checklist on the index."""
+
+from __future__ import annotations
+
 from django.contrib import admin
-from django.utils.translation import gettext_lazy as _
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+
+def shop_checklist(shop) -> list[dict]:
+    """The first steps of a new shop, each ticked from the shop's data (four queries)."""
+    from catalog.models import SKU, Category, Product
+
+    products = Product.objects.filter(shop=shop)
+    priced = SKU.objects.filter(shop=shop, is_active=True, price_fen__gt=0, stock__gt=0).exists()
+    return [
+        {
+            "label": _("完善店铺资料并提交认证"),
+            "done": shop.verification in (shop.Verification.PENDING, shop.Verification.VERIFIED),
+            "url": reverse("admin:shop_shop_change", args=[shop.pk]),
+        },
+        {
+            "label": _("创建商品分类"),
+            "done": Category.objects.filter(shop=shop).exists(),
+            "url": reverse("admin:catalog_category_add"),
+        },
+        {
+            "label": _("添加第一个商品"),
+            "done": products.exists(),
+            "url": reverse("admin:catalog_product_add"),
+        },
+        {
+            "label": _("填写规格，设置价格和库存"),
+            "done": priced,
+            "url": reverse("admin:catalog_sku_changelist"),
+        },
+        {
+            "label": _("上架商品"),
+            "done": products.filter(status=Product.Status.ON_SALE).exists(),
+            "url": reverse("admin:catalog_product_changelist"),
+        },
+        {"label": _("打开店铺看看"), "done": None, "url": reverse("h5:home", args=[shop.slug])},
+    ]
 
 
 class WeiShopAdminSite(admin.AdminSite):
-    site_header = _("WeiShop 商家后台")
-    site_title = _("WeiShop 商家后台")
-    index_title = _("店铺管理")
+    site_header = gettext_lazy("WeiShop 商家后台")
+    site_title = gettext_lazy("WeiShop 商家后台")
+    index_title = gettext_lazy("店铺管理")
+    index_template = "admin/weishop_index.html"
+
+    def index(self, request, extra_context=None):
+        from shop.models import Shop
+
+        extra_context = extra_context or {}
+        if not request.user.is_superuser:
+            shops = Shop.objects.filter(memberships__user=request.user).order_by("pk")
+            extra_context["shop_checklists"] = [(shop, shop_checklist(shop)) for shop in shops]
+        else:
+            extra_context["pending_shops"] = Shop.objects.filter(
+                verification=Shop.Verification.PENDING
+            ).count()
+        return super().index(request, extra_context)

@@ -1,0 +1,395 @@
+"""The merchant's catalog back office: categories, products with images, specs and SKUs.
+
+Every write goes through catalog.services: spec values keep their ids, the SKU matrix is generated
+(never hand-assembled), prices and stock change through sku_update/skus_bulk_update and shelf
+status through product_set_status, so admin can never store what the services would refuse.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from catalog import services
+from catalog.forms import ProductSpecForm, SkuBulkForm, SkuInlineForm
+from catalog.models import SKU, Category, Product, ProductImage, ProductSpec
+from shop.admin_base import ShopScopedAdmin, ShopScopedInline, is_operator, user_shop_ids
+from shop.errors import ApplicationError
+from shop.money import format_yuan_range
+
+
+def thumbnail(image: ProductImage | None, size: int = 48) -> str:
+    if image is None or not image.image:
+        return "—"
+    return format_html(
+        '<img src="{}" width="{}" height="{}" style="object-fit:cover;border-radius:4px">',
+        image.list_url,
+        size,
+        size,
+    )
+
+
+@admin.register(Category)
+class CategoryAdmin(ShopScopedAdmin):
+    list_display = ["name", "parent", "position", "is_active", "product_count"]
+    list_editable = ["position", "is_active"]
+    list_filter = ["shop", "is_active"]
+    search_fields = ["name"]
+    fields = ["shop", "parent", "name", "position", "is_active"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("parent")
+
+    @admin.display(description=gettext_lazy("商品数"))
+    def product_count(self, category: Category) -> int:
+        return category.products.count()
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "parent" and field is not None:
+            field.queryset = field.queryset.filter(parent__isnull=True)  # two levels at most
+        return field
+
+
+class ProductImageInline(ShopScopedInline, admin.TabularInline):
+    model = ProductImage
+    fields = ["preview", "image", "alt", "position"]
+    readonly_fields = ["preview"]
+    extra = 1
+    ordering = ["position", "id"]
+
+    @admin.display(description=gettext_lazy("预览"))
+    def preview(self, image: ProductImage) -> str:
+        return thumbnail(image, 64)
+
+
+class ProductSpecInline(ShopScopedInline, admin.TabularInline):
+    model = ProductSpec
+    form = ProductSpecForm
+    extra = 1
+    ordering = ["position", "id"]
+    verbose_name_plural = gettext_lazy("规格（例如 颜色：红 蓝；尺码：S M L），保存后自动生成 SKU")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("values")
+
+
+class SkuInline(ShopScopedInline, admin.TabularInline):
+    model = SKU
+    form = SkuInlineForm
+    fields = ["spec_text", "code", "price_fen", "stock", "image", "is_active", "sales_count"]
+    readonly_fields = ["spec_text", "sales_count"]
+    extra = 0
+    can_delete = False
+    ordering = ["-is_active", "position", "id"]
+    verbose_name_plural = gettext_lazy("SKU（价格、库存、编码；由规格自动生成）")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_formset(self, request, obj=None, **kwargs):
+        request._sku_parent = obj
+        return super().get_formset(request, obj, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "image" and field is not None:
+            parent = getattr(request, "_sku_parent", None)
+            field.queryset = field.queryset.filter(product=parent) if parent else field.queryset.none()
+        return field
+
+
+class StockFilter(admin.SimpleListFilter):
+    title = gettext_lazy("库存")
+    parameter_name = "stock"
+
+    def lookups(self, request, model_admin):
+        return [("soldout", _("已售罄")), ("low", _("库存紧张（≤5）"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "soldout":
+            return queryset.filter(stock_total=0)
+        if self.value() == "low":
+            return queryset.filter(stock_total__gt=0, stock_total__lte=5)
+        return queryset
+
+
+class ShopCategoryFilter(admin.SimpleListFilter):
+    """The category filter, listing only the merchant's own categories."""
+
+    title = gettext_lazy("分类")
+    parameter_name = "category"
+
+    def lookups(self, request, model_admin):
+        categories = Category.objects.select_related("parent").order_by("parent_id", "position", "id")
+        if not is_operator(request):
+            categories = categories.filter(shop_id__in=user_shop_ids(request))
+        return [(str(c.pk), str(c)) for c in categories]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            pk = int(self.value())
+            return queryset.filter(Q(category_id=pk) | Q(category__parent_id=pk))
+        return queryset
+
+
+@admin.register(Product)
+class ProductAdmin(ShopScopedAdmin):
+    list_display = [
+        "cover_preview",
+        "title",
+        "category",
+        "price_range",
+        "stock_total",
+        "sales_count",
+        "status",
+        "is_featured",
+    ]
+    list_display_links = ["cover_preview", "title"]
+    list_filter = ["shop", "status", ShopCategoryFilter, StockFilter, "is_featured"]
+    search_fields = ["title", "keywords", "skus__code"]
+    list_select_related = ["category", "category__parent", "cover"]
+    list_per_page = 50
+    fieldsets = [
+        (None, {"fields": ["shop", "title", "subtitle", "category", "status", "is_featured", "position"]}),
+        (gettext_lazy("搜索与详情"), {"fields": ["keywords", "description"]}),
+        (
+            gettext_lazy("汇总（自动计算）"),
+            {"fields": ["price_summary", "stock_total", "sales_count", "published_at"]},
+        ),
+    ]
+    readonly_fields = ["price_summary", "stock_total", "sales_count", "published_at"]
+    inlines = [ProductImageInline, ProductSpecInline, SkuInline]
+    actions = ["generate_skus", "put_on_shelf", "take_off_shelf"]
+    change_form_template = "admin/catalog/product/change_form.html"
+
+    @admin.display(description=gettext_lazy("封面"))
+    def cover_preview(self, product: Product) -> str:
+        return thumbnail(product.cover)
+
+    @admin.display(description=gettext_lazy("价格"), ordering="price_min_fen")
+    def price_range(self, product: Product) -> str:
+        return (
+            format_yuan_range(product.price_min_fen, product.price_max_fen)
+            if product.stock_total or product.price_max_fen
+            else "—"
+        )
+
+    @admin.display(description=gettext_lazy("价格区间"))
+    def price_summary(self, product: Product) -> str:
+        return format_yuan_range(product.price_min_fen, product.price_max_fen)
+
+    # -- saving: status and specs go through the services -------------------------------------------
+
+    def save_model(self, request, obj: Product, form, change: bool) -> None:
+        wanted = obj.status
+        if change:
+            obj.status = Product.objects.values_list("status", flat=True).get(pk=obj.pk)
+        else:
+            obj.status = Product.Status.DRAFT
+        request._wanted_status = wanted
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change: bool) -> None:
+        if formset.model is ProductSpec:
+            self._save_specs(request, form.instance, formset)
+        elif formset.model is SKU:
+            self._save_skus(request, formset)
+        else:
+            super().save_formset(request, form, formset, change)
+            if formset.model is ProductImage:
+                services.product_sync_summary(product=form.instance)
+
+    def _save_specs(self, request, product: Product, formset) -> None:
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        changed = False
+        for spec_form in formset.forms:
+            if not spec_form.has_changed() and spec_form.instance.pk:
+                continue
+            if not hasattr(spec_form, "cleaned_data") or not spec_form.cleaned_data:
+                continue
+            spec = spec_form.instance
+            if spec_form.cleaned_data.get("DELETE"):
+                if spec.pk:
+                    spec.delete()
+                    changed = True
+                continue
+            name = spec_form.cleaned_data["name"].strip()
+            values = spec_form.cleaned_data["values_text"]
+            position = spec_form.cleaned_data.get("position") or 0
+            if spec.pk and spec.name != name:
+                spec.name = name
+                spec.save(update_fields=["name", "updated_at"])
+            services.product_spec_set(product=product, name=name, values=values, position=position)
+            changed = True
+        request._specs_changed = changed
+
+    def _save_skus(self, request, formset) -> None:
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for sku_form in formset.forms:
+            if not sku_form.has_changed():
+                continue
+            data = sku_form.cleaned_data
+            sku = services.sku_update(
+                sku=sku_form.instance, price_fen=data["price_fen"], stock=data["stock"], code=data.get("code", ""),
+                is_active=data["is_active"],
+            )  # fmt: skip
+            if sku.image_id != (data["image"].pk if data.get("image") else None):
+                SKU.objects.filter(pk=sku.pk).update(image=data.get("image"))
+
+    def save_related(self, request, form, formsets, change: bool) -> None:
+        with transaction.atomic():
+            super().save_related(request, form, formsets, change)
+            product = form.instance
+            wants_matrix = "_generate_skus" in request.POST or getattr(request, "_specs_changed", False)
+            if wants_matrix or not product.skus.exists():
+                try:
+                    self._report_matrix(request, services.product_generate_skus(product=product))
+                except ApplicationError as exc:
+                    self.message_user(request, exc.message, messages.ERROR)
+            services.product_sync_summary(product=product)
+        wanted = getattr(request, "_wanted_status", None)
+        if wanted and wanted != Product.objects.values_list("status", flat=True).get(pk=product.pk):
+            try:
+                services.product_set_status(product=product, status=wanted)
+            except ApplicationError as exc:
+                self.message_user(request, _("状态未修改：%(msg)s") % {"msg": exc.message}, messages.WARNING)
+        product.refresh_from_db()
+
+    def _report_matrix(self, request, result: services.SkuMatrixResult) -> None:
+        if result.changed:
+            self.message_user(
+                request,
+                _(
+                    "SKU 已更新：新增 %(c)d 个，恢复 %(r)d 个，停用 %(d)d 个。新增的 SKU 库存为 0，请设置价格和库存。"
+                )
+                % {"c": len(result.created), "r": len(result.reactivated), "d": len(result.deactivated)},
+                messages.SUCCESS,
+            )
+
+    def response_change(self, request, obj):
+        if "_generate_skus" in request.POST:
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
+
+    # -- list actions ----------------------------------------------------------------------------------
+
+    @admin.action(description=gettext_lazy("生成 SKU 矩阵"))
+    def generate_skus(self, request: HttpRequest, queryset) -> None:
+        for product in queryset.order_by("pk"):
+            try:
+                result = services.product_generate_skus(product=product)
+            except ApplicationError as exc:
+                self.message_user(request, f"{product.title}：{exc.message}", messages.ERROR)
+                continue
+            if result.changed:
+                self._report_matrix(request, result)
+            else:
+                self.message_user(
+                    request, _("%(t)s：SKU 已是最新，无需更改。") % {"t": product.title}, messages.INFO
+                )
+
+    def _set_status(self, request, queryset, status: str) -> None:
+        # ``queryset`` is already limited to the merchant's shops by ShopScopedAdmin.
+        changed, errors = services.products_set_status(
+            shop=None, product_ids=list(queryset.values_list("pk", flat=True)), status=status
+        )
+        if changed:
+            self.message_user(request, _("已更新 %(n)d 个商品。") % {"n": changed}, messages.SUCCESS)
+        for error in errors:
+            self.message_user(request, error, messages.WARNING)
+
+    @admin.action(description=gettext_lazy("上架所选商品"))
+    def put_on_shelf(self, request, queryset) -> None:
+        self._set_status(request, queryset, Product.Status.ON_SALE)
+
+    @admin.action(description=gettext_lazy("下架所选商品"))
+    def take_off_shelf(self, request, queryset) -> None:
+        self._set_status(request, queryset, Product.Status.OFF_SHELF)
+
+
+@admin.register(SKU)
+class SKUAdmin(ShopScopedAdmin):
+    list_display = ["product", "spec_text", "code", "price_fen", "stock", "is_active", "sales_count"]
+    list_display_links = ["spec_text"]
+    list_editable = ["price_fen", "stock"]
+    list_filter = ["shop", "is_active", "product__status"]
+    search_fields = ["code", "product__title", "spec_text"]
+    list_select_related = ["product"]
+    list_per_page = 100
+    fields = [
+        "shop",
+        "product",
+        "spec_text",
+        "code",
+        "price_fen",
+        "stock",
+        "image",
+        "is_active",
+        "sales_count",
+    ]
+    readonly_fields = ["product", "spec_text", "sales_count"]
+    form = SkuInlineForm
+    actions = ["bulk_edit"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # SKUs come from a product's spec matrix
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # deactivate instead: orders refer to SKUs
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "image" and field is not None:
+            object_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+            product_id = (
+                SKU.objects.filter(pk=object_id).values_list("product_id", flat=True).first()
+                if object_id
+                else None
+            )
+            field.queryset = field.queryset.filter(product_id=product_id)
+        return field
+
+    def save_model(self, request, obj: SKU, form, change: bool) -> None:
+        data = form.cleaned_data
+        try:
+            services.sku_update(
+                sku=obj, price_fen=data.get("price_fen"), stock=data.get("stock"), code=data.get("code"),
+                is_active=data.get("is_active"),
+            )  # fmt: skip
+        except ApplicationError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return
+        if "image" in data and obj.image_id != (data["image"].pk if data["image"] else None):
+            SKU.objects.filter(pk=obj.pk).update(image=data["image"])
+
+    @admin.action(description=gettext_lazy("批量设置价格/库存"))
+    def bulk_edit(self, request: HttpRequest, queryset):
+        form = SkuBulkForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            try:  # ``queryset`` is already limited to the merchant's shops
+                changed = services.skus_bulk_update(
+                    shop=None, sku_ids=list(queryset.values_list("pk", flat=True)), **form.service_arguments()
+                )
+            except ApplicationError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+                return None
+            self.message_user(request, _("已更新 %(n)d 个 SKU。") % {"n": changed}, messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("批量设置价格/库存"),
+            "form": form,
+            "skus": queryset.select_related("product")[:200],
+            "count": queryset.count(),
+            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            "opts": self.model._meta,
+            "action": "bulk_edit",
+        }
+        return TemplateResponse(request, "admin/catalog/sku/bulk_edit.html", context)

@@ -1,0 +1,163 @@
+"""Tenant scoping for the merchant back office: the one place it lives.
+
+Every merchant-facing ``ModelAdmin`` subclasses ``ShopScopedAdmin`` (inlines: ``ShopScopedInline``).
+For a superuser (the platform operator) nothing is filtered. For anyone else:
+
+- permissions come from an active ``ShopMember`` row, not from Django groups;
+- every list, search, change, delete and history view sees only rows of the user's shops
+  (another shop's object is "not found", exactly like a missing one);
+- every foreign-key and many-to-many choice is narrowed to the user's shops;
+- ``shop`` is set on save: hidden for a one-shop merchant, limited to their shops otherwise.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+
+from shop.models import Shop
+
+
+def user_shop_ids(request: HttpRequest) -> list[int]:
+    """Ids of the shops the logged-in user belongs to (cached on the request)."""
+    if not hasattr(request, "_shop_ids"):
+        user = request.user
+        request._shop_ids = (
+            list(Shop.objects.filter(memberships__user=user).order_by("pk").values_list("pk", flat=True))
+            if user.is_authenticated and user.is_active
+            else []
+        )
+    return request._shop_ids
+
+
+def is_operator(request: HttpRequest) -> bool:
+    return request.user.is_active and request.user.is_superuser
+
+
+def _shop_lookup(model: type[Model]) -> str | None:
+    """How to reach the owning shop from ``model`` (``None``: not shop-owned)."""
+    if model is Shop:
+        return "pk"
+    names = {f.name for f in model._meta.get_fields()}
+    return "shop" if "shop" in names else None
+
+
+class ShopScopedMixin:
+    """Shared by ``ShopScopedAdmin`` and ``ShopScopedInline``."""
+
+    #: the path from this model to its Shop, when it has no direct ``shop`` field (e.g. "order__shop")
+    shop_lookup: str = "shop"
+
+    def _allowed(self, request: HttpRequest) -> bool:
+        return is_operator(request) or (
+            request.user.is_active and request.user.is_staff and bool(user_shop_ids(request))
+        )
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._allowed(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._allowed(request)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return self._allowed(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._allowed(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._allowed(request)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request)
+        if is_operator(request):
+            return queryset
+        return queryset.filter(**{f"{self.shop_lookup}__in": user_shop_ids(request)})
+
+    def _narrow(self, request: HttpRequest, db_field, formfield):
+        if formfield is None or is_operator(request) or not hasattr(formfield, "queryset"):
+            return formfield
+        lookup = _shop_lookup(db_field.related_model)
+        if lookup is not None:
+            formfield.queryset = formfield.queryset.filter(**{f"{lookup}__in": user_shop_ids(request)})
+        return formfield
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        return self._narrow(request, db_field, super().formfield_for_foreignkey(db_field, request, **kwargs))
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        return self._narrow(request, db_field, super().formfield_for_manytomany(db_field, request, **kwargs))
+
+
+class ShopScopedAdmin(ShopScopedMixin, admin.ModelAdmin):
+    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any):
+        form = super().get_form(request, obj, **kwargs)
+        shop_ids = user_shop_ids(request)
+        if is_operator(request) or self.shop_lookup != "shop" or len(shop_ids) != 1:
+            return form
+
+        class ShopBoundForm(form):
+            """Knows its shop before validation, so per-shop unique constraints are checked as
+            form errors instead of failing in the database."""
+
+            def __init__(self, *args: Any, **kw: Any) -> None:
+                super().__init__(*args, **kw)
+                if not self.instance.shop_id:
+                    self.instance.shop_id = shop_ids[0]
+
+            def _get_validation_exclusions(self):
+                excluded = super()._get_validation_exclusions()
+                excluded.discard("shop")
+                return excluded
+
+        return ShopBoundForm
+
+    def _hides_shop(self, request: HttpRequest) -> bool:
+        """A one-shop merchant never sees the shop field: it is always their shop."""
+        return self.shop_lookup == "shop" and not is_operator(request) and len(user_shop_ids(request)) == 1
+
+    def get_fields(self, request: HttpRequest, obj: Any = None):
+        fields = super().get_fields(request, obj)
+        return [f for f in fields if f != "shop"] if self._hides_shop(request) else fields
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if not self._hides_shop(request):
+            return fieldsets
+        return [
+            (name, {**opts, "fields": [f for f in opts["fields"] if f != "shop"]}) for name, opts in fieldsets
+        ]
+
+    def get_list_filter(self, request: HttpRequest):
+        filters = list(super().get_list_filter(request))
+        if not is_operator(request):
+            filters = [f for f in filters if f != "shop"]
+        return filters
+
+    def save_model(self, request: HttpRequest, obj: Model, form, change: bool) -> None:
+        if self.shop_lookup == "shop" and not is_operator(request):
+            shop_ids = user_shop_ids(request)
+            if getattr(obj, "shop_id", None) not in shop_ids:
+                obj.shop_id = shop_ids[0]
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+        parent_shop = getattr(form.instance, "shop_id", None)
+        for inline_form in formset.forms:
+            instance = inline_form.instance
+            if parent_shop and hasattr(instance, "shop_id") and not getattr(instance, "shop_id", None):
+                instance.shop_id = parent_shop
+        super().save_formset(request, form, formset, change)
+
+
+class ShopScopedInline(ShopScopedMixin):
+    """Mix into ``admin.TabularInline`` / ``admin.StackedInline`` (``class X(ShopScopedInline, admin.TabularInline)``)."""
+
+    def get_exclude(self, request: HttpRequest, obj: Any = None):
+        exclude = list(super().get_exclude(request, obj) or [])
+        if "shop" in {f.name for f in self.model._meta.get_fields()}:
+            exclude.append("shop")  # taken from the parent object on save
+        return exclude
