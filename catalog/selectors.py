@@ -87,9 +87,12 @@ def product_list(
 
 
 def search_terms(q: str | None) -> list[str]:
+    """Search words: split on ASCII and full-width spaces, control characters dropped (PostgreSQL
+    refuses NUL in a query), at most five words."""
     if not q:
         return []
-    return [term for term in q.replace("\u3000", " ").split() if term][:MAX_QUERY_TERMS]
+    cleaned = "".join(ch if ch.isprintable() else " " for ch in q).replace("\u3000", " ")
+    return [term for term in cleaned.split() if term][:MAX_QUERY_TERMS]
 
 
 def shop_home(*, shop: Shop, limit: int = 6) -> dict[str, Any]:

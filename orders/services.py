@@ -552,6 +552,11 @@ def order_ship(
     return shipment
 
 
+def _printable(text: str | None) -> str:
+    """Text from outside (carrier pushes) without control characters (PostgreSQL refuses NUL)."""
+    return "".join(ch for ch in (text or "") if ch.isprintable()).strip()
+
+
 def tracking_fingerprint(*, occurred_at: datetime, description: str) -> str:
     return hashlib.sha256(f"{occurred_at.isoformat()}|{description.strip()}".encode()).hexdigest()[:64]
 
@@ -569,7 +574,8 @@ def tracking_event_add(
 ) -> TrackingEvent | None:
     """Add a carrier tracking update; a duplicate (same time and text) is ignored (returns None).
     A "signed for" event marks the order delivered."""
-    description = (description or "").strip()
+    description = _printable(description)
+    location = _printable(location)
     if not description:
         raise ApplicationError("tracking_description_required", _("请填写物流信息。"))
     order = _locked(shipment.order)

@@ -166,3 +166,10 @@ def test_page_size_limits(client, shop_a):
         "page_size": ["must be a whole number from 1 to 100"]
     }
     assert get(client, f"{API}/shop-a/products/", status=404, page=99)["code"] == "not_found"
+
+
+def test_control_characters_in_search_are_ignored(client, shop_a):
+    make_product(shop=shop_a, title="纯棉T恤")
+    body = get(client, f"{API}/shop-a/products/", q="纯棉\x00")
+    assert [p["title"] for p in body["results"]] == ["纯棉T恤"]
+    assert client.get("/s/shop-a/search/", {"q": "\x00\x07"}).status_code == 200

@@ -4,7 +4,9 @@ conforms to the schema (schemathesis against a shop with real data)."""
 import pytest
 import schemathesis
 from django.core.management import call_command
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from catalog.models import Category
@@ -33,12 +35,18 @@ def test_docs_are_served_without_any_cdn(client):
 
 @pytest.fixture
 def demo_shop(db):
+    """A small real shop, and the WSGI app kept from closing the test's database connection at the
+    end of each request (Django's test client does the same)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
     shop = ShopFactory(slug="demo", name="演示店")
     category = Category.objects.create(shop=shop, name="服装")
     product = product_with_matrix(shop=shop, colors=("红", "蓝"), sizes=("S", "M"))
     add_image(product)
     make_product(shop=shop, title="坚果", category=category)
-    return shop
+    yield shop
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
