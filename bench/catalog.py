@@ -3,7 +3,7 @@
 Serves the demo data under gunicorn (gthread workers, as in production), loads each URL in turn
 with the same client, and prints requests/s and each ratio to the bare view:
 
-    python bench/catalog.py [--seconds 5] [--connections 8]
+    python bench/catalog.py [--seconds 3] [--rounds 3] [--connections 8]
 
 Goals (DESIGN.md): product-list API >= 0.5 of the bare view, H5 category and product pages >= 0.2.
 Honours DATABASE_URL; without it a fresh SQLite file under /tmp is migrated and loaded with the demo.
@@ -20,6 +20,7 @@ import multiprocessing
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -138,13 +139,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--seconds", type=float, default=3.0, help="per URL per round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--uncached", action="store_true", help="disable the catalog cache (every request builds)"
+    )
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
 
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "DEBUG": "0"}
+    if args.uncached:
+        env["BENCH_UNCACHED"] = "1"
     tmp = tempfile.mkdtemp(prefix="weishop-bench-")
     if not env.get("DATABASE_URL"):
         env["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
@@ -169,16 +176,24 @@ def main() -> int:
         use_wrk = shutil.which("wrk") is not None
         load = load_wrk if use_wrk else load_python
         print(f"client: {'wrk' if use_wrk else 'python'}; server: gunicorn gthread "
-              f"{args.workers}x{args.threads}; db: {env['DATABASE_URL'].split(':')[0]}")  # fmt: skip
-        results: dict[str, float] = {}
+              f"{args.workers}x{args.threads}; db: {env['DATABASE_URL'].split(':')[0]}; "
+              f"catalog cache: {'off' if args.uncached else 'on'}")  # fmt: skip
+        for path in paths.values():  # warm-up: connections, caches, template loader, both workers
+            load(port, path, 1.0, args.connections)
+        # Interleaved rounds, median per URL, so a noisy moment does not favour one URL.
+        samples: dict[str, list[float]] = {name: [] for name in paths}
+        for _round in range(args.rounds):
+            for name, path in paths.items():
+                rps, errors = load(port, path, args.seconds, args.connections)
+                if errors:
+                    print(f"  {name}: {errors} non-200 responses from {path}", file=sys.stderr)
+                    return 1
+                samples[name].append(rps)
+        results = {name: statistics.median(values) for name, values in samples.items()}
         for name, path in paths.items():
-            load(port, path, 1.0, args.connections)  # warm-up: connections, caches, template loader
-            rps, errors = load(port, path, args.seconds, args.connections)
-            if errors:
-                print(f"  {name}: {errors} non-200 responses from {path}", file=sys.stderr)
-                return 1
-            results[name] = rps
-            print(f"  {name:14s} {path:32s} {rps:9.1f} req/s")
+            print(
+                f"  {name:14s} {path:32s} {results[name]:9.1f} req/s  (rounds: {', '.join(f'{v:.0f}' for v in samples[name])})"
+            )
     finally:
         server.terminate()
         server.wait(timeout=10)

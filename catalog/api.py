@@ -6,14 +6,18 @@ runs a fixed number of queries whatever the page size (tested).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from catalog.cache import cached_bytes
 from catalog.models import Category, Product, ProductImage
 from catalog.selectors import (
     ORDERINGS,
@@ -175,12 +179,20 @@ class ProductDetailSerializer(ProductListSerializer):
 
 
 class ShopScopedView(generics.GenericAPIView):
-    """Resolves ``shop_slug`` to an open shop (404 ``shop_not_found`` otherwise)."""
+    """Resolves ``shop_slug`` to an open shop (404 ``shop_not_found`` otherwise) and serves GETs
+    from the catalog cache (catalog.cache: keyed by the shop's catalog version and the full URL)."""
 
     def get_shop(self) -> Shop:
         if not hasattr(self, "_shop"):
             self._shop = shop_get_public(slug=self.kwargs["shop_slug"])
         return self._shop
+
+    def cached_json(self, request: Request, build: Callable[[], Any]) -> HttpResponse:
+        shop = self.get_shop()
+        body = cached_bytes(
+            shop.slug, ("api", request.build_absolute_uri()), lambda: JSONRenderer().render(build())
+        )
+        return HttpResponse(body, content_type="application/json")
 
 
 @extend_schema_view(
@@ -197,8 +209,8 @@ class ShopDetailView(ShopScopedView):
     serializer_class = ShopSerializer
     queryset = Shop.objects.none()  # for the schema generator only
 
-    def get(self, request: Request, shop_slug: str) -> Response:
-        return Response(self.get_serializer(self.get_shop()).data)
+    def get(self, request: Request, shop_slug: str) -> HttpResponse:
+        return self.cached_json(request, lambda: self.get_serializer(self.get_shop()).data)
 
 
 @extend_schema_view(get=extend_schema(
@@ -212,8 +224,10 @@ class CategoryTreeView(ShopScopedView):
     pagination_class = None
     queryset = Category.objects.none()  # for the schema generator only
 
-    def get(self, request: Request, shop_slug: str) -> Response:
-        return Response(self.get_serializer(category_tree(shop=self.get_shop()), many=True).data)
+    def get(self, request: Request, shop_slug: str) -> HttpResponse:
+        return self.cached_json(
+            request, lambda: self.get_serializer(category_tree(shop=self.get_shop()), many=True).data
+        )
 
 
 ORDERING_HELP = (
@@ -250,6 +264,10 @@ class ProductListView(ShopScopedView, generics.ListAPIView):
     serializer_class = ProductListSerializer
     filter_backends: list = []
 
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+        parent = super().list
+        return self.cached_json(request, lambda: parent(request, *args, **kwargs).data)
+
     def get_queryset(self):
         params = self.request.query_params
         ordering = params.get("ordering", "default")
@@ -279,9 +297,11 @@ class ProductDetailView(ShopScopedView):
     serializer_class = ProductDetailSerializer
     queryset = Product.objects.none()  # for the schema generator only
 
-    def get(self, request: Request, shop_slug: str, product_id: int) -> Response:
-        product = product_get_public(shop=self.get_shop(), product_id=product_id)
-        return Response(self.get_serializer(product).data)
+    def get(self, request: Request, shop_slug: str, product_id: int) -> HttpResponse:
+        return self.cached_json(
+            request,
+            lambda: self.get_serializer(product_get_public(shop=self.get_shop(), product_id=product_id)).data,
+        )
 
 
 @extend_schema_view(get=extend_schema(

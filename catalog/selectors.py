@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet
 
 from catalog.models import SKU, Category, Product, ProductImage, ProductSpec, SpecValue
@@ -24,13 +25,18 @@ ORDERINGS: dict[str, tuple[str, ...]] = {
     "-price": ("-price_max_fen", "-id"),
 }
 MAX_QUERY_TERMS = 5
+SHOP_CACHE_TTL = 60
 
 
 def shop_get_public(*, slug: str) -> Shop:
     """The open shop with this handle, or ``NotFoundError`` (suspended shops are not found)."""
-    shop = Shop.objects.filter(slug=slug, is_active=True).first()
+    key = f"shop:public:{slug}"
+    shop = cache.get(key)
     if shop is None:
-        raise NotFoundError("shop_not_found", "店铺不存在或已关闭。")
+        shop = Shop.objects.filter(slug=slug, is_active=True).first()
+        if shop is None:
+            raise NotFoundError("shop_not_found", "店铺不存在或已关闭。")
+        cache.set(key, shop, SHOP_CACHE_TTL)  # dropped by catalog.cache.catalog_changed
     return shop
 
 

@@ -15,6 +15,7 @@ from django.db.models import Max, Min, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalog.cache import catalog_changed_for_ids
 from catalog.models import SKU, Product, ProductSpec, SpecValue
 from shop.errors import ApplicationError
 from shop.models import Shop
@@ -55,6 +56,7 @@ def product_sync_summary(*, product: Product) -> Product:
         cover=cover,
         updated_at=timezone.now(),
     )
+    catalog_changed_for_ids([product.shop_id])
     return product
 
 
@@ -105,6 +107,7 @@ def product_spec_set(*, product: Product, name: str, values: Sequence[str], posi
         spec.position = position
         spec.save(update_fields=["position", "updated_at"])
     spec_values_set(spec=spec, values=cleaned)
+    catalog_changed_for_ids([product.shop_id])
     return spec
 
 
@@ -336,6 +339,7 @@ def product_set_status(*, product: Product, status: str) -> Product:
         product.published_at = timezone.now()
         fields.append("published_at")
     product.save(update_fields=fields)
+    catalog_changed_for_ids([product.shop_id])
     return product
 
 

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from catalog.cache import cache_public_page
 from catalog.selectors import (
     ORDERINGS,
     category_get_public,
@@ -34,6 +35,7 @@ def _page(request: HttpRequest, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
+@cache_public_page
 @not_found_as_404
 def categories(request: HttpRequest, shop_slug: str) -> HttpResponse:
     shop = shop_get_public(slug=shop_slug)
@@ -46,6 +48,7 @@ def categories(request: HttpRequest, shop_slug: str) -> HttpResponse:
     return render(request, "catalog/categories.html", context)
 
 
+@cache_public_page
 @not_found_as_404
 def category(request: HttpRequest, shop_slug: str, category_id: int) -> HttpResponse:
     shop = shop_get_public(slug=shop_slug)
@@ -59,6 +62,7 @@ def category(request: HttpRequest, shop_slug: str, category_id: int) -> HttpResp
     return render(request, "catalog/list.html", context)
 
 
+@cache_public_page
 @not_found_as_404
 def search(request: HttpRequest, shop_slug: str) -> HttpResponse:
     shop = shop_get_public(slug=shop_slug)
@@ -72,6 +76,7 @@ def search(request: HttpRequest, shop_slug: str) -> HttpResponse:
     return render(request, "catalog/list.html", context)
 
 
+@cache_public_page
 @not_found_as_404
 def product(request: HttpRequest, shop_slug: str, product_id: int) -> HttpResponse:
     shop = shop_get_public(slug=shop_slug)

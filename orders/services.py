@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Address, User
+from catalog.cache import catalog_changed_for_ids
 from catalog.models import SKU, Product
 from orders.models import (
     AfterSale,
@@ -402,6 +403,8 @@ def _adjust_product_stock(*, order_lines: Iterable[tuple[int, int]]) -> None:
         Product.objects.filter(pk=product_id).update(
             stock_total=Greatest(F("stock_total") + per_product[product_id], 0)
         )
+    shop_ids = Product.objects.filter(pk__in=list(per_product)).values_list("shop_id", flat=True).distinct()
+    catalog_changed_for_ids(shop_ids)
 
 
 def _release_stock(order: Order) -> None:
@@ -503,6 +506,7 @@ def order_mark_paid(
         Product.objects.filter(pk=line.product_id_snapshot).update(
             sales_count=F("sales_count") + line.quantity
         )
+    catalog_changed_for_ids([order.shop_id])
     return True
 
 

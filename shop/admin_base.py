@@ -18,6 +18,7 @@ from django.contrib import admin
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
+from catalog.cache import catalog_changed_for_ids
 from shop.models import Shop
 
 
@@ -143,6 +144,25 @@ class ShopScopedAdmin(ShopScopedMixin, admin.ModelAdmin):
             if getattr(obj, "shop_id", None) not in shop_ids:
                 obj.shop_id = shop_ids[0]
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        self._catalog_changed(form.instance)
+
+    def delete_model(self, request: HttpRequest, obj: Model) -> None:
+        super().delete_model(request, obj)
+        self._catalog_changed(obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        shop_ids = set(queryset.values_list(self.shop_lookup, flat=True))
+        super().delete_queryset(request, queryset)
+        catalog_changed_for_ids(shop_ids)
+
+    def _catalog_changed(self, obj: Model) -> None:
+        """Whatever a merchant saves may change what shoppers see: move the shop's cache version."""
+        shop_id = obj.pk if isinstance(obj, Shop) else getattr(obj, "shop_id", None)
+        if shop_id:
+            catalog_changed_for_ids([shop_id])
 
     def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
         parent_shop = getattr(form.instance, "shop_id", None)

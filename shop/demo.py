@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from catalog import services as catalog
+from catalog.cache import catalog_changed
 from catalog.images import make_demo_image
 from catalog.models import SKU, Category, Product, ProductImage
 from shop.models import Shop, ShopMember
@@ -293,4 +294,6 @@ def demo_load() -> DemoResult:
         categories = _categories(shop, result)
         for index, product in enumerate(PRODUCTS[shop.slug]):
             _product(shop, product, index, categories, result)
+        if result.changed:
+            catalog_changed(shop)
     return result

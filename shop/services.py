@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from catalog.cache import catalog_changed
 from shop.errors import ApplicationError
 from shop.models import RESERVED_SLUGS, SLUG_VALIDATOR, Shop, ShopMember
 
@@ -82,6 +83,7 @@ def shop_update_details(*, shop: Shop, **changes: Any) -> Shop:
         shop.verified_at = None
         shop.verification_note = _("经营信息已修改，等待平台重新审核。")
     shop.save()
+    catalog_changed(shop)
     return shop
 
 
@@ -112,6 +114,7 @@ def shop_set_verification(*, shop: Shop, verified: bool, note: str = "") -> Shop
     shop.verified_at = timezone.now() if verified else None
     shop.verification_note = (note or "").strip()[:255]
     shop.save(update_fields=["verification", "verified_at", "verification_note", "updated_at"])
+    catalog_changed(shop)
     return shop
 
 
@@ -120,4 +123,5 @@ def shop_set_active(*, shop: Shop, active: bool) -> Shop:
     """Operator: suspend a shop (shoppers get 404) or let it trade again."""
     Shop.objects.filter(pk=shop.pk).update(is_active=active, updated_at=timezone.now())
     shop.refresh_from_db()
+    catalog_changed(shop)
     return shop

@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, JsonRes
 from django.shortcuts import render
 from django.template import loader
 
+from catalog.cache import cache_public_page
 from catalog.selectors import shop_get_public, shop_home
 from shop.h5 import is_wechat, not_found_as_404
 from shop.models import Shop
@@ -18,6 +19,7 @@ def platform_home(request: HttpRequest) -> HttpResponse:
     return render(request, "shop/platform_home.html", {"shops": shops})
 
 
+@cache_public_page
 @not_found_as_404
 def home(request: HttpRequest, shop_slug: str) -> HttpResponse:
     shop = shop_get_public(slug=shop_slug)
@@ -25,6 +27,7 @@ def home(request: HttpRequest, shop_slug: str) -> HttpResponse:
     return render(request, "shop/home.html", context)
 
 
+@cache_public_page
 @not_found_as_404
 def about(request: HttpRequest, shop_slug: str) -> HttpResponse:
     shop = shop_get_public(slug=shop_slug)

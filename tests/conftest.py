@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from django.core.cache import cache
 
 from tests import factories
 
@@ -15,6 +16,7 @@ def _test_settings(settings, tmp_path_factory):
     passwords with a fast hasher (PBKDF2's deliberate slowness only slows the suite)."""
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()  # cached pages and API answers never leak from one test into the next
 
 
 @pytest.fixture

@@ -107,4 +107,6 @@ def test_checklist_ticks_follow_the_data(client, shop_a, merchant_a):
     assert page.count('class="todo"') == 5
     make_product(shop=shop_a)
     page = client.get("/admin/").content.decode()
-    assert page.count('class="todo"') == 2  # product added, priced and on shelf: verification and categories left
+    assert (
+        page.count('class="todo"') == 2
+    )  # product added, priced and on shelf: verification and categories left
