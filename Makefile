@@ -40,6 +40,9 @@ run: demo
 	@echo "  API docs:       http://$(HOST):$(PORT)/api/docs/"
 	@echo "  Open a shop:    http://$(HOST):$(PORT)/merchant/signup/"
 	@echo ""
+	@# Order jobs (unpaid-order expiry, auto-confirm) run beside the server without Redis/Celery.
+	@trap 'kill 0' INT TERM EXIT; \
+	DEBUG=1 $(PY) manage.py run_jobs --loop --interval 30 & \
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: dev
@@ -55,6 +58,7 @@ check: dev
 
 bench: dev
 	$(PY) bench/catalog.py
+	$(PY) bench/flash_sale.py
 
 clean:
 	rm -rf $(VENV) media staticfiles db.sqlite3 .pytest_cache .ruff_cache

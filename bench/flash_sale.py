@@ -1,0 +1,157 @@
+"""Flash sale on PostgreSQL: N concurrent buyers race for S < N units of one SKU.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/weishop python bench/flash_sale.py [--buyers 50] [--units 10]
+
+Runs in a throw-away database (``<name>_flash_bench``, created and dropped on the server of
+DATABASE_URL). Every buyer has its own connection and places an order through the real
+``orders.services.order_place``. Prints orders/s, the number oversold (must be 0), and the ratio to a
+baseline of the same threads doing plain single-row INSERTs. Exits 1 if anything was oversold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--buyers", type=int, default=50)
+    parser.add_argument("--units", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=5, help="flash sales to run (each with fresh stock)")
+    args = parser.parse_args()
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        print("flash_sale needs PostgreSQL: set DATABASE_URL=postgres://... (row locks are the point)")
+        return 2
+    import psycopg2
+
+    parsed = urlparse(url)
+    bench_db = f"{parsed.path.lstrip('/') or 'weishop'}_flash_bench"
+    admin = psycopg2.connect(host=parsed.hostname, port=parsed.port or 5432, user=parsed.username or "postgres",
+                             password=parsed.password, dbname="postgres")  # fmt: skip
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{bench_db}"')
+        cur.execute(f'CREATE DATABASE "{bench_db}"')
+    os.environ["DATABASE_URL"] = parsed._replace(path=f"/{bench_db}").geturl()
+    os.environ["DB_CONN_MAX_AGE"] = "0"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
+    try:
+        return run(args)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{bench_db}" WITH (FORCE)')
+        admin.close()
+
+
+def race(target, count: int) -> tuple[list, float]:
+    from django.db import connections
+
+    barrier = threading.Barrier(count + 1)
+    results: list = [None] * count
+
+    def runner(index: int) -> None:
+        try:
+            barrier.wait()
+            results[index] = target(index)
+        except Exception as exc:  # a refusal or a failure: both are counted by the caller
+            results[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    start = time.perf_counter()
+    for t in threads:
+        t.join()
+    return results, time.perf_counter() - start
+
+
+def run(args) -> int:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from accounts.models import Address, User
+    from orders import services
+    from orders.models import Order
+    from shop.errors import ApplicationError
+    from shop.models import Shop
+    from tests.factories import make_product
+
+    call_command("migrate", verbosity=0)
+    shop = Shop.objects.create(slug="flash", name="秒杀店")
+    buyers = [User.objects.create(username=f"buyer{i}") for i in range(args.buyers)]
+    addresses = [
+        Address.objects.create(user=u, recipient="买家", phone="13800000000", province="上海市", city="上海市",
+                               detail="人民大道 1 号")
+        for u in buyers
+    ]  # fmt: skip
+    with connection.cursor() as cur:
+        cur.execute(
+            "CREATE TABLE bench_insert (id bigserial PRIMARY KEY, buyer int, at timestamptz DEFAULT now())"
+        )
+
+    order_times, insert_times, oversold, orders_total, errors = [], [], 0, 0, []
+    for round_no in range(args.rounds):
+        sku = make_product(shop=shop, title=f"秒杀 {round_no}", price_fen=990, stock=args.units).skus.get()
+
+        def buy(i: int, sku_id: int = sku.pk):
+            return services.order_place(
+                shop=shop, user=buyers[i], items=[(sku_id, 1)], address_id=addresses[i].pk
+            )
+
+        results, elapsed = race(buy, args.buyers)
+        orders = [r for r in results if isinstance(r, Order)]
+        errors += [r for r in results if not isinstance(r, (Order, ApplicationError))]
+        sku.refresh_from_db()
+        sold = Order.objects.filter(lines__sku=sku).count()
+        oversold += max(0, sold - args.units) + (1 if sku.stock < 0 else 0)
+        orders_total += len(orders)
+        order_times.append(elapsed)
+
+        def insert(i: int):
+            with connection.cursor() as cur:
+                cur.execute("INSERT INTO bench_insert (buyer) VALUES (%s)", [i])
+
+        _r, elapsed = race(insert, args.buyers)
+        insert_times.append(elapsed)
+
+    attempts = args.buyers * args.rounds
+    orders_per_s = attempts / sum(order_times)  # placement attempts handled per second (won or refused)
+    inserts_per_s = attempts / sum(insert_times)
+    print(f"{args.rounds} flash sales: {args.buyers} buyers race for {args.units} units each")
+    print(
+        f"  orders placed: {orders_total} (expected {args.units * args.rounds}), oversold: {oversold}, errors: {len(errors)}"
+    )
+    for error in errors[:3]:
+        print(f"  unexpected: {error!r}")
+    print(f"  order attempts/s: {orders_per_s:.0f}   plain inserts/s: {inserts_per_s:.0f}")
+    print(
+        f"buyers={args.buyers} units={args.units} orders={orders_total} oversold={oversold} errors={len(errors)} "
+        f"orders_per_s={orders_per_s:.0f} baseline_inserts_per_s={inserts_per_s:.0f} ratio={orders_per_s / inserts_per_s:.2f}"
+    )
+    return 1 if oversold or errors or orders_total != args.units * args.rounds else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
