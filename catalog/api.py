@@ -180,7 +180,11 @@ class ProductDetailSerializer(ProductListSerializer):
 
 class ShopScopedView(generics.GenericAPIView):
     """Resolves ``shop_slug`` to an open shop (404 ``shop_not_found`` otherwise) and serves GETs
-    from the catalog cache (catalog.cache: keyed by the shop's catalog version and the full URL)."""
+    from the catalog cache (catalog.cache: keyed by the shop's catalog version and the full URL).
+    The catalog is public: no authentication is looked at."""
+
+    authentication_classes: list = []
+    permission_classes: list = []
 
     def get_shop(self) -> Shop:
         if not hasattr(self, "_shop"):

@@ -3,8 +3,32 @@
 from django.urls import path
 
 from catalog import api as catalog_api
+from orders import api as orders_api
+
+SHOP = "shops/<slug:shop_slug>/"
 
 urlpatterns = [
+    path("addresses/", orders_api.AddressListView.as_view(), name="api-addresses"),
+    path("addresses/<int:address_id>/", orders_api.AddressDetailView.as_view(), name="api-address"),
+    path(f"{SHOP}cart/", orders_api.CartView.as_view(), name="api-cart"),
+    path(f"{SHOP}cart/items/", orders_api.CartItemsView.as_view(), name="api-cart-items"),
+    path(f"{SHOP}cart/items/<int:item_id>/", orders_api.CartItemView.as_view(), name="api-cart-item"),
+    path(f"{SHOP}checkout/preview/", orders_api.CheckoutPreviewView.as_view(), name="api-checkout-preview"),
+    path(f"{SHOP}orders/", orders_api.OrderListView.as_view(), name="api-orders"),
+    path(f"{SHOP}orders/<str:order_no>/", orders_api.OrderDetailView.as_view(), name="api-order"),
+    path(
+        f"{SHOP}orders/<str:order_no>/cancel/", orders_api.OrderCancelView.as_view(), name="api-order-cancel"
+    ),
+    path(
+        f"{SHOP}orders/<str:order_no>/confirm-receipt/",
+        orders_api.OrderConfirmView.as_view(),
+        name="api-order-confirm",
+    ),
+    path(
+        f"{SHOP}orders/<str:order_no>/after-sales/",
+        orders_api.AfterSaleRequestView.as_view(),
+        name="api-order-after-sale",
+    ),
     path("shops/<slug:shop_slug>/", catalog_api.ShopDetailView.as_view(), name="api-shop"),
     path("shops/<slug:shop_slug>/categories/", catalog_api.CategoryTreeView.as_view(), name="api-categories"),
     path("shops/<slug:shop_slug>/products/", catalog_api.ProductListView.as_view(), name="api-products"),

@@ -1,0 +1,53 @@
+"""Order reads for shoppers and merchants, each with a fixed number of queries."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from orders.models import AfterSale, Cart, CartItem, Order, OrderEvent, TrackingEvent
+from orders.state import TABS
+from shop.errors import NotFoundError
+
+TAB_NAMES = (*TABS, "after_sale")
+
+
+def order_list_for_user(*, user, shop, tab: str | None = None) -> QuerySet[Order]:
+    """ "My orders" in one shop, newest first; ``tab``: pending_payment, to_ship, to_receive,
+    completed or after_sale."""
+    queryset = (
+        Order.objects.filter(user=user, shop=shop).prefetch_related("lines").order_by("-created_at", "-id")
+    )
+    if tab == "after_sale":
+        queryset = queryset.filter(after_sales__isnull=False).distinct()
+    elif tab in TABS:
+        queryset = queryset.filter(status__in=TABS[tab])
+    return queryset
+
+
+def order_detail_for_user(*, user, shop, order_no: str) -> Order:
+    order = (
+        Order.objects.filter(user=user, shop=shop, order_no=order_no)
+        .select_related("shipment", "shop")
+        .prefetch_related(
+            "lines",
+            Prefetch("events", queryset=OrderEvent.objects.order_by("created_at", "id")),
+            Prefetch(
+                "shipment__tracking_events", queryset=TrackingEvent.objects.order_by("-occurred_at", "-id")
+            ),
+            Prefetch("after_sales", queryset=AfterSale.objects.order_by("-created_at", "-id")),
+        )
+        .first()
+    )
+    if order is None:
+        raise NotFoundError("order_not_found", "订单不存在。")
+    return order
+
+
+def cart_items(*, cart: Cart | None) -> list[CartItem]:
+    if cart is None:
+        return []
+    return list(
+        cart.items.select_related("sku", "sku__product", "sku__product__cover", "sku__image").order_by(
+            "-created_at", "-id"
+        )
+    )
