@@ -42,6 +42,22 @@ def two_shops(shop_a, shop_b, merchant_a, merchant_b):
     add_image(product)
     product_with_matrix(shop=shop_b, title="乙的商品")
     Category.objects.create(shop=shop_b, name="乙的分类")
+
+    from orders import services as order_services
+    from orders.models import ShippingRegionFee
+    from tests.factories import AddressFactory
+
+    address = AddressFactory()
+    sku = product.skus.filter(is_active=True).first()
+    order = order_services.order_place(
+        shop=shop_a, user=address.user, items=[(sku.pk, 1)], address_id=address.pk
+    )
+    order_services.order_mark_paid(order=order, amount_fen=order.total_fen)
+    order_services.after_sale_request(
+        order=order, user=address.user, kind="refund_only", reason="甲的售后", amount_fen=100
+    )
+    ShippingRegionFee.objects.create(shop=shop_a, province="西藏自治区", fee_fen=3000)
+    ShippingRegionFee.objects.create(shop=shop_b, province="西藏自治区", fee_fen=2000)
     return shop_a
 
 

@@ -1,0 +1,453 @@
+"""The merchant's order desk: orders with their timeline, shipping (one or many from a CSV),
+tracking updates, after-sales decisions, shipping fees and a masked CSV export.
+
+Every change goes through orders.services; admin never sets a status, stock or amount itself.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from orders import services
+from orders.models import AfterSale, Carrier, Order, OrderEvent, OrderLine, OrderStatus, ShippingRegionFee
+from shop.admin_base import ShopScopedAdmin, ShopScopedInline, is_operator, user_shop_ids
+from shop.errors import ApplicationError
+from shop.models import Shop
+from shop.money import YuanFormField, format_yuan
+
+CSV_MAX_ROWS = 2000
+
+
+def mask_phone(phone: str) -> str:
+    """13812345678 -> 138****5678 (lists and exports never show a full number)."""
+    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 7 else "****"
+
+
+class ShipForm(forms.Form):
+    carrier = forms.ChoiceField(label=gettext_lazy("快递公司"), choices=Carrier.choices)
+    carrier_name = forms.CharField(
+        label=gettext_lazy("快递公司名称（选择“其他”时）"), max_length=32, required=False
+    )
+    tracking_no = forms.CharField(label=gettext_lazy("运单号"), max_length=40)
+
+
+class TrackingForm(forms.Form):
+    occurred_at = forms.DateTimeField(label=gettext_lazy("时间"), initial=timezone.now)
+    description = forms.CharField(label=gettext_lazy("物流信息"), max_length=255)
+    location = forms.CharField(label=gettext_lazy("地点"), max_length=64, required=False)
+    is_signed = forms.BooleanField(label=gettext_lazy("已签收"), required=False)
+
+
+class ShipCsvForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("CSV 文件"),
+        help_text=gettext_lazy(
+            "每行：订单号,快递公司,运单号（快递公司可写 顺丰/中通/圆通/申通/韵达/京东/EMS 或 sf/zto/…）；第一行可为表头。"
+        ),
+    )
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("拒绝原因"), max_length=200, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+CARRIER_ALIASES = {label: value for value, label in Carrier.choices} | {
+    "顺丰": "sf", "中通": "zto", "圆通": "yto", "申通": "sto", "韵达": "yunda", "京东": "jd", "EMS": "ems", "邮政": "ems",
+    "其他": "other", **{value: value for value in Carrier.values},
+}  # fmt: skip
+
+
+class OrderLineInline(ShopScopedInline, admin.TabularInline):
+    model = OrderLine
+    shop_lookup = "order__shop"
+    fields = ["title", "spec_text", "sku_code", "unit_price", "quantity", "line_total"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=gettext_lazy("单价"))
+    def unit_price(self, line: OrderLine) -> str:
+        return format_yuan(line.unit_price_fen)
+
+    @admin.display(description=gettext_lazy("小计"))
+    def line_total(self, line: OrderLine) -> str:
+        return format_yuan(line.total_fen)
+
+
+class OrderEventInline(ShopScopedInline, admin.TabularInline):
+    model = OrderEvent
+    shop_lookup = "order__shop"
+    fields = ["created_at", "type", "actor_kind", "actor", "message", "from_status", "to_status"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = gettext_lazy("订单动态（时间线）")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class AfterSaleInline(ShopScopedInline, admin.TabularInline):
+    model = AfterSale
+    fields = [
+        "after_sale_no",
+        "kind",
+        "status",
+        "amount",
+        "reason",
+        "reject_reason",
+        "respond_by",
+        "created_at",
+    ]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=gettext_lazy("退款金额"))
+    def amount(self, after_sale: AfterSale) -> str:
+        return format_yuan(after_sale.amount_fen)
+
+
+@admin.register(Order)
+class OrderAdmin(ShopScopedAdmin):
+    list_display = ["order_no", "created_at", "status", "total", "recipient", "masked_phone", "shipping_info"]
+    list_filter = ["status", "shop", ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["=order_no", "phone", "recipient"]
+    date_hierarchy = "created_at"
+    list_select_related = ["shipment"]
+    inlines = [OrderLineInline, AfterSaleInline, OrderEventInline]
+    actions = ["export_csv"]
+    fieldsets = [
+        (None, {"fields": ["order_no", "shop", "status", "created_at", "pay_deadline", "paid_at", "shipped_at",
+                           "completed_at", "remark"]}),
+        (gettext_lazy("金额"), {"fields": ["goods", "shipping", "discount", "total", "paid", "refunded"]}),
+        (gettext_lazy("收货地址"), {"fields": ["recipient", "phone", "full_address"]}),
+        (gettext_lazy("物流"), {"fields": ["shipping_info", "actions_links"]}),
+    ]  # fmt: skip
+    readonly_fields = [
+        "order_no", "shop", "status", "created_at", "pay_deadline", "paid_at", "shipped_at", "completed_at", "remark",
+        "goods", "shipping", "discount", "total", "paid", "refunded", "recipient", "phone", "full_address",
+        "shipping_info", "actions_links",
+    ]  # fmt: skip
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # shoppers place orders
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # orders are records; they are cancelled or closed, never deleted
+
+    def get_search_results(self, request, queryset, search_term):
+        return super().get_search_results(request, queryset, search_term.strip())
+
+    # -- columns ---------------------------------------------------------------------------------------
+
+    def _money(name: str, label: str):
+        @admin.display(description=label)
+        def column(self, order: Order) -> str:
+            return format_yuan(getattr(order, name))
+
+        return column
+
+    goods = _money("goods_fen", gettext_lazy("商品金额"))
+    shipping = _money("shipping_fen", gettext_lazy("运费"))
+    discount = _money("discount_fen", gettext_lazy("优惠"))
+    total = _money("total_fen", gettext_lazy("应付金额"))
+    paid = _money("paid_fen", gettext_lazy("实付金额"))
+    refunded = _money("refunded_fen", gettext_lazy("已退款"))
+
+    @admin.display(description=gettext_lazy("手机号"))
+    def masked_phone(self, order: Order) -> str:
+        return mask_phone(order.phone)
+
+    @admin.display(description=gettext_lazy("地址"))
+    def full_address(self, order: Order) -> str:
+        return order.full_address
+
+    @admin.display(description=gettext_lazy("物流"))
+    def shipping_info(self, order: Order) -> str:
+        shipment = getattr(order, "shipment", None)
+        return f"{shipment.carrier_label} {shipment.tracking_no}" if shipment else "—"
+
+    @admin.display(description=gettext_lazy("操作"))
+    def actions_links(self, order: Order) -> str:
+        if order.status == OrderStatus.PAID:
+            return format_html(
+                '<a class="button" href="{}">{}</a>',
+                reverse("admin:orders_order_ship", args=[order.pk]),
+                _("发货"),
+            )
+        if hasattr(order, "shipment") and order.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+            return format_html(
+                '<a class="button" href="{}">{}</a>',
+                reverse("admin:orders_order_tracking", args=[order.pk]),
+                _("添加物流轨迹"),
+            )
+        return "—"
+
+    # -- custom pages ----------------------------------------------------------------------------------
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:pk>/ship/", wrap(self.ship_view), name="orders_order_ship"),
+            path("<int:pk>/tracking/", wrap(self.tracking_view), name="orders_order_tracking"),
+            path("ship-csv/", wrap(self.ship_csv_view), name="orders_order_ship_csv"),
+            *super().get_urls(),
+        ]
+
+    def _order(self, request: HttpRequest, pk: int) -> Order:
+        return get_object_or_404(self.get_queryset(request), pk=pk)  # scoped: another shop's order is a 404
+
+    def _page(self, request, title: str, form, **extra) -> TemplateResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "form": form,
+            "opts": self.model._meta,
+            **extra,
+        }
+        return TemplateResponse(request, "admin/orders/order/form_page.html", context)
+
+    def ship_view(self, request: HttpRequest, pk: int):
+        order = self._order(request, pk)
+        form = ShipForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.order_ship(
+                    shop=order.shop, order_no=order.order_no, actor=request.user, **form.cleaned_data
+                )
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                self.message_user(
+                    request, _("订单 %(no)s 已发货。") % {"no": order.order_no}, messages.SUCCESS
+                )
+                return HttpResponseRedirect(reverse("admin:orders_order_change", args=[order.pk]))
+        return self._page(request, _("发货 · 订单 %(no)s") % {"no": order.order_no}, form, order=order)
+
+    def tracking_view(self, request: HttpRequest, pk: int):
+        order = self._order(request, pk)
+        shipment = getattr(order, "shipment", None)
+        if shipment is None:
+            self.message_user(request, _("该订单还没有发货。"), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:orders_order_change", args=[order.pk]))
+        form = TrackingForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                added = services.tracking_event_add(
+                    shipment=shipment, actor=request.user, source="manual", **form.cleaned_data
+                )
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                text = _("已添加物流轨迹。") if added else _("这条物流轨迹已经存在。")
+                self.message_user(request, text, messages.SUCCESS if added else messages.WARNING)
+                return HttpResponseRedirect(reverse("admin:orders_order_change", args=[order.pk]))
+        return self._page(
+            request, _("添加物流轨迹 · 订单 %(no)s") % {"no": order.order_no}, form, order=order
+        )
+
+    def ship_csv_view(self, request: HttpRequest):
+        shops = (
+            Shop.objects.all() if is_operator(request) else Shop.objects.filter(pk__in=user_shop_ids(request))
+        )
+        form = ShipCsvForm(request.POST or None, request.FILES or None)
+        report = None
+        if request.method == "POST" and form.is_valid():
+            report = self._ship_rows(request, shops, form.cleaned_data["file"])
+            if report is None:
+                form.add_error("file", _("无法读取文件：请上传 UTF-8 或 GBK 编码的 CSV。"))
+        return self._page(request, _("批量发货（上传 CSV）"), form, report=report, multipart=True)
+
+    def _ship_rows(self, request, shops, upload) -> list[dict] | None:
+        raw = upload.read(2 * 1024 * 1024 + 1)
+        for encoding in ("utf-8-sig", "gbk"):
+            try:
+                text = raw.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            return None
+        report = []
+        rows = list(csv.reader(io.StringIO(text)))[: CSV_MAX_ROWS + 1]
+        for number, row in enumerate(rows, start=1):
+            cells = [c.strip() for c in row]
+            if not any(cells) or (number == 1 and cells and not cells[0].isdigit()):
+                continue  # blank line or header
+            result = {"line": number, "order_no": cells[0] if cells else "", "ok": False, "message": ""}
+            if len(cells) < 3:
+                result["message"] = _("需要 3 列：订单号,快递公司,运单号")
+            elif (carrier := CARRIER_ALIASES.get(cells[1], CARRIER_ALIASES.get(cells[1].lower()))) is None:
+                result["message"] = _("不认识的快递公司：%(c)s") % {"c": cells[1]}
+            else:
+                order = Order.objects.filter(order_no=cells[0], shop__in=shops).select_related("shop").first()
+                if order is None:
+                    result["message"] = _("订单不存在")
+                else:
+                    try:
+                        services.order_ship(shop=order.shop, order_no=order.order_no, carrier=carrier, tracking_no=cells[2],
+                                            actor=request.user, carrier_name=cells[1] if carrier == "other" else "")  # fmt: skip
+                        result.update(ok=True, message=_("已发货"))
+                    except ApplicationError as exc:
+                        result["message"] = exc.message
+            report.append(result)
+        return report
+
+    # -- export ----------------------------------------------------------------------------------------
+
+    @admin.action(description=gettext_lazy("导出所选订单（CSV，手机号已脱敏）"))
+    def export_csv(self, request: HttpRequest, queryset) -> HttpResponse:
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="orders-{timezone.localdate():%Y%m%d}.csv"'
+        response.write("\ufeff")  # so that Excel opens UTF-8 Chinese correctly
+        writer = csv.writer(response)
+        writer.writerow(
+            [
+                "订单号",
+                "下单时间",
+                "状态",
+                "商品",
+                "应付(元)",
+                "实付(元)",
+                "已退款(元)",
+                "收货人",
+                "手机号",
+                "地址",
+                "物流",
+            ]
+        )
+        for order in queryset.select_related("shipment").prefetch_related("lines").order_by("-created_at"):
+            writer.writerow([
+                order.order_no, timezone.localtime(order.created_at).strftime("%Y-%m-%d %H:%M"), order.get_status_display(),
+                "；".join(f"{line.title} {line.spec_text} ×{line.quantity}".strip() for line in order.lines.all()),
+                format_yuan(order.total_fen, symbol=False), format_yuan(order.paid_fen, symbol=False),
+                format_yuan(order.refunded_fen, symbol=False), order.recipient, mask_phone(order.phone),
+                order.full_address, self.shipping_info(order),
+            ])  # fmt: skip
+        return response
+
+
+@admin.register(AfterSale)
+class AfterSaleAdmin(ShopScopedAdmin):
+    """The after-sales queue: approve (refund through the payment provider) or reject with a reason."""
+
+    list_display = [
+        "after_sale_no",
+        "order_link",
+        "kind",
+        "status",
+        "amount",
+        "reason",
+        "respond_by",
+        "created_at",
+    ]
+    list_filter = ["status", "kind", "shop"]
+    search_fields = ["=after_sale_no", "=order__order_no"]
+    list_select_related = ["order"]
+    actions = ["approve", "reject"]
+    readonly_fields = ["after_sale_no", "order_link", "kind", "status", "amount", "reason", "reject_reason",
+                       "respond_by", "handled_at", "refunded_at", "created_at"]  # fmt: skip
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=gettext_lazy("订单"))
+    def order_link(self, after_sale: AfterSale) -> str:
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:orders_order_change", args=[after_sale.order_id]),
+            after_sale.order.order_no,
+        )
+
+    @admin.display(description=gettext_lazy("退款金额"))
+    def amount(self, after_sale: AfterSale) -> str:
+        return format_yuan(after_sale.amount_fen)
+
+    @admin.action(description=gettext_lazy("同意并退款"))
+    def approve(self, request, queryset) -> None:
+        for after_sale in queryset.select_related("shop").order_by("pk"):
+            try:
+                result = services.after_sale_approve(
+                    shop=after_sale.shop, after_sale_no=after_sale.after_sale_no, actor=request.user
+                )
+            except ApplicationError as exc:
+                self.message_user(request, f"{after_sale.after_sale_no}：{exc.message}", messages.ERROR)
+                continue
+            level = messages.SUCCESS if result.status == AfterSale.Status.REFUNDED else messages.WARNING
+            self.message_user(request, f"{after_sale.after_sale_no}：{result.get_status_display()}", level)
+
+    @admin.action(description=gettext_lazy("拒绝（需填写原因）"))
+    def reject(self, request, queryset):
+        form = RejectForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            for after_sale in queryset.select_related("shop").order_by("pk"):
+                try:
+                    services.after_sale_reject(shop=after_sale.shop, after_sale_no=after_sale.after_sale_no,
+                                               actor=request.user, reason=form.cleaned_data["reason"])  # fmt: skip
+                    self.message_user(
+                        request, _("%(no)s 已拒绝。") % {"no": after_sale.after_sale_no}, messages.SUCCESS
+                    )
+                except ApplicationError as exc:
+                    self.message_user(request, f"{after_sale.after_sale_no}：{exc.message}", messages.ERROR)
+            return None
+        context = {
+            **self.admin_site.each_context(request), "title": _("拒绝售后申请"), "form": form, "opts": self.model._meta,
+            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME), "action": "reject",
+            "items": queryset,
+        }  # fmt: skip
+        return TemplateResponse(request, "admin/orders/aftersale/reject.html", context)
+
+
+class RegionFeeForm(forms.ModelForm):
+    fee_fen = YuanFormField(label=gettext_lazy("运费（元）"))
+
+    class Meta:
+        model = ShippingRegionFee
+        fields = ["shop", "province", "fee_fen", "free_shipping_applies"]
+
+
+@admin.register(ShippingRegionFee)
+class ShippingRegionFeeAdmin(ShopScopedAdmin):
+    """Per-province shipping fees (e.g. 新疆、西藏) that override the shop's flat fee."""
+
+    form = RegionFeeForm
+    list_display = ["province", "fee", "free_shipping_applies"]
+    list_filter = ["shop"]
+
+    @admin.display(description=gettext_lazy("运费"))
+    def fee(self, region: ShippingRegionFee) -> str:
+        return format_yuan(region.fee_fen)
