@@ -17,7 +17,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from catalog.cache import cached_bytes
+from catalog.cache import cached_value
 from catalog.models import Category, Product, ProductImage
 from catalog.selectors import (
     ORDERINGS,
@@ -193,7 +193,7 @@ class ShopScopedView(generics.GenericAPIView):
 
     def cached_json(self, request: Request, build: Callable[[], Any]) -> HttpResponse:
         shop = self.get_shop()
-        body = cached_bytes(
+        body = cached_value(
             shop.slug, ("api", request.build_absolute_uri()), lambda: JSONRenderer().render(build())
         )
         return HttpResponse(body, content_type="application/json")

@@ -16,6 +16,7 @@ import hashlib
 import time
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
@@ -60,7 +61,9 @@ def cache_key(*parts: str) -> str:
     return "catalog:entry:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
-def cached_bytes(shop_slug: str, parts: tuple[str, ...], build: Callable[[], bytes]) -> bytes:
+def cached_value(shop_slug: str, parts: tuple[str, ...], build: Callable[[], Any]) -> Any:
+    """``build()``'s result, cached under the shop's current catalog version (exceptions propagate
+    and nothing is cached)."""
     key = cache_key(shop_slug, catalog_version(shop_slug), *parts)
     body = cache.get(key)
     if body is None:

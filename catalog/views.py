@@ -9,8 +9,9 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 
-from catalog.cache import cache_public_page
+from catalog.cache import cache_public_page, cached_value
 from catalog.selectors import (
     ORDERINGS,
     category_get_public,
@@ -76,22 +77,36 @@ def search(request: HttpRequest, shop_slug: str) -> HttpResponse:
     return render(request, "catalog/list.html", context)
 
 
-@cache_public_page
 @not_found_as_404
 def product(request: HttpRequest, shop_slug: str, product_id: int) -> HttpResponse:
+    """The product page. Its body (gallery, specs, SKU table, description) is cached per catalog
+    version; the buy form, with this visitor's CSRF token, is rendered for every request."""
     shop = shop_get_public(slug=shop_slug)
-    item = product_get_public(shop=shop, product_id=product_id)
-    specs = [
-        {
-            "id": spec.pk,
-            "name": spec.name,
-            "values": [{"id": v.pk, "value": v.value} for v in spec.values.all()],
+    wechat = is_wechat(request)
+
+    def build() -> dict:
+        item = product_get_public(shop=shop, product_id=product_id)
+        specs = [
+            {
+                "id": spec.pk,
+                "name": spec.name,
+                "values": [{"id": v.pk, "value": v.value} for v in spec.values.all()],
+            }
+            for spec in item.specs.all()
+        ]
+        context = {
+            "shop": shop, "is_wechat": wechat, "product": item, "images": list(item.images.all()), "specs": specs,
+            "skus": item.active_skus, "sku_data": {"specs": specs, "skus": product_sku_matrix(item)},
+        }  # fmt: skip
+        return {
+            "title": item.title,
+            "body": render_to_string("catalog/product_body.html", context),
+            "options": [(s.pk, s.spec_text or item.title, s.price_fen, s.stock) for s in item.active_skus],
         }
-        for spec in item.specs.all()
-    ]
-    skus = product_sku_matrix(item)
-    context = {
-        "shop": shop, "is_wechat": is_wechat(request), "product": item, "images": list(item.images.all()),
-        "specs": specs, "skus": item.active_skus, "sku_data": {"specs": specs, "skus": skus},
-    }  # fmt: skip
-    return render(request, "catalog/product.html", context)
+
+    page = (
+        build()
+        if request.user.is_authenticated
+        else cached_value(shop.slug, ("product", str(product_id), str(wechat)), build)
+    )
+    return render(request, "catalog/product.html", {"shop": shop, "is_wechat": wechat, **page})

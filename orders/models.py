@@ -171,6 +171,12 @@ class OrderLine(models.Model):
     def __str__(self) -> str:
         return f"{self.title} {self.spec_text} × {self.quantity}"
 
+    @property
+    def image_url(self) -> str:
+        from django.core.files.storage import default_storage
+
+        return default_storage.url(self.image) if self.image else ""
+
 
 class OrderEvent(models.Model):
     """One entry of an order's timeline: who did what, when, and the status before and after."""

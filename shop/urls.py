@@ -6,12 +6,15 @@ from django.urls import include, path, re_path
 from django.views.static import serve as serve_media
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from accounts import views as account_views
 from orders.webhooks import tracking_push
 from shop import signup, views
 
 urlpatterns = [
     path("", views.platform_home, name="platform-home"),
     path("merchant/signup/", signup.merchant_signup, name="merchant-signup"),
+    path("accounts/login/", account_views.shopper_login, name="shopper-login"),
+    path("accounts/logout/", account_views.shopper_logout, name="shopper-logout"),
     path("s/<slug:shop_slug>/", include(("shop.urls_h5", "h5"))),
     path("admin/", admin.site.urls),
     path("webhooks/tracking/<slug:shop_slug>/", tracking_push, name="tracking-push"),

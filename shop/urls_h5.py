@@ -3,6 +3,7 @@
 from django.urls import path
 
 from catalog import views as catalog_views
+from orders import views as order_views
 from shop import views
 
 urlpatterns = [
@@ -12,4 +13,12 @@ urlpatterns = [
     path("c/<int:category_id>/", catalog_views.category, name="category"),
     path("search/", catalog_views.search, name="search"),
     path("p/<int:product_id>/", catalog_views.product, name="product"),
+    path("cart/", order_views.cart, name="cart"),
+    path("cart/add/", order_views.cart_add, name="cart-add"),
+    path("cart/items/<int:item_id>/", order_views.cart_item, name="cart-item"),
+    path("checkout/", order_views.checkout, name="checkout"),
+    path("addresses/", order_views.addresses, name="addresses"),
+    path("orders/", order_views.order_list, name="orders"),
+    path("orders/<str:order_no>/", order_views.order_detail, name="order"),
+    path("orders/<str:order_no>/after-sale/", order_views.after_sale_new, name="after-sale"),
 ]

@@ -73,3 +73,14 @@
     document.dispatchEvent(new CustomEvent("sku:selected", { detail: data.skus[0] }));
   }
 })();
+/* Keep the buy form's SKU choice in step with the spec buttons (the select is the no-JS fallback). */
+(function () {
+  "use strict";
+  var select = document.getElementById("buy-sku");
+  if (!select) return;
+  if (document.getElementById("sku-form")) select.hidden = true;
+  document.addEventListener("sku:selected", function (event) { select.value = String(event.detail.id); });
+  document.getElementById("buy-form").addEventListener("submit", function (event) {
+    if (!select.value) { event.preventDefault(); var c = document.getElementById("sku-chosen"); if (c) c.scrollIntoView({ behavior: "smooth" }); }
+  });
+})();
