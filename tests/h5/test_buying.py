@@ -135,3 +135,21 @@ def test_after_sale_request_and_confirm_receipt(client, sku, shop_a):
     client.post(f"/s/shop-a/orders/{order.order_no}/", {"action": "confirm"})
     order.refresh_from_db()
     assert order.status == OrderStatus.COMPLETED
+
+
+def test_my_orders_page_queries_do_not_grow(client, sku, shop_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    shopper = ShopperFactory(username="buyer")
+    address = AddressFactory(user=shopper)
+    client.force_login(shopper)
+    counts = []
+    for total in (1, 4):
+        while Order.objects.filter(user=shopper).count() < total:
+            services.order_place(shop=shop_a, user=shopper, items=[(sku.pk, 1)], address_id=address.pk)
+        client.get("/s/shop-a/orders/")
+        with CaptureQueriesContext(connection) as ctx:
+            client.get("/s/shop-a/orders/")
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1], counts
