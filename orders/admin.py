@@ -71,11 +71,9 @@ CARRIER_ALIASES = {label: value for value, label in Carrier.choices} | {
 }  # fmt: skip
 
 
-class OrderLineInline(ShopScopedInline, admin.TabularInline):
-    model = OrderLine
-    shop_lookup = "order__shop"
-    fields = ["title", "spec_text", "sku_code", "unit_price", "quantity", "line_total"]
-    readonly_fields = fields
+class ReadOnlyInline(ShopScopedInline, admin.TabularInline):
+    """An order's records: shown, never edited here (services change them)."""
+
     extra = 0
     can_delete = False
 
@@ -84,6 +82,13 @@ class OrderLineInline(ShopScopedInline, admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class OrderLineInline(ReadOnlyInline):
+    model = OrderLine
+    shop_lookup = "order__shop"
+    fields = ["title", "spec_text", "sku_code", "unit_price", "quantity", "line_total"]
+    readonly_fields = fields
 
     @admin.display(description=gettext_lazy("单价"))
     def unit_price(self, line: OrderLine) -> str:
@@ -94,20 +99,12 @@ class OrderLineInline(ShopScopedInline, admin.TabularInline):
         return format_yuan(line.total_fen)
 
 
-class OrderEventInline(ShopScopedInline, admin.TabularInline):
+class OrderEventInline(ReadOnlyInline):
     model = OrderEvent
     shop_lookup = "order__shop"
     fields = ["created_at", "type", "actor_kind", "actor", "message", "from_status", "to_status"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
     verbose_name_plural = gettext_lazy("订单动态（时间线）")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class AfterSaleInline(ShopScopedInline, admin.TabularInline):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -455,29 +455,37 @@ def order_cancel(*, order: Order, actor: User | None, actor_kind: str, reason: s
     return order
 
 
-def orders_expire_due(*, now: datetime | None = None, limit: int = 500) -> int:
-    """Cancel unpaid orders past their deadline and release their stock. Safe to run from many
-    workers at once: each order is locked and re-checked, so it is cancelled (and its stock
-    released) exactly once."""
-    now = now or timezone.now()
-    due = list(
-        Order.objects.filter(status=OrderStatus.PENDING_PAYMENT, pay_deadline__lte=now)
-        .order_by("pay_deadline", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
-    expired = 0
-    for pk in due:
+def _for_each_due(queryset, handle: Callable[[Order], bool], *, limit: int) -> int:
+    """Run ``handle`` on each order of ``queryset`` (ids first, then one short transaction per
+    order with its row locked), so several workers can run the same job at once: an order another
+    worker already handled fails ``handle``'s re-check and is skipped. Returns how many it changed."""
+    changed = 0
+    for pk in list(queryset.values_list("pk", flat=True)[:limit]):
         with transaction.atomic():
             order = Order.objects.select_for_update().filter(pk=pk).first()
-            if order is None or order.status != OrderStatus.PENDING_PAYMENT or order.pay_deadline > now:
-                continue
-            order_transition(
-                order=order, to=OrderStatus.CANCELLED, event=E.EXPIRED, actor_kind=A.SYSTEM,
-                message=_("超时未支付，订单已自动取消。"),
-            )  # fmt: skip
-            _release_stock(order)
-            expired += 1
-    return expired
+            if order is not None and handle(order):
+                changed += 1
+    return changed
+
+
+def orders_expire_due(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Cancel unpaid orders past their deadline and release their stock, each exactly once."""
+    now = now or timezone.now()
+
+    def expire(order: Order) -> bool:
+        if order.status != OrderStatus.PENDING_PAYMENT or order.pay_deadline > now:
+            return False
+        order_transition(
+            order=order, to=OrderStatus.CANCELLED, event=E.EXPIRED, actor_kind=A.SYSTEM,
+            message=_("超时未支付，订单已自动取消。"),
+        )  # fmt: skip
+        _release_stock(order)
+        return True
+
+    due = Order.objects.filter(status=OrderStatus.PENDING_PAYMENT, pay_deadline__lte=now).order_by(
+        "pay_deadline", "pk"
+    )
+    return _for_each_due(due, expire, limit=limit)
 
 
 @transaction.atomic
@@ -617,29 +625,27 @@ def order_confirm_receipt(*, order: Order, user: User) -> Order:
 
 
 def orders_auto_complete_due(*, now: datetime | None = None, limit: int = 500) -> int:
-    """Complete shipped/delivered orders whose confirmation period (shop setting) has passed."""
+    """Complete shipped/delivered orders whose confirmation period (shop setting) has passed,
+    unless an after-sales request is waiting for the merchant."""
     now = now or timezone.now()
-    due = list(
-        Order.objects.filter(
-            status__in=[OrderStatus.SHIPPED, OrderStatus.DELIVERED], auto_complete_at__lte=now
-        )
-        .order_by("auto_complete_at", "pk")
-        .values_list("pk", flat=True)[:limit]
+    receiving = (OrderStatus.SHIPPED, OrderStatus.DELIVERED)
+
+    def complete(order: Order) -> bool:
+        if (
+            order.status not in receiving
+            or order.after_sales.filter(status=AfterSale.Status.REQUESTED).exists()
+        ):
+            return False
+        order_transition(
+            order=order, to=OrderStatus.COMPLETED, event=E.COMPLETED, actor_kind=A.SYSTEM,
+            message=_("超过确认收货期限，系统已自动确认收货。"),
+        )  # fmt: skip
+        return True
+
+    due = Order.objects.filter(status__in=receiving, auto_complete_at__lte=now).order_by(
+        "auto_complete_at", "pk"
     )
-    done = 0
-    for pk in due:
-        with transaction.atomic():
-            order = Order.objects.select_for_update().filter(pk=pk).first()
-            if order is None or order.status not in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
-                continue
-            if order.after_sales.filter(status=AfterSale.Status.REQUESTED).exists():
-                continue  # wait until the merchant has answered the after-sales request
-            order_transition(
-                order=order, to=OrderStatus.COMPLETED, event=E.COMPLETED, actor_kind=A.SYSTEM,
-                message=_("超过确认收货期限，系统已自动确认收货。"),
-            )  # fmt: skip
-            done += 1
-    return done
+    return _for_each_due(due, complete, limit=limit)
 
 
 # ---------------------------------------------------------------- after-sales
