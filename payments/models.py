@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shop.fields import EncryptedTextField
 from shop.models import Shop, TimeStampedModel
 from shop.money import MoneyField
 
@@ -42,3 +43,115 @@ class Refund(TimeStampedModel):
         verbose_name = _("退款")
         verbose_name_plural = _("退款")
         ordering = ["-created_at", "-id"]
+
+
+class WeChatPayConfig(TimeStampedModel):
+    """A shop's WeChat Pay merchant account. Secrets are encrypted at rest and write-only in admin."""
+
+    class Mode(models.TextChoices):
+        SIMULATOR = "simulator", _("本地模拟（开发/演示）")
+        LIVE = "live", _("微信支付（生产）")
+
+    shop = models.OneToOneField(
+        Shop, on_delete=models.CASCADE, related_name="wechatpay", verbose_name=_("店铺")
+    )
+    mode = models.CharField(_("模式"), max_length=16, choices=Mode.choices, default=Mode.SIMULATOR)
+    mchid = models.CharField(_("商户号 mchid"), max_length=32)
+    appid = models.CharField(_("公众号 AppID"), max_length=32)
+    miniprogram_appid = models.CharField(_("小程序 AppID"), max_length=32, blank=True)
+    merchant_serial_no = models.CharField(_("商户证书序列号"), max_length=64)
+    merchant_private_key = EncryptedTextField(_("商户私钥（PEM）"))
+    apiv3_key = EncryptedTextField(_("APIv3 密钥"))
+    platform_public_key_id = models.CharField(_("微信支付公钥 ID"), max_length=64, blank=True)
+    platform_public_key = models.TextField(_("微信支付公钥（PEM）"), blank=True)
+    platform_certificates = models.JSONField(
+        _("平台证书"), default=dict, blank=True, help_text=_("{序列号: 证书 PEM}，证书模式时填写")
+    )
+
+    class Meta:
+        verbose_name = _("微信支付配置")
+        verbose_name_plural = _("微信支付配置")
+
+    def __str__(self) -> str:
+        return f"{self.shop} · {self.mchid}"
+
+    def platform_keys(self) -> dict:
+        """Every platform key we accept a signature from, by serial (public-key and certificate mode)."""
+        from payments.wechat.crypto import load_public_key
+
+        keys = {serial: load_public_key(pem) for serial, pem in (self.platform_certificates or {}).items()}
+        if self.platform_public_key_id and self.platform_public_key:
+            keys[self.platform_public_key_id] = load_public_key(self.platform_public_key)
+        return keys
+
+    def appids(self) -> set[str]:
+        return {a for a in (self.appid, self.miniprogram_appid) if a}
+
+
+class PaymentAttempt(TimeStampedModel):
+    """One attempt to pay an order (a prepay at the provider). An order may have several (the
+    shopper switched device); at most one succeeds."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待支付")
+        SUCCEEDED = "succeeded", _("已支付")
+        CLOSED = "closed", _("已关闭")
+        FAILED = "failed", _("失败")
+
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="+", verbose_name=_("店铺"))
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.PROTECT, related_name="payments", verbose_name=_("订单")
+    )
+    out_trade_no = models.CharField(_("商户订单号"), max_length=32, unique=True)
+    provider = models.CharField(_("支付渠道"), max_length=16, default="wechat")
+    scene = models.CharField(_("场景"), max_length=16)  # jsapi | miniprogram | native | h5
+    amount_fen = MoneyField(_("金额"))
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    prepay_id = models.CharField(max_length=64, blank=True)
+    code_url = models.CharField(max_length=255, blank=True)
+    h5_url = models.CharField(max_length=512, blank=True)
+    transaction_id = models.CharField(_("微信支付单号"), max_length=64, blank=True)
+    payer_openid = models.CharField(max_length=64, blank=True)
+    paid_at = models.DateTimeField(_("支付时间"), null=True, blank=True)
+    note = models.CharField(_("备注"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("支付记录")
+        verbose_name_plural = _("支付记录")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.out_trade_no
+
+
+class PaymentNotification(models.Model):
+    """Every verified notification, once (WeChat's ``id``): duplicates are answered, not re-applied."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    notification_id = models.CharField(max_length=64, unique=True)
+    event_type = models.CharField(max_length=32)
+    out_trade_no = models.CharField(max_length=64, blank=True)
+    outcome = models.CharField(max_length=255, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("支付通知")
+        verbose_name_plural = _("支付通知")
+
+    def __str__(self) -> str:
+        return self.notification_id
+
+
+class SimulatorKey(models.Model):
+    """The local WeChat Pay simulator's platform key (one per database, made on first use)."""
+
+    private_key_pem = EncryptedTextField()
+    public_key_id = models.CharField(max_length=64, unique=True)
+    certificate_serial = models.CharField(max_length=64)
+    certificate_pem = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.public_key_id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from payments.models import Refund
@@ -34,8 +34,11 @@ def refund_submit(*, refund: Refund) -> Refund:
         return refund
     provider = provider_for_order(refund.order)
     try:
+        late = refund.after_sale_id is None  # a payment that arrived for a cancelled order
         outcome = provider.refund(
-            refund=refund, total_fen=refund.order.paid_fen, reason=refund.after_sale.reason
+            refund=refund,
+            total_fen=refund.amount_fen if late else refund.order.paid_fen,
+            reason="订单已取消，自动退款" if late else refund.after_sale.reason,
         )
     except Exception as exc:
         logger.exception("refund %s failed at provider %s", refund.out_refund_no, provider.code)
@@ -68,3 +71,101 @@ def refund_submit(*, refund: Refund) -> Refund:
             )
     refund.refresh_from_db()
     return refund
+
+
+# ---------------------------------------------------------------- payment notifications
+
+
+def _reject(code: str, message: str, status: int = 400):
+    from payments.wechat.notify import NotificationRejected
+
+    return NotificationRejected(code, message, status)
+
+
+def payment_notify_handle(*, shop, headers, body: bytes) -> str:
+    """Handle a WeChat Pay notification for ``shop``. Returns what happened; raises
+    ``NotificationRejected`` (answered 4xx with ``{"code": "FAIL"}``) if it must not be believed.
+    Handling the same notification again changes nothing."""
+    from payments.models import PaymentNotification, WeChatPayConfig
+    from payments.wechat.notify import verify_notification
+
+    config = WeChatPayConfig.objects.filter(shop=shop).first()
+    if config is None:
+        raise _reject("not_configured", "WeChat Pay is not configured for this shop", 404)
+    note = verify_notification(
+        headers=headers, body=body, platform_keys=config.platform_keys(), apiv3_key=config.apiv3_key
+    )
+    if PaymentNotification.objects.filter(notification_id=note.id).exists():
+        return "duplicate"
+    if note.event_type == "TRANSACTION.SUCCESS":
+        outcome = payment_apply_success(shop=shop, config=config, resource=note.resource)
+    else:
+        raise _reject("event_unexpected", f"unexpected event_type {note.event_type}", 400)
+    try:
+        with transaction.atomic():
+            PaymentNotification.objects.create(
+                shop=shop, notification_id=note.id, event_type=note.event_type,
+                out_trade_no=str(note.resource.get("out_trade_no", "")), outcome=outcome,
+            )  # fmt: skip
+    except IntegrityError:
+        return "duplicate"
+    return outcome
+
+
+def payment_apply_success(*, shop, config, resource: dict) -> str:
+    """A transaction reported SUCCESS (by a notification or by our query): check it against our
+    payment attempt, mark the order paid once, and refund it if the order was cancelled meanwhile.
+    Notification and query may race: the attempt row lock makes exactly one of them apply it."""
+    from django.utils.dateparse import parse_datetime
+
+    from orders.models import OrderEvent
+    from orders.services import order_mark_paid
+    from orders.state import order_note
+    from payments.models import PaymentAttempt
+    from shop.errors import ApplicationError
+
+    if resource.get("mchid") != config.mchid:
+        raise _reject("mchid_mismatch", "mchid does not match this shop's merchant account")
+    if resource.get("appid") not in config.appids():
+        raise _reject("appid_mismatch", "appid does not match this shop")
+    if resource.get("trade_state") != "SUCCESS":
+        raise _reject("trade_state", f"trade_state is {resource.get('trade_state')}")
+    refund = None
+    with transaction.atomic():
+        attempt = (
+            PaymentAttempt.objects.select_for_update()
+            .select_related("order")
+            .filter(shop=shop, out_trade_no=str(resource.get("out_trade_no", "")))
+            .first()
+        )
+        if attempt is None:
+            raise _reject("order_unknown", "no payment with this out_trade_no", 404)
+        amount = resource.get("amount") or {}
+        if amount.get("total") != attempt.amount_fen or amount.get("currency", "CNY") != "CNY":
+            raise _reject("amount_mismatch", "amount does not match the order")
+        if attempt.status == PaymentAttempt.Status.SUCCEEDED:
+            return "already_paid"
+        attempt.status = PaymentAttempt.Status.SUCCEEDED
+        attempt.transaction_id = str(resource.get("transaction_id", ""))[:64]
+        attempt.payer_openid = str((resource.get("payer") or {}).get("openid", ""))[:64]
+        attempt.paid_at = parse_datetime(str(resource.get("success_time", ""))) or timezone.now()
+        try:
+            order_mark_paid(order=attempt.order, amount_fen=attempt.amount_fen, paid_at=attempt.paid_at,
+                            reference=attempt.transaction_id)  # fmt: skip
+            outcome = "paid"
+        except ApplicationError as exc:  # cancelled (or otherwise unpayable) meanwhile: give it back
+            attempt.note = f"{exc.code}: 已自动退款"
+            refund = Refund.objects.create(
+                shop_id=shop.pk, order=attempt.order, provider="wechat", amount_fen=attempt.amount_fen,
+            )  # fmt: skip
+            order_note(
+                order=attempt.order, event=OrderEvent.Type.NOTE, actor_kind=OrderEvent.Actor.SYSTEM,
+                message="支付到账时订单已取消，款项将原路退回。", data={"out_refund_no": refund.out_refund_no},
+            )  # fmt: skip
+            outcome = "refunded_late_payment"
+        attempt.save(
+            update_fields=["status", "transaction_id", "payer_openid", "paid_at", "note", "updated_at"]
+        )
+    if refund is not None:
+        transaction.on_commit(lambda: refund_submit(refund=refund))
+    return outcome

@@ -37,6 +37,9 @@ DEBUG = env_bool("DEBUG")
 # (`manage.py check --deploy` flags the fallback; see docs/deployment.md).
 SECRET_KEY = os.environ.get("SECRET_KEY") or "django-insecure-dev-only-weishop-key"
 
+# Encrypts secrets at rest (shop.fields.EncryptedTextField); a Fernet key. Production sets it.
+FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "")
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 

@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from accounts import views as account_views
 from orders.webhooks import tracking_push
+from payments import views as payment_views
 from shop import signup, views
 
 urlpatterns = [
@@ -18,6 +19,7 @@ urlpatterns = [
     path("s/<slug:shop_slug>/", include(("shop.urls_h5", "h5"))),
     path("admin/", admin.site.urls),
     path("webhooks/tracking/<slug:shop_slug>/", tracking_push, name="tracking-push"),
+    path("payments/wechat/notify/<slug:shop_slug>/", payment_views.wechat_notify, name="wechat-notify"),
     path("api/v1/", include("shop.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -1,0 +1,120 @@
+"""The local WeChat Pay simulator's keys and messages.
+
+It signs like WeChat's platform (RSA-SHA256, in public-key mode with a ``PUB_KEY_ID_…`` and in
+certificate mode with a certificate serial) and encrypts notification resources with the shop's
+APIv3 key (AES-256-GCM), so the demo and the tests exercise our real verification code.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+import uuid
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from payments.models import PaymentAttempt, SimulatorKey, WeChatPayConfig
+from payments.wechat import crypto
+
+
+def simulator_key() -> SimulatorKey:
+    key = SimulatorKey.objects.order_by("pk").first()
+    if key is not None:
+        return key
+    private = crypto.new_private_key()
+    serial, certificate = crypto.self_signed_certificate(private, common_name="WeiShop WeChat Pay simulator")
+    try:
+        with transaction.atomic():
+            return SimulatorKey.objects.create(
+                private_key_pem=crypto.private_pem(private),
+                public_key_id=f"PUB_KEY_ID_0{secrets.randbelow(10**30):030d}",
+                certificate_serial=serial,
+                certificate_pem=certificate,
+            )
+    except IntegrityError:  # another process made it first
+        return SimulatorKey.objects.order_by("pk").first()
+
+
+def platform_settings() -> dict[str, Any]:
+    """What a shop's WeChatPayConfig holds to trust the simulator (both modes at once)."""
+    key = simulator_key()
+    private = crypto.load_private_key(key.private_key_pem)
+    return {
+        "platform_public_key_id": key.public_key_id,
+        "platform_public_key": crypto.public_pem(private.public_key()),
+        "platform_certificates": {key.certificate_serial: key.certificate_pem},
+    }
+
+
+def signed_headers(
+    body: bytes, *, use_certificate: bool = False, timestamp: int | None = None
+) -> dict[str, str]:
+    key = simulator_key()
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    nonce = uuid.uuid4().hex.upper()
+    message = crypto.callback_message(ts, nonce, body).decode()
+    return {
+        "Wechatpay-Timestamp": ts,
+        "Wechatpay-Nonce": nonce,
+        "Wechatpay-Signature": crypto.sign(crypto.load_private_key(key.private_key_pem), message),
+        "Wechatpay-Serial": key.certificate_serial if use_certificate else key.public_key_id,
+        "Wechatpay-Signature-Type": "WECHATPAY2-SHA256-RSA2048",
+    }
+
+
+def transaction_resource(
+    attempt: PaymentAttempt, config: WeChatPayConfig, *, trade_state: str = "SUCCESS", **overrides: Any
+) -> dict[str, Any]:
+    resource = {
+        "appid": config.miniprogram_appid
+        if attempt.scene == "miniprogram" and config.miniprogram_appid
+        else config.appid,
+        "mchid": config.mchid,
+        "out_trade_no": attempt.out_trade_no,
+        "transaction_id": attempt.transaction_id or f"4200{secrets.randbelow(10**24):024d}",
+        "trade_type": {"jsapi": "JSAPI", "miniprogram": "JSAPI", "native": "NATIVE", "h5": "MWEB"}.get(
+            attempt.scene, "JSAPI"
+        ),
+        "trade_state": trade_state,
+        "trade_state_desc": "支付成功" if trade_state == "SUCCESS" else trade_state,
+        "bank_type": "OTHERS",
+        "attach": "",
+        "success_time": timezone.localtime().isoformat(timespec="seconds"),
+        "payer": {"openid": attempt.payer_openid or "o-simulator-openid"},
+        "amount": {
+            "total": attempt.amount_fen,
+            "payer_total": attempt.amount_fen,
+            "currency": "CNY",
+            "payer_currency": "CNY",
+        },
+    }
+    resource.update(overrides)
+    return resource
+
+
+def notification(
+    config: WeChatPayConfig,
+    resource: dict[str, Any],
+    *,
+    event_type: str = "TRANSACTION.SUCCESS",
+    notification_id: str | None = None,
+    use_certificate: bool = False,
+    timestamp: int | None = None,
+) -> tuple[dict[str, str], bytes]:
+    """(headers, raw body) of a notification exactly as WeChat would POST it."""
+    kind = "transaction" if event_type.startswith("TRANSACTION") else "refund"
+    envelope = {
+        "id": notification_id or str(uuid.uuid4()),
+        "create_time": timezone.localtime().isoformat(timespec="seconds"),
+        "event_type": event_type,
+        "resource_type": "encrypt-resource",
+        "summary": "支付成功" if kind == "transaction" else "退款状态变更",
+        "resource": {
+            **crypto.aes_gcm_encrypt(config.apiv3_key, crypto.dumps(resource), associated_data=kind),
+            "original_type": kind,
+        },
+    }
+    body = crypto.dumps(envelope).encode()
+    return signed_headers(body, use_certificate=use_certificate, timestamp=timestamp), body
