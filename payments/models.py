@@ -155,3 +155,30 @@ class SimulatorKey(models.Model):
 
     def __str__(self) -> str:
         return self.public_key_id
+
+
+class SimulatedTransaction(models.Model):
+    """What the local simulator remembers of a prepay (WeChat's side of a payment)."""
+
+    mchid = models.CharField(max_length=32)
+    appid = models.CharField(max_length=32)
+    out_trade_no = models.CharField(max_length=32)
+    prepay_id = models.CharField(max_length=64, unique=True)
+    trade_type = models.CharField(max_length=16)
+    description = models.CharField(max_length=127)
+    amount_fen = models.PositiveIntegerField()
+    notify_url = models.CharField(max_length=255)
+    payer_openid = models.CharField(max_length=64, blank=True)
+    trade_state = models.CharField(max_length=16, default="NOTPAY")
+    transaction_id = models.CharField(max_length=64, blank=True)
+    success_time = models.DateTimeField(null=True, blank=True)
+    refunded_fen = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["mchid", "out_trade_no"], name="sim_transaction_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.out_trade_no

@@ -47,5 +47,17 @@ def register_provider(provider: PaymentProvider) -> None:
 
 
 def provider_for_order(order) -> PaymentProvider:
-    """The provider that took the order's payment (until payments land: the local one)."""
-    return get_provider(getattr(order, "payment_provider", "") or "local")
+    """The provider that took the order's payment: WeChat Pay when a WeChat payment succeeded,
+    the local provider otherwise (development data)."""
+    from payments.models import PaymentAttempt
+
+    paid = (
+        PaymentAttempt.objects.filter(order=order, status=PaymentAttempt.Status.SUCCEEDED)
+        .values_list("provider", flat=True)
+        .first()
+    )
+    if paid == "wechat":
+        from payments.wechat.provider import WeChatPayProvider
+
+        return WeChatPayProvider()
+    return get_provider(paid or "local")

@@ -169,3 +169,77 @@ def payment_apply_success(*, shop, config, resource: dict) -> str:
     if refund is not None:
         transaction.on_commit(lambda: refund_submit(refund=refund))
     return outcome
+
+
+# ---------------------------------------------------------------- paying an order
+
+
+def payment_start(*, order, scene: str, notify_url: str, openid: str = "", client_ip: str = ""):
+    """Create (or reuse) a payment attempt for an unpaid order and get the provider's prepay
+    answer. The prepay is a network call: no row is locked while it runs."""
+    from orders.models import OrderStatus
+    from payments.models import PaymentAttempt, WeChatPayConfig
+    from payments.wechat import provider as wechat
+    from shop.errors import ApplicationError
+
+    if order.status != OrderStatus.PENDING_PAYMENT or order.pay_deadline <= timezone.now():
+        raise ApplicationError("order_not_payable", "订单已支付、已取消或已超过支付时限。", http_status=409)
+    config = WeChatPayConfig.objects.filter(shop_id=order.shop_id).first()
+    if config is None:
+        raise ApplicationError("payment_not_configured", "店铺尚未开通微信支付。", http_status=409)
+    attempt = PaymentAttempt.objects.filter(
+        order=order, scene=scene, status=PaymentAttempt.Status.PENDING
+    ).first()
+    if attempt is None or not (attempt.prepay_id or attempt.code_url or attempt.h5_url):
+        if attempt is None:
+            with transaction.atomic():
+                number = PaymentAttempt.objects.filter(order=order).count() + 1
+                attempt = PaymentAttempt.objects.create(
+                    shop_id=order.shop_id, order=order, out_trade_no=f"{order.order_no}P{number:02d}", scene=scene,
+                    amount_fen=order.total_fen, payer_openid=openid,
+                )  # fmt: skip
+        first_line = order.lines.first()
+        description = f"{order.shop.name}-{first_line.title if first_line else order.order_no}"
+        try:
+            data = wechat.prepay(config=config, attempt=attempt, description=description, notify_url=notify_url,
+                                 openid=openid, client_ip=client_ip)  # fmt: skip
+        except (wechat.WeChatPayError, OSError, ValueError) as exc:
+            logger.warning("prepay failed for %s: %s", attempt.out_trade_no, exc)
+            raise ApplicationError(
+                "payment_unavailable", "微信支付暂时不可用，请稍后再试。", http_status=503
+            ) from exc
+        PaymentAttempt.objects.filter(pk=attempt.pk).update(
+            prepay_id=data.get("prepay_id", ""), code_url=data.get("code_url", ""), h5_url=data.get("h5_url", ""),
+            updated_at=timezone.now(),
+        )  # fmt: skip
+        attempt.refresh_from_db()
+    return attempt
+
+
+def payment_refresh(*, order) -> bool:
+    """The shopper is back from paying but no notification has arrived: ask WeChat (query) about
+    every pending attempt and apply a SUCCESS exactly as a notification would. Returns True if
+    the order is now paid."""
+    from orders.models import OrderStatus
+    from payments.models import PaymentAttempt, WeChatPayConfig
+    from payments.wechat import provider as wechat
+
+    config = WeChatPayConfig.objects.filter(shop_id=order.shop_id).first()
+    if config is None or order.status != OrderStatus.PENDING_PAYMENT:
+        return order.status != OrderStatus.PENDING_PAYMENT and order.paid_at is not None
+    for attempt in PaymentAttempt.objects.filter(order=order, status=PaymentAttempt.Status.PENDING).exclude(
+        prepay_id="", code_url="", h5_url=""
+    ):
+        try:
+            resource = wechat.query(config=config, out_trade_no=attempt.out_trade_no)
+        except (wechat.WeChatPayError, OSError, ValueError) as exc:
+            logger.warning("query failed for %s: %s", attempt.out_trade_no, exc)
+            continue
+        if resource.get("trade_state") == "SUCCESS":
+            payment_apply_success(
+                shop=order.shop,
+                config=config,
+                resource={**resource, "mchid": resource.get("mchid", config.mchid)},
+            )
+            return True
+    return False

@@ -294,6 +294,24 @@ def demo_load() -> DemoResult:
         categories = _categories(shop, result)
         for index, product in enumerate(PRODUCTS[shop.slug]):
             _product(shop, product, index, categories, result)
+        _wechatpay(shop, result)
         if result.changed:
             catalog_changed(shop)
     return result
+
+
+def _wechatpay(shop: Shop, result: DemoResult) -> None:
+    """A simulator-mode WeChat Pay account, with its own merchant key made here (never shipped)."""
+    from payments import simulator
+    from payments.models import WeChatPayConfig
+    from payments.wechat import crypto
+
+    if WeChatPayConfig.objects.filter(shop=shop).exists():
+        return
+    WeChatPayConfig.objects.create(
+        shop=shop, mode=WeChatPayConfig.Mode.SIMULATOR, mchid=f"19000{shop.pk:05d}", appid=f"wxdemo{shop.pk:011d}",
+        miniprogram_appid=f"wxmini{shop.pk:011d}", merchant_serial_no=f"DEMO{shop.pk:036d}",
+        merchant_private_key=crypto.private_pem(crypto.new_private_key()),
+        apiv3_key=crypto.new_apiv3_key(), **simulator.platform_settings(),
+    )  # fmt: skip
+    result.add("wechatpay accounts")

@@ -212,6 +212,13 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# WeChat Pay. The local simulator (payments/simulator_views.py) is mounted at /wechatpay-sim/ when
+# WECHATPAY_SIMULATOR is on (default: with DEBUG); shops in "simulator" mode send their API calls there.
+WECHATPAY_SIMULATOR = env_bool("WECHATPAY_SIMULATOR", default=DEBUG)
+WECHATPAY_SIMULATOR_URL = os.environ.get("WECHATPAY_SIMULATOR_URL", "http://127.0.0.1:8000/wechatpay-sim")
+# The public https origin WeChat sends notifications to (production); empty: taken from the request.
+PUBLIC_URL = os.environ.get("PUBLIC_URL", "").rstrip("/")
+
 # Catalog image rules (see catalog/images.py).
 WEISHOP_IMAGE_MAX_BYTES = 5 * 1024 * 1024
 WEISHOP_IMAGE_MAX_PIXELS = 6000

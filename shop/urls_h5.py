@@ -4,6 +4,7 @@ from django.urls import path
 
 from catalog import views as catalog_views
 from orders import views as order_views
+from payments import h5 as payment_views
 from shop import views
 
 urlpatterns = [
@@ -21,4 +22,6 @@ urlpatterns = [
     path("orders/", order_views.order_list, name="orders"),
     path("orders/<str:order_no>/", order_views.order_detail, name="order"),
     path("orders/<str:order_no>/after-sale/", order_views.after_sale_new, name="after-sale"),
+    path("orders/<str:order_no>/pay/", payment_views.pay, name="pay"),
+    path("orders/<str:order_no>/pay/status/", payment_views.status, name="pay-status"),
 ]

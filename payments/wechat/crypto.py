@@ -68,6 +68,11 @@ def aes_gcm_decrypt(apiv3_key: str, resource: dict[str, Any]) -> str | None:
     return data.decode()
 
 
+def new_apiv3_key() -> str:
+    """32 printable characters, as WeChat's merchant platform requires."""
+    return secrets.token_urlsafe(24)[:32]
+
+
 def new_private_key() -> RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 

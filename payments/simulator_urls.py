@@ -1,0 +1,28 @@
+"""The local WeChat Pay simulator's routes (404 unless settings.WECHATPAY_SIMULATOR)."""
+
+from functools import wraps
+
+from django.conf import settings
+from django.http import Http404
+from django.urls import path
+
+from payments import simulator_views as views
+
+
+def enabled(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not settings.WECHATPAY_SIMULATOR:
+            raise Http404("the WeChat Pay simulator is off")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+urlpatterns = [
+    path("v3/pay/transactions/<str:kind>", enabled(views.prepay)),
+    path("v3/pay/transactions/out-trade-no/<str:out_trade_no>", enabled(views.query)),
+    path("v3/pay/transactions/out-trade-no/<str:out_trade_no>/close", enabled(views.close)),
+    path("v3/refund/domestic/refunds", enabled(views.refund)),
+    path("pay/<str:prepay_id>/", enabled(views.sheet), name="wechatpay-sim-sheet"),
+]

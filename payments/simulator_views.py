@@ -1,0 +1,226 @@
+"""A local WeChat Pay APIv3 server (``/wechatpay-sim/``), for ``make run`` and the tests.
+
+It checks our requests' ``Authorization`` signatures with the merchant's key, answers prepay,
+query, close and refund with signed responses, shows a payment sheet where the demo shopper
+confirms or cancels, and then POSTs a signed, encrypted notification to our notify URL — so the
+real ``wechatpayv3`` client and our real verification run end to end with no internet.
+It is mounted only when ``WECHATPAY_SIMULATOR`` is on (default: with DEBUG; tests turn it on).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from typing import Any
+
+import requests
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+from payments import simulator
+from payments.models import SimulatedTransaction, WeChatPayConfig
+from payments.wechat import crypto
+
+AUTH = re.compile(r'(\w+)="([^"]*)"')
+OUT_TRADE_NO = re.compile(r"^[0-9A-Za-z_\-|*]{6,32}$")
+PATHS = {"jsapi": "JSAPI", "native": "NATIVE", "h5": "MWEB"}
+
+
+def _signed(status: int, data: Any | None = None) -> HttpResponse:
+    body = crypto.dumps(data).encode() if data is not None else b""
+    response = HttpResponse(body, status=status, content_type="application/json; charset=utf-8")
+    for name, value in simulator.signed_headers(body).items():
+        response[name] = value
+    return response
+
+
+def _error(status: int, code: str, message: str) -> HttpResponse:
+    return _signed(status, {"code": code, "message": message})
+
+
+def _authenticate(request: HttpRequest) -> WeChatPayConfig | HttpResponse:
+    """Check ``Authorization: WECHATPAY2-SHA256-RSA2048 mchid=…,signature=…`` like WeChat does."""
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("WECHATPAY2-SHA256-RSA2048 "):
+        return _error(401, "SIGN_ERROR", "missing or unsupported Authorization")
+    fields = dict(AUTH.findall(header))
+    config = WeChatPayConfig.objects.filter(mchid=fields.get("mchid", "")).first()
+    if config is None or fields.get("serial_no") != config.merchant_serial_no:
+        return _error(401, "SIGN_ERROR", "unknown merchant or certificate serial")
+    path = request.get_full_path().removeprefix("/wechatpay-sim")
+    message = f"{request.method}\n{path}\n{fields.get('timestamp')}\n{fields.get('nonce_str')}\n{request.body.decode()}\n"
+    public = crypto.load_private_key(config.merchant_private_key).public_key()
+    if not crypto.verify(public, message.encode(), fields.get("signature", "")):
+        return _error(401, "SIGN_ERROR", "signature does not verify")
+    return config
+
+
+def _transaction_json(tx: SimulatedTransaction) -> dict[str, Any]:
+    data = {
+        "appid": tx.appid, "mchid": tx.mchid, "out_trade_no": tx.out_trade_no, "trade_type": tx.trade_type,
+        "trade_state": tx.trade_state, "trade_state_desc": {"SUCCESS": "支付成功", "NOTPAY": "未支付", "CLOSED": "已关闭"}.get(tx.trade_state, tx.trade_state),
+        "amount": {"total": tx.amount_fen, "currency": "CNY"}, "attach": "",
+    }  # fmt: skip
+    if tx.trade_state in ("SUCCESS", "REFUND"):
+        data.update(
+            transaction_id=tx.transaction_id, bank_type="OTHERS", payer={"openid": tx.payer_openid or "o-simulator"},
+            success_time=timezone.localtime(tx.success_time).isoformat(timespec="seconds"),
+            amount={"total": tx.amount_fen, "payer_total": tx.amount_fen, "currency": "CNY", "payer_currency": "CNY"},
+        )  # fmt: skip
+    return data
+
+
+@csrf_exempt
+def prepay(request: HttpRequest, kind: str) -> HttpResponse:
+    if kind not in PATHS:
+        return _error(404, "NOT_FOUND", "unknown API")
+    config = _authenticate(request)
+    if isinstance(config, HttpResponse):
+        return config
+    try:
+        body = json.loads(request.body)
+        total = body["amount"]["total"]
+        problems = [
+            name for name, ok in (
+                ("appid", body.get("appid") in config.appids()), ("mchid", body.get("mchid") == config.mchid),
+                ("description", 0 < len(body.get("description", "")) <= 127),
+                ("out_trade_no", bool(OUT_TRADE_NO.match(body.get("out_trade_no", "")))),
+                ("amount.total", isinstance(total, int) and total > 0),
+                ("amount.currency", body["amount"].get("currency", "CNY") == "CNY"),
+                ("notify_url", str(body.get("notify_url", "")).startswith(("http://", "https://"))),
+                ("payer.openid", kind != "jsapi" or bool((body.get("payer") or {}).get("openid"))),
+                ("scene_info", kind != "h5" or bool((body.get("scene_info") or {}).get("payer_client_ip"))),
+            ) if not ok
+        ]  # fmt: skip
+    except (ValueError, KeyError, TypeError):
+        return _error(400, "PARAM_ERROR", "malformed body")
+    if problems:
+        return _error(400, "PARAM_ERROR", f"invalid: {', '.join(problems)}")
+    with transaction.atomic():
+        tx = (
+            SimulatedTransaction.objects.select_for_update()
+            .filter(mchid=config.mchid, out_trade_no=body["out_trade_no"])
+            .first()
+        )
+        if tx is not None and tx.trade_state != "NOTPAY":
+            return _error(
+                400, "ORDERPAID" if tx.trade_state == "SUCCESS" else "ORDER_CLOSED", "order is not payable"
+            )
+        if tx is None:
+            tx = SimulatedTransaction.objects.create(
+                mchid=config.mchid, appid=body["appid"], out_trade_no=body["out_trade_no"],
+                prepay_id=f"wx{timezone.now():%d%H%M%S}{secrets.token_hex(12)}", trade_type=PATHS[kind],
+                description=body["description"], amount_fen=total, notify_url=body["notify_url"],
+                payer_openid=(body.get("payer") or {}).get("openid", ""),
+            )  # fmt: skip
+    sheet = request.build_absolute_uri(f"/wechatpay-sim/pay/{tx.prepay_id}/")
+    if kind == "native":
+        return _signed(200, {"code_url": f"weixin://wxpay/bizpayurl?pr={tx.prepay_id}&sim={sheet}"})
+    if kind == "h5":
+        return _signed(200, {"h5_url": sheet})
+    return _signed(200, {"prepay_id": tx.prepay_id})
+
+
+@csrf_exempt
+def query(request: HttpRequest, out_trade_no: str) -> HttpResponse:
+    config = _authenticate(request)
+    if isinstance(config, HttpResponse):
+        return config
+    tx = SimulatedTransaction.objects.filter(mchid=config.mchid, out_trade_no=out_trade_no).first()
+    if tx is None:
+        return _error(404, "ORDER_NOT_EXIST", "order does not exist")
+    return _signed(200, _transaction_json(tx))
+
+
+@csrf_exempt
+def close(request: HttpRequest, out_trade_no: str) -> HttpResponse:
+    config = _authenticate(request)
+    if isinstance(config, HttpResponse):
+        return config
+    with transaction.atomic():
+        tx = (
+            SimulatedTransaction.objects.select_for_update()
+            .filter(mchid=config.mchid, out_trade_no=out_trade_no)
+            .first()
+        )
+        if tx is None:
+            return _error(404, "ORDER_NOT_EXIST", "order does not exist")
+        if tx.trade_state == "SUCCESS":
+            return _error(400, "ORDERPAID", "order already paid")
+        tx.trade_state = "CLOSED"
+        tx.save(update_fields=["trade_state"])
+    return _signed(204)
+
+
+@csrf_exempt
+def refund(request: HttpRequest) -> HttpResponse:
+    config = _authenticate(request)
+    if isinstance(config, HttpResponse):
+        return config
+    try:
+        body = json.loads(request.body)
+        amount = body["amount"]
+        lookup = (
+            {"transaction_id": body["transaction_id"]}
+            if body.get("transaction_id")
+            else {"out_trade_no": body["out_trade_no"]}
+        )
+    except (ValueError, KeyError, TypeError):
+        return _error(400, "PARAM_ERROR", "malformed body")
+    with transaction.atomic():
+        tx = SimulatedTransaction.objects.select_for_update().filter(mchid=config.mchid, **lookup).first()
+        if tx is None or tx.trade_state not in ("SUCCESS", "REFUND"):
+            return _error(404, "RESOURCE_NOT_EXISTS", "no paid order")
+        if (
+            amount.get("total") != tx.amount_fen
+            or not 0 < amount.get("refund", 0) <= tx.amount_fen - tx.refunded_fen
+        ):
+            return _error(400, "PARAM_ERROR", "refund amount is more than what is left")
+        tx.refunded_fen += amount["refund"]
+        tx.trade_state = "REFUND"
+        tx.save(update_fields=["refunded_fen", "trade_state"])
+    return _signed(200, {
+        "refund_id": f"5030{secrets.randbelow(10**24):024d}", "out_refund_no": body.get("out_refund_no", ""),
+        "transaction_id": tx.transaction_id, "out_trade_no": tx.out_trade_no, "status": "SUCCESS",
+        "success_time": timezone.localtime().isoformat(timespec="seconds"),
+        "amount": {"total": tx.amount_fen, "refund": amount["refund"], "payer_total": tx.amount_fen,
+                   "payer_refund": amount["refund"], "currency": "CNY"},
+    })  # fmt: skip
+
+
+def sheet(request: HttpRequest, prepay_id: str) -> HttpResponse:
+    """The payment sheet: the demo shopper confirms (money moves, WeChat notifies) or cancels."""
+    tx = get_object_or_404(SimulatedTransaction, prepay_id=prepay_id)
+    back = request.GET.get("back", "")
+    back = back if back.startswith("/") and not back.startswith("//") else ""
+    if request.method == "POST" and tx.trade_state == "NOTPAY":
+        if request.POST.get("action") == "pay":
+            with transaction.atomic():
+                tx = SimulatedTransaction.objects.select_for_update().get(pk=tx.pk)
+                if tx.trade_state == "NOTPAY":
+                    tx.trade_state, tx.success_time = "SUCCESS", timezone.now()
+                    tx.transaction_id = f"4200{secrets.randbelow(10**24):024d}"
+                    tx.save(update_fields=["trade_state", "success_time", "transaction_id"])
+            deliver_notification(tx)
+        return render(request, "payments/sim_sheet.html", {"tx": tx, "done": True, "back": back})
+    return render(
+        request, "payments/sim_sheet.html", {"tx": tx, "done": tx.trade_state != "NOTPAY", "back": back}
+    )
+
+
+def deliver_notification(tx: SimulatedTransaction) -> int | None:
+    """POST the TRANSACTION.SUCCESS notification to the merchant's notify URL, as WeChat does
+    (retries are the real WeChat's business; the demo shopper can also come back and we query)."""
+    config = WeChatPayConfig.objects.get(mchid=tx.mchid)
+    resource = {**_transaction_json(tx), "payer": {"openid": tx.payer_openid or "o-simulator"}}
+    headers, body = simulator.notification(config, resource)
+    try:
+        return requests.post(
+            tx.notify_url, data=body, headers={**headers, "Content-Type": "application/json"}, timeout=(3, 10)
+        ).status_code
+    except requests.RequestException:
+        return None

@@ -1,0 +1,129 @@
+"""Paying for real through the wechatpayv3 client against the local simulator (live server):
+prepay, the payment sheet, the signed notification, and the query path."""
+
+import pytest
+
+from orders import services as order_services
+from orders.models import OrderStatus
+from payments import services
+from payments.models import PaymentAttempt, SimulatedTransaction
+from payments.wechat import provider as wechat
+from tests.factories import AddressFactory, ShopperFactory, make_product
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def simulated(settings, live_server, pay_config):
+    settings.WECHATPAY_SIMULATOR = True
+    settings.WECHATPAY_SIMULATOR_URL = f"{live_server.url}/wechatpay-sim"
+    return live_server
+
+
+@pytest.fixture
+def order(shop_a):
+    user = ShopperFactory(username="payer")
+    sku = make_product(shop=shop_a, price_fen=5900, stock=5).skus.get()
+    return order_services.order_place(
+        shop=shop_a, user=user, items=[(sku.pk, 1)], address_id=AddressFactory(user=user).pk
+    )
+
+
+@pytest.mark.parametrize("scene", ["jsapi", "native", "h5", "miniprogram"])
+def test_prepay_in_every_scene(simulated, order, scene):
+    attempt = services.payment_start(order=order, scene=scene, notify_url=f"{simulated.url}/payments/wechat/notify/shop-a/",
+                                     openid="o-test", client_ip="1.2.3.4")  # fmt: skip
+    assert attempt.status == PaymentAttempt.Status.PENDING and attempt.amount_fen == order.total_fen
+    if scene in ("jsapi", "miniprogram"):
+        assert attempt.prepay_id.startswith("wx")
+    elif scene == "native":
+        assert attempt.code_url.startswith("weixin://wxpay/bizpayurl")
+    else:
+        assert "/wechatpay-sim/pay/" in attempt.h5_url
+    again = services.payment_start(order=order, scene=scene, notify_url="http://unused/", openid="o-test")
+    assert again.pk == attempt.pk  # no second prepay for the same scene
+
+
+def test_client_invoke_parameters_are_signed_with_the_merchant_key(pay_config):
+    from payments.wechat import crypto
+
+    params = wechat.client_invoke_params(pay_config, appid=pay_config.appid, prepay_id="wx123")
+    message = (
+        f"{params['appId']}\n{params['timeStamp']}\n{params['nonceStr']}\n{params['package']}\n".encode()
+    )
+    public = crypto.load_private_key(pay_config.merchant_private_key).public_key()
+    assert params["signType"] == "RSA" and params["package"] == "prepay_id=wx123"
+    assert crypto.verify(public, message, params["paySign"])
+
+
+def test_sheet_confirm_sends_a_notification_that_marks_the_order_paid(simulated, order, client):
+    attempt = services.payment_start(order=order, scene="jsapi", notify_url=f"{simulated.url}/payments/wechat/notify/shop-a/",
+                                     openid="o-test")  # fmt: skip
+    import requests
+
+    page = requests.get(f"{simulated.url}/wechatpay-sim/pay/{attempt.prepay_id}/", timeout=10)
+    assert page.status_code == 200 and "确认支付" in page.text
+    csrf = page.cookies["csrftoken"]
+    requests.post(
+        f"{simulated.url}/wechatpay-sim/pay/{attempt.prepay_id}/", data={"action": "pay", "csrfmiddlewaretoken": csrf},
+        cookies={"csrftoken": csrf}, headers={"Referer": simulated.url}, timeout=10,
+    )  # fmt: skip
+    order.refresh_from_db()
+    attempt.refresh_from_db()
+    assert order.status == OrderStatus.PAID and attempt.status == PaymentAttempt.Status.SUCCEEDED
+    assert order.events.filter(type="paid").count() == 1
+
+
+def pay_on_sheet(base_url: str, prepay_id: str) -> None:
+    import requests
+
+    page = requests.get(f"{base_url}/wechatpay-sim/pay/{prepay_id}/", timeout=10)
+    csrf = page.cookies["csrftoken"]
+    requests.post(
+        f"{base_url}/wechatpay-sim/pay/{prepay_id}/", data={"action": "pay", "csrfmiddlewaretoken": csrf},
+        cookies={"csrftoken": csrf}, headers={"Referer": base_url}, timeout=10,
+    )  # fmt: skip
+
+
+def test_a_payment_arriving_after_cancellation_is_refunded(simulated, order):
+    from payments.models import Refund
+
+    attempt = services.payment_start(order=order, scene="jsapi", notify_url=f"{simulated.url}/payments/wechat/notify/shop-a/",
+                                     openid="o-test")  # fmt: skip
+    order_services.order_cancel(order=order, actor=None, actor_kind="system", reason="超时未支付")
+    pay_on_sheet(simulated.url, attempt.prepay_id)  # the shopper still had the sheet open
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+    refund = Refund.objects.get(order=order)
+    assert refund.status == Refund.Status.SUCCEEDED and refund.amount_fen == attempt.amount_fen
+    assert (
+        SimulatedTransaction.objects.get(out_trade_no=attempt.out_trade_no).refunded_fen == attempt.amount_fen
+    )
+
+
+def test_query_path_finds_a_payment_whose_notification_was_lost(simulated, order):
+    attempt = services.payment_start(
+        order=order, scene="native", notify_url="http://127.0.0.1:9/lost/", openid=""
+    )
+    SimulatedTransaction.objects.filter(out_trade_no=attempt.out_trade_no).update(
+        trade_state="SUCCESS", transaction_id="4200000001"
+    )
+    from django.utils import timezone
+
+    SimulatedTransaction.objects.filter(out_trade_no=attempt.out_trade_no).update(success_time=timezone.now())
+    assert services.payment_refresh(order=order) is True
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+
+
+def test_a_tampered_simulator_response_is_refused(simulated, pay_config, order, settings):
+    """The client verifies WeChat's response signature: a platform key we don't trust fails."""
+    from payments.wechat import crypto
+
+    attempt = services.payment_start(
+        order=order, scene="native", notify_url="http://127.0.0.1:9/x/", openid=""
+    )
+    pay_config.platform_public_key = crypto.public_pem(crypto.new_private_key().public_key())
+    pay_config.save()
+    with pytest.raises(Exception, match="signature"):
+        wechat.query(config=pay_config, out_trade_no=attempt.out_trade_no)
