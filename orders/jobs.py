@@ -1,4 +1,4 @@
-"""Periodic order jobs. Celery beat runs them in production (orders/tasks.py); `manage.py run_jobs`
+"""Periodic order and payment jobs. Celery beat runs them in production (orders/tasks.py); `manage.py run_jobs`
 runs them in-process where there is no Redis (``make run``). Both call the same services, which
 are safe to run from several workers at once."""
 
@@ -7,11 +7,14 @@ from __future__ import annotations
 import logging
 
 from orders import services
+from payments import services as payments
 
 logger = logging.getLogger(__name__)
 
 JOBS = {
+    "reconcile_payments": payments.payments_reconcile,  # first: a paid order must not expire
     "expire_unpaid_orders": services.orders_expire_due,
+    "close_abandoned_payments": payments.payments_close_abandoned,
     "auto_complete_orders": services.orders_auto_complete_due,
 }
 

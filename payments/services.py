@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -66,7 +67,8 @@ def refund_submit(*, refund: Refund) -> Refund:
             if refund.after_sale_id:
                 after_sale_refund_result(after_sale=refund.after_sale, succeeded=True)
         else:
-            Refund.objects.filter(pk=refund.pk).update(
+            # the refund notification may already have settled it (it can arrive before this answer)
+            Refund.objects.filter(pk=refund.pk, status=Refund.Status.PENDING).update(
                 status=Refund.Status.PROCESSING, provider_refund_id=outcome.provider_refund_id
             )
     refund.refresh_from_db()
@@ -99,6 +101,8 @@ def payment_notify_handle(*, shop, headers, body: bytes) -> str:
         return "duplicate"
     if note.event_type == "TRANSACTION.SUCCESS":
         outcome = payment_apply_success(shop=shop, config=config, resource=note.resource)
+    elif note.event_type in ("REFUND.SUCCESS", "REFUND.ABNORMAL", "REFUND.CLOSED"):
+        outcome = refund_apply_result(shop=shop, config=config, resource=note.resource)
     else:
         raise _reject("event_unexpected", f"unexpected event_type {note.event_type}", 400)
     try:
@@ -243,3 +247,100 @@ def payment_refresh(*, order) -> bool:
             )
             return True
     return False
+
+
+def refund_apply_result(*, shop, config, resource: dict) -> str:
+    """A refund's final state from WeChat (notification or query): record it once and tell the
+    after-sales request, whose result then shows on the order's timeline."""
+    from orders.services import after_sale_refund_result
+
+    if resource.get("mchid", config.mchid) != config.mchid:
+        raise _reject("mchid_mismatch", "mchid does not match this shop's merchant account")
+    status = resource.get("refund_status") or resource.get("status")
+    with transaction.atomic():
+        refund = (
+            Refund.objects.select_for_update()
+            .filter(shop=shop, out_refund_no=str(resource.get("out_refund_no", "")))
+            .first()
+        )
+        if refund is None:
+            raise _reject("refund_unknown", "no refund with this out_refund_no", 404)
+        if (resource.get("amount") or {}).get("refund") not in (None, refund.amount_fen):
+            raise _reject("amount_mismatch", "refund amount does not match")
+        if refund.status in (Refund.Status.SUCCEEDED, Refund.Status.FAILED):
+            return "already_final"
+        succeeded = status == "SUCCESS"
+        refund.status = Refund.Status.SUCCEEDED if succeeded else Refund.Status.FAILED
+        refund.provider_refund_id = str(resource.get("refund_id", refund.provider_refund_id))[:64]
+        refund.succeeded_at = timezone.now() if succeeded else None
+        refund.failure_reason = "" if succeeded else f"WeChat: {status}"
+        refund.save(
+            update_fields=["status", "provider_refund_id", "succeeded_at", "failure_reason", "updated_at"]
+        )
+        if refund.after_sale_id:
+            after_sale_refund_result(
+                after_sale=refund.after_sale, succeeded=succeeded, detail=refund.failure_reason
+            )
+    return "refund_" + ("succeeded" if succeeded else "failed")
+
+
+# ---------------------------------------------------------------- periodic jobs
+
+
+def payments_reconcile(*, older_than_minutes: int = 3, limit: int = 200) -> int:
+    """Lost notifications: ask WeChat about payments still pending after a few minutes whose order
+    is still waiting. Returns how many orders turned out to be paid."""
+    from orders.models import OrderStatus
+    from payments.models import PaymentAttempt
+
+    cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
+    orders = {
+        attempt.order for attempt in PaymentAttempt.objects.filter(
+            status=PaymentAttempt.Status.PENDING, created_at__lte=cutoff, order__status=OrderStatus.PENDING_PAYMENT,
+        ).select_related("order", "order__shop")[:limit]
+    }  # fmt: skip
+    return sum(1 for order in orders if payment_refresh(order=order))
+
+
+def payments_close_abandoned(*, limit: int = 200) -> int:
+    """Close at WeChat the pending payments of orders that were cancelled (e.g. expired), so a late
+    payment cannot succeed. A payment that succeeded anyway is applied (and refunded) instead."""
+    from orders.models import OrderStatus
+    from payments.models import PaymentAttempt, WeChatPayConfig
+    from payments.wechat import provider as wechat
+
+    closed = 0
+    attempts = PaymentAttempt.objects.filter(
+        status=PaymentAttempt.Status.PENDING, order__status=OrderStatus.CANCELLED
+    ).select_related("order", "shop")[:limit]
+    for attempt in attempts:
+        config = WeChatPayConfig.objects.filter(shop_id=attempt.shop_id).first()
+        if config is None:
+            continue
+        try:
+            wechat.close(config=config, out_trade_no=attempt.out_trade_no)
+        except wechat.WeChatPayError as exc:
+            if "ORDERPAID" in str(exc):
+                payment_refresh_attempt(attempt=attempt, config=config)
+            else:
+                logger.warning("close failed for %s: %s", attempt.out_trade_no, exc)
+            continue
+        except (OSError, ValueError) as exc:
+            logger.warning("close failed for %s: %s", attempt.out_trade_no, exc)
+            continue
+        PaymentAttempt.objects.filter(pk=attempt.pk, status=PaymentAttempt.Status.PENDING).update(
+            status=PaymentAttempt.Status.CLOSED, updated_at=timezone.now()
+        )
+        closed += 1
+    return closed
+
+
+def payment_refresh_attempt(*, attempt, config) -> str | None:
+    from payments.wechat import provider as wechat
+
+    resource = wechat.query(config=config, out_trade_no=attempt.out_trade_no)
+    if resource.get("trade_state") in ("SUCCESS", "REFUND"):
+        return payment_apply_success(
+            shop=attempt.shop, config=config, resource={**resource, "trade_state": "SUCCESS"}
+        )
+    return None

@@ -9,6 +9,7 @@ It is mounted only when ``WECHATPAY_SIMULATOR`` is on (default: with DEBUG; test
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import secrets
@@ -183,13 +184,27 @@ def refund(request: HttpRequest) -> HttpResponse:
         tx.refunded_fen += amount["refund"]
         tx.trade_state = "REFUND"
         tx.save(update_fields=["refunded_fen", "trade_state"])
-    return _signed(200, {
+    result = {
         "refund_id": f"5030{secrets.randbelow(10**24):024d}", "out_refund_no": body.get("out_refund_no", ""),
-        "transaction_id": tx.transaction_id, "out_trade_no": tx.out_trade_no, "status": "SUCCESS",
-        "success_time": timezone.localtime().isoformat(timespec="seconds"),
+        "transaction_id": tx.transaction_id, "out_trade_no": tx.out_trade_no, "status": "PROCESSING",
         "amount": {"total": tx.amount_fen, "refund": amount["refund"], "payer_total": tx.amount_fen,
                    "payer_refund": amount["refund"], "currency": "CNY"},
-    })  # fmt: skip
+    }  # fmt: skip
+    # Like WeChat, the money moves a moment later and a REFUND.SUCCESS notification says so (here:
+    # at once, before this answer — our side must cope with either order).
+    notify_to = body.get("notify_url") or tx.notify_url
+    finished = {
+        **result,
+        "mchid": tx.mchid,
+        "refund_status": "SUCCESS",
+        "success_time": timezone.localtime().isoformat(timespec="seconds"),
+    }
+    headers, payload = simulator.notification(config, finished, event_type="REFUND.SUCCESS")
+    with contextlib.suppress(requests.RequestException):
+        requests.post(
+            notify_to, data=payload, headers={**headers, "Content-Type": "application/json"}, timeout=(3, 10)
+        )
+    return _signed(200, result)
 
 
 def sheet(request: HttpRequest, prepay_id: str) -> HttpResponse:

@@ -124,6 +124,8 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULE = {
     "orders-expire-unpaid": {"task": "orders.tasks.expire_unpaid_orders", "schedule": 60.0},
     "orders-auto-complete": {"task": "orders.tasks.auto_complete_orders", "schedule": 600.0},
+    "payments-reconcile": {"task": "orders.tasks.reconcile_payments", "schedule": 120.0},
+    "payments-close-abandoned": {"task": "orders.tasks.close_abandoned_payments", "schedule": 120.0},
 }
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -35,7 +35,10 @@ def test_celery_tasks_and_beat_schedule(shop_a):
     assert tasks.expire_unpaid_orders() == 1
     assert tasks.auto_complete_orders() == 0
     scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
-    assert scheduled == {"orders.tasks.expire_unpaid_orders", "orders.tasks.auto_complete_orders"}
+    assert scheduled == {
+        "orders.tasks.expire_unpaid_orders", "orders.tasks.auto_complete_orders", "orders.tasks.reconcile_payments",
+        "orders.tasks.close_abandoned_payments",
+    }  # fmt: skip
     assert set(scheduled) <= set(app.tasks.keys())
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED

@@ -127,3 +127,57 @@ def test_a_tampered_simulator_response_is_refused(simulated, pay_config, order, 
     pay_config.save()
     with pytest.raises(Exception, match="signature"):
         wechat.query(config=pay_config, out_trade_no=attempt.out_trade_no)
+
+
+def test_after_sale_refund_result_comes_from_the_refund_notification(simulated, order):
+    from orders.models import AfterSale, OrderEvent
+    from payments.models import Refund
+
+    attempt = services.payment_start(order=order, scene="jsapi", notify_url=f"{simulated.url}/payments/wechat/notify/shop-a/",
+                                     openid="o-test")  # fmt: skip
+    pay_on_sheet(simulated.url, attempt.prepay_id)
+    order.refresh_from_db()
+    request = order_services.after_sale_request(
+        order=order, user=order.user, kind="refund_only", reason="不想要了", amount_fen=1000
+    )
+    order_services.after_sale_approve(shop=order.shop, after_sale_no=request.after_sale_no, actor=None)
+    request.refresh_from_db()
+    order.refresh_from_db()
+    refund = Refund.objects.get(after_sale=request)
+    assert (
+        refund.status == Refund.Status.SUCCEEDED
+        and refund.provider == "wechat"
+        and refund.provider_refund_id.startswith("5030")
+    )
+    assert request.status == AfterSale.Status.REFUNDED and order.refunded_fen == 1000
+    assert order.events.filter(type=OrderEvent.Type.REFUNDED).count() == 1
+    assert SimulatedTransaction.objects.get(out_trade_no=attempt.out_trade_no).refunded_fen == 1000
+
+
+def test_jobs_close_abandoned_payments_and_reconcile_lost_ones(simulated, order, shop_a):
+    from django.utils import timezone
+
+    attempt = services.payment_start(
+        order=order, scene="native", notify_url="http://127.0.0.1:9/lost/", openid=""
+    )
+    order_services.order_cancel(order=order, actor=None, actor_kind="system", reason="超时")
+    assert services.payments_close_abandoned() == 1
+    assert SimulatedTransaction.objects.get(out_trade_no=attempt.out_trade_no).trade_state == "CLOSED"
+
+    user = ShopperFactory(username="second")
+    sku = make_product(shop=shop_a, title="另一件", stock=3).skus.get()
+    other = order_services.order_place(
+        shop=shop_a, user=user, items=[(sku.pk, 1)], address_id=AddressFactory(user=user).pk
+    )
+    lost = services.payment_start(
+        order=other, scene="native", notify_url="http://127.0.0.1:9/lost/", openid=""
+    )
+    SimulatedTransaction.objects.filter(out_trade_no=lost.out_trade_no).update(
+        trade_state="SUCCESS", transaction_id="4200000002", success_time=timezone.now()
+    )
+    PaymentAttempt.objects.filter(pk=lost.pk).update(
+        created_at=timezone.now() - timezone.timedelta(minutes=5)
+    )
+    assert services.payments_reconcile() == 1
+    other.refresh_from_db()
+    assert other.status == OrderStatus.PAID
