@@ -544,3 +544,64 @@ class AddressDetailView(GenericAPIView):
     def delete(self, request: Request, address_id: int) -> Response:
         account_services.address_delete(user=request.user, address_id=address_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PaymentInSerializer(serializers.Serializer):
+    scene = serializers.ChoiceField(
+        choices=["miniprogram", "jsapi", "native", "h5"], default="miniprogram",
+        help_text="miniprogram: wx.requestPayment; jsapi: inside WeChat's browser; native: a QR code; h5: a phone browser.",
+    )  # fmt: skip
+
+
+class PaymentOutSerializer(serializers.Serializer):
+    out_trade_no = serializers.CharField()
+    scene = serializers.CharField()
+    amount_fen = serializers.IntegerField(help_text=FEN)
+    request_payment = serializers.DictField(
+        child=serializers.CharField(), allow_null=True,
+        help_text="For miniprogram/jsapi: pass as-is to wx.requestPayment / getBrandWCPayRequest "
+                  "(appId, timeStamp, nonceStr, package, signType, paySign). The client's 'ok' is not proof "
+                  "of payment: read the order again.",
+    )  # fmt: skip
+    code_url = serializers.CharField(allow_blank=True, help_text="For native: render as a QR code.")
+    h5_url = serializers.CharField(allow_blank=True, help_text="For h5: open it (append &redirect_url=…).")
+
+
+@extend_schema_view(
+    post=extend_schema(
+        tags=["orders"], operation_id="orders_payment_start", parameters=[SHOP_PARAM, ORDER_PARAM],
+        request=PaymentInSerializer, responses={200: PaymentOutSerializer, **ERRORS, 503: ErrorSerializer},
+    )
+)  # fmt: skip
+class OrderPaymentView(ShopperView):
+    """Start paying an unpaid order with WeChat Pay. The order turns paid only when WeChat's
+    verified notification (or our query) says so: poll the order afterwards."""
+
+    serializer_class = PaymentInSerializer
+
+    def post(self, request: Request, shop_slug: str, order_no: str) -> Response:
+        from payments import services as payment_services
+        from payments.h5 import notify_url, shopper_openid
+        from payments.models import WeChatPayConfig
+        from payments.wechat.provider import client_invoke_params
+
+        data = self.get_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        scene = data.validated_data["scene"]
+        order = services.order_get_for_user(user=request.user, shop=self.get_shop(), order_no=order_no)
+        attempt = payment_services.payment_start(
+            order=order, scene=scene, notify_url=notify_url(request, shop_slug), openid=shopper_openid(request),
+            client_ip=request.META.get("REMOTE_ADDR", ""),
+        )  # fmt: skip
+        params = None
+        if scene in ("miniprogram", "jsapi") and attempt.prepay_id:
+            config = WeChatPayConfig.objects.get(shop_id=order.shop_id)
+            appid = (
+                config.miniprogram_appid
+                if scene == "miniprogram" and config.miniprogram_appid
+                else config.appid
+            )
+            params = client_invoke_params(config, appid=appid, prepay_id=attempt.prepay_id)
+        body = {"out_trade_no": attempt.out_trade_no, "scene": scene, "amount_fen": attempt.amount_fen,
+                "request_payment": params, "code_url": attempt.code_url, "h5_url": attempt.h5_url}  # fmt: skip
+        return Response(PaymentOutSerializer(body).data)

@@ -29,6 +29,11 @@ urlpatterns = [
         orders_api.AfterSaleRequestView.as_view(),
         name="api-order-after-sale",
     ),
+    path(
+        f"{SHOP}orders/<str:order_no>/payment/",
+        orders_api.OrderPaymentView.as_view(),
+        name="api-order-payment",
+    ),
     path("shops/<slug:shop_slug>/", catalog_api.ShopDetailView.as_view(), name="api-shop"),
     path("shops/<slug:shop_slug>/categories/", catalog_api.CategoryTreeView.as_view(), name="api-categories"),
     path("shops/<slug:shop_slug>/products/", catalog_api.ProductListView.as_view(), name="api-products"),

@@ -181,3 +181,33 @@ def test_jobs_close_abandoned_payments_and_reconcile_lost_ones(simulated, order,
     assert services.payments_reconcile() == 1
     other.refresh_from_db()
     assert other.status == OrderStatus.PAID
+
+
+def test_mini_program_gets_request_payment_parameters(simulated, order):
+    from rest_framework.test import APIClient
+
+    from payments.models import WeChatPayConfig
+    from payments.wechat import crypto
+
+    api = APIClient()
+    api.force_authenticate(order.user)
+    response = api.post(
+        f"/api/v1/shops/shop-a/orders/{order.order_no}/payment/", {"scene": "miniprogram"}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    params = body["request_payment"]
+    config = WeChatPayConfig.objects.get()
+    assert params["appId"] == config.miniprogram_appid and params["package"].startswith("prepay_id=wx")
+    message = (
+        f"{params['appId']}\n{params['timeStamp']}\n{params['nonceStr']}\n{params['package']}\n".encode()
+    )
+    assert crypto.verify(
+        crypto.load_private_key(config.merchant_private_key).public_key(), message, params["paySign"]
+    )
+    assert body["amount_fen"] == order.total_fen
+    order_services.order_cancel(order=order, actor=None, actor_kind="system")
+    again = api.post(
+        f"/api/v1/shops/shop-a/orders/{order.order_no}/payment/", {"scene": "native"}, format="json"
+    )
+    assert again.status_code == 409 and again.json()["code"] == "order_not_payable"
