@@ -58,6 +58,20 @@ def two_shops(shop_a, shop_b, merchant_a, merchant_b):
     )
     ShippingRegionFee.objects.create(shop=shop_a, province="西藏自治区", fee_fen=3000)
     ShippingRegionFee.objects.create(shop=shop_b, province="西藏自治区", fee_fen=2000)
+
+    from payments import simulator
+    from payments.models import PaymentAttempt, Refund, WeChatPayConfig
+    from payments.wechat import crypto
+
+    for shop in (shop_a, shop_b):
+        WeChatPayConfig.objects.create(
+            shop=shop, mchid=f"19{shop.pk:08d}", appid="wxa", merchant_serial_no="S",
+            merchant_private_key=crypto.private_pem(crypto.new_private_key()), apiv3_key="k" * 32,
+            **simulator.platform_settings(),
+        )  # fmt: skip
+    PaymentAttempt.objects.create(shop=shop_a, order=order, out_trade_no=f"{order.order_no}P01", scene="jsapi",
+                                  amount_fen=order.total_fen)  # fmt: skip
+    Refund.objects.create(shop=shop_a, order=order, provider="local", amount_fen=100)
     return shop_a
 
 

@@ -1,0 +1,154 @@
+"""WeChat Pay in admin: a shop's merchant credentials (secrets write-only, validated on save), and
+its payment attempts and refunds (read-only records)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from payments.models import PaymentAttempt, Refund, WeChatPayConfig
+from payments.wechat import crypto
+from shop.admin_base import ShopScopedAdmin
+from shop.money import format_yuan
+
+SECRET_FIELDS = ("merchant_private_key", "apiv3_key")
+
+
+class WeChatPayConfigForm(forms.ModelForm):
+    """Secrets are never shown again: an empty box keeps the stored value."""
+
+    merchant_private_key = forms.CharField(
+        label=_("商户私钥（PEM）"), required=False, widget=forms.Textarea(attrs={"rows": 4, "placeholder": _("已保存，留空不修改")}),
+        help_text=_("apiclient_key.pem 的内容；保存后不再显示。"),
+    )  # fmt: skip
+    apiv3_key = forms.CharField(
+        label=_("APIv3 密钥"), required=False, widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("32 位；保存后不再显示，留空不修改。"),
+    )  # fmt: skip
+
+    class Meta:
+        model = WeChatPayConfig
+        fields = ["shop", "mode", "mchid", "appid", "miniprogram_appid", "merchant_serial_no", "merchant_private_key",
+                  "apiv3_key", "platform_public_key_id", "platform_public_key", "platform_certificates"]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.pop("merchant_private_key", None)
+        self.initial.pop("apiv3_key", None)
+        if not self.instance.pk:
+            for name in SECRET_FIELDS:
+                self.fields[name].required = True
+
+    def clean_merchant_private_key(self) -> str:
+        value = self.cleaned_data["merchant_private_key"].strip()
+        if not value:
+            return self.instance.merchant_private_key if self.instance.pk else value
+        try:
+            crypto.load_private_key(value)
+        except (ValueError, TypeError) as exc:
+            raise forms.ValidationError(
+                _("商户私钥无法解析：请粘贴完整的 PEM（-----BEGIN PRIVATE KEY----- …）。")
+            ) from exc
+        return value
+
+    def clean_apiv3_key(self) -> str:
+        value = self.cleaned_data["apiv3_key"].strip()
+        if not value:
+            return self.instance.apiv3_key if self.instance.pk else value
+        if len(value.encode()) != 32:
+            raise forms.ValidationError(_("APIv3 密钥必须是 32 个字符。"))
+        return value
+
+    def clean_platform_public_key(self) -> str:
+        value = self.cleaned_data["platform_public_key"].strip()
+        if value:
+            try:
+                crypto.load_public_key(value)
+            except (ValueError, TypeError) as exc:
+                raise forms.ValidationError(_("微信支付公钥无法解析：请粘贴完整的 PEM。")) from exc
+        return value
+
+    def clean_platform_certificates(self):
+        value = self.cleaned_data["platform_certificates"] or {}
+        if not isinstance(value, dict):
+            raise forms.ValidationError(_("平台证书应为 {序列号: 证书 PEM}。"))
+        for serial, pem in value.items():
+            try:
+                crypto.load_public_key(str(pem))
+            except (ValueError, TypeError) as exc:
+                raise forms.ValidationError(_("平台证书 %(s)s 无法解析。") % {"s": serial}) from exc
+        return value
+
+    def clean(self):
+        data = super().clean()
+        has_key = data.get("platform_public_key") and data.get("platform_public_key_id")
+        if data.get("mode") == WeChatPayConfig.Mode.LIVE and not (
+            has_key or data.get("platform_certificates")
+        ):
+            raise forms.ValidationError(
+                _("生产模式需要微信支付公钥（及其 ID）或平台证书，用于验证微信的签名。")
+            )
+        return data
+
+
+@admin.register(WeChatPayConfig)
+class WeChatPayConfigAdmin(ShopScopedAdmin):
+    form = WeChatPayConfigForm
+    list_display = ["shop", "mode", "mchid", "appid", "updated_at"]
+    list_filter = ["mode", "shop"]
+
+
+@admin.register(PaymentAttempt)
+class PaymentAttemptAdmin(ShopScopedAdmin):
+    list_display = [
+        "out_trade_no",
+        "order",
+        "scene",
+        "amount",
+        "status",
+        "transaction_id",
+        "paid_at",
+        "created_at",
+    ]
+    list_filter = ["status", "scene", "shop"]
+    search_fields = ["=out_trade_no", "=transaction_id", "=order__order_no"]
+    readonly_fields = ["out_trade_no", "order", "scene", "amount", "status", "transaction_id", "payer_openid", "paid_at",
+                       "note", "created_at"]  # fmt: skip
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("金额"))
+    def amount(self, attempt: PaymentAttempt) -> str:
+        return format_yuan(attempt.amount_fen)
+
+
+@admin.register(Refund)
+class RefundAdmin(PaymentAttemptAdmin):
+    list_display = [
+        "out_refund_no",
+        "order",
+        "provider",
+        "amount",
+        "status",
+        "provider_refund_id",
+        "succeeded_at",
+        "created_at",
+    ]
+    list_filter = ["status", "provider", "shop"]
+    search_fields = ["=out_refund_no", "=order__order_no"]
+    readonly_fields = ["out_refund_no", "order", "after_sale", "provider", "amount", "status", "provider_refund_id",
+                       "failure_reason", "succeeded_at", "created_at"]  # fmt: skip
+    fields = readonly_fields
+
+    @admin.display(description=_("金额"))
+    def amount(self, refund: Refund) -> str:
+        return format_yuan(refund.amount_fen)

@@ -1,0 +1,65 @@
+"""WeChat Pay credentials in admin: validated on save, encrypted at rest, never shown again."""
+
+import pytest
+
+from payments import simulator
+from payments.models import WeChatPayConfig
+from payments.wechat import crypto
+
+
+@pytest.fixture
+def merchant(client, merchant_a):
+    client.force_login(merchant_a)
+    return client
+
+
+def form(**changes):
+    data = {
+        "mode": "live", "mchid": "1900000109", "appid": "wx8888888888888888", "miniprogram_appid": "",
+        "merchant_serial_no": "5157F09EFDC096DE15EBE81A47057A72",
+        "merchant_private_key": crypto.private_pem(crypto.new_private_key()), "apiv3_key": "a" * 32,
+        "platform_public_key_id": "PUB_KEY_ID_01", "platform_public_key": crypto.public_pem(crypto.new_private_key().public_key()),
+        "platform_certificates": "{}",
+    }  # fmt: skip
+    data.update(changes)
+    return data
+
+
+def test_valid_credentials_are_saved_encrypted_and_write_only(merchant, shop_a):
+    assert merchant.post("/admin/payments/wechatpayconfig/add/", form()).status_code == 302
+    config = WeChatPayConfig.objects.get(shop=shop_a)
+    assert config.apiv3_key == "a" * 32
+    page = merchant.get(f"/admin/payments/wechatpayconfig/{config.pk}/change/").content.decode()
+    assert "PRIVATE KEY" not in page and "a" * 32 not in page
+    # saving again with the secret boxes empty keeps them
+    merchant.post(
+        f"/admin/payments/wechatpayconfig/{config.pk}/change/",
+        form(merchant_private_key="", apiv3_key="", appid="wxnew"),
+    )
+    config.refresh_from_db()
+    assert (
+        config.appid == "wxnew"
+        and config.apiv3_key == "a" * 32
+        and "PRIVATE KEY" in config.merchant_private_key
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        ({"merchant_private_key": "not a key"}, "商户私钥无法解析"),
+        ({"apiv3_key": "short"}, "32 个字符"),
+        ({"platform_public_key": "-----BEGIN PUBLIC KEY-----\nxx\n-----END PUBLIC KEY-----"}, "公钥无法解析"),
+        ({"platform_public_key": "", "platform_public_key_id": ""}, "生产模式需要"),
+    ],
+)
+def test_bad_credentials_are_clear_errors(merchant, shop_a, change, error):
+    response = merchant.post("/admin/payments/wechatpayconfig/add/", form(**change))
+    assert response.status_code == 200 and error in response.content.decode()
+    assert not WeChatPayConfig.objects.exists()
+
+
+def test_simulator_mode_needs_no_platform_key_from_the_merchant(merchant, shop_a):
+    data = form(mode="simulator", platform_public_key="", platform_public_key_id="")
+    data.update({k: v for k, v in simulator.platform_settings().items() if k != "platform_certificates"})
+    assert merchant.post("/admin/payments/wechatpayconfig/add/", data).status_code == 302
