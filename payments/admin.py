@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from payments.bill import bill_reconcile
 from payments.models import PaymentAttempt, Refund, WeChatPayConfig
 from payments.wechat import crypto
-from shop.admin_base import ShopScopedAdmin
+from shop.admin_base import ShopScopedAdmin, is_operator, user_shop_ids
 from shop.money import format_yuan
 
 SECRET_FIELDS = ("merchant_private_key", "apiv3_key")
@@ -99,6 +102,12 @@ class WeChatPayConfigAdmin(ShopScopedAdmin):
     list_filter = ["mode", "shop"]
 
 
+class BillForm(forms.Form):
+    file = forms.FileField(
+        label=_("微信支付交易账单（CSV）"), help_text=_("在商户平台下载的“交易账单”，UTF-8 或 GBK 编码。")
+    )
+
+
 @admin.register(PaymentAttempt)
 class PaymentAttemptAdmin(ShopScopedAdmin):
     list_display = [
@@ -129,6 +138,30 @@ class PaymentAttemptAdmin(ShopScopedAdmin):
     @admin.display(description=_("金额"))
     def amount(self, attempt: PaymentAttempt) -> str:
         return format_yuan(attempt.amount_fen)
+
+    def get_urls(self):
+        return [
+            path("bill/", self.admin_site.admin_view(self.bill_view), name="payments_bill"),
+            *super().get_urls(),
+        ]
+
+    def bill_view(self, request):
+        """Upload a day's trade bill; every difference with our records is listed."""
+        configs = WeChatPayConfig.objects.select_related("shop")
+        if not is_operator(request):
+            configs = configs.filter(shop_id__in=user_shop_ids(request))
+        form = BillForm(request.POST or None, request.FILES or None)
+        report = None
+        config = configs.first()
+        if request.method == "POST" and form.is_valid() and config is not None:
+            try:
+                text = decode_bill(form.cleaned_data["file"].read(10 * 1024 * 1024))
+                report = bill_reconcile(shop=config.shop, text=text, mchid=config.mchid)
+            except ValueError as exc:
+                form.add_error("file", str(exc))
+        context = {**self.admin_site.each_context(request), "title": _("微信支付对账"), "form": form, "report": report,
+                   "config": config, "opts": self.model._meta}  # fmt: skip
+        return TemplateResponse(request, "admin/payments/bill.html", context)
 
 
 @admin.register(Refund)

@@ -1,0 +1,109 @@
+"""Reconciling WeChat Pay's daily trade bill (交易账单) with our payment records.
+
+The bill is WeChat's CSV: a header row, one row per transaction with every value prefixed by a
+backtick, then a summary block. ``bill_reconcile`` reports every difference a merchant must look at:
+money WeChat took that we never recorded, payments we never marked paid, amounts that differ, and
+payments we recorded as paid on that day that the bill does not contain.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.utils import timezone
+
+from payments.models import PaymentAttempt
+from shop.money import yuan_to_fen
+
+
+@dataclass
+class BillReport:
+    rows: int = 0
+    matched: int = 0
+    problems: list[dict[str, str]] = field(default_factory=list)
+
+    def add(self, kind: str, out_trade_no: str, detail: str) -> None:
+        self.problems.append({"kind": kind, "out_trade_no": out_trade_no, "detail": detail})
+
+
+def decode_bill(raw: bytes) -> str:
+    """Bills come as UTF-8 (with or without BOM) or GBK."""
+    for encoding in ("utf-8-sig", "gbk"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ValueError("the bill is neither UTF-8 nor GBK")
+
+
+def _clean(value: str) -> str:
+    return value.strip().lstrip("`").strip()
+
+
+def parse_bill(text: str) -> tuple[list[dict[str, str]], str | None]:
+    """Transaction rows as dicts keyed by the Chinese column names; the bill date (from 交易时间)."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip() for h in next(reader, [])]
+    if "商户订单号" not in header or "交易状态" not in header:
+        raise ValueError("not a WeChat Pay trade bill: 商户订单号 / 交易状态 columns are missing")
+    rows = []
+    for raw in reader:
+        if not raw or raw[0].strip().startswith("总交易单数"):
+            break
+        rows.append({name: _clean(value) for name, value in zip(header, raw, strict=False)})
+    day = rows[0].get("交易时间", "")[:10] if rows else None
+    return rows, day
+
+
+def bill_reconcile(*, shop, text: str, mchid: str) -> BillReport:
+    rows, day = parse_bill(text)
+    report = BillReport(rows=len(rows))
+    seen: set[str] = set()
+    attempts = {
+        a.out_trade_no: a
+        for a in PaymentAttempt.objects.filter(
+            shop=shop, out_trade_no__in=[r.get("商户订单号", "") for r in rows]
+        )
+    }
+    for row in rows:
+        no = row.get("商户订单号", "")
+        if row.get("交易状态") != "SUCCESS" or (row.get("商户号") and row.get("商户号") != mchid):
+            continue
+        seen.add(no)
+        try:
+            amount = yuan_to_fen(Decimal(row.get("订单金额") or row.get("应结订单金额") or "0"))
+        except (InvalidOperation, ValueError):
+            report.add("bad_row", no, f"金额无法识别：{row.get('订单金额')}")
+            continue
+        attempt = attempts.get(no)
+        if attempt is None:
+            report.add("missing_locally", no, f"微信已收款 {amount / 100:.2f} 元，但本店没有这笔支付记录")
+        elif attempt.amount_fen != amount:
+            report.add(
+                "amount_mismatch",
+                no,
+                f"账单金额 {amount / 100:.2f} 元，本店记录 {attempt.amount_fen / 100:.2f} 元",
+            )
+        elif attempt.status != PaymentAttempt.Status.SUCCEEDED:
+            report.add(
+                "not_marked_paid", no, "微信已收款，但本店尚未确认支付（通知可能丢失，对账任务会补查）"
+            )
+        else:
+            report.matched += 1
+    if day:
+        try:
+            bill_day = date.fromisoformat(day)
+        except ValueError:
+            bill_day = None
+        if bill_day:
+            ours = PaymentAttempt.objects.filter(
+                shop=shop, status=PaymentAttempt.Status.SUCCEEDED, paid_at__date=bill_day
+            )
+            for attempt in ours.exclude(out_trade_no__in=seen):
+                paid = timezone.localtime(attempt.paid_at).strftime("%H:%M")
+                report.add("missing_in_bill", attempt.out_trade_no, f"本店记录已支付（{paid}），但账单中没有")
+    return report
