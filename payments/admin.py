@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from payments.bill import bill_reconcile
+from payments.bill import bill_reconcile, decode_bill
 from payments.models import PaymentAttempt, Refund, WeChatPayConfig
 from payments.wechat import crypto
 from shop.admin_base import ShopScopedAdmin, is_operator, user_shop_ids
