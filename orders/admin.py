@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from orders import services
 from orders.models import AfterSale, Carrier, Order, OrderEvent, OrderLine, OrderStatus, ShippingRegionFee
+from payments.models import PaymentAttempt, Refund
 from shop.admin_base import ShopScopedAdmin, ShopScopedInline, is_operator, user_shop_ids
 from shop.errors import ApplicationError
 from shop.models import Shop
@@ -134,6 +135,37 @@ class AfterSaleInline(ShopScopedInline, admin.TabularInline):
         return format_yuan(after_sale.amount_fen)
 
 
+class PaymentAttemptInline(ReadOnlyInline):
+    model = PaymentAttempt
+    fields = ["out_trade_no", "scene", "status", "amount", "transaction_id", "paid_at", "note"]
+    readonly_fields = fields
+    verbose_name_plural = gettext_lazy("支付记录")
+
+    @admin.display(description=gettext_lazy("金额"))
+    def amount(self, attempt: PaymentAttempt) -> str:
+        return format_yuan(attempt.amount_fen)
+
+
+class RefundInline(ReadOnlyInline):
+    model = Refund
+    fk_name = "order"
+    fields = [
+        "out_refund_no",
+        "provider",
+        "status",
+        "amount",
+        "provider_refund_id",
+        "failure_reason",
+        "succeeded_at",
+    ]
+    readonly_fields = fields
+    verbose_name_plural = gettext_lazy("退款记录")
+
+    @admin.display(description=gettext_lazy("金额"))
+    def amount(self, refund: Refund) -> str:
+        return format_yuan(refund.amount_fen)
+
+
 @admin.register(Order)
 class OrderAdmin(ShopScopedAdmin):
     list_display = ["order_no", "created_at", "status", "total", "recipient", "masked_phone", "shipping_info"]
@@ -141,7 +173,7 @@ class OrderAdmin(ShopScopedAdmin):
     search_fields = ["=order_no", "phone", "recipient"]
     date_hierarchy = "created_at"
     list_select_related = ["shipment"]
-    inlines = [OrderLineInline, AfterSaleInline, OrderEventInline]
+    inlines = [OrderLineInline, PaymentAttemptInline, RefundInline, AfterSaleInline, OrderEventInline]
     actions = ["export_csv"]
     fieldsets = [
         (None, {"fields": ["order_no", "shop", "status", "created_at", "pay_deadline", "paid_at", "shipped_at",

@@ -143,3 +143,14 @@ def test_orders_cannot_be_added_or_deleted(merchant, shop_a):
     assert merchant.get("/admin/orders/order/add/").status_code == 403
     merchant.post(f"/admin/orders/order/{order.pk}/delete/", {"post": "yes"})
     assert Order.objects.filter(pk=order.pk).exists()
+
+
+def test_order_page_shows_payments_and_refunds(merchant, shop_a):
+    from payments.models import PaymentAttempt, Refund
+
+    order = paid_order(shop_a)
+    PaymentAttempt.objects.create(shop=shop_a, order=order, out_trade_no=f"{order.order_no}P01", scene="jsapi",
+                                  amount_fen=order.total_fen, status="succeeded", transaction_id="4200000123")  # fmt: skip
+    Refund.objects.create(shop=shop_a, order=order, provider="wechat", amount_fen=100, status="succeeded")
+    page = merchant.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
+    assert "4200000123" in page and "支付记录" in page and "退款记录" in page and "退款成功" in page
