@@ -1,15 +1,24 @@
 """The payment provider interface. Orders never know which provider moved the money.
 
-A provider turns our ``Refund`` (and, from the payments issue on, payments) into calls to its
-service. ``LocalProvider`` settles at once and stands in until WeChat Pay is configured.
+A provider turns our ``PaymentAttempt`` and ``Refund`` records into calls to its service:
+``create`` (prepay: what the client needs to pay), ``query`` and ``close`` a payment, ``refund``.
+Its notifications arrive at a view of its own (``payments/views.py`` for WeChat Pay), which verifies
+them and hands a plain result to ``payments.services`` — the same functions the query path uses.
+WeChat Pay (and its local simulator) is ``payments.wechat.provider.WeChatPayProvider``; another
+provider (Alipay, say) is one more class registered here, with no change to orders.
+``LocalProvider`` settles refunds at once, for orders paid without a real provider (development).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
-from payments.models import Refund
+from payments.models import PaymentAttempt, Refund
+
+
+class ProviderError(Exception):
+    """The provider refused or could not be reached; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -26,6 +35,19 @@ class PaymentProvider(Protocol):
     def refund(self, *, refund: Refund, total_fen: int, reason: str) -> RefundOutcome: ...
 
 
+class OnlinePaymentProvider(PaymentProvider, Protocol):
+    """A provider shoppers pay through (WeChat Pay). ``create`` returns the client data (prepay id,
+    QR code URL or redirect URL); ``query`` returns the provider's view of the payment in WeChat's
+    transaction shape (``trade_state``, ``amount.total``, …)."""
+
+    def create(self, *, attempt: PaymentAttempt, description: str, notify_url: str, openid: str = "",
+               client_ip: str = "") -> dict[str, Any]: ...  # fmt: skip
+
+    def query(self, *, attempt: PaymentAttempt) -> dict[str, Any]: ...
+
+    def close(self, *, attempt: PaymentAttempt) -> None: ...
+
+
 class LocalProvider:
     """For development and tests before a real provider is configured: every refund succeeds."""
 
@@ -39,6 +61,10 @@ _PROVIDERS: dict[str, PaymentProvider] = {"local": LocalProvider()}
 
 
 def get_provider(code: str) -> PaymentProvider:
+    if code == "wechat" and code not in _PROVIDERS:
+        from payments.wechat.provider import WeChatPayProvider
+
+        register_provider(WeChatPayProvider())
     return _PROVIDERS[code]
 
 

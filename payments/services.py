@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from payments.models import Refund
-from payments.providers import provider_for_order
+from payments.providers import ProviderError, get_provider, provider_for_order
 
 logger = logging.getLogger(__name__)
 
@@ -183,7 +183,6 @@ def payment_start(*, order, scene: str, notify_url: str, openid: str = "", clien
     answer. The prepay is a network call: no row is locked while it runs."""
     from orders.models import OrderStatus
     from payments.models import PaymentAttempt, WeChatPayConfig
-    from payments.wechat import provider as wechat
     from shop.errors import ApplicationError
 
     if order.status != OrderStatus.PENDING_PAYMENT or order.pay_deadline <= timezone.now():
@@ -205,9 +204,14 @@ def payment_start(*, order, scene: str, notify_url: str, openid: str = "", clien
         first_line = order.lines.first()
         description = f"{order.shop.name}-{first_line.title if first_line else order.order_no}"
         try:
-            data = wechat.prepay(config=config, attempt=attempt, description=description, notify_url=notify_url,
-                                 openid=openid, client_ip=client_ip)  # fmt: skip
-        except (wechat.WeChatPayError, OSError, ValueError) as exc:
+            data = get_provider(attempt.provider).create(
+                attempt=attempt,
+                description=description,
+                notify_url=notify_url,
+                openid=openid,
+                client_ip=client_ip,
+            )
+        except (ProviderError, OSError, ValueError) as exc:
             logger.warning("prepay failed for %s: %s", attempt.out_trade_no, exc)
             raise ApplicationError(
                 "payment_unavailable", "微信支付暂时不可用，请稍后再试。", http_status=503
@@ -226,7 +230,6 @@ def payment_refresh(*, order) -> bool:
     the order is now paid."""
     from orders.models import OrderStatus
     from payments.models import PaymentAttempt, WeChatPayConfig
-    from payments.wechat import provider as wechat
 
     config = WeChatPayConfig.objects.filter(shop_id=order.shop_id).first()
     if config is None or order.status != OrderStatus.PENDING_PAYMENT:
@@ -235,8 +238,8 @@ def payment_refresh(*, order) -> bool:
         prepay_id="", code_url="", h5_url=""
     ):
         try:
-            resource = wechat.query(config=config, out_trade_no=attempt.out_trade_no)
-        except (wechat.WeChatPayError, OSError, ValueError) as exc:
+            resource = get_provider(attempt.provider).query(attempt=attempt)
+        except (ProviderError, OSError, ValueError) as exc:
             logger.warning("query failed for %s: %s", attempt.out_trade_no, exc)
             continue
         if resource.get("trade_state") == "SUCCESS":
@@ -307,7 +310,6 @@ def payments_close_abandoned(*, limit: int = 200) -> int:
     payment cannot succeed. A payment that succeeded anyway is applied (and refunded) instead."""
     from orders.models import OrderStatus
     from payments.models import PaymentAttempt, WeChatPayConfig
-    from payments.wechat import provider as wechat
 
     closed = 0
     attempts = PaymentAttempt.objects.filter(
@@ -318,8 +320,8 @@ def payments_close_abandoned(*, limit: int = 200) -> int:
         if config is None:
             continue
         try:
-            wechat.close(config=config, out_trade_no=attempt.out_trade_no)
-        except wechat.WeChatPayError as exc:
+            get_provider(attempt.provider).close(attempt=attempt)
+        except ProviderError as exc:
             if "ORDERPAID" in str(exc):
                 payment_refresh_attempt(attempt=attempt, config=config)
             else:
@@ -336,9 +338,8 @@ def payments_close_abandoned(*, limit: int = 200) -> int:
 
 
 def payment_refresh_attempt(*, attempt, config) -> str | None:
-    from payments.wechat import provider as wechat
 
-    resource = wechat.query(config=config, out_trade_no=attempt.out_trade_no)
+    resource = get_provider(attempt.provider).query(attempt=attempt)
     if resource.get("trade_state") in ("SUCCESS", "REFUND"):
         return payment_apply_success(
             shop=attempt.shop, config=config, resource={**resource, "trade_state": "SUCCESS"}

@@ -16,7 +16,7 @@ from django.conf import settings
 from wechatpayv3 import WeChatPay, WeChatPayType
 
 from payments.models import PaymentAttempt, Refund, WeChatPayConfig
-from payments.providers import RefundOutcome
+from payments.providers import ProviderError, RefundOutcome
 from payments.wechat import crypto
 
 TIMEOUT = (5, 15)  # connect, read (seconds): wechatpayv3's default is none at all
@@ -28,7 +28,7 @@ PAY_TYPES = {
 }
 
 
-class WeChatPayError(Exception):
+class WeChatPayError(ProviderError):
     pass
 
 
@@ -97,7 +97,24 @@ def close(*, config: WeChatPayConfig, out_trade_no: str) -> None:
 
 
 class WeChatPayProvider:
+    """WeChat Pay behind the provider interface (payments.providers.OnlinePaymentProvider)."""
+
     code = "wechat"
+
+    def create(self, *, attempt: PaymentAttempt, description: str, notify_url: str, openid: str = "",
+               client_ip: str = "") -> dict[str, Any]:  # fmt: skip
+        config = WeChatPayConfig.objects.get(shop_id=attempt.shop_id)
+        return prepay(config=config, attempt=attempt, description=description, notify_url=notify_url, openid=openid,
+                      client_ip=client_ip)  # fmt: skip
+
+    def query(self, *, attempt: PaymentAttempt) -> dict[str, Any]:
+        resource = query(
+            config=WeChatPayConfig.objects.get(shop_id=attempt.shop_id), out_trade_no=attempt.out_trade_no
+        )
+        return resource
+
+    def close(self, *, attempt: PaymentAttempt) -> None:
+        close(config=WeChatPayConfig.objects.get(shop_id=attempt.shop_id), out_trade_no=attempt.out_trade_no)
 
     def refund(self, *, refund: Refund, total_fen: int, reason: str) -> RefundOutcome:
         config = WeChatPayConfig.objects.get(shop_id=refund.shop_id)
