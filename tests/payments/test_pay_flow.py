@@ -211,3 +211,36 @@ def test_mini_program_gets_request_payment_parameters(simulated, order):
         f"/api/v1/shops/shop-a/orders/{order.order_no}/payment/", {"scene": "native"}, format="json"
     )
     assert again.status_code == 409 and again.json()["code"] == "order_not_payable"
+
+
+DESKTOP = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/130.0 Safari/537.36"
+PHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1"
+)
+WECHAT = "Mozilla/5.0 (iPhone) AppleWebKit/605.1.15 Mobile/15E148 MicroMessenger/8.0.47"
+
+
+@pytest.mark.parametrize(("agent", "scene"), [(DESKTOP, "native"), (PHONE, "h5"), (WECHAT, "jsapi")])
+def test_pay_page_picks_the_scene_from_the_browser(simulated, order, client, agent, scene):
+    client.force_login(order.user)
+    page = client.get(f"/s/shop-a/orders/{order.order_no}/pay/", HTTP_USER_AGENT=agent)
+    html = page.content.decode()
+    assert page.status_code == 200 and "/wechatpay-sim/pay/" in html
+    assert PaymentAttempt.objects.get(order=order).scene == scene
+    assert ("<svg" in html) == (scene == "native")  # desktops get a QR code to scan
+
+
+def test_qr_page_status_turns_paid_by_itself(simulated, order, client):
+    client.force_login(order.user)
+    client.get(f"/s/shop-a/orders/{order.order_no}/pay/", HTTP_USER_AGENT=DESKTOP)
+    status_url = f"/s/shop-a/orders/{order.order_no}/pay/status/"
+    assert client.get(status_url).json() == {"paid": False}
+    attempt = PaymentAttempt.objects.get(order=order)
+    pay_on_sheet(simulated.url, SimulatedTransaction.objects.get(out_trade_no=attempt.out_trade_no).prepay_id)
+    assert client.get(status_url).json() == {"paid": True}
+
+
+def test_someone_elses_order_cannot_be_paid_here(simulated, order, client):
+    client.force_login(ShopperFactory(username="stranger"))
+    assert client.get(f"/s/shop-a/orders/{order.order_no}/pay/").status_code == 404
+    assert not PaymentAttempt.objects.exists()
