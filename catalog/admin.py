@@ -7,6 +7,8 @@ status through product_set_status, so admin can never store what the services wo
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Q
@@ -133,7 +135,7 @@ class ShopCategoryFilter(admin.SimpleListFilter):
         return [(str(c.pk), str(c)) for c in categories]
 
     def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
+        if self.value() and re.fullmatch(r"[0-9]{1,18}", self.value()):
             pk = int(self.value())
             return queryset.filter(Q(category_id=pk) | Q(category__parent_id=pk))
         return queryset

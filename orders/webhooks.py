@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import time
 
 from django.http import HttpRequest, JsonResponse
@@ -48,7 +49,7 @@ def tracking_push(request: HttpRequest, shop_slug: str) -> JsonResponse:
         return _error("shop_not_found", "unknown shop or tracking push not enabled", 404)
     timestamp = request.headers.get("X-WeiShop-Timestamp", "")
     signature = request.headers.get("X-WeiShop-Signature", "")
-    if not timestamp.isdigit() or not signature:
+    if not re.fullmatch(r"[0-9]{1,12}", timestamp) or not signature:
         return _error("signature_missing", "X-WeiShop-Timestamp and X-WeiShop-Signature are required", 401)
     if abs(time.time() - int(timestamp)) > MAX_SKEW_SECONDS:
         return _error("timestamp_expired", "timestamp is more than 300 seconds from now", 401)

@@ -10,6 +10,7 @@ with the APIv3 key. Otherwise it raises ``NotificationRejected`` with the HTTP s
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -52,7 +53,7 @@ def verify_notification(
     if signature_type and signature_type != SIGNATURE_TYPE:
         raise NotificationRejected("signature_type", f"unsupported signature type {signature_type}", 401)
     timestamp = headers["Wechatpay-Timestamp"]
-    if not timestamp.isdigit():
+    if not re.fullmatch(r"[0-9]{1,12}", timestamp):
         raise NotificationRejected("timestamp_invalid", "Wechatpay-Timestamp is not a Unix time", 401)
     if abs((now if now is not None else time.time()) - int(timestamp)) > MAX_SKEW_SECONDS:
         raise NotificationRejected("timestamp_expired", "timestamp is more than 300 seconds from now", 401)

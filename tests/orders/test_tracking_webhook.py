@@ -114,3 +114,10 @@ def test_malformed_bodies_are_400(client, shipment, body):
 def test_unknown_tracking_number_is_404(client, shipment):
     response = push(client, {**BODY, "tracking_no": "SF000"})
     assert (response.status_code, response.json()["code"]) == (404, "shipment_not_found")
+
+
+def test_unicode_digit_timestamps_are_refused_not_crashing(client, shipment):
+    response = push(client, BODY, timestamp="１２３")  # full-width digits: isdigit() says yes, int() too
+    assert response.status_code == 401
+    response = push(client, BODY, timestamp="²")
+    assert response.status_code == 401

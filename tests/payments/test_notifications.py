@@ -194,3 +194,10 @@ def test_notification_body_is_what_wechat_sends(pay_config, attempt):
         "Wechatpay-Signature",
         "Wechatpay-Serial",
     }
+
+
+def test_a_superscript_timestamp_is_refused_not_crashing(client, attempt, pay_config):
+    headers, body = simulator.notification(pay_config, simulator.transaction_resource(attempt, pay_config))
+    headers["Wechatpay-Timestamp"] = "²"
+    assert post(client, headers, body).status_code == 401
+    assert nothing_changed(attempt)
