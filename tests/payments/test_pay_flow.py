@@ -1,6 +1,8 @@
 """Paying for real through the wechatpayv3 client against the local simulator (live server):
 prepay, the payment sheet, the signed notification, and the query path."""
 
+from datetime import timedelta
+
 import pytest
 
 from orders import services as order_services
@@ -176,7 +178,7 @@ def test_jobs_close_abandoned_payments_and_reconcile_lost_ones(simulated, order,
         trade_state="SUCCESS", transaction_id="4200000002", success_time=timezone.now()
     )
     PaymentAttempt.objects.filter(pk=lost.pk).update(
-        created_at=timezone.now() - timezone.timedelta(minutes=5)
+        created_at=timezone.now() - timedelta(minutes=5)
     )
     assert services.payments_reconcile() == 1
     other.refresh_from_db()
