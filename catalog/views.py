@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
 
@@ -24,6 +25,7 @@ from catalog.selectors import (
 from shop.h5 import is_wechat, not_found_as_404
 
 PAGE_SIZE = 20
+CSRF_MARK = "__weishop_csrf_token__"
 SORTS = [("default", "综合"), ("sales", "销量"), ("new", "新品"), ("price", "价格↑"), ("-price", "价格↓")]
 
 
@@ -79,8 +81,8 @@ def search(request: HttpRequest, shop_slug: str) -> HttpResponse:
 
 @not_found_as_404
 def product(request: HttpRequest, shop_slug: str, product_id: int) -> HttpResponse:
-    """The product page. Its body (gallery, specs, SKU table, description) is cached per catalog
-    version; the buy form, with this visitor's CSRF token, is rendered for every request."""
+    """The product page, cached per catalog version for anonymous visitors (their own CSRF token is
+    put into the cached HTML); logged-in shoppers and visitors with a pending message get a fresh one."""
     shop = shop_get_public(slug=shop_slug)
     wechat = is_wechat(request)
 
@@ -101,12 +103,18 @@ def product(request: HttpRequest, shop_slug: str, product_id: int) -> HttpRespon
         return {
             "title": item.title,
             "body": render_to_string("catalog/product_body.html", context),
-            "options": [(s.pk, s.spec_text or item.title, s.price_fen, s.stock) for s in item.active_skus],
+            "options": render_to_string(
+                "catalog/product_options.html", {"product": item, "skus": item.active_skus}
+            ),
         }
 
-    page = (
-        build()
-        if request.user.is_authenticated
-        else cached_value(shop.slug, ("product", str(product_id), str(wechat)), build)
-    )
-    return render(request, "catalog/product.html", {"shop": shop, "is_wechat": wechat, **page})
+    if request.user.is_authenticated or request.COOKIES.get("messages"):
+        return render(request, "catalog/product.html", {"shop": shop, "is_wechat": wechat, **build()})
+
+    def whole_page() -> str:
+        context = {"shop": shop, "is_wechat": wechat, "csrf_token": CSRF_MARK, **build()}
+        return render_to_string("catalog/product.html", context, request)
+
+    # Anonymous visitors get the cached page with their own CSRF token put in.
+    html = cached_value(shop.slug, ("product-page", str(product_id), str(wechat)), whole_page)
+    return HttpResponse(html.replace(CSRF_MARK, get_token(request)))

@@ -55,3 +55,21 @@ def test_wechat_and_other_browsers_get_separate_pages(client, shop_a):
     with CaptureQueriesContext(connection) as ctx:
         client.get(url, HTTP_USER_AGENT="Mozilla/5.0 MicroMessenger/8.0")
     assert len(ctx.captured_queries) > 0
+
+
+def test_cached_product_page_carries_each_visitors_own_csrf_token(shop_a):
+    import re
+
+    from django.test import Client
+
+    product = make_product(shop=shop_a, stock=3)
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    first.get(f"/s/shop-a/p/{product.pk}/")  # fills the cache
+    page = second.get(f"/s/shop-a/p/{product.pk}/").content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    sku = product.skus.get()
+    response = second.post(
+        "/s/shop-a/cart/add/", {"csrfmiddlewaretoken": token, "sku_id": sku.pk, "quantity": 1}
+    )
+    assert response.status_code == 302  # not 403: the token belongs to this visitor
+    assert "__weishop_csrf_token__" not in page
