@@ -177,9 +177,7 @@ def test_jobs_close_abandoned_payments_and_reconcile_lost_ones(simulated, order,
     SimulatedTransaction.objects.filter(out_trade_no=lost.out_trade_no).update(
         trade_state="SUCCESS", transaction_id="4200000002", success_time=timezone.now()
     )
-    PaymentAttempt.objects.filter(pk=lost.pk).update(
-        created_at=timezone.now() - timedelta(minutes=5)
-    )
+    PaymentAttempt.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(minutes=5))
     assert services.payments_reconcile() == 1
     other.refresh_from_db()
     assert other.status == OrderStatus.PAID
