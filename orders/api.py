@@ -53,6 +53,17 @@ class AddressSerializer(serializers.ModelSerializer):
         extra_kwargs = {"is_default": {"required": False}, "district": {"required": False}}
 
 
+class OrderAddressSerializer(serializers.Serializer):
+    """The delivery address as copied onto the order (no id: later edits never change it)."""
+
+    recipient = serializers.CharField()
+    phone = serializers.CharField()
+    province = serializers.CharField()
+    city = serializers.CharField()
+    district = serializers.CharField()
+    detail = serializers.CharField()
+
+
 class ItemInSerializer(serializers.Serializer):
     sku_id = serializers.IntegerField(min_value=1)
     quantity = serializers.IntegerField(min_value=1, max_value=services.MAX_QUANTITY, default=1)
@@ -189,7 +200,7 @@ class OrderDetailSerializer(OrderSummarySerializer):
     shipment = serializers.SerializerMethodField()
     after_sales = AfterSaleSerializer(many=True, source="after_sales.all")
 
-    @extend_schema_field(AddressSerializer)
+    @extend_schema_field(OrderAddressSerializer)
     def get_address(self, order: Order) -> dict[str, str]:
         return {
             "recipient": order.recipient, "phone": order.phone, "province": order.province, "city": order.city,
@@ -369,7 +380,7 @@ class OrderListView(ShopperView, ListAPIView):
 
     def get_queryset(self):
         tab = self.request.query_params.get("tab")
-        if tab and tab not in TAB_NAMES:
+        if tab is not None and tab not in TAB_NAMES:  # "" too: the schema lists the tabs only
             raise ValidationError({"tab": [f"must be one of: {', '.join(TAB_NAMES)}"]})
         return selectors.order_list_for_user(user=self.request.user, shop=self.get_shop(), tab=tab)
 

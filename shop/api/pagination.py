@@ -1,3 +1,5 @@
+import re
+
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 
@@ -6,18 +8,27 @@ class PageNumberPagination(pagination.PageNumberPagination):
     """``?page=2&page_size=50``: 20 per page by default, at most 100.
 
     A ``page_size`` that is not a whole number from 1 to 100 is a 400 ``invalid`` rather than
-    being silently ignored; a page past the end is a 404 ``not_found``.
+    being silently ignored; a page past the end, or a ``page`` that is not a whole number
+    (``page=``, ``page=last``), is a 404 ``not_found``.
     """
 
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+    last_page_strings = ()  # the schema says `page` is an integer
+
+    def get_page_number(self, request, paginator):
+        raw = request.query_params.get(self.page_query_param)
+        if raw is None:
+            return 1
+        return int(raw) if re.fullmatch(r"[0-9]{1,9}", raw) else 0  # page 0 does not exist: 404
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+        # ASCII digits only, and few of them: "²".isdigit() is True but int("²") raises.
+        if not re.fullmatch(r"[0-9]{1,3}", raw) or not 1 <= int(raw) <= self.max_page_size:
             raise ValidationError({self.page_size_query_param: ["must be a whole number from 1 to 100"]})
         return int(raw)
 

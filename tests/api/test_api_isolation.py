@@ -1,82 +1,191 @@
-"""Walks every public catalog route of /api/v1/: shop B's handle never reaches shop A's objects,
-and nothing public can be written. New catalog routes are covered automatically (the test reads the
-URLconf); the shopper-owned routes (cart, orders, addresses) have their own matrix in
+"""Tenant isolation of /api/v1/, walked from the URLconf so a new endpoint is covered the day it
+is added: shop B's merchant (and an anonymous visitor) aims every route and every method at shop A's
+objects through shop B's handle, and never reads nor changes anything of A's. The catalog is
+read-only for everyone, and A's draft is never shown, not even through A's own handle.
+
+Shopper-to-shopper isolation inside one shop (another shopper's order or address) is proved in
 tests/orders/test_orders_api.py."""
 
+from __future__ import annotations
+
 import re
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.forms.models import model_to_dict
+from rest_framework.test import APIClient
 
-from catalog.models import Category, Product
-from tests.factories import make_product, product_with_matrix
+from accounts.models import Address
+from catalog.models import SKU, Category, Product, SpecValue
+from orders import services as order_services
+from orders.models import Cart, CartItem, Order, OrderLine
+from tests.api.routes import api_routes, is_catalog
+from tests.factories import AddressFactory, ShopperFactory, make_product, product_with_matrix
 
-
-def api_routes() -> list[str]:
-    routes = []
-
-    def walk(patterns, prefix):
-        for p in patterns:
-            if isinstance(p, URLResolver):
-                walk(p.url_patterns, prefix + str(p.pattern))
-            elif isinstance(p, URLPattern):
-                routes.append(prefix + str(p.pattern))
-
-    walk(get_resolver().url_patterns, "/")
-    shopper_owned = ("/cart/", "/orders/", "/checkout/", "/addresses/")
-    return [r for r in routes if r.startswith("/api/v1/") and not any(part in r for part in shopper_owned)]
+MARK = "甲的"  # every name, title and address of shop A's side contains it
+WRITE_METHODS = ("post", "put", "patch", "delete")
+PLACEHOLDER = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
 
 
-def fill(route: str, *, shop_slug: str, product_id: int) -> str:
-    url = route.replace("<slug:shop_slug>", shop_slug).replace("<int:product_id>", str(product_id))
-    assert "<" not in url, f"isolation test does not know how to fill {url}: extend fill()"
-    return url
+@dataclass
+class World:
+    shop_a: Any
+    shop_b: Any
+    product: Product
+    draft: Product
+    category: Category
+    sku: SKU
+    spec_values: list[int]
+    address: Address
+    cart_item: CartItem
+    order: Order
+
+    def fill(self, route: str, *, product: Product | None = None) -> str:
+        """The route aimed at A's objects through shop B's handle."""
+        values = {
+            "shop_slug": self.shop_b.slug,
+            "product_id": (product or self.product).pk,
+            "order_no": self.order.order_no,
+            "item_id": self.cart_item.pk,
+            "address_id": self.address.pk,
+        }
+
+        def replace(match: re.Match) -> str:
+            name = match["name"]
+            assert name in values, (
+                f"the isolation matrix cannot fill <{name}> in {route}: add it to World.fill"
+            )
+            return str(values[name])
+
+        return PLACEHOLDER.sub(replace, route)
+
+    def query(self) -> dict[str, str]:
+        """Query parameters that name A's objects (each route ignores the ones it does not know)."""
+        return {
+            "category": str(self.category.pk),
+            "spec_values": ",".join(map(str, self.spec_values)),
+            "q": MARK,
+        }
+
+    def body(self) -> dict[str, Any]:
+        """A write body that names A's objects in every field a write endpoint might read."""
+        return {
+            "sku_id": self.sku.pk, "quantity": 1, "items": [{"sku_id": self.sku.pk, "quantity": 1}],
+            "address_id": self.address.pk, "title": "乙改的", "price_fen": 1, "stock": 0,
+            "kind": "refund_only", "reason": "乙改的", "amount_fen": 1, "is_default": True,
+            "scene": "native", "remark": "乙改的",
+        }  # fmt: skip
+
+    def snapshot(self) -> dict[str, list[dict]]:
+        """Every row of shop A's side, field by field."""
+        sets = {
+            "products": Product.objects.filter(shop=self.shop_a),
+            "skus": SKU.objects.filter(shop=self.shop_a),
+            "categories": Category.objects.filter(shop=self.shop_a),
+            "spec_values": SpecValue.objects.filter(shop=self.shop_a),
+            "carts": Cart.objects.filter(shop=self.shop_a),
+            "cart_items": CartItem.objects.filter(cart__shop=self.shop_a),
+            "orders": Order.objects.filter(shop=self.shop_a),
+            "order_lines": OrderLine.objects.filter(order__shop=self.shop_a),
+            "addresses": Address.objects.filter(user=self.address.user),
+        }
+        return {name: [model_to_dict(row) for row in qs.order_by("pk")] for name, qs in sets.items()}
 
 
 @pytest.fixture
-def a_objects(shop_a, shop_b):
+def world(shop_a, shop_b):
     product = product_with_matrix(shop=shop_a, title="甲的商品")
-    draft = make_product(shop=shop_a, title="甲的草稿", status=Product.Status.DRAFT)
-    Category.objects.create(shop=shop_a, name="甲的分类")
+    category = Category.objects.create(shop=shop_a, name="甲的分类")
+    Product.objects.filter(pk=product.pk).update(category=category)
+    draft = make_product(shop=shop_a, title="甲的草稿", category=category, status=Product.Status.DRAFT)
     make_product(shop=shop_b, title="乙的商品")
-    return product, draft
+    Category.objects.create(shop=shop_b, name="乙的分类")
+    sku = product.skus.order_by("pk").first()
+    buyer = ShopperFactory(username="buyer_a", nickname="甲的顾客")
+    address = AddressFactory(user=buyer, recipient="甲的收货人", detail="甲的地址 1 号")
+    order = order_services.order_place(shop=shop_a, user=buyer, items=[(sku.pk, 1)], address_id=address.pk)
+    cart = order_services.cart_get(shop=shop_a, user=buyer, create=True)
+    cart_item = order_services.cart_add(cart=cart, sku_id=sku.pk, quantity=1)
+    return World(
+        shop_a=shop_a, shop_b=shop_b, product=product, draft=draft, category=category, sku=sku,
+        spec_values=sku.spec_value_ids, address=address, cart_item=cart_item, order=order,
+    )  # fmt: skip
 
 
-def test_every_route_is_known():
-    assert len(api_routes()) >= 5
+@pytest.fixture(params=["anonymous", "merchant_b"])
+def actor(request, merchant_b) -> APIClient:
+    client = APIClient()
+    if request.param == "merchant_b":
+        client.force_login(merchant_b)  # a real session: merchant B is also a WeChat user
+    return client
 
 
-def test_shop_b_handle_never_reaches_shop_a_objects(client, a_objects):
-    product, draft = a_objects
-    for route in api_routes():
-        for target in (product, draft):
-            url = fill(route, shop_slug="shop-b", product_id=target.pk)
-            response = client.get(url)
-            body = response.content.decode()
-            assert "甲的" not in body, url
-            if "<int:product_id>" in route:
-                assert response.status_code in (400, 404), url
+def test_the_matrix_knows_every_route():
+    routes = api_routes()
+    catalog = [route for route, view in routes if is_catalog(view)]
+    assert len(catalog) == 5 and len(routes) > len(catalog), routes
+    for route, view in routes:
+        assert view is not None, f"{route} is not a class-based API view"
 
 
-def test_drafts_are_invisible_even_through_their_own_shop(client, a_objects):
-    _product, draft = a_objects
-    for route in api_routes():
-        url = fill(route, shop_slug="shop-a", product_id=draft.pk)
-        assert "甲的草稿" not in client.get(url).content.decode(), url
+def test_shop_b_never_reads_shop_a_objects(world, actor):
+    for route, view in api_routes():
+        has_object = "<" in route.replace("<slug:shop_slug>", "")
+        for product in (world.product, world.draft):
+            url = world.fill(route, product=product)
+            for params in ({}, world.query()):
+                response = actor.get(url, params)
+                body = response.content.decode()
+                assert MARK not in body, (url, params, body[:300])
+                assert response.status_code < 500, (url, params)
+                if has_object:
+                    assert response.status_code in (401, 403, 404, 405), (url, params, response.status_code)
+                if is_catalog(view) and product is world.product and "products/<int:product_id>" in route:
+                    assert response.json()["code"] == "product_not_found", url
 
 
-@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
-def test_catalog_is_read_only(client, a_objects, method):
-    product, _draft = a_objects
-    for route in api_routes():
-        url = fill(route, shop_slug="shop-a", product_id=product.pk)
-        response = getattr(client, method)(url, data={"title": "改了"}, content_type="application/json")
+def test_shop_b_never_writes_shop_a_objects(world, actor):
+    before = world.snapshot()
+    for route, view in api_routes():
+        has_object = "<" in route.replace("<slug:shop_slug>", "")
+        url = world.fill(route)
+        for method in WRITE_METHODS:
+            response = getattr(actor, method)(url, world.body(), format="json")
+            assert MARK not in response.content.decode(), (method, url)
+            assert response.status_code < 500, (method, url)
+            if has_object or is_catalog(view):
+                assert response.status_code >= 400, (method, url, response.status_code)
+    assert world.snapshot() == before
+    # nor did anything of A's end up on B's side
+    assert not CartItem.objects.filter(cart__shop=world.shop_b, sku__shop=world.shop_a).exists()
+    assert not Order.objects.filter(shop=world.shop_b).exists()
+
+
+@pytest.mark.parametrize("method", WRITE_METHODS)
+def test_the_catalog_is_read_only_even_through_its_own_shop(world, actor, method):
+    before = world.snapshot()
+    for route, view in api_routes():
+        if not is_catalog(view):
+            continue
+        url = world.fill(route).replace("/shop-b/", "/shop-a/")
+        response = getattr(actor, method)(url, world.body(), format="json")
         assert response.status_code == 405, (method, url)
         assert response.json()["code"] == "method_not_allowed"
-    product.refresh_from_db()
-    assert product.title == "甲的商品"
+    assert world.snapshot() == before
 
 
-def test_routes_use_only_shop_scoped_paths():
-    for route in api_routes():
-        assert re.match(r"^/api/v1/shops/<slug:shop_slug>/", route), route
+def test_a_draft_is_never_shown_even_through_its_own_shop(world, actor):
+    for route, view in api_routes():
+        if not is_catalog(view):
+            continue
+        url = world.fill(route, product=world.draft).replace("/shop-b/", "/shop-a/")
+        for params in ({}, world.query(), {"q": "草稿"}):
+            response = actor.get(url, params)
+            assert "甲的草稿" not in response.content.decode(), (url, params)
+    # while A's product on shelf is, so the test above can fail
+    body = actor.get(f"/api/v1/shops/shop-a/products/{world.product.pk}/").json()
+    assert body["title"] == "甲的商品"
+    assert [
+        p["title"] for p in actor.get("/api/v1/shops/shop-a/products/", world.query()).json()["results"]
+    ] == ["甲的商品"]

@@ -1,0 +1,27 @@
+"""The /api/v1/ routes, read from the URLconf (shared by the isolation matrix and the schema tests)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import URLPattern, URLResolver, get_resolver
+
+
+def api_routes() -> list[tuple[str, Any]]:
+    """Every ``(route, view class)`` under /api/v1/, e.g. ``("/api/v1/shops/<slug:shop_slug>/", ShopDetailView)``."""
+    routes = []
+
+    def walk(patterns, prefix):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, prefix + str(p.pattern))
+            elif isinstance(p, URLPattern):
+                routes.append((prefix + str(p.pattern), getattr(p.callback, "view_class", None)))
+
+    walk(get_resolver().url_patterns, "/")
+    return [(route, view) for route, view in routes if route.startswith("/api/v1/")]
+
+
+def is_catalog(view) -> bool:
+    """The public, read-only catalog endpoints (catalog/api.py)."""
+    return view is not None and view.__module__ == "catalog.api"
