@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth import login, logout
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts.auth import safe_next, shopper_login_complete
 from accounts.models import User
-from orders.services import cart_merge_session
 
 
 class DevLoginForm(forms.Form):
@@ -27,32 +26,19 @@ class DevLoginForm(forms.Form):
     )  # fmt: skip
 
 
-def safe_next(request: HttpRequest, default: str = "/") -> str:
-    """The ``next`` target if it is a page of this site, else ``default`` (no open redirects)."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
-
-
 def shopper_login(request: HttpRequest) -> HttpResponse:
     if not settings.DEBUG:
         # Production sign-in is WeChat OAuth (in WeChat) or phone + code: not built yet.
         return render(request, "accounts/login_unavailable.html", {"next": safe_next(request)}, status=200)
     form = DevLoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        session_key = request.session.session_key or ""
         user, _created = User.objects.get_or_create(
             username=form.cleaned_data["username"], defaults={"nickname": form.cleaned_data["username"]}
         )
         if user.is_staff or user.is_superuser:
             form.add_error("username", gettext_lazy("开发登录只能用于顾客账号。"))
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            if session_key:
-                cart_merge_session(session_key=session_key, user=user)
+            shopper_login_complete(request, user)
             return redirect(safe_next(request))
     return render(request, "accounts/dev_login.html", {"form": form, "next": safe_next(request)})
 
