@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from accounts.models import User
+from accounts.models import PhoneLoginCode, User
 
 
 @admin.register(User)
@@ -21,3 +21,31 @@ class UserAdmin(DjangoUserAdmin):
     has_change_permission = has_view_permission
     has_add_permission = has_module_permission
     has_delete_permission = has_view_permission
+
+
+@admin.register(PhoneLoginCode)
+class PhoneLoginCodeAdmin(admin.ModelAdmin):
+    """The SMS login code log, read-only, for platform operators (superusers) only: when codes were
+    sent, to which number and from which IP, whether they were used. The code hash is never shown."""
+
+    list_display = ("phone", "created_at", "expires_at", "used_at", "attempts", "ip")
+    fields = list_display
+    readonly_fields = list_display
+    search_fields = ("phone", "ip")
+    date_hierarchy = "created_at"
+    list_filter = (("used_at", admin.EmptyFieldListFilter),)
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -53,3 +54,33 @@ class Address(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient} {self.province}{self.city}{self.district}{self.detail}"
+
+
+class PhoneLoginCode(models.Model):
+    """A one-time login code sent by SMS to a mainland mobile number (shopper login outside WeChat).
+
+    The code itself is never stored: ``code_hash`` is an HMAC (keyed by ``SECRET_KEY``) of the number
+    and the code. Only the newest code of a number works; it dies when used, when it expires, or after
+    ``MAX_ATTEMPTS`` wrong guesses. The rows double as the log the send rate limits count."""
+
+    MAX_ATTEMPTS = 5
+
+    phone = models.CharField(_("手机号"), max_length=11)
+    code_hash = models.CharField(_("验证码摘要"), max_length=128)
+    ip = models.GenericIPAddressField(_("请求 IP"), null=True, blank=True)
+    created_at = models.DateTimeField(_("发送时间"), default=timezone.now)
+    expires_at = models.DateTimeField(_("过期时间"))
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("错误次数"), default=0)
+
+    class Meta:
+        verbose_name = _("短信登录验证码")
+        verbose_name_plural = _("短信登录验证码")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["phone", "-created_at"], name="phonecode_phone_created"),
+            models.Index(fields=["ip", "-created_at"], name="phonecode_ip_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phone[:3]}****{self.phone[-4:]} {self.created_at:%Y-%m-%d %H:%M:%S}"

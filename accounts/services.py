@@ -1,15 +1,27 @@
-"""A shopper's address book."""
+"""A shopper's address book, and shopper login by a one-time SMS code."""
 
 from __future__ import annotations
 
+import logging
+import math
+import secrets
+import string
+from datetime import timedelta
 from typing import Any
 
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_ipv46_address
 from django.db import transaction
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
-from accounts.models import Address, User
+from accounts.models import MOBILE_VALIDATOR, Address, PhoneLoginCode, User
+from accounts.sms import send_sms
 from shop.errors import ApplicationError, NotFoundError
+
+logger = logging.getLogger(__name__)
 
 ADDRESS_FIELDS = ("recipient", "phone", "province", "city", "district", "detail")
 MAX_ADDRESSES = 20
@@ -71,3 +83,153 @@ def address_delete(*, user: User, address_id: int) -> None:
         if successor:
             successor.is_default = True
             successor.save(update_fields=["is_default", "updated_at"])
+
+
+# ---------------------------------------------------------------- phone-code login
+
+PHONE_CODE_TTL = timedelta(minutes=5)
+PHONE_CODE_INTERVAL = timedelta(seconds=60)  # one code per number per minute
+PHONE_CODES_PER_NUMBER_PER_DAY = 10  # a rolling 24 hours
+PHONE_CODES_PER_IP_PER_HOUR = 30
+
+
+def _phone_clean(phone: str) -> str:
+    """``phone`` as 11 ASCII digits ("138 1234-5678" and "+86 13812345678" are accepted)."""
+    number = "".join((phone or "").split()).replace("-", "")
+    if number.startswith("+86"):
+        number = number[3:]
+    try:
+        MOBILE_VALIDATOR(number)
+    except ValidationError as exc:
+        raise ApplicationError("phone_invalid", exc.messages[0], fields={"phone": exc.messages}) from exc
+    if not number.isascii():  # the validator's \d also matches full-width and other digits
+        message = _("请输入有效的 11 位手机号码。")
+        raise ApplicationError("phone_invalid", message, fields={"phone": [message]})
+    return number
+
+
+def _code_hash(phone: str, code: str) -> str:
+    return salted_hmac("accounts.PhoneLoginCode", f"{phone}:{code}", algorithm="sha256").hexdigest()
+
+
+def _ip_or_none(ip: str | None) -> str | None:
+    try:
+        validate_ipv46_address(ip or "")
+    except ValidationError:
+        return None
+    return ip
+
+
+def phone_code_send(*, phone: str, ip: str | None) -> None:
+    """Text a new 6-digit login code, valid for 5 minutes, to a mainland mobile number.
+
+    Refused (``code_too_soon``) within 60 s of the number's previous code, and (``rate_limited``)
+    after 10 codes to the number in 24 hours or 30 codes requested from ``ip`` in an hour. A new code
+    replaces the number's earlier ones. The SMS goes out after the transaction, with no row locked;
+    if the provider fails, the code is withdrawn (it does not count) and ``sms_failed`` is raised."""
+    phone = _phone_clean(phone)
+    ip = _ip_or_none(ip)
+    code = f"{secrets.randbelow(10**6):06d}"
+    with transaction.atomic():
+        now = timezone.now()
+        # Lock the number's newest code: concurrent requests for one number queue here, so the
+        # 60-second rule holds under a burst (a number's very first code has nothing to lock yet).
+        # Then read again: after waiting for the lock, only a new query sees the code just sent.
+        codes = PhoneLoginCode.objects.filter(phone=phone).order_by("-created_at", "-pk")
+        codes.select_for_update().first()
+        last = codes.first()
+        if last is not None and last.created_at > now - PHONE_CODE_INTERVAL:
+            wait = max(1, math.ceil((last.created_at + PHONE_CODE_INTERVAL - now).total_seconds()))
+            raise ApplicationError(
+                "code_too_soon", _("验证码已发送，请 %(n)d 秒后再试。") % {"n": wait}, http_status=429
+            )
+        if codes.filter(created_at__gt=now - timedelta(days=1)).count() >= PHONE_CODES_PER_NUMBER_PER_DAY:
+            raise ApplicationError(
+                "rate_limited", _("该手机号今天获取验证码的次数过多，请明天再试。"), http_status=429
+            )
+        if (
+            ip is not None
+            and PhoneLoginCode.objects.filter(ip=ip, created_at__gt=now - timedelta(hours=1)).count()
+            >= PHONE_CODES_PER_IP_PER_HOUR
+        ):
+            raise ApplicationError("rate_limited", _("获取验证码过于频繁，请稍后再试。"), http_status=429)
+        # Only the newest code works: earlier live ones expire now.
+        codes.filter(used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
+        row = PhoneLoginCode.objects.create(
+            phone=phone,
+            code_hash=_code_hash(phone, code),
+            ip=ip,
+            created_at=now,
+            expires_at=now + PHONE_CODE_TTL,
+        )
+    message = _("【微店】您的登录验证码是 %(code)s，%(minutes)d 分钟内有效。请勿告诉他人。") % {
+        "code": code,
+        "minutes": PHONE_CODE_TTL.seconds // 60,
+    }
+    try:
+        send_sms(phone=phone, message=message)
+    except Exception as exc:
+        logger.exception("SMS to %s failed", phone)
+        PhoneLoginCode.objects.filter(pk=row.pk).delete()
+        raise ApplicationError("sms_failed", _("短信发送失败，请稍后再试。"), http_status=503) from exc
+
+
+def _new_shopper(phone: str) -> User:
+    alphabet = string.ascii_lowercase + string.digits
+    while True:
+        username = "m_" + "".join(secrets.choice(alphabet) for _i in range(10))
+        if not User.objects.filter(username=username).exists():
+            break
+    return User.objects.create(
+        username=username,
+        password=make_password(None),  # unusable: this account signs in by phone code (or WeChat)
+        phone=phone,
+        nickname=_("用户%(last4)s") % {"last4": phone[-4:]},
+    )
+
+
+def phone_code_login(*, phone: str, code: str) -> User:
+    """The shopper who proved they hold ``phone`` with the code texted to it.
+
+    Checks the number's newest unused, unexpired code under a row lock. A wrong code counts an
+    attempt (``code_invalid``); after 5 the code is dead. A dead, used, expired or missing code is
+    ``code_expired``. The right code is used up and the shopper with that phone (the most recently
+    updated non-staff account) is returned, or a new shopper is created. A number that belongs only
+    to staff is refused (``phone_staff``): staff sign in to admin with their password."""
+    phone = _phone_clean(phone)
+    code = (code or "").strip()
+    with transaction.atomic():
+        now = timezone.now()
+        row = (
+            PhoneLoginCode.objects.select_for_update()
+            .filter(phone=phone, used_at__isnull=True, expires_at__gt=now)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        if row is None or row.attempts >= PhoneLoginCode.MAX_ATTEMPTS:
+            raise ApplicationError("code_expired", _("验证码已失效，请重新获取。"))
+        if not constant_time_compare(row.code_hash, _code_hash(phone, code)):
+            row.attempts += 1
+            row.save(update_fields=["attempts"])
+            left = PhoneLoginCode.MAX_ATTEMPTS - row.attempts
+            if left:
+                message = _("验证码错误，还可以再试 %(n)d 次。") % {"n": left}
+            else:
+                message = _("验证码错误次数过多，请重新获取。")
+            refusal = ApplicationError("code_invalid", message, fields={"code": [message]})
+        else:
+            refusal = None
+            row.used_at = now
+            row.save(update_fields=["used_at"])
+            people = User.objects.filter(phone=phone).order_by("-updated_at", "-pk")
+            user = people.filter(is_staff=False, is_superuser=False).first()
+            if user is None and people.exists():
+                refusal = ApplicationError("phone_staff", _("该手机号属于商家或平台账号，请从商家后台登录。"))
+            elif user is None:
+                user = _new_shopper(phone)
+            elif not user.is_active:
+                refusal = ApplicationError("account_disabled", _("该账号已停用，请联系客服。"))
+    # Raised outside the transaction, so the counted attempt (or the used-up code) is kept.
+    if refusal is not None:
+        raise refusal
+    return user

@@ -1,8 +1,10 @@
 """Shopper sign-in for H5 pages.
 
-WeChat login (OAuth from the official-account menu) and phone-code login arrive with the WeChat
-platform work. Until then ``/accounts/login/`` offers a development login that exists only when
-``DEBUG`` is on: it is a 404 in production.
+``/accounts/login/`` is the phone login in every environment: the shopper asks for a code
+("获取验证码" posts to ``/accounts/login/code/``, which texts it and shows the page again), types it
+and logs in. WeChat login fills the page's ``wechat_login`` block. Under ``DEBUG`` only, the page
+also offers the development login (any shopper name, no code); without ``DEBUG`` that form is
+ignored, so it can never log anyone in in production.
 """
 
 from __future__ import annotations
@@ -12,11 +14,29 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from accounts import services
 from accounts.auth import safe_next, shopper_login_complete
 from accounts.models import User
+from shop.errors import ApplicationError
+
+#: which field of the page an ``ApplicationError`` from the phone-login services is shown next to
+ERROR_FIELDS = {
+    "phone_invalid": "phone",
+    "code_too_soon": "phone",
+    "rate_limited": "phone",
+    "sms_failed": "phone",
+    "phone_staff": "phone",
+    "code_invalid": "code",
+    "code_expired": "code",
+}
+RESEND_SECONDS = int(services.PHONE_CODE_INTERVAL.total_seconds())
 
 
 class DevLoginForm(forms.Form):
@@ -26,21 +46,94 @@ class DevLoginForm(forms.Form):
     )  # fmt: skip
 
 
+class PhoneLoginForm(forms.Form):
+    """One form, two buttons: "获取验证码" (needs the phone only) and "登录" (phone and code)."""
+
+    phone = forms.CharField(
+        label=gettext_lazy("手机号"), max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel", "placeholder": gettext_lazy("11 位手机号码")}),
+    )  # fmt: skip
+    code = forms.CharField(
+        label=gettext_lazy("验证码"), max_length=6, required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "placeholder": gettext_lazy("6 位数字")}),
+    )  # fmt: skip
+
+    def add_service_error(self, exc: ApplicationError) -> None:
+        self.add_error(ERROR_FIELDS.get(exc.code), exc.message)
+
+
+def _page(
+    request: HttpRequest,
+    form: PhoneLoginForm,
+    *,
+    dev_form: DevLoginForm | None = None,
+    sent: bool = False,
+) -> HttpResponse:
+    if settings.DEBUG and dev_form is None:
+        dev_form = DevLoginForm()
+    context = {
+        "form": form,
+        "dev_form": dev_form if settings.DEBUG else None,
+        "next": safe_next(request),
+        "sent": sent,
+        "resend_seconds": RESEND_SECONDS if sent else 0,
+    }
+    return render(request, "accounts/login.html", context)
+
+
+@never_cache
 def shopper_login(request: HttpRequest) -> HttpResponse:
-    if not settings.DEBUG:
-        # Production sign-in is WeChat OAuth (in WeChat) or phone + code: not built yet.
-        return render(request, "accounts/login_unavailable.html", {"next": safe_next(request)}, status=200)
-    form = DevLoginForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user, _created = User.objects.get_or_create(
-            username=form.cleaned_data["username"], defaults={"nickname": form.cleaned_data["username"]}
-        )
-        if user.is_staff or user.is_superuser:
-            form.add_error("username", gettext_lazy("开发登录只能用于顾客账号。"))
+    if request.method != "POST":
+        return _page(request, PhoneLoginForm())
+    if "username" in request.POST:  # the development login form
+        if not settings.DEBUG:
+            # There is no development login without DEBUG: the POST logs nobody in.
+            return _page(request, PhoneLoginForm())
+        dev_form = DevLoginForm(request.POST)
+        if dev_form.is_valid():
+            user, _created = User.objects.get_or_create(
+                username=dev_form.cleaned_data["username"],
+                defaults={"nickname": dev_form.cleaned_data["username"]},
+            )
+            if user.is_staff or user.is_superuser:
+                dev_form.add_error("username", _("开发登录只能用于顾客账号。"))
+            else:
+                shopper_login_complete(request, user)
+                return redirect(safe_next(request))
+        return _page(request, PhoneLoginForm(), dev_form=dev_form)
+    form = PhoneLoginForm(request.POST)
+    if form.is_valid():
+        if not form.cleaned_data["code"]:
+            form.add_error("code", _("请输入短信验证码。"))
         else:
-            shopper_login_complete(request, user)
-            return redirect(safe_next(request))
-    return render(request, "accounts/dev_login.html", {"form": form, "next": safe_next(request)})
+            try:
+                user = services.phone_code_login(
+                    phone=form.cleaned_data["phone"], code=form.cleaned_data["code"]
+                )
+            except ApplicationError as exc:
+                form.add_service_error(exc)
+            else:
+                shopper_login_complete(request, user)
+                return redirect(safe_next(request))
+    return _page(request, form)
+
+
+@never_cache
+def shopper_login_code(request: HttpRequest) -> HttpResponse:
+    """The "获取验证码" button: text a login code to the number and show the login page again."""
+    if request.method != "POST":
+        nxt = safe_next(request, default="")
+        return redirect(reverse("shopper-login") + (f"?{urlencode({'next': nxt})}" if nxt else ""))
+    form = PhoneLoginForm(request.POST)
+    sent = False
+    if form.is_valid():
+        try:
+            services.phone_code_send(phone=form.cleaned_data["phone"], ip=request.META.get("REMOTE_ADDR"))
+        except ApplicationError as exc:
+            form.add_service_error(exc)
+        else:
+            sent = True
+    return _page(request, form, sent=sent)
 
 
 @require_POST

@@ -226,3 +226,7 @@ WEISHOP_IMAGE_MAX_BYTES = 5 * 1024 * 1024
 WEISHOP_IMAGE_MAX_PIXELS = 6000
 WEISHOP_IMAGE_MIN_PIXELS = 100
 WEISHOP_THUMB_SIZES = {"list": (360, 360), "detail": (750, 750)}
+
+# Text messages (shopper login codes): a dotted path to a backend class (accounts/sms.py). The default
+# prints to the console (development); production names a real provider's backend.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "accounts.sms.ConsoleBackend")

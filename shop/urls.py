@@ -16,6 +16,7 @@ urlpatterns = [
     path("", views.platform_home, name="platform-home"),
     path("merchant/signup/", signup.merchant_signup, name="merchant-signup"),
     path("accounts/login/", account_views.shopper_login, name="shopper-login"),
+    path("accounts/login/code/", account_views.shopper_login_code, name="shopper-login-code"),
     path("accounts/logout/", account_views.shopper_logout, name="shopper-logout"),
     path("s/<slug:shop_slug>/", include(("shop.urls_h5", "h5"))),
     path("admin/", admin.site.urls),

@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from accounts.models import User
 from orders import services
 from orders.models import AfterSale, Order, OrderStatus
 from tests.factories import AddressFactory, ShopperFactory, make_product
@@ -17,7 +18,9 @@ def sku(shop_a):
 def test_dev_login_exists_only_in_debug(client, settings, db):
     settings.DEBUG = False
     response = client.post("/accounts/login/", {"username": "someone"})
-    assert "请在微信中打开" in response.content.decode() and "_auth_user_id" not in client.session
+    page = response.content.decode()
+    assert "获取验证码" in page and 'name="username"' not in page  # only the phone login is offered
+    assert "_auth_user_id" not in client.session and not User.objects.filter(username="someone").exists()
     settings.DEBUG = True
     response = client.post("/accounts/login/?next=/s/shop-a/orders/", {"username": "someone"})
     assert response.status_code == 302 and response.url == "/s/shop-a/orders/"
