@@ -41,7 +41,8 @@ run: demo
 	@echo "  Open a shop:    http://$(HOST):$(PORT)/merchant/signup/"
 	@echo ""
 	@# Order jobs (unpaid-order expiry, auto-confirm) run beside the server without Redis/Celery.
-	@trap 'kill 0' INT TERM EXIT; export DEBUG=1 WECHATPAY_SIMULATOR_URL=http://$(HOST):$(PORT)/wechatpay-sim; \
+	@trap 'kill 0' INT TERM EXIT; export DEBUG=1 WECHATPAY_SIMULATOR_URL=http://$(HOST):$(PORT)/wechatpay-sim \
+		WECHAT_SIMULATOR_URL=http://$(HOST):$(PORT)/wechat-sim; \
 	$(PY) manage.py run_jobs --loop --interval 30 & \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 

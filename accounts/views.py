@@ -62,6 +62,19 @@ class PhoneLoginForm(forms.Form):
         self.add_error(ERROR_FIELDS.get(exc.code), exc.message)
 
 
+def _wechat_login_url(request: HttpRequest, next_path: str) -> str:
+    """Inside WeChat, going back to a shop with an official account: one tap signs in through it."""
+    from shop.h5 import is_wechat
+    from wechat.services import shop_has_account
+    from wechat.share import SHOP_PATH
+    from wechat.views import oauth_url
+
+    match = SHOP_PATH.match(next_path)
+    if not (match and is_wechat(request) and shop_has_account(shop_slug=match["slug"])):
+        return ""
+    return oauth_url(match["slug"], next_path)
+
+
 def _page(
     request: HttpRequest,
     form: PhoneLoginForm,
@@ -71,10 +84,12 @@ def _page(
 ) -> HttpResponse:
     if settings.DEBUG and dev_form is None:
         dev_form = DevLoginForm()
+    next_path = safe_next(request)
     context = {
         "form": form,
         "dev_form": dev_form if settings.DEBUG else None,
-        "next": safe_next(request),
+        "next": next_path,
+        "wechat_login_url": _wechat_login_url(request, next_path),
         "sent": sent,
         "resend_seconds": RESEND_SECONDS if sent else 0,
     }

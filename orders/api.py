@@ -601,7 +601,8 @@ class OrderPaymentView(ShopperView):
         scene = data.validated_data["scene"]
         order = services.order_get_for_user(user=request.user, shop=self.get_shop(), order_no=order_no)
         attempt = payment_services.payment_start(
-            order=order, scene=scene, notify_url=notify_url(request, shop_slug), openid=shopper_openid(request),
+            order=order, scene=scene, notify_url=notify_url(request, shop_slug),
+            openid=shopper_openid(user=request.user, shop_id=order.shop_id, scene=scene),
             client_ip=request.META.get("REMOTE_ADDR", ""),
         )  # fmt: skip
         params = None

@@ -8,6 +8,7 @@ import logging
 
 from orders import services
 from payments import services as payments
+from wechat import notifications
 
 logger = logging.getLogger(__name__)
 
@@ -16,6 +17,7 @@ JOBS = {
     "expire_unpaid_orders": services.orders_expire_due,
     "close_abandoned_payments": payments.payments_close_abandoned,
     "auto_complete_orders": services.orders_auto_complete_due,
+    "send_notifications": notifications.notifications_send_due,
 }
 
 

@@ -75,16 +75,18 @@ def order_transition(
         setattr(order, stamp, now)
         fields.append(stamp)
     order.save(update_fields=fields)
-    return OrderEvent.objects.create(
-        order=order,
-        type=event,
-        actor_kind=actor_kind,
-        actor=actor,
-        from_status=current,
-        to_status=to,
-        message=message,
-        data=data or {},
-        created_at=now,
+    return _recorded(
+        OrderEvent.objects.create(
+            order=order,
+            type=event,
+            actor_kind=actor_kind,
+            actor=actor,
+            from_status=current,
+            to_status=to,
+            message=message,
+            data=data or {},
+            created_at=now,
+        )
     )
 
 
@@ -92,6 +94,17 @@ def order_note(
     *, order: Order, event: str, actor_kind: str, actor=None, message: str = "", data=None
 ) -> OrderEvent:
     """A timeline entry that does not change the status (e.g. a tracking update)."""
-    return OrderEvent.objects.create(
-        order=order, type=event, actor_kind=actor_kind, actor=actor, message=message, data=data or {}
+    return _recorded(
+        OrderEvent.objects.create(
+            order=order, type=event, actor_kind=actor_kind, actor=actor, message=message, data=data or {}
+        )
     )
+
+
+def _recorded(event: OrderEvent) -> OrderEvent:
+    """Side effects of a timeline entry, queued in its transaction: the shopper's WeChat
+    notifications (sent after commit, in the background)."""
+    from wechat.notifications import notifications_queue
+
+    notifications_queue(order_event=event)
+    return event

@@ -220,7 +220,7 @@ def order_list(request: HttpRequest, shop_slug: str) -> HttpResponse:
     return render(
         request,
         "orders/order_list.html",
-        _context(request, shop, orders=orders, current=tab, tabs=TAB_LABELS, tab="me"),
+        _context(request, shop, orders=orders, current=tab, tabs=TAB_LABELS, tab="orders"),
     )
 
 
@@ -253,7 +253,7 @@ def order_detail(request: HttpRequest, shop_slug: str, order_no: str) -> HttpRes
     return render(
         request,
         "orders/order_detail.html",
-        _context(request, shop, order=order, events=events[::-1], tab="me"),
+        _context(request, shop, order=order, events=events[::-1], tab="orders"),
     )
 
 
@@ -308,5 +308,5 @@ def after_sale_new(request: HttpRequest, shop_slug: str, order_no: str) -> HttpR
             messages.success(request, _("售后申请已提交，商家会尽快处理。"))
             return redirect("h5:order", shop.slug, order.order_no)
     return render(
-        request, "orders/after_sale.html", _context(request, shop, order=order, form=form, tab="me")
+        request, "orders/after_sale.html", _context(request, shop, order=order, form=form, tab="orders")
     )

@@ -25,6 +25,9 @@ from payments.models import WeChatPayConfig
 from payments.wechat.provider import client_invoke_params
 from shop.errors import ApplicationError
 from shop.h5 import is_wechat, not_found_as_404
+from wechat.identity import openid_for
+from wechat.services import shop_has_account
+from wechat.views import oauth_url
 
 MOBILE = re.compile(r"Mobile|Android|iPhone|iPad", re.IGNORECASE)
 
@@ -40,10 +43,25 @@ def notify_url(request: HttpRequest, shop_slug: str) -> str:
     return f"{settings.PUBLIC_URL}{path}" if settings.PUBLIC_URL else request.build_absolute_uri(path)
 
 
-def shopper_openid(request: HttpRequest) -> str:
-    """The shopper's openid under the shop's appid. WeChat login (next issue) stores the real one;
-    until then development shoppers get a stable stand-in, which only the simulator accepts."""
-    return getattr(request.user, "openid", "") or f"o-dev-{request.user.pk}"
+def shopper_openid(*, user, shop_id: int, scene: str) -> str:
+    """The payer's openid under the appid paying in this scene (the official account's for JSAPI,
+    the mini-program's for mini-program payments), from their WeChat login. A shopper of a shop in
+    simulator mode who signed in another way (development login, phone code) gets a stand-in that
+    only the simulator accepts; otherwise "" (they must sign in through WeChat first)."""
+    from wechat.identity import openid_for
+
+    config = WeChatPayConfig.objects.filter(shop_id=shop_id).first()
+    if config is None or scene not in ("jsapi", "miniprogram"):
+        return ""
+    appid = config.miniprogram_appid if scene == "miniprogram" else config.appid
+    openid = openid_for(user=user, appid=appid)
+    if not openid and config.mode == WeChatPayConfig.Mode.SIMULATOR:
+        openid = f"o-dev-{user.pk}"
+    return openid
+
+
+def _pay_appid(shop_id: int) -> str:
+    return WeChatPayConfig.objects.filter(shop_id=shop_id).values_list("appid", flat=True).first() or ""
 
 
 @not_found_as_404
@@ -58,9 +76,17 @@ def pay(request: HttpRequest, shop_slug: str, order_no: str) -> HttpResponse:
         if request.GET.get("scene") in ("jsapi", "native", "h5")
         else scene_for(request)
     )
+    openid = shopper_openid(user=request.user, shop_id=shop.pk, scene=scene)
+    if (
+        scene == "jsapi"
+        and not openid_for(user=request.user, appid=_pay_appid(shop.pk))
+        and shop_has_account(shop_slug=shop.slug)
+    ):
+        # Signed in without WeChat (e.g. by phone) but paying inside WeChat: get their openid first.
+        return redirect(oauth_url(shop.slug, request.get_full_path()))
     try:
         attempt = services.payment_start(
-            order=order, scene=scene, notify_url=notify_url(request, shop.slug), openid=shopper_openid(request),
+            order=order, scene=scene, notify_url=notify_url(request, shop.slug), openid=openid,
             client_ip=request.META.get("REMOTE_ADDR", ""),
         )  # fmt: skip
     except ApplicationError as exc:

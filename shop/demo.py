@@ -295,6 +295,7 @@ def demo_load() -> DemoResult:
         for index, product in enumerate(PRODUCTS[shop.slug]):
             _product(shop, product, index, categories, result)
         _wechatpay(shop, result)
+        _wechat_account(shop, result)
         if result.changed:
             catalog_changed(shop)
     return result
@@ -315,3 +316,32 @@ def _wechatpay(shop: Shop, result: DemoResult) -> None:
         apiv3_key=crypto.new_apiv3_key(), **simulator.platform_settings(),
     )  # fmt: skip
     result.add("wechatpay accounts")
+
+
+def _wechat_account(shop: Shop, result: DemoResult) -> None:
+    """A simulator-mode official account and mini-program (same appids as the demo WeChat Pay
+    account), with its secrets made here, keyword replies, notification templates and a store QR."""
+    import secrets
+    import string
+
+    from payments.models import WeChatPayConfig
+    from wechat.models import AutoReplyRule, ChannelQRCode, WeChatAccount
+
+    if WeChatAccount.objects.filter(shop=shop).exists():
+        return
+    pay = WeChatPayConfig.objects.get(shop=shop)
+    alphabet = string.ascii_letters + string.digits
+    WeChatAccount.objects.create(
+        shop=shop, mode=WeChatAccount.Mode.SIMULATOR, name=shop.name, appid=pay.appid,
+        secret=secrets.token_hex(16), token=secrets.token_hex(8),
+        encoding_aes_key="".join(secrets.choice(alphabet) for _ in range(43)),
+        miniprogram_appid=pay.miniprogram_appid, miniprogram_secret=secrets.token_hex(16),
+        **{f"{prefix}{event}": f"DEMO_{prefix.upper()}{event.upper()}"
+           for prefix in ("tpl_", "mp_tpl_") for event in ("paid", "shipped", "delivered", "refunded")},
+    )  # fmt: skip
+    AutoReplyRule.objects.create(shop=shop, keyword="订单", reply="查看我的订单：{orders_url}")
+    AutoReplyRule.objects.create(
+        shop=shop, keyword="客服", reply=f"客服电话：{shop.service_phone or '见店铺信息'}\n{{shop_url}}"
+    )
+    ChannelQRCode.objects.create(shop=shop, name="门店收银台海报", scene="store-counter")
+    result.add("wechat accounts")

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "catalog",
     "orders",
     "payments",
+    "wechat",
 ]
 
 MIDDLEWARE = [
@@ -70,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "wechat.views.SilentLoginMiddleware",
+    "wechat.share.ReferralMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -126,6 +129,7 @@ CELERY_BEAT_SCHEDULE = {
     "orders-auto-complete": {"task": "orders.tasks.auto_complete_orders", "schedule": 600.0},
     "payments-reconcile": {"task": "orders.tasks.reconcile_payments", "schedule": 120.0},
     "payments-close-abandoned": {"task": "orders.tasks.close_abandoned_payments", "schedule": 120.0},
+    "wechat-send-due-notifications": {"task": "wechat.tasks.send_due_notifications", "schedule": 60.0},
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -177,15 +181,18 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Token first: an anonymous call is answered 401 with "WWW-Authenticate: Token" (the
+    # mini-program signs in again); H5 pages calling the API use the session (with CSRF).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "shop.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "shop.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"auth": os.environ.get("API_AUTH_RATE", "30/min")},
 }
 if DEBUG:
     REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append("rest_framework.renderers.BrowsableAPIRenderer")
@@ -226,6 +233,18 @@ WEISHOP_IMAGE_MAX_BYTES = 5 * 1024 * 1024
 WEISHOP_IMAGE_MAX_PIXELS = 6000
 WEISHOP_IMAGE_MIN_PIXELS = 100
 WEISHOP_THUMB_SIZES = {"list": (360, 360), "detail": (750, 750)}
+
+# WeChat official account and mini-program (wechat/). Shops whose account is in "simulator" mode
+# talk to the local WeChat API simulator mounted at /wechat-sim/ (on when WECHAT_SIMULATOR, default:
+# with DEBUG); "live" accounts talk to WeChat at the URLs below.
+WECHAT_SIMULATOR = env_bool("WECHAT_SIMULATOR", default=DEBUG)
+WECHAT_SIMULATOR_URL = os.environ.get("WECHAT_SIMULATOR_URL", "http://127.0.0.1:8000/wechat-sim").rstrip("/")
+WECHAT_API_URL = os.environ.get("WECHAT_API_URL", "https://api.weixin.qq.com").rstrip("/")
+WECHAT_OPEN_URL = os.environ.get("WECHAT_OPEN_URL", "https://open.weixin.qq.com").rstrip("/")
+WECHAT_JSSDK_URL = os.environ.get("WECHAT_JSSDK_URL", "https://res.wx.qq.com/open/js/jweixin-1.6.0.js")
+WECHAT_HTTP_TIMEOUT = float(os.environ.get("WECHAT_HTTP_TIMEOUT", "5"))
+# The simulator can answer /cgi-bin/token slowly, so that tests can race several refreshers.
+WECHAT_SIMULATOR_TOKEN_DELAY = float(os.environ.get("WECHAT_SIMULATOR_TOKEN_DELAY", "0"))
 
 # Text messages (shopper login codes): a dotted path to a backend class (accounts/sms.py). The default
 # prints to the console (development); production names a real provider's backend.

@@ -23,6 +23,8 @@ urlpatterns = [
     path("webhooks/tracking/<slug:shop_slug>/", tracking_push, name="tracking-push"),
     path("payments/wechat/notify/<slug:shop_slug>/", payment_views.wechat_notify, name="wechat-notify"),
     path("wechatpay-sim/", include("payments.simulator_urls")),
+    path("wechat/", include("wechat.urls")),
+    path("wechat-sim/", include("wechat.simulator_urls")),
     path("api/v1/", include("shop.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from accounts import h5 as account_views
 from catalog import views as catalog_views
 from orders import views as order_views
 from payments import h5 as payment_views
@@ -19,6 +20,7 @@ urlpatterns = [
     path("cart/items/<int:item_id>/", order_views.cart_item, name="cart-item"),
     path("checkout/", order_views.checkout, name="checkout"),
     path("addresses/", order_views.addresses, name="addresses"),
+    path("me/", account_views.me, name="me"),
     path("orders/", order_views.order_list, name="orders"),
     path("orders/<str:order_no>/", order_views.order_detail, name="order"),
     path("orders/<str:order_no>/after-sale/", order_views.after_sale_new, name="after-sale"),

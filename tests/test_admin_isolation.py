@@ -72,6 +72,19 @@ def two_shops(shop_a, shop_b, merchant_a, merchant_b):
     PaymentAttempt.objects.create(shop=shop_a, order=order, out_trade_no=f"{order.order_no}P01", scene="jsapi",
                                   amount_fen=order.total_fen)  # fmt: skip
     Refund.objects.create(shop=shop_a, order=order, provider="local", amount_fen=100)
+
+    from wechat import models as wx
+
+    for shop, n in ((shop_a, 1), (shop_b, 2)):
+        wx.WeChatAccount.objects.create(shop=shop, appid=f"wx{n:016x}", secret="s", token="t")
+        wx.AutoReplyRule.objects.create(shop=shop, keyword="订单", reply="看订单")
+        wx.ChannelQRCode.objects.create(shop=shop, name="门店海报", scene="store")
+        wx.Follower.objects.create(shop=shop, openid=f"o-{n}")
+        wx.QRScan.objects.create(shop=shop, openid=f"o-{n}", scene="store")
+        wx.InboundMessage.objects.create(shop=shop, dedup_key=f"k{n}", from_openid=f"o-{n}", msg_type="text")
+    paid_event = order.events.get(type="paid")
+    wx.Notification.objects.create(shop=shop_a, order=order, order_event=paid_event, event="paid",
+                                   channel="account", openid="o-1", template_id="T")  # fmt: skip
     return shop_a
 
 

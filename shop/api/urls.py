@@ -4,10 +4,14 @@ from django.urls import path
 
 from catalog import api as catalog_api
 from orders import api as orders_api
+from wechat import api as wechat_api
 
 SHOP = "shops/<slug:shop_slug>/"
 
 urlpatterns = [
+    path("auth/miniprogram", wechat_api.MiniProgramLoginView.as_view(), name="api-auth-miniprogram"),
+    path("auth/miniprogram/phone", wechat_api.MiniProgramPhoneView.as_view(), name="api-auth-phone"),
+    path("me/", wechat_api.MeView.as_view(), name="api-me"),
     path("addresses/", orders_api.AddressListView.as_view(), name="api-addresses"),
     path("addresses/<int:address_id>/", orders_api.AddressDetailView.as_view(), name="api-address"),
     path(f"{SHOP}cart/", orders_api.CartView.as_view(), name="api-cart"),

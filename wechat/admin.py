@@ -1,0 +1,304 @@
+"""The WeChat platform in admin: a shop's official account and mini-program (secrets write-only),
+the account menu (previewed as the JSON that will be sent, published with one action), keyword
+replies, channel QR codes, and read-only records (followers, scans, messages, notifications)."""
+
+from __future__ import annotations
+
+import re
+from contextvars import ContextVar
+
+import segno
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from shop.admin_base import ShopScopedAdmin
+from shop.errors import ApplicationError
+from wechat import services
+from wechat.models import (
+    AutoReplyRule,
+    ChannelQRCode,
+    Follower,
+    InboundMessage,
+    Notification,
+    QRScan,
+    WeChatAccount,
+)
+
+SECRETS = {
+    "secret": _("AppSecret"),
+    "token": _("Token"),
+    "encoding_aes_key": _("EncodingAESKey"),
+    "miniprogram_secret": _("小程序 AppSecret"),
+}
+REQUIRED_SECRETS = ("secret", "token")
+_current_request: ContextVar[HttpRequest | None] = ContextVar("wechat_admin_request", default=None)
+APPID = re.compile(r"^wx[0-9A-Za-z]{14,30}$")
+
+
+def site_url(request: HttpRequest) -> str:
+    from django.conf import settings
+
+    return settings.PUBLIC_URL or f"{request.scheme}://{request.get_host()}"
+
+
+class WeChatAccountForm(forms.ModelForm):
+    """Secrets are never shown again: an empty box keeps the stored value."""
+
+    class Meta:
+        model = WeChatAccount
+        fields = ["shop", "mode", "name", "appid", "secret", "token", "encoding_aes_key", "miniprogram_appid",
+                  "miniprogram_secret", "miniprogram_home", "welcome_message", "default_reply",
+                  "tpl_paid", "tpl_shipped", "tpl_delivered", "tpl_refunded",
+                  "mp_tpl_paid", "mp_tpl_shipped", "mp_tpl_delivered", "mp_tpl_refunded"]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, label in SECRETS.items():
+            stored = bool(getattr(self.instance, name, ""))
+            self.fields[name] = forms.CharField(
+                label=label, required=name in REQUIRED_SECRETS and not stored,
+                widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password",
+                                           "placeholder": _("已保存，留空不修改") if stored else ""}),
+            )  # fmt: skip
+            self.initial.pop(name, None)
+        self.fields["secret"].help_text = _("公众平台 → 设置与开发 → 基本配置；保存后不再显示。")
+        self.fields["token"].help_text = _("3–32 位字母或数字，与公众平台“服务器配置”一致。")
+        self.fields["encoding_aes_key"].help_text = _("43 位；使用“安全模式”时必填。")
+
+    def _keep(self, name: str) -> str:
+        value = (self.cleaned_data.get(name) or "").strip()
+        return value or getattr(self.instance, name, "") or ""
+
+    def clean_appid(self) -> str:
+        value = self.cleaned_data["appid"].strip()
+        if not APPID.match(value):
+            raise forms.ValidationError(_("AppID 以 wx 开头，如 wx1234567890abcdef。"))
+        return value
+
+    def clean_miniprogram_appid(self) -> str:
+        value = self.cleaned_data["miniprogram_appid"].strip()
+        if value and not APPID.match(value):
+            raise forms.ValidationError(_("AppID 以 wx 开头，如 wx1234567890abcdef。"))
+        return value
+
+    def clean_secret(self) -> str:
+        return self._keep("secret")
+
+    def clean_token(self) -> str:
+        value = self._keep("token")
+        if value and not re.fullmatch(r"[A-Za-z0-9]{3,32}", value):
+            raise forms.ValidationError(_("Token 为 3–32 位字母或数字。"))
+        return value
+
+    def clean_encoding_aes_key(self) -> str:
+        value = self._keep("encoding_aes_key")
+        if value and not re.fullmatch(r"[A-Za-z0-9]{43}", value):
+            raise forms.ValidationError(_("EncodingAESKey 为 43 位字母或数字。"))
+        return value
+
+    def clean_miniprogram_secret(self) -> str:
+        return self._keep("miniprogram_secret")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("miniprogram_appid") and not data.get("miniprogram_secret"):
+            self.add_error("miniprogram_secret", _("填写小程序 AppID 时必须填写小程序 AppSecret。"))
+        return data
+
+
+@admin.register(WeChatAccount)
+class WeChatAccountAdmin(ShopScopedAdmin):
+    form = WeChatAccountForm
+    list_display = ["shop", "name", "appid", "mode", "miniprogram_appid", "menu_published_at"]
+    list_filter = ["mode", "shop"]
+    readonly_fields = ["menu_preview", "menu_published_at", "server_url"]
+    actions = ["publish_menu"]
+    fieldsets = [
+        (None, {"fields": ["shop", "mode", "name", "appid", "secret", "token", "encoding_aes_key", "server_url"]}),
+        (_("小程序"), {"fields": ["miniprogram_appid", "miniprogram_secret", "miniprogram_home"]}),
+        (_("自动回复"), {"fields": ["welcome_message", "default_reply"]}),
+        (_("公众号菜单"), {"fields": ["menu_preview", "menu_published_at"],
+                          "description": _("菜单由店铺页面自动生成；在列表页勾选后选择“发布公众号菜单”发送到微信。")}),
+        (_("订单通知模板"), {"classes": ["collapse"], "fields": [
+            "tpl_paid", "tpl_shipped", "tpl_delivered", "tpl_refunded",
+            "mp_tpl_paid", "mp_tpl_shipped", "mp_tpl_delivered", "mp_tpl_refunded"],
+            "description": _("模板字段见文档 docs/wechat.md：未填写的事件不发送。")}),
+    ]  # fmt: skip
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.account_changed(shop=obj.shop)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # Read-only fields below need the site's address; a ModelAdmin is shared between threads.
+        token = _current_request.set(request)
+        try:
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            if hasattr(response, "render"):
+                response.render()  # while the request is known (a TemplateResponse renders late)
+            return response
+        finally:
+            _current_request.reset(token)
+
+    def _site(self) -> str:
+        request = _current_request.get()
+        from django.conf import settings
+
+        return site_url(request) if request is not None else settings.PUBLIC_URL
+
+    @admin.display(description=_("服务器地址（URL）"))
+    def server_url(self, account: WeChatAccount) -> str:
+        if not account.pk:
+            return "-"
+        from django.urls import reverse
+
+        return f"{self._site()}{reverse('wechat-callback', args=[account.shop.slug])}"
+
+    @admin.display(description=_("菜单预览（将发送的 JSON）"))
+    def menu_preview(self, account: WeChatAccount) -> str:
+        if not account.pk:
+            return _("保存后可预览。")
+        try:
+            menu = services.menu_build(account=account, site_url=self._site())
+        except ApplicationError as exc:
+            return exc.message
+        return format_html(
+            '<pre class="menu-json" style="white-space:pre-wrap">{}</pre>', services.menu_json(menu)
+        )
+
+    @admin.action(description=_("发布公众号菜单"))
+    def publish_menu(self, request: HttpRequest, queryset) -> None:
+        for account in queryset.select_related("shop"):
+            try:
+                services.menu_publish(account=account, site_url=site_url(request))
+            except ApplicationError as exc:
+                self.message_user(request, f"{account}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(request, _("%(a)s：菜单已发布。") % {"a": account}, messages.SUCCESS)
+
+
+@admin.register(AutoReplyRule)
+class AutoReplyRuleAdmin(ShopScopedAdmin):
+    list_display = ["keyword", "match", "short_reply", "is_active", "position", "shop"]
+    list_editable = ["is_active", "position"]
+    list_filter = ["is_active", "shop"]
+    search_fields = ["keyword", "reply"]
+
+    @admin.display(description=_("回复内容"))
+    def short_reply(self, rule: AutoReplyRule) -> str:
+        return rule.reply[:40]
+
+
+class ChannelQRCodeForm(forms.ModelForm):
+    class Meta:
+        model = ChannelQRCode
+        fields = ["shop", "name", "scene", "is_permanent", "expire_days"]
+
+    def clean_scene(self) -> str:
+        value = self.cleaned_data["scene"].strip()
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", value):
+            raise forms.ValidationError(_("场景值为 1–64 位字母、数字、下划线或连字符。"))
+        return value
+
+    def clean_expire_days(self) -> int:
+        value = self.cleaned_data["expire_days"]
+        if not 1 <= value <= 30:
+            raise forms.ValidationError(_("临时二维码最长 30 天。"))
+        return value
+
+
+@admin.register(ChannelQRCode)
+class ChannelQRCodeAdmin(ShopScopedAdmin):
+    form = ChannelQRCodeForm
+    list_display = ["name", "scene", "is_permanent", "scans", "new_followers", "expires_at", "shop"]
+    list_filter = ["is_permanent", "shop"]
+    readonly_fields = ["qr_image", "url", "expires_at"]
+    actions = ["issue"]
+
+    def get_queryset(self, request):
+        def count(**extra):
+            scans = QRScan.objects.filter(shop_id=OuterRef("shop_id"), scene=OuterRef("scene"), **extra)
+            counted = scans.order_by().values("scene").annotate(n=Count("pk")).values("n")[:1]
+            return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+        return (
+            super().get_queryset(request).annotate(scan_count=count(), new_count=count(is_new_follower=True))
+        )
+
+    @admin.display(description=_("扫码次数"), ordering="scan_count")
+    def scans(self, qrcode: ChannelQRCode) -> int:
+        return qrcode.scan_count
+
+    @admin.display(description=_("带来新粉丝"), ordering="new_count")
+    def new_followers(self, qrcode: ChannelQRCode) -> int:
+        return qrcode.new_count
+
+    @admin.display(description=_("二维码"))
+    def qr_image(self, qrcode: ChannelQRCode) -> str:
+        if not qrcode.url:
+            return _("保存后在列表页选择“向微信申请二维码”。")
+        return mark_safe(segno.make(qrcode.url, error="m").svg_inline(scale=5))  # noqa: S308 (our own SVG)
+
+    def save_model(self, request, obj, form, change):
+        if change and {"scene", "is_permanent", "expire_days"} & set(form.changed_data):
+            obj.ticket, obj.url, obj.expires_at = "", "", None  # the old code no longer matches
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("向微信申请二维码"))
+    def issue(self, request: HttpRequest, queryset) -> None:
+        for qrcode in queryset:
+            try:
+                services.qrcode_issue(qrcode=qrcode)
+            except ApplicationError as exc:
+                self.message_user(request, f"{qrcode}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(request, _("%(q)s：二维码已生成。") % {"q": qrcode}, messages.SUCCESS)
+
+
+class ReadOnlyAdmin(ShopScopedAdmin):
+    """Records written by WeChat's pushes and our senders: looked at, never edited."""
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Follower)
+class FollowerAdmin(ReadOnlyAdmin):
+    list_display = ["openid", "is_subscribed", "subscribed_at", "unsubscribed_at", "first_scene", "shop"]
+    list_filter = ["is_subscribed", "shop"]
+    search_fields = ["=openid", "first_scene"]
+
+
+@admin.register(QRScan)
+class QRScanAdmin(ReadOnlyAdmin):
+    list_display = ["scene", "openid", "is_new_follower", "created_at", "shop"]
+    list_filter = ["is_new_follower", "shop"]
+    search_fields = ["=scene", "=openid"]
+
+
+@admin.register(InboundMessage)
+class InboundMessageAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "from_openid", "msg_type", "event", "content", "shop"]
+    list_filter = ["msg_type", "shop"]
+    search_fields = ["=from_openid", "content"]
+    exclude = ["dedup_key"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["order", "event", "channel", "status", "attempts", "sent_at", "last_error", "shop"]
+    list_filter = ["status", "event", "channel", "shop"]
+    search_fields = ["=order__order_no"]
+    list_select_related = ["order", "shop"]

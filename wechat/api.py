@@ -1,0 +1,162 @@
+"""Mini-program sign-in: ``wx.login`` code → our API token; ``getPhoneNumber`` code → the shopper's
+phone. WeChat's ``session_key`` stays on the server (encrypted); the client gets a token only."""
+
+from __future__ import annotations
+
+import requests
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import permissions, serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from wechatpy.exceptions import WeChatException
+
+from accounts.models import MOBILE_VALIDATOR, User
+from shop.api.errors import ErrorSerializer
+from shop.errors import ApplicationError
+from wechat.client import miniprogram_client
+from wechat.identity import identity_login
+from wechat.models import WeChatAccount, WeChatIdentity
+from wechat.services import account_for_shop, wechat_error
+
+ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer,
+          429: ErrorSerializer, 502: ErrorSerializer}  # fmt: skip
+CODE_ERRORS = {
+    40029: ("code_invalid", "登录凭证无效或已过期，请重新调用 wx.login。"),
+    40163: ("code_used", "登录凭证已使用过，请重新调用 wx.login。"),
+}
+
+
+class MiniProgramCodeSerializer(serializers.Serializer):
+    shop = serializers.SlugField(max_length=32, help_text="The shop's handle, e.g. `demo`.")
+    code = serializers.CharField(
+        max_length=128, help_text="The code from `wx.login()` (5 minutes, single use)."
+    )
+
+
+class PhoneCodeSerializer(serializers.Serializer):
+    shop = serializers.SlugField(max_length=32, help_text="The shop's handle, e.g. `demo`.")
+    code = serializers.CharField(
+        max_length=128, help_text="The code from a `getPhoneNumber` button (single use)."
+    )
+
+
+class MeSerializer(serializers.ModelSerializer):
+    avatar_url = serializers.SerializerMethodField()
+    has_phone = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "nickname", "phone", "has_phone", "avatar_url"]
+
+    def get_avatar_url(self, user: User) -> str:
+        return next((i.avatar_url for i in user.wechat_identities.all() if i.avatar_url), "")
+
+    def get_has_phone(self, user: User) -> bool:
+        return bool(user.phone)
+
+
+class LoginSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="Send as `Authorization: Token <token>` on every call.")
+    created = serializers.BooleanField(help_text="True when this WeChat user is new to the platform.")
+    user = MeSerializer()
+
+
+def _miniprogram(shop_slug: str) -> WeChatAccount:
+    account = account_for_shop(shop_slug=shop_slug)
+    if account is None or not account.has_miniprogram:
+        raise ApplicationError("miniprogram_not_configured", "该店铺未配置小程序。", http_status=404)
+    return account
+
+
+def _wechat_call(call):
+    try:
+        return call()
+    except WeChatException as exc:
+        if exc.errcode in CODE_ERRORS:
+            code, message = CODE_ERRORS[exc.errcode]
+            raise ApplicationError(code, message) from exc
+        raise wechat_error(exc) from exc
+    except requests.RequestException as exc:
+        raise wechat_error(exc) from exc
+
+
+class AuthThrottled(GenericAPIView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+
+@extend_schema_view(post=extend_schema(
+    tags=["auth"], operation_id="auth_miniprogram", request=MiniProgramCodeSerializer,
+    responses={200: LoginSerializer, **ERRORS}, auth=[],
+))  # fmt: skip
+class MiniProgramLoginView(AuthThrottled):
+    """Sign in from the mini-program: send the `wx.login()` code, get an API token. The same person
+    is recognised across the shop's H5 pages and mini-program when WeChat gives a `unionid`."""
+
+    serializer_class = MiniProgramCodeSerializer
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+
+    def post(self, request: Request) -> Response:
+        data = self.get_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        account = _miniprogram(data.validated_data["shop"])
+        client = miniprogram_client(account)
+        session = _wechat_call(lambda: client.code_to_session(data.validated_data["code"]))
+        user, _identity, created = identity_login(
+            kind=WeChatIdentity.Kind.MINIPROGRAM, appid=account.miniprogram_appid, openid=session["openid"],
+            unionid=session.get("unionid", ""), session_key=session.get("session_key", ""),
+        )  # fmt: skip
+        token, _ = Token.objects.get_or_create(user=user)
+        user = User.objects.prefetch_related("wechat_identities").get(pk=user.pk)
+        return Response(LoginSerializer({"token": token.key, "created": created, "user": user}).data)
+
+
+@extend_schema_view(post=extend_schema(
+    tags=["auth"], operation_id="auth_miniprogram_phone", request=PhoneCodeSerializer,
+    responses={200: MeSerializer, **ERRORS},
+))  # fmt: skip
+class MiniProgramPhoneView(AuthThrottled):
+    """Bind the shopper's phone number from a `getPhoneNumber` button's code (the number comes from
+    WeChat, not from the client)."""
+
+    serializer_class = PhoneCodeSerializer
+    permission_classes = [permissions.IsAuthenticated]
+
+    def post(self, request: Request) -> Response:
+        data = self.get_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        account = _miniprogram(data.validated_data["shop"])
+        client = miniprogram_client(account)
+        result = _wechat_call(lambda: client.phone_number(data.validated_data["code"]))
+        phone = str((result.get("phone_info") or {}).get("purePhoneNumber", ""))
+        try:
+            MOBILE_VALIDATOR(phone)
+        except Exception as exc:
+            raise ApplicationError("phone_unsupported", "仅支持中国大陆手机号。") from exc
+        if User.objects.filter(phone=phone).exclude(pk=request.user.pk).exists():
+            raise ApplicationError(
+                "phone_taken", "该手机号已绑定其他账号：请用手机号验证码登录该账号。", http_status=409
+            )
+        user = request.user
+        user.phone = phone
+        user.save(update_fields=["phone", "updated_at"])
+        user = User.objects.prefetch_related("wechat_identities").get(pk=user.pk)
+        return Response(MeSerializer(user).data, status=status.HTTP_200_OK)
+
+
+@extend_schema_view(
+    get=extend_schema(tags=["auth"], operation_id="me", responses={200: MeSerializer, **ERRORS})
+)
+class MeView(GenericAPIView):
+    """Who the token belongs to."""
+
+    serializer_class = MeSerializer
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get(self, request: Request) -> Response:
+        user = User.objects.prefetch_related("wechat_identities").get(pk=request.user.pk)
+        return Response(MeSerializer(user).data)

@@ -1,0 +1,86 @@
+"""Who a WeChat login is: find or create the shopper behind an (appid, openid), and link the
+identities of one person across the shop's official account and mini-program through ``unionid``."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib.auth.hashers import make_password
+from django.db import IntegrityError, transaction
+
+from accounts.models import User
+from wechat.models import WeChatIdentity
+
+
+def _new_shopper() -> User:
+    return User.objects.create(username=f"wx_{secrets.token_hex(6)}", password=make_password(None))
+
+
+@transaction.atomic
+def identity_login(
+    *,
+    kind: str,
+    appid: str,
+    openid: str,
+    unionid: str = "",
+    session_key: str = "",
+    current_user: User | None = None,
+) -> tuple[User, WeChatIdentity, bool]:
+    """The shopper for this WeChat identity, the identity, and whether the shopper is new.
+
+    Lookup order: the identity itself; else another identity with the same ``unionid`` (the same
+    person, seen through the account or the mini-program); else ``current_user`` (already signed in
+    on this browser by another means, who now opens the shop in WeChat); else a new shopper.
+    Staff accounts are never reached through WeChat: a staff member shops as a separate shopper."""
+    identity = (
+        WeChatIdentity.objects.select_for_update()
+        .filter(appid=appid, openid=openid)
+        .select_related("user")
+        .first()
+    )
+    if identity is not None:
+        changed = []
+        if unionid and identity.unionid != unionid:
+            identity.unionid = unionid
+            changed.append("unionid")
+        if session_key:
+            identity.session_key = session_key
+            changed.append("session_key")
+        if changed:
+            identity.save(update_fields=[*changed, "updated_at"])
+        return identity.user, identity, False
+
+    user = None
+    if unionid:
+        sibling = WeChatIdentity.objects.filter(unionid=unionid).select_related("user").order_by("pk").first()
+        user = sibling.user if sibling else None
+    if (
+        user is None
+        and current_user is not None
+        and current_user.is_authenticated
+        and not current_user.is_staff
+    ):
+        user = current_user
+    user_created = user is None
+    if user is None:
+        user = _new_shopper()
+    try:
+        with transaction.atomic():
+            identity = WeChatIdentity.objects.create(
+                user=user, kind=kind, appid=appid, openid=openid, unionid=unionid, session_key=session_key
+            )
+    except IntegrityError:  # the same person signed in twice at once: the other request created it
+        if user_created:
+            user.delete()
+        identity = WeChatIdentity.objects.select_related("user").get(appid=appid, openid=openid)
+        return identity.user, identity, False
+    return user, identity, user_created
+
+
+def openid_for(*, user: User, appid: str) -> str:
+    """The user's openid under ``appid``, or "" if they never signed in through it."""
+    if not appid or not user.is_authenticated:
+        return ""
+    return (
+        WeChatIdentity.objects.filter(user=user, appid=appid).values_list("openid", flat=True).first() or ""
+    )

@@ -1,0 +1,205 @@
+"""Order notifications: "paid", "shipped" (carrier and tracking number), "delivered", "refunded".
+
+For each such order event, one ``Notification`` row per channel the shopper can be reached on (the
+account's template message and/or the mini-program's subscribe message, when the shop configured
+the template and the shopper has an openid there) is written in the same transaction as the event.
+After commit the rows are sent in the background: a Celery task per row when a broker runs,
+otherwise the periodic job (``manage.py run_jobs``, ``make run``). Each row is claimed under a row
+lock before the call, so a row is sent at most once, whoever runs it; a failure is retried with
+back-off (1 min, 5 min, 30 min, 2 h) and given up after 5 attempts; a refusal (43101, or 43004:
+not following the account) is recorded and never retried.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+import requests
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.timezone import localtime
+from wechatpy.exceptions import WeChatException
+
+from orders.models import Carrier, Order, OrderEvent
+from wechat.client import account_client, miniprogram_client
+from wechat.identity import openid_for
+from wechat.models import Follower, Notification, WeChatAccount
+
+logger = logging.getLogger(__name__)
+
+EVENTS = {
+    OrderEvent.Type.PAID: Notification.Event.PAID,
+    OrderEvent.Type.SHIPPED: Notification.Event.SHIPPED,
+    OrderEvent.Type.DELIVERED: Notification.Event.DELIVERED,
+    OrderEvent.Type.REFUNDED: Notification.Event.REFUNDED,
+}
+REFUSED_CODES = frozenset({43101, 43004})  # refused the subscription / does not follow the account
+BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
+MAX_ATTEMPTS = len(BACKOFF) + 1
+S = Notification.Status
+
+
+def _thing(text: str) -> str:
+    return text if len(text) <= 20 else text[:19] + "…"
+
+
+def _amount(fen: int) -> str:
+    return f"¥{fen // 100}.{fen % 100:02d}"
+
+
+def _time(value) -> str:
+    return localtime(value or timezone.now()).strftime("%Y-%m-%d %H:%M")
+
+
+def payload(*, order: Order, event: OrderEvent, kind: str) -> dict[str, dict[str, str]]:
+    """The message data; keys are fixed (docs/wechat.md#notifications). ``thing`` ≤ 20 characters,
+    ``character_string`` ≤ 32, as WeChat requires."""
+    lines = list(order.lines.all()[:2])
+    goods = lines[0].title if lines else ""
+    if len(lines) > 1:
+        goods = f"{_thing(goods)[:14]}等{order.lines.count()}件"
+    data: dict[str, str]
+    if kind == Notification.Event.PAID:
+        data = {"character_string1": order.order_no, "thing2": _thing(goods),
+                "amount3": _amount(order.paid_fen or order.total_fen), "time4": _time(order.paid_at)}  # fmt: skip
+    elif kind == Notification.Event.SHIPPED:
+        carrier = event.data.get("carrier_name") or (
+            Carrier(event.data["carrier"]).label if event.data.get("carrier") in Carrier.values else ""
+        )
+        data = {"character_string1": order.order_no, "thing2": _thing(str(carrier)),
+                "character_string3": str(event.data.get("tracking_no", ""))[:32], "time4": _time(order.shipped_at)}  # fmt: skip
+    elif kind == Notification.Event.DELIVERED:
+        data = {
+            "character_string1": order.order_no,
+            "thing2": _thing(goods),
+            "time3": _time(order.delivered_at),
+        }
+    else:
+        data = {"character_string1": order.order_no, "amount2": _amount(int(event.data.get("amount_fen", 0))),
+                "thing3": _thing("退款已原路退回"), "time4": _time(event.created_at)}  # fmt: skip
+    return {key: {"value": value} for key, value in data.items()}
+
+
+def notifications_queue(*, order_event: OrderEvent) -> list[Notification]:
+    """Called where an order event is recorded, inside its transaction."""
+    kind = EVENTS.get(order_event.type)
+    if kind is None:
+        return []
+    order = order_event.order
+    account = WeChatAccount.objects.filter(shop_id=order.shop_id).first()
+    if account is None:
+        return []
+    created = []
+    for channel, appid in ((Notification.Channel.ACCOUNT, account.appid),
+                           (Notification.Channel.MINIPROGRAM, account.miniprogram_appid)):  # fmt: skip
+        template = account.template_for(channel=channel, event=kind)
+        openid = openid_for(user=order.user, appid=appid) if template else ""
+        if not openid:
+            continue
+        if (
+            channel == Notification.Channel.ACCOUNT
+            and Follower.objects.filter(shop_id=order.shop_id, openid=openid, is_subscribed=False).exists()
+        ):
+            continue  # template messages reach followers only
+        created.append(
+            Notification.objects.create(
+                shop_id=order.shop_id,
+                order=order,
+                order_event=order_event,
+                event=kind,
+                channel=channel,
+                openid=openid,
+                template_id=template,
+                data=payload(order=order, event=order_event, kind=kind),
+                next_attempt_at=timezone.now(),
+            )
+        )
+    if created:
+        ids = [n.pk for n in created]
+        transaction.on_commit(lambda: notifications_dispatch(ids))
+    return created
+
+
+def notifications_dispatch(ids: list[int]) -> None:
+    """After commit: hand the rows to Celery workers when a broker runs; without one (``make run``)
+    the periodic job sends them within its interval."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return
+    from wechat.tasks import send_notification
+
+    for pk in ids:
+        send_notification.delay(pk)
+
+
+def _claim(pk: int) -> Notification | None:
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(skip_locked=True)
+            .select_related("shop", "order")
+            .filter(pk=pk, status=S.PENDING, next_attempt_at__lte=timezone.now())
+            .first()
+        )
+        if notification is None:
+            return None
+        notification.status = S.SENDING
+        notification.attempts += 1
+        notification.save(update_fields=["status", "attempts", "updated_at"])
+    return notification
+
+
+def notification_send(*, notification_id: int) -> str:
+    """Send one due notification; returns its new status ("" if it was not due or taken)."""
+    notification = _claim(notification_id)
+    if notification is None:
+        return ""
+    account = WeChatAccount.objects.filter(shop_id=notification.shop_id).first()
+    error, refused = "", False
+    try:
+        if account is None:
+            raise ValueError("the shop has no WeChat account any more")
+        if notification.channel == Notification.Channel.ACCOUNT:
+            url = reverse("h5:order", args=[notification.shop.slug, notification.order.order_no])
+            account_client(account).message.send_template(
+                notification.openid, notification.template_id, notification.data,
+                url=f"{settings.PUBLIC_URL}{url}" if settings.PUBLIC_URL else None,
+            )  # fmt: skip
+        else:
+            miniprogram_client(account).send_subscribe_message(
+                openid=notification.openid, template_id=notification.template_id, data=notification.data,
+                page=f"pages/order/detail?order_no={notification.order.order_no}",
+            )  # fmt: skip
+    except WeChatException as exc:
+        error, refused = f"{exc.errcode} {exc.errmsg}", exc.errcode in REFUSED_CODES
+    except (requests.RequestException, ValueError) as exc:
+        error = f"{exc.__class__.__name__}: {exc}"
+    return _finish(notification, error=error, refused=refused)
+
+
+def _finish(notification: Notification, *, error: str, refused: bool) -> str:
+    now = timezone.now()
+    fields: dict[str, Any] = {"last_error": error[:255], "updated_at": now}
+    if not error:
+        fields.update(status=S.SENT, sent_at=now, next_attempt_at=None)
+    elif refused:
+        fields.update(status=S.REFUSED, next_attempt_at=None)
+    elif notification.attempts >= MAX_ATTEMPTS:
+        fields.update(status=S.FAILED, next_attempt_at=None)
+    else:
+        fields.update(status=S.PENDING, next_attempt_at=now + BACKOFF[notification.attempts - 1])
+    if error:
+        logger.warning("notification %s: %s", notification.pk, error)
+    Notification.objects.filter(pk=notification.pk, status=S.SENDING).update(**fields)
+    return fields["status"]
+
+
+def notifications_send_due(*, limit: int = 200) -> int:
+    """The periodic job: send every due notification; returns how many were sent."""
+    due = Notification.objects.filter(status=S.PENDING, next_attempt_at__lte=timezone.now())
+    sent = 0
+    for pk in list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit]):
+        sent += notification_send(notification_id=pk) == S.SENT
+    return sent
