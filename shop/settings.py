@@ -102,6 +102,11 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Tests against a live server (the WeChat and WeChat Pay simulators) handle each request in a
+    # thread of its own; an in-memory SQLite database would be one connection shared by all of them,
+    # which breaks under overlapping requests. A file gives every thread its own connection.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 

@@ -20,6 +20,17 @@ def _test_settings(settings, tmp_path_factory):
 
 
 @pytest.fixture
+def outbox(settings):
+    """SMS messages sent during the test, as (phone, message) pairs (accounts.sms.LocmemBackend)."""
+    from accounts import sms
+
+    settings.SMS_BACKEND = "accounts.sms.LocmemBackend"
+    sms.outbox.clear()
+    yield sms.outbox
+    sms.outbox.clear()
+
+
+@pytest.fixture
 def shop_a(db):
     return factories.ShopFactory(slug="shop-a", name="甲店")
 

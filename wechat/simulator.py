@@ -151,16 +151,22 @@ def authorize(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def oauth_access_token(request: HttpRequest) -> JsonResponse:
+def _redeem(request: HttpRequest, kind: str, code_param: str) -> SimulatorRecord | JsonResponse:
+    """An app (appid + secret, 40013/40125) trading one of its codes."""
     appid = request.GET.get("appid", "")
     account, secret = _account(appid)
     if account is None:
         return _err(40013, "invalid appid")
     if not secrets.compare_digest(request.GET.get("secret", ""), secret):
         return _err(40125, "invalid appsecret")
-    record = _use_code("oauth_code", request.GET.get("code", ""), appid)
+    return _use_code(kind, request.GET.get(code_param, ""), appid)
+
+
+def oauth_access_token(request: HttpRequest) -> JsonResponse:
+    record = _redeem(request, "oauth_code", "code")
     if isinstance(record, JsonResponse):
         return record
+    appid = record.appid
     user, scope = record.data["user"], record.data["scope"]
     token = _issue("oauth_token", appid=appid, data={"user": user, "scope": scope})
     return JsonResponse({
@@ -342,15 +348,10 @@ def subscribe_send(request: HttpRequest) -> JsonResponse:
 
 
 def jscode2session(request: HttpRequest) -> JsonResponse:
-    appid = request.GET.get("appid", "")
-    account, secret = _account(appid)
-    if account is None:
-        return _err(40013, "invalid appid")
-    if not secrets.compare_digest(request.GET.get("secret", ""), secret):
-        return _err(40125, "invalid appsecret")
-    record = _use_code("js_code", request.GET.get("js_code", ""), appid)
+    record = _redeem(request, "js_code", "js_code")
     if isinstance(record, JsonResponse):
         return record
+    appid = record.appid
     user = record.data["user"]
     return JsonResponse({
         "openid": openid_for(appid, user), "session_key": base64.b64encode(secrets.token_bytes(16)).decode(),

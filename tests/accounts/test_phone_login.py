@@ -10,7 +10,7 @@ from django.contrib.auth.hashers import is_password_usable
 from django.db.models import F
 from django.utils import timezone
 
-from accounts import services, sms
+from accounts import services
 from accounts.models import PhoneLoginCode, User
 from shop.errors import ApplicationError
 from tests.factories import ShopperFactory, make_product
@@ -19,20 +19,14 @@ PHONE = "13812345678"
 LOGIN = "/accounts/login/"
 SEND = "/accounts/login/code/"
 
+pytestmark = pytest.mark.django_db
+
 
 class FailingBackend:
     """An SMS provider that is down."""
 
     def send(self, phone: str, message: str) -> None:
         raise ConnectionError("provider unreachable")
-
-
-@pytest.fixture
-def outbox(settings, db):
-    settings.SMS_BACKEND = "accounts.sms.LocmemBackend"
-    sms.outbox.clear()
-    yield sms.outbox
-    sms.outbox.clear()
 
 
 def last_code(outbox, phone: str = PHONE) -> str:

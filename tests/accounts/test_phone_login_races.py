@@ -3,51 +3,19 @@
 from __future__ import annotations
 
 import re
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import close_old_connections, connections
 from django.db.models import F
 
-from accounts import services, sms
+from accounts import services
 from accounts.models import PhoneLoginCode, User
 from shop.errors import ApplicationError
+from tests.concurrency import run_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 PHONE = "13812345678"
-
-
-@pytest.fixture
-def outbox(settings):
-    settings.SMS_BACKEND = "accounts.sms.LocmemBackend"
-    sms.outbox.clear()
-    yield sms.outbox
-    sms.outbox.clear()
-
-
-def run_at_once(target, args_list):
-    """One thread per args tuple, released together; returns what each returned or raised."""
-    barrier = threading.Barrier(len(args_list))
-    results: list = [None] * len(args_list)
-
-    def runner(index, args):
-        try:
-            barrier.wait()
-            results[index] = target(*args)
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(i, a)) for i, a in enumerate(args_list)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    close_old_connections()
-    return results
 
 
 def code_of(outbox) -> str:

@@ -4,7 +4,6 @@ import re
 
 import pytest
 
-from accounts import sms
 from accounts.models import User
 from tests.e2e.conftest import screenshot
 
@@ -15,14 +14,6 @@ MOBILE_UA = (
     "Version/17.0 Mobile/15E148 Safari/604.1"
 )
 PHONE = "13812345678"
-
-
-@pytest.fixture
-def outbox(settings):
-    settings.SMS_BACKEND = "accounts.sms.LocmemBackend"
-    sms.outbox.clear()
-    yield sms.outbox
-    sms.outbox.clear()
 
 
 def code_of(outbox) -> str:

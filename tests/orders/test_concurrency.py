@@ -2,43 +2,19 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import close_old_connections, connections
 from django.utils import timezone
 
 from catalog.models import SKU
 from orders import services
 from orders.models import Order, OrderEvent, OrderStatus
 from shop.errors import ApplicationError
+from tests.concurrency import run_at_once
 from tests.factories import AddressFactory, ShopperFactory, make_product
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_at_once(target, args_list):
-    """Start one thread per args tuple, release them together, return what each returned/raised."""
-    barrier = threading.Barrier(len(args_list))
-    results: list = [None] * len(args_list)
-
-    def runner(index, args):
-        try:
-            barrier.wait()
-            results[index] = target(*args)
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(i, a)) for i, a in enumerate(args_list)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    close_old_connections()
-    return results
 
 
 def test_fifty_buyers_ten_units_exactly_ten_orders(shop_a):

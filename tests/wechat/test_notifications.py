@@ -3,13 +3,12 @@ per event and channel, retried on failure, never retried after a refusal."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.utils import timezone
 
 from orders import services as order_services
 from orders.models import Shipment
+from tests.concurrency import run_at_once
 from tests.factories import AddressFactory, ShopperFactory, make_product
 from tests.wechat.conftest import APPID, MP_APPID
 from wechat import notifications, simulator
@@ -58,21 +57,7 @@ def test_paid_is_sent_on_both_channels_exactly_once(sim, order):
 def test_two_workers_racing_send_once(sim, order):
     order_services.order_mark_paid(order=order, amount_fen=order.total_fen)
     pk = Notification.objects.get(order=order, channel="account").pk
-    results = []
-    barrier = threading.Barrier(4)
-
-    def worker():
-        from django.db import connection
-
-        barrier.wait()
-        results.append(notifications.notification_send(notification_id=pk))
-        connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = run_at_once(lambda: notifications.notification_send(notification_id=pk), [()] * 4)
     assert sorted(results) == ["", "", "", "sent"]
     assert len(sent("template_message")) == 1
 

@@ -3,11 +3,10 @@ expired token. The account menu: built from the shop, within WeChat's limits, pu
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from shop.errors import ApplicationError
+from tests.concurrency import run_at_once
 from tests.wechat.conftest import APPID
 from wechat import services, simulator
 from wechat.client import account_client
@@ -22,27 +21,9 @@ def issued(kind: str = "access_token", appid: str = APPID) -> int:
 
 def test_many_processes_asking_at_once_cause_one_refresh(sim, account, settings):
     settings.WECHAT_SIMULATOR_TOKEN_DELAY = 0.3  # a slow WeChat widens the race
-    tokens, errors = [], []
-    barrier = threading.Barrier(8)
-
-    def worker():
-        from django.db import connection
-
-        try:
-            barrier.wait()
-            tokens.append(account_client(account).access_token)
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors
-    assert len(set(tokens)) == 1 and len(tokens) == 8
+    tokens = run_at_once(lambda: account_client(account).access_token, [()] * 8)
+    assert all(isinstance(token, str) for token in tokens), tokens
+    assert len(set(tokens)) == 1
     assert issued() == 1
 
 
