@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from payments.bill import bill_reconcile, decode_bill
 from payments.models import PaymentAttempt, Refund, WeChatPayConfig
 from payments.wechat import crypto
-from shop.admin_base import ShopScopedAdmin, is_operator, user_shop_ids
+from shop.admin_base import ReadOnlyShopAdmin, ShopScopedAdmin, is_operator, user_shop_ids
 from shop.money import format_yuan
 
 SECRET_FIELDS = ("merchant_private_key", "apiv3_key")
@@ -109,7 +109,7 @@ class BillForm(forms.Form):
 
 
 @admin.register(PaymentAttempt)
-class PaymentAttemptAdmin(ShopScopedAdmin):
+class PaymentAttemptAdmin(ReadOnlyShopAdmin):
     list_display = [
         "out_trade_no",
         "order",
@@ -125,15 +125,6 @@ class PaymentAttemptAdmin(ShopScopedAdmin):
     readonly_fields = ["out_trade_no", "order", "scene", "amount", "status", "transaction_id", "payer_openid", "paid_at",
                        "note", "created_at"]  # fmt: skip
     fields = readonly_fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return obj is None and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("金额"))
     def amount(self, attempt: PaymentAttempt) -> str:

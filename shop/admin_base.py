@@ -181,3 +181,17 @@ class ShopScopedInline(ShopScopedMixin):
         if "shop" in {f.name for f in self.model._meta.get_fields()}:
             exclude.append("shop")  # taken from the parent object on save
         return exclude
+
+
+class ReadOnlyShopAdmin(ShopScopedAdmin):
+    """Records written by the system (payment attempts, WeChat pushes, notifications): a merchant
+    lists and opens them, never adds, edits or deletes them."""
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

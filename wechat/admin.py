@@ -17,7 +17,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from shop.admin_base import ShopScopedAdmin
+from shop.admin_base import ReadOnlyShopAdmin, ShopScopedAdmin
 from shop.errors import ApplicationError
 from wechat import services
 from wechat.models import (
@@ -261,35 +261,22 @@ class ChannelQRCodeAdmin(ShopScopedAdmin):
                 self.message_user(request, _("%(q)s：二维码已生成。") % {"q": qrcode}, messages.SUCCESS)
 
 
-class ReadOnlyAdmin(ShopScopedAdmin):
-    """Records written by WeChat's pushes and our senders: looked at, never edited."""
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return obj is None and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Follower)
-class FollowerAdmin(ReadOnlyAdmin):
+class FollowerAdmin(ReadOnlyShopAdmin):
     list_display = ["openid", "is_subscribed", "subscribed_at", "unsubscribed_at", "first_scene", "shop"]
     list_filter = ["is_subscribed", "shop"]
     search_fields = ["=openid", "first_scene"]
 
 
 @admin.register(QRScan)
-class QRScanAdmin(ReadOnlyAdmin):
+class QRScanAdmin(ReadOnlyShopAdmin):
     list_display = ["scene", "openid", "is_new_follower", "created_at", "shop"]
     list_filter = ["is_new_follower", "shop"]
     search_fields = ["=scene", "=openid"]
 
 
 @admin.register(InboundMessage)
-class InboundMessageAdmin(ReadOnlyAdmin):
+class InboundMessageAdmin(ReadOnlyShopAdmin):
     list_display = ["created_at", "from_openid", "msg_type", "event", "content", "shop"]
     list_filter = ["msg_type", "shop"]
     search_fields = ["=from_openid", "content"]
@@ -297,7 +284,7 @@ class InboundMessageAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdmin):
+class NotificationAdmin(ReadOnlyShopAdmin):
     list_display = ["order", "event", "channel", "status", "attempts", "sent_at", "last_error", "shop"]
     list_filter = ["status", "event", "channel", "shop"]
     search_fields = ["=order__order_no"]

@@ -83,16 +83,23 @@ def _wechat_call(call):
         raise wechat_error(exc) from exc
 
 
-class AuthThrottled(GenericAPIView):
+class MiniProgramCodeView(GenericAPIView):
+    """Takes ``{shop, code}``: a code the mini-program got from WeChat, to trade server-side."""
+
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
+
+    def validated(self, request: Request) -> tuple[WeChatAccount, str]:
+        data = self.get_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return _miniprogram(data.validated_data["shop"]), data.validated_data["code"]
 
 
 @extend_schema_view(post=extend_schema(
     tags=["auth"], operation_id="auth_miniprogram", request=MiniProgramCodeSerializer,
     responses={200: LoginSerializer, **ERRORS}, auth=[],
 ))  # fmt: skip
-class MiniProgramLoginView(AuthThrottled):
+class MiniProgramLoginView(MiniProgramCodeView):
     """Sign in from the mini-program: send the `wx.login()` code, get an API token. The same person
     is recognised across the shop's H5 pages and mini-program when WeChat gives a `unionid`."""
 
@@ -101,11 +108,8 @@ class MiniProgramLoginView(AuthThrottled):
     authentication_classes: list = []
 
     def post(self, request: Request) -> Response:
-        data = self.get_serializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        account = _miniprogram(data.validated_data["shop"])
-        client = miniprogram_client(account)
-        session = _wechat_call(lambda: client.code_to_session(data.validated_data["code"]))
+        account, code = self.validated(request)
+        session = _wechat_call(lambda: miniprogram_client(account).code_to_session(code))
         user, _identity, created = identity_login(
             kind=WeChatIdentity.Kind.MINIPROGRAM, appid=account.miniprogram_appid, openid=session["openid"],
             unionid=session.get("unionid", ""), session_key=session.get("session_key", ""),
@@ -119,7 +123,7 @@ class MiniProgramLoginView(AuthThrottled):
     tags=["auth"], operation_id="auth_miniprogram_phone", request=PhoneCodeSerializer,
     responses={200: MeSerializer, **ERRORS},
 ))  # fmt: skip
-class MiniProgramPhoneView(AuthThrottled):
+class MiniProgramPhoneView(MiniProgramCodeView):
     """Bind the shopper's phone number from a `getPhoneNumber` button's code (the number comes from
     WeChat, not from the client)."""
 
@@ -127,11 +131,8 @@ class MiniProgramPhoneView(AuthThrottled):
     permission_classes = [permissions.IsAuthenticated]
 
     def post(self, request: Request) -> Response:
-        data = self.get_serializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        account = _miniprogram(data.validated_data["shop"])
-        client = miniprogram_client(account)
-        result = _wechat_call(lambda: client.phone_number(data.validated_data["code"]))
+        account, code = self.validated(request)
+        result = _wechat_call(lambda: miniprogram_client(account).phone_number(code))
         phone = str((result.get("phone_info") or {}).get("purePhoneNumber", ""))
         try:
             MOBILE_VALIDATOR(phone)
