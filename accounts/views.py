@@ -25,6 +25,7 @@ from accounts import services
 from accounts.auth import safe_next, shopper_login_complete
 from accounts.models import User
 from shop.errors import ApplicationError
+from shop.h5 import client_ip
 
 #: which field of the page an ``ApplicationError`` from the phone-login services is shown next to
 ERROR_FIELDS = {
@@ -143,7 +144,7 @@ def shopper_login_code(request: HttpRequest) -> HttpResponse:
     sent = False
     if form.is_valid():
         try:
-            services.phone_code_send(phone=form.cleaned_data["phone"], ip=request.META.get("REMOTE_ADDR"))
+            services.phone_code_send(phone=form.cleaned_data["phone"], ip=client_ip(request))
         except ApplicationError as exc:
             form.add_service_error(exc)
         else:

@@ -22,6 +22,7 @@ from orders import selectors, services
 from orders.models import AfterSale, Order, OrderEvent
 from orders.selectors import TAB_NAMES
 from shop.api.errors import ErrorSerializer
+from shop.h5 import client_ip
 from shop.models import Shop
 
 FEN = "Integer number of fen (CNY cents)."
@@ -603,7 +604,7 @@ class OrderPaymentView(ShopperView):
         attempt = payment_services.payment_start(
             order=order, scene=scene, notify_url=notify_url(request, shop_slug),
             openid=shopper_openid(user=request.user, shop_id=order.shop_id, scene=scene),
-            client_ip=request.META.get("REMOTE_ADDR", ""),
+            client_ip=client_ip(request),
         )  # fmt: skip
         params = None
         if scene in ("miniprogram", "jsapi") and attempt.prepay_id:

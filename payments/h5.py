@@ -24,7 +24,7 @@ from payments import services
 from payments.models import WeChatPayConfig
 from payments.wechat.provider import client_invoke_params
 from shop.errors import ApplicationError
-from shop.h5 import is_wechat, not_found_as_404
+from shop.h5 import client_ip, is_wechat, not_found_as_404
 from wechat.identity import openid_for
 from wechat.services import shop_has_account
 from wechat.views import oauth_url
@@ -87,7 +87,7 @@ def pay(request: HttpRequest, shop_slug: str, order_no: str) -> HttpResponse:
     try:
         attempt = services.payment_start(
             order=order, scene=scene, notify_url=notify_url(request, shop.slug), openid=openid,
-            client_ip=request.META.get("REMOTE_ADDR", ""),
+            client_ip=client_ip(request),
         )  # fmt: skip
     except ApplicationError as exc:
         return render(

@@ -178,7 +178,10 @@ LOGIN_URL = "admin:login"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG and bool(os.environ.get("SECRET_KEY")))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY") else None
+# Behind nginx (BEHIND_PROXY=1): the scheme comes from X-Forwarded-Proto and the client's address
+# from the last X-Forwarded-For entry, the one our own proxy appended (shop.h5.client_ip).
+BEHIND_PROXY = env_bool("BEHIND_PROXY")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 

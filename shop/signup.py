@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_protect
 
 from shop import services
 from shop.errors import ApplicationError
+from shop.h5 import client_ip
 
 SIGNUPS_PER_IP_PER_HOUR = 5
 
@@ -41,16 +42,12 @@ class SignupForm(forms.Form):
         return data
 
 
-def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
-
-
 @never_cache
 @csrf_protect
 def merchant_signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        key = f"signup-ip:{_client_ip(request)}"
+        key = f"signup-ip:{client_ip(request)}"
         if cache.get(key, 0) >= SIGNUPS_PER_IP_PER_HOUR:
             form.add_error(None, _("注册太频繁，请一小时后再试。"))
         else:

@@ -135,6 +135,16 @@ class WeChatAccountAdmin(ShopScopedAdmin):
         super().save_model(request, obj, form, change)
         services.account_changed(shop=obj.shop)
 
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        services.account_changed(shop=obj.shop)
+
+    def delete_queryset(self, request, queryset):
+        shops = [account.shop for account in queryset.select_related("shop")]
+        super().delete_queryset(request, queryset)
+        for shop in shops:
+            services.account_changed(shop=shop)
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         # Read-only fields below need the site's address; a ModelAdmin is shared between threads.
         token = _current_request.set(request)

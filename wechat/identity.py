@@ -13,7 +13,12 @@ from wechat.models import WeChatIdentity
 
 
 def _new_shopper() -> User:
-    return User.objects.create(username=f"wx_{secrets.token_hex(6)}", password=make_password(None))
+    """A shopper WeChat just introduced: no password (they sign in through WeChat or a phone code),
+    a neutral nickname until they choose to show their WeChat one."""
+    suffix = secrets.token_hex(6)
+    return User.objects.create(
+        username=f"wx_{suffix}", nickname=f"微信用户{suffix[-4:]}", password=make_password(None)
+    )
 
 
 @transaction.atomic
