@@ -59,17 +59,28 @@ def is_postgres() -> bool:
     return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 
 
+def has_redis() -> bool:
+    return os.environ.get("REDIS_URL", "").startswith(("redis://", "rediss://"))
+
+
 def pytest_configure(config):
-    if os.environ.get("WEISHOP_REQUIRE_SERVICES") == "1" and not is_postgres():
-        raise pytest.UsageError("WEISHOP_REQUIRE_SERVICES=1 (CI) needs DATABASE_URL=postgres://...")
+    if os.environ.get("WEISHOP_REQUIRE_SERVICES") == "1" and not (is_postgres() and has_redis()):
+        raise pytest.UsageError(
+            "WEISHOP_REQUIRE_SERVICES=1 (CI) needs DATABASE_URL=postgres://... and REDIS_URL=redis://..."
+        )
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked ``postgres`` need PostgreSQL (real row locks and concurrency). With the default
-    SQLite they skip and say why; CI sets DATABASE_URL (and WEISHOP_REQUIRE_SERVICES=1) so they run."""
-    if is_postgres():
-        return
-    skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://... (CI always does)")
+    """Tests marked ``postgres`` need PostgreSQL (real row locks and concurrency), tests marked
+    ``redis`` a Redis shared by several processes. Without them they skip and say why; CI sets
+    DATABASE_URL and REDIS_URL (and WEISHOP_REQUIRE_SERVICES=1) so they always run."""
+    skips = {
+        "postgres": None
+        if is_postgres()
+        else "needs PostgreSQL: set DATABASE_URL=postgres://... (CI always does)",
+        "redis": None if has_redis() else "needs Redis: set REDIS_URL=redis://... (CI always does)",
+    }
     for item in items:
-        if "postgres" in item.keywords:
-            item.add_marker(skip)
+        for marker, reason in skips.items():
+            if reason and marker in item.keywords:
+                item.add_marker(pytest.mark.skip(reason=reason))
