@@ -21,7 +21,7 @@ from wechat.identity import identity_login
 from wechat.models import WeChatAccount, WeChatIdentity
 from wechat.services import account_for_shop, wechat_error
 
-ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer,
+ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer,
           429: ErrorSerializer, 502: ErrorSerializer}  # fmt: skip
 CODE_ERRORS = {
     40029: ("code_invalid", "登录凭证无效或已过期，请重新调用 wx.login。"),
@@ -114,6 +114,8 @@ class MiniProgramLoginView(MiniProgramCodeView):
             kind=WeChatIdentity.Kind.MINIPROGRAM, appid=account.miniprogram_appid, openid=session["openid"],
             unionid=session.get("unionid", ""), session_key=session.get("session_key", ""),
         )  # fmt: skip
+        if not user.is_active:
+            raise ApplicationError("account_disabled", "该账号已停用，请联系店铺客服。", http_status=403)
         token, _ = Token.objects.get_or_create(user=user)
         user = User.objects.prefetch_related("wechat_identities").get(pk=user.pk)
         return Response(LoginSerializer({"token": token.key, "created": created, "user": user}).data)

@@ -112,6 +112,8 @@ def oauth_callback(request: HttpRequest, shop_slug: str) -> HttpResponse:
         kind=WeChatIdentity.Kind.ACCOUNT, appid=account.appid, openid=result["openid"],
         unionid=result.get("unionid", ""), current_user=request.user,
     )  # fmt: skip
+    if not user.is_active:
+        return _login_failed(request, account, "该账号已停用，请联系店铺客服。", status=403)
     if pending["scope"] == "snsapi_userinfo":
         try:
             info = client.get_user_info(openid=result["openid"], access_token=result["access_token"])

@@ -104,3 +104,15 @@ def test_login_is_rate_limited(sim, settings):
     finally:
         ScopedRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
     assert codes[:3] == [400, 400, 400] and codes[3:] == [429, 429]
+
+
+def test_a_deactivated_shopper_cannot_sign_in_through_wechat(sim, client):
+    body = APIClient().post(LOGIN, {"shop": "shop-a", "code": wx_login()}, format="json").json()
+    WeChatIdentity.objects.get().user.__class__.objects.filter(pk=body["user"]["id"]).update(is_active=False)
+    refused = APIClient().post(LOGIN, {"shop": "shop-a", "code": wx_login()}, format="json")
+    assert (refused.status_code, refused.json()["code"]) == (403, "account_disabled")
+    client.defaults["HTTP_USER_AGENT"] = WECHAT_UA
+    client.cookies[simulator.USER_COOKIE] = "alice"
+    start = client.get(client.get("/s/shop-a/")["Location"])["Location"]
+    page = client.get(local(client.get(local(start))["Location"]))
+    assert page.status_code == 403 and not page.wsgi_request.user.is_authenticated
