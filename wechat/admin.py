@@ -31,9 +31,9 @@ from wechat.models import (
 )
 
 SECRETS = {
-    "secret": _("AppSecret"),
-    "token": _("Token"),
-    "encoding_aes_key": _("EncodingAESKey"),
+    "secret": _("公众号 AppSecret"),
+    "token": _("消息校验 Token"),
+    "encoding_aes_key": _("消息加解密密钥 EncodingAESKey"),
     "miniprogram_secret": _("小程序 AppSecret"),
 }
 REQUIRED_SECRETS = ("secret", "token")
