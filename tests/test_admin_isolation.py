@@ -82,6 +82,7 @@ def two_shops(shop_a, shop_b, merchant_a, merchant_b):
         wx.Follower.objects.create(shop=shop, openid=f"o-{n}")
         wx.QRScan.objects.create(shop=shop, openid=f"o-{n}", scene="store")
         wx.InboundMessage.objects.create(shop=shop, dedup_key=f"k{n}", from_openid=f"o-{n}", msg_type="text")
+    wx.MessageSubscription.objects.create(shop=shop_a, user=address.user, template_id="MP", remaining=1)
     paid_event = order.events.get(type="paid")
     wx.Notification.objects.create(shop=shop_a, order=order, order_event=paid_event, event="paid",
                                    channel="account", openid="o-1", template_id="T")  # fmt: skip

@@ -25,6 +25,7 @@ from wechat.models import (
     ChannelQRCode,
     Follower,
     InboundMessage,
+    MessageSubscription,
     Notification,
     QRScan,
     WeChatAccount,
@@ -299,3 +300,11 @@ class NotificationAdmin(ReadOnlyShopAdmin):
     list_filter = ["status", "event", "channel", "shop"]
     search_fields = ["=order__order_no"]
     list_select_related = ["order", "shop"]
+
+
+@admin.register(MessageSubscription)
+class MessageSubscriptionAdmin(ReadOnlyShopAdmin):
+    list_display = ["user", "template_id", "remaining", "updated_at", "shop"]
+    list_filter = ["shop"]
+    search_fields = ["=template_id"]
+    list_select_related = ["user", "shop"]

@@ -4,7 +4,7 @@ phone. WeChat's ``session_key`` stays on the server (encrypted); the client gets
 from __future__ import annotations
 
 import requests
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import permissions, serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.generics import GenericAPIView
@@ -14,6 +14,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from wechatpy.exceptions import WeChatException
 
 from accounts.models import MOBILE_VALIDATOR, User
+from catalog.selectors import shop_get_public
 from shop.api.errors import ErrorSerializer
 from shop.errors import ApplicationError
 from wechat.client import miniprogram_client
@@ -163,3 +164,60 @@ class MeView(GenericAPIView):
     def get(self, request: Request) -> Response:
         user = User.objects.prefetch_related("wechat_identities").get(pk=request.user.pk)
         return Response(MeSerializer(user).data)
+
+
+class SubscriptionsInSerializer(serializers.Serializer):
+    results = serializers.DictField(
+        child=serializers.ChoiceField(choices=["accept", "reject", "ban", "filter"]),
+        help_text='What `wx.requestSubscribeMessage` returned: `{template_id: "accept" | "reject" | ...}`.',
+    )
+
+
+class SubscriptionsSerializer(serializers.Serializer):
+    templates = serializers.DictField(
+        child=serializers.CharField(),
+        help_text="`{event: template_id}` to ask for with `wx.requestSubscribeMessage` (events: paid, shipped, delivered, refunded).",
+    )
+    remaining = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="`{event: n}`: how many more messages of each the shopper accepted.",
+    )
+
+
+SHOP_PARAM = OpenApiParameter("shop_slug", str, OpenApiParameter.PATH, description="The shop's handle.")
+
+
+@extend_schema_view(
+    get=extend_schema(tags=["auth"], operation_id="subscriptions_get", parameters=[SHOP_PARAM],
+                      responses={200: SubscriptionsSerializer, **ERRORS}),
+    post=extend_schema(tags=["auth"], operation_id="subscriptions_record", parameters=[SHOP_PARAM],
+                       request=SubscriptionsInSerializer, responses={200: SubscriptionsSerializer, **ERRORS}),
+)  # fmt: skip
+class SubscriptionsView(GenericAPIView):
+    """Order notifications in the mini-program are one-time subscribe messages: ask the shopper with
+    `wx.requestSubscribeMessage({tmplIds: Object.values(templates)})` (e.g. when they place an
+    order) and report the result here. Each acceptance allows one message."""
+
+    serializer_class = SubscriptionsInSerializer
+    permission_classes = [permissions.IsAuthenticated]
+
+    def _answer(self, shop_slug: str, results: dict[str, str] | None = None) -> Response:
+        from wechat import notifications
+
+        shop = shop_get_public(slug=shop_slug)
+        account = account_for_shop(shop_slug=shop_slug)
+        templates = notifications.miniprogram_templates(account)
+        if results:
+            notifications.subscriptions_record(shop_id=shop.pk, user=self.request.user, results=results)
+        remaining = notifications.subscriptions_remaining(
+            shop_id=shop.pk, user=self.request.user, templates=templates
+        )
+        return Response(SubscriptionsSerializer({"templates": templates, "remaining": remaining}).data)
+
+    def get(self, request: Request, shop_slug: str) -> Response:
+        return self._answer(shop_slug)
+
+    def post(self, request: Request, shop_slug: str) -> Response:
+        data = self.get_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._answer(shop_slug, data.validated_data["results"])

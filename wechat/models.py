@@ -282,6 +282,33 @@ class Notification(TimeStampedModel):
         return f"{self.order} · {self.get_event_display()} · {self.get_channel_display()}"
 
 
+class MessageSubscription(TimeStampedModel):
+    """What a shopper accepted in the mini-program's ``wx.requestSubscribeMessage``: each acceptance
+    of a (one-time) subscribe-message template allows one message of it, and no more."""
+
+    shop = models.ForeignKey(
+        Shop, on_delete=models.CASCADE, related_name="wechat_subscriptions", verbose_name=_("店铺")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="wechat_subscriptions",
+        verbose_name=_("用户"),
+    )
+    template_id = models.CharField(_("模板"), max_length=64)
+    remaining = models.PositiveIntegerField(_("可发送次数"), default=0)
+
+    class Meta:
+        verbose_name = _("订阅消息授权")
+        verbose_name_plural = _("订阅消息授权")
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "user", "template_id"], name="wechat_subscription_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template_id} × {self.remaining}"
+
+
 class SimulatorRecord(models.Model):
     """State of the local WeChat API simulator (codes, tokens, menus, sent messages). Never used
     when talking to WeChat."""

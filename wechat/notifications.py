@@ -19,6 +19,7 @@ from typing import Any
 import requests
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.timezone import localtime
@@ -27,7 +28,7 @@ from wechatpy.exceptions import WeChatException
 from orders.models import Carrier, Order, OrderEvent
 from wechat.client import account_client, miniprogram_client
 from wechat.identity import openid_for
-from wechat.models import Follower, Notification, WeChatAccount
+from wechat.models import Follower, MessageSubscription, Notification, WeChatAccount
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +106,10 @@ def notifications_queue(*, order_event: OrderEvent) -> list[Notification]:
             and Follower.objects.filter(shop_id=order.shop_id, openid=openid, is_subscribed=False).exists()
         ):
             continue  # template messages reach followers only
+        if channel == Notification.Channel.MINIPROGRAM and not _use_subscription(
+            order=order, template_id=template
+        ):
+            continue  # subscribe messages need an acceptance each
         created.append(
             Notification.objects.create(
                 shop_id=order.shop_id,
@@ -122,6 +127,48 @@ def notifications_queue(*, order_event: OrderEvent) -> list[Notification]:
         ids = [n.pk for n in created]
         transaction.on_commit(lambda: notifications_dispatch(ids))
     return created
+
+
+def _use_subscription(*, order: Order, template_id: str) -> bool:
+    """Spend one of the shopper's acceptances of this template, if they have one left."""
+    return bool(
+        MessageSubscription.objects.filter(
+            shop_id=order.shop_id, user_id=order.user_id, template_id=template_id, remaining__gt=0
+        ).update(remaining=F("remaining") - 1)
+    )
+
+
+def subscriptions_record(*, shop_id: int, user, results: dict[str, str]) -> dict[str, int]:
+    """The outcome of ``wx.requestSubscribeMessage`` (``{template_id: "accept" | "reject" | "ban"}``):
+    each "accept" of one of the shop's templates allows one more message. Returns the remaining
+    sends per event."""
+    account = WeChatAccount.objects.filter(shop_id=shop_id).first()
+    templates = miniprogram_templates(account)
+    for template_id, outcome in results.items():
+        if outcome != "accept" or template_id not in templates.values():
+            continue  # a template of another shop, or a refusal: nothing to record
+        subscription, _created = MessageSubscription.objects.get_or_create(
+            shop_id=shop_id, user=user, template_id=template_id
+        )
+        MessageSubscription.objects.filter(pk=subscription.pk).update(remaining=F("remaining") + 1)
+    return subscriptions_remaining(shop_id=shop_id, user=user, templates=templates)
+
+
+def miniprogram_templates(account: WeChatAccount | None) -> dict[str, str]:
+    """{event: template id} of the mini-program's subscribe messages the shop set up."""
+    if account is None or not account.miniprogram_appid:
+        return {}
+    templates = {
+        e: account.template_for(channel=Notification.Channel.MINIPROGRAM, event=e) for e in EVENTS.values()
+    }
+    return {event: template for event, template in templates.items() if template}
+
+
+def subscriptions_remaining(*, shop_id: int, user, templates: dict[str, str]) -> dict[str, int]:
+    counts = dict(
+        MessageSubscription.objects.filter(shop_id=shop_id, user=user).values_list("template_id", "remaining")
+    )
+    return {event: counts.get(template, 0) for event, template in templates.items()}
 
 
 def notifications_dispatch(ids: list[int]) -> None:

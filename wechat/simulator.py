@@ -324,6 +324,8 @@ def _send(request: HttpRequest, kind: str) -> JsonResponse:
         return _err(47003, "argument invalid! data.touser, template_id and data are required")
     if SimulatorRecord.objects.filter(kind="refuse", key=body["touser"]).exists():
         return _err(43101, "user refuse to accept the msg")
+    if kind == "subscribe_message" and not _spend_acceptance(appid, body["touser"], body["template_id"]):
+        return _err(43101, "user refuse to accept the msg")  # no acceptance left for this template
     if SimulatorRecord.objects.filter(kind="fail_next", key=body["touser"], used_at=None).exists():
         SimulatorRecord.objects.filter(kind="fail_next", key=body["touser"]).update(used_at=timezone.now())
         return _err(-1, "system error")
@@ -401,6 +403,46 @@ def device_phone(request: HttpRequest) -> JsonResponse:
     if _account(appid)[0] is None or not phone.isascii() or not phone.isdigit():
         return _err(40013, "invalid appid or phone")
     return _ok({"code": issue_phone_code(appid=appid, phone=phone)})
+
+
+def _acceptance_key(appid: str, openid: str, template_id: str) -> str:
+    return f"{appid}|{openid}|{template_id}"[:128]
+
+
+def accept_subscriptions(*, appid: str, openid: str, template_ids: list[str]) -> dict[str, str]:
+    """The person taps “允许” on ``wx.requestSubscribeMessage``: one more message of each template."""
+    for template_id in template_ids:
+        record, _created = SimulatorRecord.objects.get_or_create(
+            kind="acceptance", key=_acceptance_key(appid, openid, template_id), defaults={"appid": appid}
+        )
+        record.data["count"] = record.data.get("count", 0) + 1
+        record.save(update_fields=["data"])
+    return {template_id: "accept" for template_id in template_ids}
+
+
+def _spend_acceptance(appid: str, openid: str, template_id: str) -> bool:
+    with transaction.atomic():
+        record = (
+            SimulatorRecord.objects.select_for_update()
+            .filter(kind="acceptance", key=_acceptance_key(appid, openid, template_id))
+            .first()
+        )
+        if record is None or record.data.get("count", 0) < 1:
+            return False
+        record.data["count"] -= 1
+        record.save(update_fields=["data"])
+    return True
+
+
+@csrf_exempt
+def device_subscribe(request: HttpRequest) -> JsonResponse:
+    """``wx.requestSubscribeMessage({tmplIds})`` answered “允许” by simulated user ``user``."""
+    appid, user = request.GET.get("appid", ""), request.GET.get("user", "")
+    templates = [t for t in request.GET.getlist("tmplIds") if t][:3]
+    if _account(appid)[0] is None or not user or not templates:
+        return _err(40013, "invalid appid, user or tmplIds")
+    results = accept_subscriptions(appid=appid, openid=openid_for(appid, user), template_ids=templates)
+    return JsonResponse({"errMsg": "requestSubscribeMessage:ok", **results})
 
 
 def refuse_messages(openid: str) -> None:

@@ -20,6 +20,7 @@ urlpatterns = [
     path("wxa/business/getuserphonenumber", e(sim.phone_number)),
     path("device/login", e(sim.device_login)),
     path("device/phone", e(sim.device_phone)),
+    path("device/subscribe", e(sim.device_subscribe)),
     path("jweixin.js", e(sim.jssdk_script), name="wechat-sim-jssdk"),
     path("jssdk/verify", e(sim.jssdk_verify)),
     path("avatar/<str:user>.svg", e(sim.avatar)),

@@ -18,6 +18,7 @@ urlpatterns = [
     path(f"{SHOP}cart/items/", orders_api.CartItemsView.as_view(), name="api-cart-items"),
     path(f"{SHOP}cart/items/<int:item_id>/", orders_api.CartItemView.as_view(), name="api-cart-item"),
     path(f"{SHOP}checkout/preview/", orders_api.CheckoutPreviewView.as_view(), name="api-checkout-preview"),
+    path(f"{SHOP}subscriptions/", wechat_api.SubscriptionsView.as_view(), name="api-subscriptions"),
     path(f"{SHOP}orders/", orders_api.OrderListView.as_view(), name="api-orders"),
     path(f"{SHOP}orders/<str:order_no>/", orders_api.OrderDetailView.as_view(), name="api-order"),
     path(

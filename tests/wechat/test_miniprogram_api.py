@@ -116,3 +116,22 @@ def test_a_deactivated_shopper_cannot_sign_in_through_wechat(sim, client):
     start = client.get(client.get("/s/shop-a/")["Location"])["Location"]
     page = client.get(local(client.get(local(start))["Location"]))
     assert page.status_code == 403 and not page.wsgi_request.user.is_authenticated
+
+
+def test_subscriptions_tell_which_templates_to_ask_for_and_record_acceptances(sim):
+    api = APIClient()
+    token = api.post(LOGIN, {"shop": "shop-a", "code": wx_login()}, format="json").json()["token"]
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    url = "/api/v1/shops/shop-a/subscriptions/"
+    first = api.get(url).json()
+    assert first["templates"] == {"paid": "MP_PAID", "shipped": "MP_SHIPPED", "delivered": "MP_DELIVERED",
+                                  "refunded": "MP_REFUNDED"}  # fmt: skip
+    assert set(first["remaining"].values()) == {0}
+    results = {"MP_PAID": "accept", "MP_SHIPPED": "reject", "SOMEONE_ELSES": "accept"}
+    after = api.post(url, {"results": results}, format="json").json()
+    again = api.post(url, {"results": {"MP_PAID": "accept"}}, format="json").json()
+    assert after["remaining"]["paid"] == 1 and after["remaining"]["shipped"] == 0
+    assert again["remaining"]["paid"] == 2
+    bad = api.post(url, {"results": {"MP_PAID": "maybe"}}, format="json")
+    assert (bad.status_code, bad.json()["code"]) == (400, "invalid")
+    assert APIClient().get(url).status_code == 401

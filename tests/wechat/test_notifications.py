@@ -24,9 +24,18 @@ def order(shop_a, account):
     shopper = ShopperFactory()
     WeChatIdentity.objects.create(user=shopper, kind="account", appid=APPID, openid=OA_OPENID)
     WeChatIdentity.objects.create(user=shopper, kind="miniprogram", appid=MP_APPID, openid=MP_OPENID)
+    subscribe(shopper, shop_a, ["MP_PAID", "MP_SHIPPED", "MP_DELIVERED", "MP_REFUNDED"])
     sku = make_product(shop=shop_a, title="羊毛围巾", price_fen=5900, stock=5).skus.get()
     return order_services.order_place(shop=shop_a, user=shopper, items=[(sku.pk, 1)],
                                       address_id=AddressFactory(user=shopper).pk)  # fmt: skip
+
+
+def subscribe(shopper, shop, templates: list[str]) -> None:
+    """The shopper taps “允许” in the mini-program; it reports the result to our API."""
+    simulator.accept_subscriptions(appid=MP_APPID, openid=MP_OPENID, template_ids=templates)
+    notifications.subscriptions_record(
+        shop_id=shop.pk, user=shopper, results=dict.fromkeys(templates, "accept")
+    )
 
 
 def sent(kind: str) -> list[dict]:
@@ -135,3 +144,26 @@ def test_sending_happens_after_commit(order, django_capture_on_commit_callbacks,
         callback()
     assert sorted(queued) == sorted(Notification.objects.filter(order=order).values_list("pk", flat=True))
     assert len(queued) == 2
+
+
+def test_each_acceptance_allows_one_subscribe_message(sim, order, shop_a):
+    """Accepted once for "paid": the first paid order is notified in the mini-program, the second
+    one is not (no acceptance left); the account's template message needs none."""
+    order_services.order_mark_paid(order=order, amount_fen=order.total_fen)
+    sku = order.lines.get().sku
+    second = order_services.order_place(shop=shop_a, user=order.user, items=[(sku.pk, 1)],
+                                        address_id=AddressFactory(user=order.user).pk)  # fmt: skip
+    order_services.order_mark_paid(order=second, amount_fen=second.total_fen)
+    assert set(Notification.objects.filter(order=second).values_list("channel", flat=True)) == {"account"}
+    notifications.notifications_send_due()
+    assert len(sent("subscribe_message")) == 1 and len(sent("template_message")) == 2
+
+
+def test_an_acceptance_wechat_does_not_know_is_refused(sim, order, shop_a):
+    """Our count says yes, WeChat says 43101 (e.g. the shopper turned messages off since)."""
+    from wechat.models import SimulatorRecord
+
+    SimulatorRecord.objects.filter(kind="acceptance").delete()
+    order_services.order_mark_paid(order=order, amount_fen=order.total_fen)
+    notifications.notifications_send_due()
+    assert Notification.objects.get(order=order, channel="miniprogram").status == "refused"
