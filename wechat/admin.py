@@ -118,10 +118,10 @@ class WeChatAccountAdmin(ShopScopedAdmin):
     form = WeChatAccountForm
     list_display = ["shop", "name", "appid", "mode", "miniprogram_appid", "menu_published_at"]
     list_filter = ["mode", "shop"]
-    readonly_fields = ["menu_preview", "menu_published_at", "server_url"]
+    readonly_fields = ["menu_preview", "menu_published_at", "server_url", "try_chat"]
     actions = ["publish_menu"]
     fieldsets = [
-        (None, {"fields": ["shop", "mode", "name", "appid", "secret", "token", "encoding_aes_key", "server_url"]}),
+        (None, {"fields": ["shop", "mode", "name", "appid", "secret", "token", "encoding_aes_key", "server_url", "try_chat"]}),
         (_("小程序"), {"fields": ["miniprogram_appid", "miniprogram_secret", "miniprogram_home"]}),
         (_("自动回复"), {"fields": ["welcome_message", "default_reply"]}),
         (_("公众号菜单"), {"fields": ["menu_preview", "menu_published_at"],
@@ -170,6 +170,18 @@ class WeChatAccountAdmin(ShopScopedAdmin):
         from django.urls import reverse
 
         return f"{self._site()}{reverse('wechat-callback', args=[account.shop.slug])}"
+
+    @admin.display(description=_("试用"))
+    def try_chat(self, account: WeChatAccount) -> str:
+        from django.conf import settings
+        from django.urls import reverse
+
+        if not (account.pk and account.mode == WeChatAccount.Mode.SIMULATOR and settings.WECHAT_SIMULATOR):
+            return "-"
+        url = reverse("wechat-sim-chat", args=[account.appid])
+        return format_html(
+            '<a href="{}" target="_blank">{}</a>', url, _("以粉丝身份给公众号发消息（本地模拟）")
+        )
 
     @admin.display(description=_("菜单预览（将发送的 JSON）"))
     def menu_preview(self, account: WeChatAccount) -> str:

@@ -504,6 +504,95 @@ def jssdk_verify(request: HttpRequest) -> JsonResponse:
     return _err(63002, "invalid signature")
 
 
+# ---------------------------------------------------------------- the account's chat window
+
+
+def _push(request: HttpRequest, account: WeChatAccount, xml: str, *, safe: bool) -> str:
+    """Deliver a message to the shop's callback as WeChat does (signed; AES in safe mode) and
+    return the text of the reply ("" for ``success``)."""
+    import requests
+    from django.urls import reverse
+    from wechatpy import parse_message
+    from wechatpy.crypto import WeChatCrypto
+
+    timestamp, nonce = str(int(time.time())), secrets.token_hex(5)
+    signature = hashlib.sha1("".join(sorted([account.token, timestamp, nonce])).encode()).hexdigest()  # noqa: S324
+    params = {"signature": signature, "timestamp": timestamp, "nonce": nonce}
+    crypto = WeChatCrypto(account.token, account.encoding_aes_key, account.appid) if safe else None
+    body = xml
+    if crypto is not None:
+        body = crypto.encrypt_message(xml, nonce, timestamp)
+        import xmltodict
+
+        params.update(encrypt_type="aes", msg_signature=xmltodict.parse(body)["xml"]["MsgSignature"])
+    url = f"{request.scheme}://{request.get_host()}{reverse('wechat-callback', args=[account.shop.slug])}"
+    response = requests.post(url, params=params, data=body.encode(), timeout=5,
+                             headers={"Content-Type": "text/xml", "Connection": "close"})  # fmt: skip
+    if response.status_code != 200:
+        return f"[HTTP {response.status_code}] {response.text[:100]}"
+    if response.text in ("", "success"):
+        return ""
+    reply = response.text
+    if crypto is not None:
+        import xmltodict
+
+        fields = xmltodict.parse(reply)["xml"]
+        reply = crypto.decrypt_message(reply, fields["MsgSignature"], fields["TimeStamp"], fields["Nonce"])
+    return getattr(parse_message(reply), "content", "") or ""
+
+
+def chat(request: HttpRequest, appid: str) -> HttpResponse:
+    """The official account as a follower sees it: send text, follow, unfollow, scan a channel's QR
+    code, and read the replies; every push goes to the shop's real callback, signed."""
+    account = (
+        WeChatAccount.objects.select_related("shop")
+        .filter(appid=appid, mode=WeChatAccount.Mode.SIMULATOR)
+        .first()
+    )
+    if account is None:
+        raise Http404("no simulated account with this appid")
+    user = request.COOKIES.get(USER_COOKIE) or secrets.token_hex(6)
+    openid = openid_for(appid, user)
+    log, _created = SimulatorRecord.objects.get_or_create(
+        kind="chat", key=f"{appid}|{openid}"[:128], defaults={"appid": appid}
+    )
+    lines = log.data.setdefault("lines", [])
+    if request.method == "POST":
+        action, text = request.POST.get("action", "text"), request.POST.get("text", "").strip()[:600]
+        created = int(time.time())
+        head = (f"<ToUserName><![CDATA[gh_{appid[-8:]}]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
+                f"<CreateTime>{created}</CreateTime>")  # fmt: skip
+        if action == "text" and text:
+            shown = text
+            body = f"<xml>{head}<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{text.replace(']]>', '')}]]></Content><MsgId>{created}{secrets.randbelow(10**6)}</MsgId></xml>"
+        elif action in ("subscribe", "unsubscribe", "scan"):
+            scene = request.POST.get("scene", "")[:64]
+            key = {"subscribe": f"qrscene_{scene}" if scene else "", "scan": scene}.get(action, "")
+            event = "SCAN" if action == "scan" else action
+            shown = {"subscribe": "关注公众号", "unsubscribe": "取消关注", "scan": "扫描二维码"}[action] + (
+                f"（{scene}）" if scene else ""
+            )
+            body = f"<xml>{head}<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[{event}]]></Event><EventKey><![CDATA[{key}]]></EventKey></xml>"
+        else:
+            return HttpResponseRedirect(request.path)
+        reply = _push(
+            request, account, body, safe=bool(request.POST.get("safe")) and bool(account.encoding_aes_key)
+        )
+        lines.append({"me": shown, "reply": reply})
+        log.data["lines"] = lines[-30:]
+        log.save(update_fields=["data"])
+        response = HttpResponseRedirect(request.path)
+    else:
+        from wechat.models import ChannelQRCode
+
+        response = render(request, "wechat/sim_chat.html", {
+            "account": account, "lines": lines, "openid": openid,
+            "scenes": list(ChannelQRCode.objects.filter(shop=account.shop).values_list("scene", "name")),
+        })  # fmt: skip
+    response.set_cookie(USER_COOKIE, user, max_age=365 * 86400, httponly=True, samesite="Lax")
+    return response
+
+
 def enabled(view):
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not settings.WECHAT_SIMULATOR:

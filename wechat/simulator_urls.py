@@ -24,4 +24,5 @@ urlpatterns = [
     path("jweixin.js", e(sim.jssdk_script), name="wechat-sim-jssdk"),
     path("jssdk/verify", e(sim.jssdk_verify)),
     path("avatar/<str:user>.svg", e(sim.avatar)),
+    path("chat/<str:appid>/", e(sim.chat), name="wechat-sim-chat"),
 ]
