@@ -41,6 +41,12 @@ def site_url(request: HttpRequest) -> str:
     return settings.PUBLIC_URL or f"{request.scheme}://{request.get_host()}"
 
 
+def browser_simulator_url(request: HttpRequest) -> str:
+    """The simulator as the shopper's browser reaches it: on the host the page came from (a phone on
+    the LAN cannot reach the 127.0.0.1 the server itself uses for its calls)."""
+    return f"{request.scheme}://{request.get_host()}/wechat-sim"
+
+
 def _account_or_404(shop_slug: str) -> WeChatAccount:
     account = services.account_for_shop(shop_slug=shop_slug)
     if account is None:
@@ -71,7 +77,10 @@ def oauth_start(request: HttpRequest, shop_slug: str) -> HttpResponse:
     pending[state] = {"shop": shop_slug, "next": next_path, "scope": scope, "at": time.time()}
     request.session[SESSION_KEY] = pending
     callback = f"{site_url(request)}{reverse('wechat-oauth-callback', args=[shop_slug])}"
-    return redirect(oauth(account, redirect_uri=callback, scope=scope, state=state).authorize_url)
+    client = oauth(account, redirect_uri=callback, scope=scope, state=state)
+    if account.mode == WeChatAccount.Mode.SIMULATOR:
+        client.OAUTH_BASE_URL = f"{browser_simulator_url(request)}/connect/"
+    return redirect(client.authorize_url)
 
 
 def _login_failed(
@@ -244,6 +253,6 @@ def jssdk_config(request: HttpRequest, shop_slug: str) -> JsonResponse:
     return JsonResponse({
         "appId": account.appid, "timestamp": timestamp, "nonceStr": nonce,
         "signature": client.jsapi.get_jsapi_signature(nonce, ticket, timestamp, url),
-        "script": f"{settings.WECHAT_SIMULATOR_URL}/jweixin.js" if simulated else settings.WECHAT_JSSDK_URL,
+        "script": f"{browser_simulator_url(request)}/jweixin.js" if simulated else settings.WECHAT_JSSDK_URL,
         "link": share.share_link(url, code=code),
     }, headers={"Cache-Control": "private, no-store"})  # fmt: skip
