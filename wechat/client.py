@@ -24,8 +24,9 @@ EXPIRED_TOKEN_CODES = frozenset({40001, 40014, 42001})
 
 
 class TimeoutSession(requests.Session):
-    """Every call has a timeout. Clients are short-lived (one per use case), so connections are
-    not kept alive for a pool nobody reuses."""
+    """Every call has a timeout, and its own connection. Clients are short-lived (one per use case)
+    and WeChat's calls are few, while reusing a kept-alive connection the server is closing fails
+    with "Remote end closed connection without response": so nothing is kept alive."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -33,7 +34,10 @@ class TimeoutSession(requests.Session):
 
     def request(self, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", settings.WECHAT_HTTP_TIMEOUT)
-        return super().request(*args, **kwargs)
+        try:
+            return super().request(*args, **kwargs)
+        finally:
+            self.close()  # drop the pool: the next call opens a fresh connection
 
 
 def api_url(account: WeChatAccount) -> str:
