@@ -4,6 +4,8 @@ phone. WeChat's ``session_key`` stays on the server (encrypted); the client gets
 from __future__ import annotations
 
 import requests
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import permissions, serializers, status
 from rest_framework.authtoken.models import Token
@@ -25,8 +27,8 @@ from wechat.services import account_for_shop, wechat_error
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer,
           429: ErrorSerializer, 502: ErrorSerializer}  # fmt: skip
 CODE_ERRORS = {
-    40029: ("code_invalid", "登录凭证无效或已过期，请重新调用 wx.login。"),
-    40163: ("code_used", "登录凭证已使用过，请重新调用 wx.login。"),
+    40029: ("code_invalid", gettext_lazy("登录凭证无效或已过期，请重新调用 wx.login。")),
+    40163: ("code_used", gettext_lazy("登录凭证已使用过，请重新调用 wx.login。")),
 }
 
 
@@ -68,7 +70,7 @@ class LoginSerializer(serializers.Serializer):
 def _miniprogram(shop_slug: str) -> WeChatAccount:
     account = account_for_shop(shop_slug=shop_slug)
     if account is None or not account.has_miniprogram:
-        raise ApplicationError("miniprogram_not_configured", "该店铺未配置小程序。", http_status=404)
+        raise ApplicationError("miniprogram_not_configured", _("该店铺未配置小程序。"), http_status=404)
     return account
 
 
@@ -116,8 +118,8 @@ class MiniProgramLoginView(MiniProgramCodeView):
             unionid=session.get("unionid", ""), session_key=session.get("session_key", ""),
         )  # fmt: skip
         if not user.is_active:
-            raise ApplicationError("account_disabled", "该账号已停用，请联系店铺客服。", http_status=403)
-        token, _ = Token.objects.get_or_create(user=user)
+            raise ApplicationError("account_disabled", _("该账号已停用，请联系店铺客服。"), http_status=403)
+        token, _created = Token.objects.get_or_create(user=user)
         user = User.objects.prefetch_related("wechat_identities").get(pk=user.pk)
         return Response(LoginSerializer({"token": token.key, "created": created, "user": user}).data)
 
@@ -140,10 +142,10 @@ class MiniProgramPhoneView(MiniProgramCodeView):
         try:
             MOBILE_VALIDATOR(phone)
         except Exception as exc:
-            raise ApplicationError("phone_unsupported", "仅支持中国大陆手机号。") from exc
+            raise ApplicationError("phone_unsupported", _("仅支持中国大陆手机号。")) from exc
         if User.objects.filter(phone=phone).exclude(pk=request.user.pk).exists():
             raise ApplicationError(
-                "phone_taken", "该手机号已绑定其他账号：请用手机号验证码登录该账号。", http_status=409
+                "phone_taken", _("该手机号已绑定其他账号：请用手机号验证码登录该账号。"), http_status=409
             )
         user = request.user
         user.phone = phone

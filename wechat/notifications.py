@@ -23,6 +23,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.timezone import localtime
+from django.utils.translation import gettext
 from wechatpy.exceptions import WeChatException
 
 from orders.models import Carrier, Order, OrderEvent
@@ -81,7 +82,7 @@ def payload(*, order: Order, event: OrderEvent, kind: str) -> dict[str, dict[str
         }
     else:
         data = {"character_string1": order.order_no, "amount2": _amount(int(event.data.get("amount_fen", 0))),
-                "thing3": _thing("退款已原路退回"), "time4": _time(event.created_at)}  # fmt: skip
+                "thing3": _thing(gettext("退款已原路退回")), "time4": _time(event.created_at)}  # fmt: skip
     return {key: {"value": value} for key, value in data.items()}
 
 

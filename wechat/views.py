@@ -16,6 +16,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from wechatpy import create_reply, parse_message
 from wechatpy.crypto import WeChatCrypto
@@ -105,7 +106,7 @@ def oauth_callback(request: HttpRequest, shop_slug: str) -> HttpResponse:
     pending = pending_all.pop(state, None) if state else None
     request.session[SESSION_KEY] = pending_all  # a state is used once, whatever happens next
     if pending is None or pending["shop"] != shop_slug or time.time() - pending["at"] > STATE_SECONDS:
-        return _login_failed(request, account, "登录链接已失效或不是从本店发起的，请重新进入。")
+        return _login_failed(request, account, _("登录链接已失效或不是从本店发起的，请重新进入。"))
     code = request.GET.get("code", "")
     if not code:  # the shopper declined (snsapi_userinfo): carry on as before
         return redirect(safe_next(request, target=pending["next"]))
@@ -114,15 +115,15 @@ def oauth_callback(request: HttpRequest, shop_slug: str) -> HttpResponse:
         result = client.fetch_access_token(code)
     except (WeChatException, requests.RequestException, ValueError, KeyError) as exc:
         logger.info("OAuth code exchange failed for %s: %s", shop_slug, exc)
-        return _login_failed(request, account, "微信登录未完成（授权码无效或已使用），请重新进入。")
+        return _login_failed(request, account, _("微信登录未完成（授权码无效或已使用），请重新进入。"))
     if str(result.get("is_snapshotuser", "")) == "1":  # a Moments preview: no real identity
-        return _login_failed(request, account, "请点击页面下方的“使用完整服务”后继续。", status=200)
+        return _login_failed(request, account, _("请点击页面下方的“使用完整服务”后继续。"), status=200)
     user, identity, _created = identity_login(
         kind=WeChatIdentity.Kind.ACCOUNT, appid=account.appid, openid=result["openid"],
         unionid=result.get("unionid", ""), current_user=request.user,
     )  # fmt: skip
     if not user.is_active:
-        return _login_failed(request, account, "该账号已停用，请联系店铺客服。", status=403)
+        return _login_failed(request, account, _("该账号已停用，请联系店铺客服。"), status=403)
     if pending["scope"] == "snsapi_userinfo":
         try:
             info = client.get_user_info(openid=result["openid"], access_token=result["access_token"])
