@@ -2,7 +2,7 @@
 
 ``/accounts/login/`` is the phone login in every environment: the shopper asks for a code
 ("获取验证码" posts to ``/accounts/login/code/``, which texts it and shows the page again), types it
-and logs in. WeChat login fills the page's ``wechat_login`` block. Under ``DEBUG`` only, the page
+and logs in. Inside WeChat the page also offers one-tap WeChat sign-in. Under ``DEBUG`` only, the page
 also offers the development login (any shopper name, no code); without ``DEBUG`` that form is
 ignored, so it can never log anyone in in production.
 """
@@ -26,6 +26,7 @@ from accounts.auth import safe_next, shopper_login_complete
 from accounts.models import User
 from shop.errors import ApplicationError
 from shop.h5 import client_ip
+from wechat.views import wechat_login_url
 
 #: which field of the page an ``ApplicationError`` from the phone-login services is shown next to
 ERROR_FIELDS = {
@@ -63,19 +64,6 @@ class PhoneLoginForm(forms.Form):
         self.add_error(ERROR_FIELDS.get(exc.code), exc.message)
 
 
-def _wechat_login_url(request: HttpRequest, next_path: str) -> str:
-    """Inside WeChat, going back to a shop with an official account: one tap signs in through it."""
-    from shop.h5 import is_wechat
-    from wechat.services import shop_has_account
-    from wechat.share import SHOP_PATH
-    from wechat.views import oauth_url
-
-    match = SHOP_PATH.match(next_path)
-    if not (match and is_wechat(request) and shop_has_account(shop_slug=match["slug"])):
-        return ""
-    return oauth_url(match["slug"], next_path)
-
-
 def _page(
     request: HttpRequest,
     form: PhoneLoginForm,
@@ -90,7 +78,8 @@ def _page(
         "form": form,
         "dev_form": dev_form if settings.DEBUG else None,
         "next": next_path,
-        "wechat_login_url": _wechat_login_url(request, next_path),
+        # inside WeChat, on the way back to a shop with an official account: one-tap WeChat sign-in
+        "wechat_login_url": wechat_login_url(request, next_path),
         "sent": sent,
         "resend_seconds": RESEND_SECONDS if sent else 0,
     }

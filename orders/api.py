@@ -593,7 +593,7 @@ class OrderPaymentView(ShopperView):
 
     def post(self, request: Request, shop_slug: str, order_no: str) -> Response:
         from payments import services as payment_services
-        from payments.h5 import notify_url, shopper_openid
+        from payments.h5 import notify_url, payer_openid, simulator_stand_in
         from payments.models import WeChatPayConfig
         from payments.wechat.provider import client_invoke_params
 
@@ -601,20 +601,15 @@ class OrderPaymentView(ShopperView):
         data.is_valid(raise_exception=True)
         scene = data.validated_data["scene"]
         order = services.order_get_for_user(user=request.user, shop=self.get_shop(), order_no=order_no)
+        config = WeChatPayConfig.objects.filter(shop_id=order.shop_id).first()
         attempt = payment_services.payment_start(
             order=order, scene=scene, notify_url=notify_url(request, shop_slug),
-            openid=shopper_openid(user=request.user, shop_id=order.shop_id, scene=scene),
+            openid=payer_openid(user=request.user, config=config, scene=scene) or simulator_stand_in(request.user, config),
             client_ip=client_ip(request),
         )  # fmt: skip
         params = None
         if scene in ("miniprogram", "jsapi") and attempt.prepay_id:
-            config = WeChatPayConfig.objects.get(shop_id=order.shop_id)
-            appid = (
-                config.miniprogram_appid
-                if scene == "miniprogram" and config.miniprogram_appid
-                else config.appid
-            )
-            params = client_invoke_params(config, appid=appid, prepay_id=attempt.prepay_id)
+            params = client_invoke_params(config, appid=config.appid_for(scene), prepay_id=attempt.prepay_id)
         body = {"out_trade_no": attempt.out_trade_no, "scene": scene, "amount_fen": attempt.amount_fen,
                 "request_payment": params, "code_url": attempt.code_url, "h5_url": attempt.h5_url}  # fmt: skip
         return Response(PaymentOutSerializer(body).data)

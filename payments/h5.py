@@ -43,25 +43,18 @@ def notify_url(request: HttpRequest, shop_slug: str) -> str:
     return f"{settings.PUBLIC_URL}{path}" if settings.PUBLIC_URL else request.build_absolute_uri(path)
 
 
-def shopper_openid(*, user, shop_id: int, scene: str) -> str:
-    """The payer's openid under the appid paying in this scene (the official account's for JSAPI,
-    the mini-program's for mini-program payments), from their WeChat login. A shopper of a shop in
-    simulator mode who signed in another way (development login, phone code) gets a stand-in that
-    only the simulator accepts; otherwise "" (they must sign in through WeChat first)."""
-    from wechat.identity import openid_for
-
-    config = WeChatPayConfig.objects.filter(shop_id=shop_id).first()
+def payer_openid(*, user, config: WeChatPayConfig | None, scene: str) -> str:
+    """The payer's openid under the appid paying in this scene (JSAPI: the official account's; the
+    mini-program's for mini-program payments), from their WeChat login; "" if they have none."""
     if config is None or scene not in ("jsapi", "miniprogram"):
         return ""
-    appid = config.miniprogram_appid if scene == "miniprogram" else config.appid
-    openid = openid_for(user=user, appid=appid)
-    if not openid and config.mode == WeChatPayConfig.Mode.SIMULATOR:
-        openid = f"o-dev-{user.pk}"
-    return openid
+    return openid_for(user=user, appid=config.appid_for(scene))
 
 
-def _pay_appid(shop_id: int) -> str:
-    return WeChatPayConfig.objects.filter(shop_id=shop_id).values_list("appid", flat=True).first() or ""
+def simulator_stand_in(user, config: WeChatPayConfig | None) -> str:
+    """For a shop in simulator mode, an openid for a shopper who signed in without WeChat
+    (development login, phone code); only the simulator accepts it. "" for live shops."""
+    return f"o-dev-{user.pk}" if config is not None and config.mode == WeChatPayConfig.Mode.SIMULATOR else ""
 
 
 @not_found_as_404
@@ -76,17 +69,15 @@ def pay(request: HttpRequest, shop_slug: str, order_no: str) -> HttpResponse:
         if request.GET.get("scene") in ("jsapi", "native", "h5")
         else scene_for(request)
     )
-    openid = shopper_openid(user=request.user, shop_id=shop.pk, scene=scene)
-    if (
-        scene == "jsapi"
-        and not openid_for(user=request.user, appid=_pay_appid(shop.pk))
-        and shop_has_account(shop_slug=shop.slug)
-    ):
+    config = WeChatPayConfig.objects.filter(shop=shop).first()
+    openid = payer_openid(user=request.user, config=config, scene=scene)
+    if scene == "jsapi" and not openid and shop_has_account(shop_slug=shop.slug):
         # Signed in without WeChat (e.g. by phone) but paying inside WeChat: get their openid first.
         return redirect(oauth_url(shop.slug, request.get_full_path()))
     try:
         attempt = services.payment_start(
-            order=order, scene=scene, notify_url=notify_url(request, shop.slug), openid=openid,
+            order=order, scene=scene, notify_url=notify_url(request, shop.slug),
+            openid=openid or simulator_stand_in(request.user, config),
             client_ip=client_ip(request),
         )  # fmt: skip
     except ApplicationError as exc:
@@ -95,7 +86,6 @@ def pay(request: HttpRequest, shop_slug: str, order_no: str) -> HttpResponse:
             "payments/pay.html",
             {"shop": shop, "order": order, "error": exc.message, "order_url": order_url},
         )
-    config = WeChatPayConfig.objects.get(shop=shop)
     simulator = config.mode == WeChatPayConfig.Mode.SIMULATOR
     context = {
         "shop": shop,

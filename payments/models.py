@@ -84,6 +84,11 @@ class WeChatPayConfig(TimeStampedModel):
             keys[self.platform_public_key_id] = load_public_key(self.platform_public_key)
         return keys
 
+    def appid_for(self, scene: str) -> str:
+        """The appid a payment in ``scene`` is made under: the mini-program's for mini-program
+        payments (when one is set), the official account's otherwise."""
+        return self.miniprogram_appid if scene == "miniprogram" and self.miniprogram_appid else self.appid
+
     def appids(self) -> set[str]:
         return {a for a in (self.appid, self.miniprogram_appid) if a}
 

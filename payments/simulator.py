@@ -68,9 +68,7 @@ def transaction_resource(
     attempt: PaymentAttempt, config: WeChatPayConfig, *, trade_state: str = "SUCCESS", **overrides: Any
 ) -> dict[str, Any]:
     resource = {
-        "appid": config.miniprogram_appid
-        if attempt.scene == "miniprogram" and config.miniprogram_appid
-        else config.appid,
+        "appid": config.appid_for(attempt.scene),
         "mchid": config.mchid,
         "out_trade_no": attempt.out_trade_no,
         "transaction_id": attempt.transaction_id or f"4200{secrets.randbelow(10**24):024d}",

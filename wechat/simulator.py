@@ -21,14 +21,19 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+import requests
+import xmltodict
 from django.conf import settings
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
+from wechatpy import parse_message
+from wechatpy.crypto import WeChatCrypto
 
-from wechat.models import SimulatorRecord, WeChatAccount
+from wechat.models import ChannelQRCode, SimulatorRecord, WeChatAccount
 
 USER_COOKIE = "wxsim_uid"
 CODE_SECONDS = 300
@@ -510,11 +515,6 @@ def jssdk_verify(request: HttpRequest) -> JsonResponse:
 def _push(request: HttpRequest, account: WeChatAccount, xml: str, *, safe: bool) -> str:
     """Deliver a message to the shop's callback as WeChat does (signed; AES in safe mode) and
     return the text of the reply ("" for ``success``)."""
-    import requests
-    from django.urls import reverse
-    from wechatpy import parse_message
-    from wechatpy.crypto import WeChatCrypto
-
     timestamp, nonce = str(int(time.time())), secrets.token_hex(5)
     signature = hashlib.sha1("".join(sorted([account.token, timestamp, nonce])).encode()).hexdigest()  # noqa: S324
     params = {"signature": signature, "timestamp": timestamp, "nonce": nonce}
@@ -522,8 +522,6 @@ def _push(request: HttpRequest, account: WeChatAccount, xml: str, *, safe: bool)
     body = xml
     if crypto is not None:
         body = crypto.encrypt_message(xml, nonce, timestamp)
-        import xmltodict
-
         params.update(encrypt_type="aes", msg_signature=xmltodict.parse(body)["xml"]["MsgSignature"])
     url = f"{request.scheme}://{request.get_host()}{reverse('wechat-callback', args=[account.shop.slug])}"
     response = requests.post(url, params=params, data=body.encode(), timeout=5,
@@ -534,8 +532,6 @@ def _push(request: HttpRequest, account: WeChatAccount, xml: str, *, safe: bool)
         return ""
     reply = response.text
     if crypto is not None:
-        import xmltodict
-
         fields = xmltodict.parse(reply)["xml"]
         reply = crypto.decrypt_message(reply, fields["MsgSignature"], fields["TimeStamp"], fields["Nonce"])
     return getattr(parse_message(reply), "content", "") or ""
@@ -583,8 +579,6 @@ def chat(request: HttpRequest, appid: str) -> HttpResponse:
         log.save(update_fields=["data"])
         response = HttpResponseRedirect(request.path)
     else:
-        from wechat.models import ChannelQRCode
-
         response = render(request, "wechat/sim_chat.html", {
             "account": account, "lines": lines, "openid": openid,
             "scenes": list(ChannelQRCode.objects.filter(shop=account.shop).values_list("scene", "name")),

@@ -142,6 +142,15 @@ def oauth_callback(request: HttpRequest, shop_slug: str) -> HttpResponse:
     return response
 
 
+def wechat_login_url(request: HttpRequest, next_path: str) -> str:
+    """Where this browser signs in through the shop's official account and comes back to
+    ``next_path`` (a shop page), or "" outside WeChat, off shop pages, or for shops without one."""
+    match = share.SHOP_PATH.match(next_path)
+    if not (match and is_wechat(request) and services.shop_has_account(shop_slug=match["slug"])):
+        return ""
+    return oauth_url(match["slug"], next_path)
+
+
 class SilentLoginMiddleware:
     """Inside WeChat, an anonymous visitor of a shop page with an official account is sent through
     ``snsapi_base`` OAuth and comes back logged in: no password, no form. Outside WeChat, and for
@@ -156,11 +165,11 @@ class SilentLoginMiddleware:
             and is_wechat(request)
             and not request.COOKIES.get(FAILED_COOKIE)
             and "application/json" not in request.headers.get("Accept", "")
-            and (match := share.SHOP_PATH.match(request.path_info))
+            and share.SHOP_PATH.match(request.path_info)  # cheap checks first: no session read
             and not request.user.is_authenticated
-            and services.shop_has_account(shop_slug=match["slug"])
+            and (url := wechat_login_url(request, request.get_full_path()))
         ):
-            return redirect(oauth_url(match["slug"], request.get_full_path()))
+            return redirect(url)
         return self.get_response(request)
 
 

@@ -54,11 +54,7 @@ def _call(result: tuple[int, Any]) -> dict[str, Any]:
 
 def prepay(*, config: WeChatPayConfig, attempt: PaymentAttempt, description: str, notify_url: str, openid: str = "",
            client_ip: str = "") -> dict[str, Any]:  # fmt: skip
-    appid = (
-        config.miniprogram_appid
-        if attempt.scene == "miniprogram" and config.miniprogram_appid
-        else config.appid
-    )
+    appid = config.appid_for(attempt.scene)
     wxpay = client(config, notify_url=notify_url, appid=appid)
     kwargs: dict[str, Any] = {
         "description": description[:127], "out_trade_no": attempt.out_trade_no,
