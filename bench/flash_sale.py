@@ -47,7 +47,7 @@ def main() -> int:
         cur.execute(f'CREATE DATABASE "{bench_db}"')
     os.environ["DATABASE_URL"] = parsed._replace(path=f"/{bench_db}").geturl()
     os.environ["DB_CONN_MAX_AGE"] = "0"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
     try:
         return run(args)
     finally:

@@ -2,6 +2,12 @@
 
 import os
 
+# Production settings need real secrets; a bench run on a laptop uses throwaway ones, over plain http.
+os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789abcdef")
+os.environ.setdefault("FIELD_ENCRYPTION_KEY", "YmVuY2gtb25seS1maWVsZC1lbmNyeXB0aW9uLWtleSE=")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
+
 from shop.settings import *  # noqa: F403
 
 DEBUG = False

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class ShopConfig(AppConfig):
     name = "shop"
     verbose_name = _("店铺")
+
+    def ready(self) -> None:
+        from shop import checks
+
+        checks.announce_simulators()

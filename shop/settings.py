@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -33,12 +35,37 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DEBUG = env_bool("DEBUG")
 
-# Development and tests fall back to a fixed key; production must set SECRET_KEY
-# (`manage.py check --deploy` flags the fallback; see docs/deployment.md).
-SECRET_KEY = os.environ.get("SECRET_KEY") or "django-insecure-dev-only-weishop-key"
 
-# Encrypts secrets at rest (shop.fields.EncryptedTextField); a Fernet key. Production sets it.
-FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "")
+def required_secret(name: str, dev_default: str) -> str:
+    """A secret the server must not run without: with ``DEBUG`` off (production) a missing one stops
+    the process at start, instead of running on a public development key that anyone could use to
+    forge sessions or decrypt the stored WeChat Pay keys."""
+    value = os.environ.get(name, "").strip()
+    if value:
+        return value
+    if DEBUG:
+        return dev_default
+    raise ImproperlyConfigured(
+        f"{name} is not set. With DEBUG off (production) WeiShop refuses to start without it: "
+        f"see docs/deployment.md (for development, run with DEBUG=1, as `make run` does)."
+    )
+
+
+SECRET_KEY = required_secret("SECRET_KEY", "django-insecure-dev-only-weishop-key")
+
+# Encrypts secrets at rest (shop.fields.EncryptedTextField): a Fernet key, required in production;
+# development derives one from SECRET_KEY (an empty value here).
+FIELD_ENCRYPTION_KEY = required_secret("FIELD_ENCRYPTION_KEY", "")
+if FIELD_ENCRYPTION_KEY:
+    from cryptography.fernet import Fernet
+
+    try:
+        Fernet(FIELD_ENCRYPTION_KEY.encode())
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEY is not a Fernet key (32 url-safe base64-encoded bytes): make one with "
+            '`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.'
+        ) from exc
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -56,6 +83,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_guid",
     "accounts",
     "shop",
     "catalog",
@@ -65,6 +93,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -96,11 +125,27 @@ TEMPLATES = [
     }
 ]
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+
+def database_config(url: str) -> dict[str, Any]:
+    """The database from its URL. On PostgreSQL a server that accepts connections but never answers
+    fails within ``DB_CONNECT_TIMEOUT`` seconds, and a statement that runs longer than
+    ``DB_STATEMENT_TIMEOUT_MS`` is cancelled, so a request fails fast (503) instead of hanging."""
+    config = dj_database_url.parse(
+        url, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")), conn_health_checks=True
     )
+    if config["ENGINE"].endswith("postgresql"):
+        options = config.setdefault("OPTIONS", {})
+        options.setdefault("connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "5")))
+        statement_ms = int(os.environ.get("DB_STATEMENT_TIMEOUT_MS", "30000"))
+        if statement_ms:
+            options.setdefault("options", f"-c statement_timeout={statement_ms}")
+    elif config["ENGINE"].endswith("sqlite3"):
+        config.setdefault("OPTIONS", {}).setdefault("timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "5")))
+    return config
+
+
+DATABASES = {
+    "default": database_config(os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Tests against a live server (the WeChat and WeChat Pay simulators) handle each request in a
@@ -117,6 +162,11 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "weishop",
+            # Redis down or unreachable: fail within seconds (the request answers 503), never hang.
+            "OPTIONS": {
+                "socket_connect_timeout": float(os.environ.get("REDIS_TIMEOUT", "2")),
+                "socket_timeout": float(os.environ.get("REDIS_TIMEOUT", "2")),
+            },
         }
     }
 else:
@@ -154,7 +204,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
@@ -176,8 +226,17 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 LOGIN_URL = "admin:login"
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG and bool(os.environ.get("SECRET_KEY")))
+# HTTPS in production: secure by default whenever DEBUG is off, each switch overridable from the
+# environment (docs/deployment.md). WeChat Pay, OAuth and the JS-SDK need https anyway.
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# Load balancers probe over plain http.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_REFERRER_POLICY = "same-origin"
 # Behind nginx (BEHIND_PROXY=1): the scheme comes from X-Forwarded-Proto and the client's address
 # from the last X-Forwarded-For entry, the one our own proxy appended (shop.h5.client_ip).
 BEHIND_PROXY = env_bool("BEHIND_PROXY")
@@ -221,20 +280,40 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
 }
 
+# One line per record: time, level, logger, the request id (django-guid: taken from a valid
+# X-Request-ID header or made up, returned in the response) and the message, so a request's lines can
+# be found together across processes.
+DJANGO_GUID = {"GUID_HEADER_NAME": "X-Request-ID", "RETURN_HEADER": True, "EXPOSE_HEADER": True}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "django_guid.log_filters.CorrelationId"}},
+    "formatters": {
+        "line": {"format": "%(asctime)s %(levelname)s %(name)s [%(correlation_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "line", "filters": ["request_id"]}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "django_guid": {"level": "WARNING"}},
 }
 
-# WeChat Pay. The local simulator (payments/simulator_views.py) is mounted at /wechatpay-sim/ when
-# WECHATPAY_SIMULATOR is on (default: with DEBUG); shops in "simulator" mode send their API calls there.
-WECHATPAY_SIMULATOR = env_bool("WECHATPAY_SIMULATOR", default=DEBUG)
-WECHATPAY_SIMULATOR_URL = os.environ.get("WECHATPAY_SIMULATOR_URL", "http://127.0.0.1:8000/wechatpay-sim")
 # The public https origin WeChat sends notifications to (production); empty: taken from the request.
 PUBLIC_URL = os.environ.get("PUBLIC_URL", "").rstrip("/")
+# This server's own origin for calls it makes to itself (the simulators): PUBLIC_URL, else the address
+# `runserver`/gunicorn listens on as given in PORT (default 8000) on the loopback.
+SELF_URL = (
+    os.environ.get("SELF_URL", "").rstrip("/")
+    or PUBLIC_URL
+    or f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
+)
+
+# WeChat Pay. The local simulator (payments/simulator_views.py) is mounted at /wechatpay-sim/ when
+# WECHATPAY_SIMULATOR is on; shops in "simulator" mode send their API calls there. With DEBUG on it is
+# on unless turned off; with DEBUG off only an explicit WECHATPAY_SIMULATOR=1 turns it on, and then the
+# start-up log and `check --deploy` say loudly that payments are simulated (shop/checks.py).
+WECHATPAY_SIMULATOR = env_bool("WECHATPAY_SIMULATOR", default=DEBUG)
+WECHATPAY_SIMULATOR_URL = os.environ.get("WECHATPAY_SIMULATOR_URL", f"{SELF_URL}/wechatpay-sim").rstrip("/")
 
 # Catalog image rules (see catalog/images.py).
 WEISHOP_IMAGE_MAX_BYTES = 5 * 1024 * 1024
@@ -246,7 +325,7 @@ WEISHOP_THUMB_SIZES = {"list": (360, 360), "detail": (750, 750)}
 # talk to the local WeChat API simulator mounted at /wechat-sim/ (on when WECHAT_SIMULATOR, default:
 # with DEBUG); "live" accounts talk to WeChat at the URLs below.
 WECHAT_SIMULATOR = env_bool("WECHAT_SIMULATOR", default=DEBUG)
-WECHAT_SIMULATOR_URL = os.environ.get("WECHAT_SIMULATOR_URL", "http://127.0.0.1:8000/wechat-sim").rstrip("/")
+WECHAT_SIMULATOR_URL = os.environ.get("WECHAT_SIMULATOR_URL", f"{SELF_URL}/wechat-sim").rstrip("/")
 WECHAT_API_URL = os.environ.get("WECHAT_API_URL", "https://api.weixin.qq.com").rstrip("/")
 WECHAT_OPEN_URL = os.environ.get("WECHAT_OPEN_URL", "https://open.weixin.qq.com").rstrip("/")
 WECHAT_JSSDK_URL = os.environ.get("WECHAT_JSSDK_URL", "https://res.wx.qq.com/open/js/jweixin-1.6.0.js")

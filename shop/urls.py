@@ -9,10 +9,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from accounts import views as account_views
 from orders.webhooks import tracking_push
 from payments import views as payment_views
-from shop import signup, views
+from shop import health, signup, views
 from shop.api.views import OfflineRedocView
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("", views.platform_home, name="platform-home"),
     path("merchant/signup/", signup.merchant_signup, name="merchant-signup"),
     path("accounts/login/", account_views.shopper_login, name="shopper-login"),
@@ -38,3 +40,4 @@ if settings.SERVE_MEDIA:
     ]
 
 handler404 = "shop.views.page_not_found"
+handler500 = "shop.health.server_error"
