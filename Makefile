@@ -32,19 +32,7 @@ demo: migrate
 	DEBUG=1 $(PY) manage.py load_demo
 
 run: demo
-	@echo ""
-	@echo "  WeiShop is starting."
-	@echo "  Shop (H5):     http://$(HOST):$(PORT)/s/demo/"
-	@echo "  Merchant admin: http://$(HOST):$(PORT)/admin/   (login: demo / demo12345)"
-	@echo "  Operator admin: http://$(HOST):$(PORT)/admin/   (login: operator / operator12345)"
-	@echo "  API docs:       http://$(HOST):$(PORT)/api/docs/"
-	@echo "  Open a shop:    http://$(HOST):$(PORT)/merchant/signup/"
-	@echo ""
-	@# Order jobs (unpaid-order expiry, auto-confirm) run beside the server without Redis/Celery.
-	@trap 'kill 0' INT TERM EXIT; export DEBUG=1 WECHATPAY_SIMULATOR_URL=http://$(HOST):$(PORT)/wechatpay-sim \
-		WECHAT_SIMULATOR_URL=http://$(HOST):$(PORT)/wechat-sim; \
-	$(PY) manage.py run_jobs --loop --interval 30 & \
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@$(PY) devtools/run.py $(HOST) $(PORT)
 
 test: dev
 	$(PY) -m pytest $(PYTEST_ARGS)
