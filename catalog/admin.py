@@ -89,7 +89,17 @@ class ProductImageInline(ShopScopedInline, admin.TabularInline):
 
     @admin.display(description=gettext_lazy("预览"))
     def preview(self, image: ProductImage) -> str:
-        return thumbnail(image, 64)
+        if not image.pk:
+            return thumbnail(image, 64)
+        order = list(
+            ProductImage.objects.filter(product_id=image.product_id)
+            .order_by("position", "id")
+            .values_list("pk", flat=True)
+        )
+        # the number a SKU's image choice shows ("图片 1")
+        return format_html(
+            "{}<br>{}", thumbnail(image, 64), _("图片 %(n)d") % {"n": order.index(image.pk) + 1}
+        )
 
 
 class ProductSpecInline(ShopScopedInline, admin.TabularInline):

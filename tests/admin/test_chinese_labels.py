@@ -246,3 +246,6 @@ def test_sku_image_choices_are_numbered_pictures(client, shop_a, merchant_a):
         for image in (first, second):
             assert f'value="{image.pk}"' in html and image.list_url in html, page
         assert f'name="{field_name}"' in html
+        if page == "product":  # the image list shows the same numbers under each picture
+            previews = re.findall(r'<td class="field-preview">(.*?)</td>', html, re.S)
+            assert [strip_tags(p).strip() for p in previews[:2]] == ["图片 1", "图片 2"], previews
