@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from django.contrib import admin, messages
+from django.contrib.admin import widgets
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponseRedirect
@@ -35,6 +36,26 @@ def thumbnail(image: ProductImage | None, size: int = 48) -> str:
         size,
         size,
     )
+
+
+def sku_image_field(field, product_id: int | None):
+    """The image box of a SKU: the product's own pictures, numbered as the merchant sees them in
+    the image list ("图片 1", "图片 2", ...), each with its thumbnail."""
+    if field is None:
+        return field
+    images = field.queryset.filter(product_id=product_id).order_by("position", "id")  # already shop-scoped
+    numbers = (
+        {pk: n for n, pk in enumerate(images.values_list("pk", flat=True), start=1)} if product_id else {}
+    )
+    field.queryset = images if product_id else images.none()
+    field.empty_label = _("不使用图片")
+    field.label_from_instance = lambda image: format_html(
+        '<img src="{}" width="32" height="32" alt="" style="object-fit:cover;vertical-align:middle"> {}',
+        image.list_url if image.image else "",
+        _("图片 %(n)d") % {"n": numbers.get(image.pk, 0)},
+    )
+    field.widget = widgets.AdminRadioSelect(attrs={"class": "radiolist inline"})
+    return field
 
 
 @admin.register(Category)
@@ -68,7 +89,17 @@ class ProductImageInline(ShopScopedInline, admin.TabularInline):
 
     @admin.display(description=gettext_lazy("预览"))
     def preview(self, image: ProductImage) -> str:
-        return thumbnail(image, 64)
+        if not image.pk:
+            return thumbnail(image, 64)
+        order = list(
+            ProductImage.objects.filter(product_id=image.product_id)
+            .order_by("position", "id")
+            .values_list("pk", flat=True)
+        )
+        # the number a SKU's image choice shows ("图片 1")
+        return format_html(
+            "{}<br>{}", thumbnail(image, 64), _("图片 %(n)d") % {"n": order.index(image.pk) + 1}
+        )
 
 
 class ProductSpecInline(ShopScopedInline, admin.TabularInline):
@@ -101,9 +132,9 @@ class SkuInline(ShopScopedInline, admin.TabularInline):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if db_field.name == "image" and field is not None:
+        if db_field.name == "image":
             parent = getattr(request, "_sku_parent", None)
-            field.queryset = field.queryset.filter(product=parent) if parent else field.queryset.none()
+            return sku_image_field(field, parent.pk if parent else None)
         return field
 
 
@@ -355,7 +386,7 @@ class SKUAdmin(ShopScopedAdmin):
                 if object_id
                 else None
             )
-            field.queryset = field.queryset.filter(product_id=product_id)
+            return sku_image_field(field, product_id)
         return field
 
     def save_model(self, request, obj: SKU, form, change: bool) -> None:

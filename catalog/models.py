@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from catalog.images import generate_thumbnails, validate_image_file
@@ -152,8 +153,8 @@ class ProductImage(TimeStampedModel):
         validators=[validate_image_file],
         help_text=_("JPG、PNG、WebP 或 GIF，不超过 5 MB，宽高 100–6000 像素；会自动生成缩略图。"),
     )
-    width = models.PositiveIntegerField(default=0, editable=False)
-    height = models.PositiveIntegerField(default=0, editable=False)
+    width = models.PositiveIntegerField(_("宽度（像素）"), default=0, editable=False)
+    height = models.PositiveIntegerField(_("高度（像素）"), default=0, editable=False)
     thumb_list = models.ImageField(_("列表缩略图"), upload_to="thumbs/list/", blank=True, editable=False)
     thumb_detail = models.ImageField(_("详情缩略图"), upload_to="thumbs/detail/", blank=True, editable=False)
     alt = models.CharField(_("图片说明"), max_length=120, blank=True)
@@ -165,7 +166,7 @@ class ProductImage(TimeStampedModel):
         ordering = ["position", "id"]
 
     def __str__(self) -> str:
-        return self.alt or f"{self.product_id}#{self.position}"
+        return self.alt or gettext("图片 %(n)d") % {"n": self.position + 1}
 
     def save(self, *args, **kwargs) -> None:
         if self.product_id and not self.shop_id:

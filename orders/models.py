@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import SKU
@@ -32,9 +33,14 @@ class Cart(TimeStampedModel):
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", verbose_name=_("店铺"))
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="carts"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="carts",
+        verbose_name=_("顾客"),
     )
-    session_key = models.CharField(max_length=64, blank=True, db_index=True)
+    session_key = models.CharField(_("会话"), max_length=64, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("购物车")
@@ -48,11 +54,15 @@ class Cart(TimeStampedModel):
             ),
         ]
 
+    def __str__(self) -> str:
+        who = self.user.display_name if self.user_id else gettext("访客")
+        return gettext("%(who)s 的购物车") % {"who": who}
+
 
 class CartItem(TimeStampedModel):
-    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="items")
-    sku = models.ForeignKey(SKU, on_delete=models.CASCADE, related_name="+")
-    quantity = models.PositiveIntegerField(default=1)
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="items", verbose_name=_("购物车"))
+    sku = models.ForeignKey(SKU, on_delete=models.CASCADE, related_name="+", verbose_name=_("SKU"))
+    quantity = models.PositiveIntegerField(_("数量"), default=1)
 
     class Meta:
         verbose_name = _("购物车商品")
@@ -62,6 +72,9 @@ class CartItem(TimeStampedModel):
             models.UniqueConstraint(fields=["cart", "sku"], name="cart_item_unique_sku"),
             models.CheckConstraint(condition=Q(quantity__gte=1), name="cart_item_quantity_positive"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} × {self.quantity}"
 
 
 class OrderStatus(models.TextChoices):
@@ -105,8 +118,8 @@ class Order(TimeStampedModel):
     address_detail = models.CharField(_("详细地址"), max_length=255)
 
     remark = models.CharField(_("买家留言"), max_length=200, blank=True)
-    idempotency_key = models.CharField(max_length=64, blank=True, editable=False)
-    request_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    idempotency_key = models.CharField(_("幂等键"), max_length=64, blank=True, editable=False)
+    request_fingerprint = models.CharField(_("请求指纹"), max_length=64, blank=True, editable=False)
 
     pay_deadline = models.DateTimeField(_("支付截止时间"))
     paid_at = models.DateTimeField(_("支付时间"), null=True, blank=True)
@@ -149,8 +162,8 @@ class Order(TimeStampedModel):
 
 
 class OrderLine(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
-    sku = models.ForeignKey(SKU, on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines", verbose_name=_("订单"))
+    sku = models.ForeignKey(SKU, on_delete=models.PROTECT, related_name="+", verbose_name=_("SKU"))
     product_id_snapshot = models.BigIntegerField(_("商品ID"))
     title = models.CharField(_("商品名称"), max_length=120)
     spec_text = models.CharField(_("规格"), max_length=255, blank=True)
@@ -205,17 +218,22 @@ class OrderEvent(models.Model):
         MERCHANT = "merchant", _("商家")
         SYSTEM = "system", _("系统")
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
-    type = models.CharField(max_length=32, choices=Type.choices)
-    actor_kind = models.CharField(max_length=16, choices=Actor.choices)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events", verbose_name=_("订单"))
+    type = models.CharField(_("事件"), max_length=32, choices=Type.choices)
+    actor_kind = models.CharField(_("操作方"), max_length=16, choices=Actor.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("操作人"),
     )
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20, blank=True)
-    message = models.CharField(max_length=255, blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    from_status = models.CharField(_("原状态"), max_length=20, blank=True, choices=OrderStatus.choices)
+    to_status = models.CharField(_("新状态"), max_length=20, blank=True, choices=OrderStatus.choices)
+    message = models.CharField(_("说明"), max_length=255, blank=True)
+    data = models.JSONField(_("数据"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("订单动态")
@@ -238,8 +256,10 @@ class Carrier(models.TextChoices):
 
 
 class Shipment(TimeStampedModel):
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
-    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="shipment")
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", verbose_name=_("店铺"))
+    order = models.OneToOneField(
+        Order, on_delete=models.CASCADE, related_name="shipment", verbose_name=_("订单")
+    )
     carrier = models.CharField(_("快递公司"), max_length=16, choices=Carrier.choices)
     carrier_name = models.CharField(
         _("快递公司名称"), max_length=32, blank=True, help_text=_("选择“其他”时填写")
@@ -257,6 +277,9 @@ class Shipment(TimeStampedModel):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.carrier_label} {self.tracking_no}"
+
     @property
     def carrier_label(self) -> str:
         return (
@@ -267,14 +290,20 @@ class Shipment(TimeStampedModel):
 
 
 class TrackingEvent(models.Model):
-    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="tracking_events")
+    class Source(models.TextChoices):
+        MANUAL = "manual", _("商家录入")
+        PUSH = "push", _("物流推送")
+
+    shipment = models.ForeignKey(
+        Shipment, on_delete=models.CASCADE, related_name="tracking_events", verbose_name=_("物流")
+    )
     occurred_at = models.DateTimeField(_("时间"))
     description = models.CharField(_("物流信息"), max_length=255)
     location = models.CharField(_("地点"), max_length=64, blank=True)
     is_signed = models.BooleanField(_("已签收"), default=False)
-    source = models.CharField(max_length=16, default="manual")  # manual | push
-    fingerprint = models.CharField(max_length=64)  # de-duplicates repeated pushes
-    created_at = models.DateTimeField(auto_now_add=True)
+    source = models.CharField(_("来源"), max_length=16, choices=Source.choices, default=Source.MANUAL)
+    fingerprint = models.CharField(_("去重指纹"), max_length=64)  # de-duplicates repeated pushes
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("物流轨迹")
@@ -303,9 +332,13 @@ class AfterSale(TimeStampedModel):
         WITHDRAWN = "withdrawn", _("已撤销")
         FAILED = "failed", _("退款失败")
 
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="after_sales")
-    after_sale_no = models.CharField(max_length=32, unique=True, default=new_order_no, editable=False)
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", verbose_name=_("店铺"))
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="after_sales", verbose_name=_("订单")
+    )
+    after_sale_no = models.CharField(
+        _("售后单号"), max_length=32, unique=True, default=new_order_no, editable=False
+    )
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.REQUESTED)
     reason = models.CharField(_("原因"), max_length=200)
@@ -323,20 +356,31 @@ class AfterSale(TimeStampedModel):
             models.CheckConstraint(condition=Q(amount_fen__gt=0), name="after_sale_amount_positive")
         ]
 
+    def __str__(self) -> str:
+        return gettext("售后单 %(no)s") % {"no": self.after_sale_no}
+
 
 class AfterSalePhoto(models.Model):
-    after_sale = models.ForeignKey(AfterSale, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(upload_to="after_sales/%Y/%m/")
-    created_at = models.DateTimeField(auto_now_add=True)
+    after_sale = models.ForeignKey(
+        AfterSale, on_delete=models.CASCADE, related_name="photos", verbose_name=_("售后")
+    )
+    image = models.ImageField(_("照片"), upload_to="after_sales/%Y/%m/")
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("售后照片")
+        verbose_name_plural = _("售后照片")
 
     def __str__(self) -> str:
-        return self.image.name
+        return gettext("售后照片 %(n)s") % {"n": self.pk or ""}
 
 
 class ShippingRegionFee(models.Model):
     """A per-province shipping fee that overrides the shop's flat fee (e.g. 新疆, 西藏)."""
 
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="region_fees")
+    shop = models.ForeignKey(
+        Shop, on_delete=models.CASCADE, related_name="region_fees", verbose_name=_("店铺")
+    )
     province = models.CharField(_("省份"), max_length=32)
     fee_fen = MoneyField(_("运费"))
     free_shipping_applies = models.BooleanField(_("满额包邮也适用"), default=False)

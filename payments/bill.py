@@ -15,9 +15,19 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from payments.models import PaymentAttempt
 from shop.money import yuan_to_fen
+
+PROBLEM_LABELS = {
+    "bad_row": _("无法识别"),
+    "missing_locally": _("本店无记录"),
+    "amount_mismatch": _("金额不一致"),
+    "not_marked_paid": _("未确认支付"),
+    "missing_in_bill": _("账单中没有"),
+}
 
 
 @dataclass
@@ -27,7 +37,8 @@ class BillReport:
     problems: list[dict[str, str]] = field(default_factory=list)
 
     def add(self, kind: str, out_trade_no: str, detail: str) -> None:
-        self.problems.append({"kind": kind, "out_trade_no": out_trade_no, "detail": detail})
+        label = str(PROBLEM_LABELS[kind])
+        self.problems.append({"kind": kind, "label": label, "out_trade_no": out_trade_no, "detail": detail})
 
 
 def decode_bill(raw: bytes) -> str:
@@ -37,7 +48,7 @@ def decode_bill(raw: bytes) -> str:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ValueError("the bill is neither UTF-8 nor GBK")
+    raise ValueError(gettext("无法读取账单：请上传 UTF-8 或 GBK 编码的 CSV。"))
 
 
 def _clean(value: str) -> str:
@@ -49,7 +60,7 @@ def parse_bill(text: str) -> tuple[list[dict[str, str]], str | None]:
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     header = [h.strip() for h in next(reader, [])]
     if "商户订单号" not in header or "交易状态" not in header:
-        raise ValueError("not a WeChat Pay trade bill: 商户订单号 / 交易状态 columns are missing")
+        raise ValueError(gettext("这不是微信支付交易账单：缺少“商户订单号”或“交易状态”列。"))
     rows = []
     for raw in reader:
         if not raw or raw[0].strip().startswith("总交易单数"):

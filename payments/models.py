@@ -6,6 +6,7 @@ import secrets
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from shop.fields import EncryptedTextField
@@ -15,6 +16,13 @@ from shop.money import MoneyField
 
 def new_refund_no() -> str:
     return "R" + timezone.localdate().strftime("%Y%m%d") + f"{secrets.randbelow(10**12):012d}"
+
+
+class Provider(models.TextChoices):
+    """Who moves the money (``PaymentProvider.code``)."""
+
+    WECHAT = "wechat", _("微信支付")
+    LOCAL = "local", _("本地（未接入支付渠道）")
 
 
 class Refund(TimeStampedModel):
@@ -29,10 +37,15 @@ class Refund(TimeStampedModel):
         "orders.Order", on_delete=models.PROTECT, related_name="refunds", verbose_name=_("订单")
     )
     after_sale = models.OneToOneField(
-        "orders.AfterSale", on_delete=models.PROTECT, null=True, blank=True, related_name="refund"
+        "orders.AfterSale",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="refund",
+        verbose_name=_("售后"),
     )
     out_refund_no = models.CharField(_("退款单号"), max_length=32, unique=True, default=new_refund_no)
-    provider = models.CharField(_("支付渠道"), max_length=16)
+    provider = models.CharField(_("支付渠道"), max_length=16, choices=Provider.choices)
     amount_fen = MoneyField(_("退款金额"))
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
     provider_refund_id = models.CharField(_("渠道退款单号"), max_length=64, blank=True)
@@ -43,6 +56,9 @@ class Refund(TimeStampedModel):
         verbose_name = _("退款")
         verbose_name_plural = _("退款")
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return gettext("退款单 %(no)s") % {"no": self.out_refund_no}
 
 
 class WeChatPayConfig(TimeStampedModel):
@@ -103,22 +119,30 @@ class PaymentAttempt(TimeStampedModel):
         CLOSED = "closed", _("已关闭")
         FAILED = "failed", _("失败")
 
+    class Scene(models.TextChoices):
+        JSAPI = "jsapi", _("微信内支付（JSAPI）")
+        MINIPROGRAM = "miniprogram", _("小程序支付")
+        NATIVE = "native", _("扫码支付（Native）")
+        H5 = "h5", _("手机浏览器支付（H5）")
+
     shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="+", verbose_name=_("店铺"))
     order = models.ForeignKey(
         "orders.Order", on_delete=models.PROTECT, related_name="payments", verbose_name=_("订单")
     )
     out_trade_no = models.CharField(_("商户订单号"), max_length=32, unique=True)
-    provider = models.CharField(_("支付渠道"), max_length=16, default="wechat")
-    scene = models.CharField(_("场景"), max_length=16)  # jsapi | miniprogram | native | h5
+    provider = models.CharField(
+        _("支付渠道"), max_length=16, choices=Provider.choices, default=Provider.WECHAT
+    )
+    scene = models.CharField(_("场景"), max_length=16, choices=Scene.choices)
     amount_fen = MoneyField(_("金额"))
     status = models.CharField(
         _("状态"), max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
     )
-    prepay_id = models.CharField(max_length=64, blank=True)
-    code_url = models.CharField(max_length=255, blank=True)
-    h5_url = models.CharField(max_length=512, blank=True)
+    prepay_id = models.CharField(_("预支付 ID"), max_length=64, blank=True)
+    code_url = models.CharField(_("扫码支付链接"), max_length=255, blank=True)
+    h5_url = models.CharField(_("H5 支付链接"), max_length=512, blank=True)
     transaction_id = models.CharField(_("微信支付单号"), max_length=64, blank=True)
-    payer_openid = models.CharField(max_length=64, blank=True)
+    payer_openid = models.CharField(_("付款人 OpenID"), max_length=64, blank=True)
     paid_at = models.DateTimeField(_("支付时间"), null=True, blank=True)
     note = models.CharField(_("备注"), max_length=255, blank=True)
 
@@ -134,12 +158,12 @@ class PaymentAttempt(TimeStampedModel):
 class PaymentNotification(models.Model):
     """Every verified notification, once (WeChat's ``id``): duplicates are answered, not re-applied."""
 
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
-    notification_id = models.CharField(max_length=64, unique=True)
-    event_type = models.CharField(max_length=32)
-    out_trade_no = models.CharField(max_length=64, blank=True)
-    outcome = models.CharField(max_length=255, blank=True)
-    received_at = models.DateTimeField(auto_now_add=True)
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", verbose_name=_("店铺"))
+    notification_id = models.CharField(_("通知 ID"), max_length=64, unique=True)
+    event_type = models.CharField(_("通知类型"), max_length=32)
+    out_trade_no = models.CharField(_("商户订单号"), max_length=64, blank=True)
+    outcome = models.CharField(_("处理结果"), max_length=255, blank=True)
+    received_at = models.DateTimeField(_("收到时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("支付通知")
@@ -152,11 +176,15 @@ class PaymentNotification(models.Model):
 class SimulatorKey(models.Model):
     """The local WeChat Pay simulator's platform key (one per database, made on first use)."""
 
-    private_key_pem = EncryptedTextField()
-    public_key_id = models.CharField(max_length=64, unique=True)
-    certificate_serial = models.CharField(max_length=64)
-    certificate_pem = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    private_key_pem = EncryptedTextField(_("私钥（PEM）"))
+    public_key_id = models.CharField(_("公钥 ID"), max_length=64, unique=True)
+    certificate_serial = models.CharField(_("证书序列号"), max_length=64)
+    certificate_pem = models.TextField(_("证书（PEM）"))
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("支付模拟器密钥")
+        verbose_name_plural = _("支付模拟器密钥")
 
     def __str__(self) -> str:
         return self.public_key_id
@@ -165,22 +193,24 @@ class SimulatorKey(models.Model):
 class SimulatedTransaction(models.Model):
     """What the local simulator remembers of a prepay (WeChat's side of a payment)."""
 
-    mchid = models.CharField(max_length=32)
-    appid = models.CharField(max_length=32)
-    out_trade_no = models.CharField(max_length=32)
-    prepay_id = models.CharField(max_length=64, unique=True)
-    trade_type = models.CharField(max_length=16)
-    description = models.CharField(max_length=127)
-    amount_fen = models.PositiveIntegerField()
-    notify_url = models.CharField(max_length=255)
-    payer_openid = models.CharField(max_length=64, blank=True)
-    trade_state = models.CharField(max_length=16, default="NOTPAY")
-    transaction_id = models.CharField(max_length=64, blank=True)
-    success_time = models.DateTimeField(null=True, blank=True)
-    refunded_fen = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    mchid = models.CharField(_("商户号"), max_length=32)
+    appid = models.CharField(_("AppID"), max_length=32)
+    out_trade_no = models.CharField(_("商户订单号"), max_length=32)
+    prepay_id = models.CharField(_("预支付 ID"), max_length=64, unique=True)
+    trade_type = models.CharField(_("交易类型"), max_length=16)
+    description = models.CharField(_("商品描述"), max_length=127)
+    amount_fen = models.PositiveIntegerField(_("金额（分）"))
+    notify_url = models.CharField(_("通知地址"), max_length=255)
+    payer_openid = models.CharField(_("付款人 OpenID"), max_length=64, blank=True)
+    trade_state = models.CharField(_("交易状态"), max_length=16, default="NOTPAY")
+    transaction_id = models.CharField(_("微信支付单号"), max_length=64, blank=True)
+    success_time = models.DateTimeField(_("支付时间"), null=True, blank=True)
+    refunded_fen = models.PositiveIntegerField(_("已退款（分）"), default=0)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("模拟交易")
+        verbose_name_plural = _("模拟交易")
         constraints = [
             models.UniqueConstraint(fields=["mchid", "out_trade_no"], name="sim_transaction_unique")
         ]

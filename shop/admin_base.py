@@ -15,8 +15,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from catalog.cache import catalog_changed_for_ids
 from shop.models import Shop
@@ -93,27 +95,58 @@ class ShopScopedMixin:
         return self._narrow(request, db_field, super().formfield_for_manytomany(db_field, request, **kwargs))
 
 
+def _errors_on_shown_fields(form, errors: ValidationError) -> ValidationError:
+    """Model validation may report an error on a field the form does not show (``shop`` is hidden
+    from a one-shop merchant, other fields are read-only or excluded): Django then raises
+    ``ValueError: '…Form' has no field named …`` (HTTP 500). Such errors become errors of the whole
+    form, and "this shop already has one" is said in words a merchant understands."""
+    if not hasattr(errors, "error_dict"):
+        return errors
+    model = form._meta.model
+    remapped: dict[str, list[ValidationError]] = {}
+    for name, field_errors in errors.error_dict.items():
+        if name == "shop":
+            field_errors = [
+                ValidationError(
+                    _("该店铺已有%(model)s，每个店铺只能有一个：请在列表中打开现有的修改。")
+                    % {"model": model._meta.verbose_name},
+                    code="unique",
+                )
+                if getattr(error, "code", None) == "unique"
+                else error
+                for error in field_errors
+            ]
+        target = name if name == NON_FIELD_ERRORS or name in form.fields else NON_FIELD_ERRORS
+        remapped.setdefault(target, []).extend(field_errors)
+    return ValidationError(remapped)
+
+
 class ShopScopedAdmin(ShopScopedMixin, admin.ModelAdmin):
     def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any):
         form = super().get_form(request, obj, **kwargs)
         shop_ids = user_shop_ids(request)
-        if is_operator(request) or self.shop_lookup != "shop" or len(shop_ids) != 1:
-            return form
+        binds_shop = not is_operator(request) and self.shop_lookup == "shop" and len(shop_ids) == 1
 
         class ShopBoundForm(form):
-            """Knows its shop before validation, so per-shop unique constraints are checked as
-            form errors instead of failing in the database."""
+            """Knows its shop before validation (for a one-shop merchant, who never sees the shop
+            field), so per-shop unique constraints are checked as form errors instead of failing in
+            the database; and every model error lands on a field the form shows."""
 
             def __init__(self, *args: Any, **kw: Any) -> None:
                 super().__init__(*args, **kw)
-                if not self.instance.shop_id:
+                if binds_shop and not self.instance.shop_id:
                     self.instance.shop_id = shop_ids[0]
 
             def _get_validation_exclusions(self):
                 excluded = super()._get_validation_exclusions()
-                excluded.discard("shop")
+                if binds_shop:
+                    excluded.discard("shop")
                 return excluded
 
+            def _update_errors(self, errors: ValidationError) -> None:
+                super()._update_errors(_errors_on_shown_fields(self, errors))
+
+        ShopBoundForm.__name__ = form.__name__
         return ShopBoundForm
 
     def _hides_shop(self, request: HttpRequest) -> bool:
@@ -181,6 +214,18 @@ class ShopScopedInline(ShopScopedMixin):
         if "shop" in {f.name for f in self.model._meta.get_fields()}:
             exclude.append("shop")  # taken from the parent object on save
         return exclude
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any):
+        formset = super().get_formset(request, obj, **kwargs)
+        form = formset.form
+
+        class InlineForm(form):
+            def _update_errors(self, errors: ValidationError) -> None:
+                super()._update_errors(_errors_on_shown_fields(self, errors))
+
+        InlineForm.__name__ = form.__name__
+        formset.form = InlineForm
+        return formset
 
 
 class ReadOnlyShopAdmin(ShopScopedAdmin):

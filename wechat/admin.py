@@ -91,17 +91,23 @@ class WeChatAccountForm(forms.ModelForm):
     def clean_secret(self) -> str:
         return self._keep("secret")
 
+    def _typed(self, name: str) -> bool:
+        """A new value was typed (an empty box keeps the stored one, which is not checked again:
+        a merchant saving the form unchanged never sees an error on a box they left empty)."""
+        return bool((self.cleaned_data.get(name) or "").strip())
+
     def clean_token(self) -> str:
-        value = self._keep("token")
-        if value and not re.fullmatch(r"[A-Za-z0-9]{3,32}", value):
+        if self._typed("token") and not re.fullmatch(
+            r"[A-Za-z0-9]{3,32}", self.cleaned_data["token"].strip()
+        ):
             raise forms.ValidationError(_("Token 为 3–32 位字母或数字。"))
-        return value
+        return self._keep("token")
 
     def clean_encoding_aes_key(self) -> str:
-        value = self._keep("encoding_aes_key")
-        if value and not re.fullmatch(r"[A-Za-z0-9]{43}", value):
+        value = self.cleaned_data.get("encoding_aes_key") or ""
+        if self._typed("encoding_aes_key") and not re.fullmatch(r"[A-Za-z0-9]{43}", value.strip()):
             raise forms.ValidationError(_("EncodingAESKey 为 43 位字母或数字。"))
-        return value
+        return self._keep("encoding_aes_key")
 
     def clean_miniprogram_secret(self) -> str:
         return self._keep("miniprogram_secret")

@@ -212,10 +212,30 @@ class InboundMessage(models.Model):
     shop = models.ForeignKey(
         Shop, on_delete=models.CASCADE, related_name="wechat_messages", verbose_name=_("店铺")
     )
-    dedup_key = models.CharField(max_length=128)
+
+    class MsgType(models.TextChoices):
+        TEXT = "text", _("文字")
+        IMAGE = "image", _("图片")
+        VOICE = "voice", _("语音")
+        VIDEO = "video", _("视频")
+        SHORTVIDEO = "shortvideo", _("小视频")
+        LOCATION = "location", _("位置")
+        LINK = "link", _("链接")
+        EVENT = "event", _("事件")
+
+    class Event(models.TextChoices):
+        SUBSCRIBE = "subscribe", _("关注")
+        SUBSCRIBE_SCAN = "subscribe_scan", _("扫码关注")
+        UNSUBSCRIBE = "unsubscribe", _("取消关注")
+        SCAN = "scan", _("扫码")
+        CLICK = "click", _("点击菜单")
+        VIEW = "view", _("打开菜单链接")
+        LOCATION = "location", _("上报位置")
+
+    dedup_key = models.CharField(_("去重键"), max_length=128)
     from_openid = models.CharField(_("OpenID"), max_length=64)
-    msg_type = models.CharField(_("类型"), max_length=32)
-    event = models.CharField(_("事件"), max_length=32, blank=True)
+    msg_type = models.CharField(_("类型"), max_length=32, choices=MsgType.choices)
+    event = models.CharField(_("事件"), max_length=32, blank=True, choices=Event.choices)
     content = models.TextField(_("内容"), blank=True)
     reply = models.TextField(_("回复"), blank=True)
     created_at = models.DateTimeField(_("收到时间"), auto_now_add=True, db_index=True)
@@ -227,7 +247,8 @@ class InboundMessage(models.Model):
         constraints = [models.UniqueConstraint(fields=["shop", "dedup_key"], name="wechat_message_once")]
 
     def __str__(self) -> str:
-        return f"{self.msg_type} {self.event} {self.from_openid}".strip()
+        kind = self.get_event_display() if self.event else self.get_msg_type_display()
+        return f"{kind} · {self.from_openid}"
 
 
 class Notification(TimeStampedModel):
@@ -256,7 +277,9 @@ class Notification(TimeStampedModel):
     order = models.ForeignKey(
         "orders.Order", on_delete=models.CASCADE, related_name="notifications", verbose_name=_("订单")
     )
-    order_event = models.ForeignKey("orders.OrderEvent", on_delete=models.CASCADE, related_name="+")
+    order_event = models.ForeignKey(
+        "orders.OrderEvent", on_delete=models.CASCADE, related_name="+", verbose_name=_("订单动态")
+    )
     event = models.CharField(_("事件"), max_length=16, choices=Event.choices)
     channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices)
     openid = models.CharField(_("OpenID"), max_length=64)
@@ -313,14 +336,16 @@ class SimulatorRecord(models.Model):
     """State of the local WeChat API simulator (codes, tokens, menus, sent messages). Never used
     when talking to WeChat."""
 
-    kind = models.CharField(max_length=32)
-    key = models.CharField(max_length=128)
-    appid = models.CharField(max_length=32, blank=True)
-    data = models.JSONField(default=dict)
-    used_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    kind = models.CharField(_("类型"), max_length=32)
+    key = models.CharField(_("键"), max_length=128)
+    appid = models.CharField(_("AppID"), max_length=32, blank=True)
+    data = models.JSONField(_("数据"), default=dict)
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("微信模拟器记录")
+        verbose_name_plural = _("微信模拟器记录")
         constraints = [models.UniqueConstraint(fields=["kind", "key"], name="wechat_sim_record_unique")]
         indexes = [models.Index(fields=["kind", "appid"])]
 

@@ -1,5 +1,6 @@
 """Reconciling WeChat's daily trade bill with our records."""
 
+import re
 from io import StringIO
 
 from django.core.management import call_command
@@ -65,3 +66,15 @@ def test_merchant_uploads_the_bill_in_admin(client, merchant_a, attempt, pay_con
     upload = SimpleUploadedFile("bill.csv", bill(row("STRANGER1", "9.99")).encode())
     page = client.post("/admin/payments/paymentattempt/bill/", {"file": upload}).content.decode()
     assert "STRANGER1" in page and "本店没有这笔支付记录" in page
+    assert "本店无记录" in page and "missing_locally" not in page  # the kind of problem, in Chinese
+
+
+def test_an_unreadable_bill_is_a_chinese_error(client, merchant_a, pay_config):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(merchant_a)
+    for content in ("订单号,金额\n1,2\n".encode(), b"\xff\xfe\x00\x81\xfe"):
+        upload = SimpleUploadedFile("bill.csv", content)
+        response = client.post("/admin/payments/paymentattempt/bill/", {"file": upload})
+        errors = response.context["form"].errors["file"]
+        assert errors and all(re.match(r"[\u4e00-\u9fff]", e) for e in errors), errors
