@@ -206,6 +206,8 @@ def message_callback(request: HttpRequest, shop_slug: str) -> HttpResponse:
     timestamp, nonce = request.GET.get("timestamp", ""), request.GET.get("nonce", "")
     if not re.fullmatch(r"[0-9]{1,12}", timestamp) or abs(time.time() - int(timestamp)) > MAX_SKEW_SECONDS:
         return HttpResponseForbidden("stale or missing timestamp")
+    if not nonce:
+        return HttpResponseForbidden("missing nonce")
     expected = _plain_signature(account.token, timestamp, nonce)
     if not hmac.compare_digest(expected, request.GET.get("signature", "")):
         return HttpResponseForbidden("invalid signature")

@@ -181,6 +181,15 @@ def test_a_signed_query_replayed_with_a_new_body_is_refused(client, rules):
     assert InboundMessage.objects.filter(dedup_key="msg:4001").count() == 1
 
 
+def test_a_push_without_a_nonce_is_refused(client, rules):
+    """WeChat always sends a nonce; without one there is nothing to remember, so no replay guard."""
+    ts = str(int(time.time()))
+    signature = hashlib.sha1("".join(sorted([TOKEN, ts, ""])).encode()).hexdigest()  # noqa: S324
+    response = client.post(f"{URL}?timestamp={ts}&nonce=&signature={signature}", data=xml(Content="你好", MsgId="4201"),
+                           content_type="text/xml")  # fmt: skip
+    assert response.status_code == 403 and not InboundMessage.objects.exists()
+
+
 def test_nonces_are_remembered_per_account(client, rules):
     from tests.factories import ShopFactory
     from wechat.models import WeChatAccount
