@@ -1,5 +1,8 @@
+from axes import admin as axes_admin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import PhoneLoginCode, User
 
@@ -49,3 +52,38 @@ class PhoneLoginCodeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class _OperatorOnly:
+    """django-axes' login attempts and logs: platform operators (superusers) only, never merchants.
+    Deleting a locked-out attempt here unlocks that username and IP (docs/deployment.md)."""
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    has_change_permission = has_view_permission
+    has_delete_permission = has_view_permission
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(_OperatorOnly, axes_admin.AccessAttemptAdmin):
+    @admin.display(description=_("状态"))
+    def status(self, obj: AccessAttempt) -> str:
+        return super().status(obj)
+
+    @admin.display(description=_("过期时间"))
+    def expiration(self, obj: AccessAttempt):
+        return super().expiration(obj)
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(_OperatorOnly, axes_admin.AccessLogAdmin):
+    pass
+
+
+@admin.register(AccessFailureLog)
+class AccessFailureLogAdmin(_OperatorOnly, axes_admin.AccessFailureLogAdmin):
+    pass

@@ -800,10 +800,15 @@ def after_sale_reject(*, shop: Shop, after_sale_no: str, actor: User | None, rea
 
 @transaction.atomic
 def after_sale_withdraw(*, order: Order, user: User, after_sale_no: str) -> AfterSale:
+    """The shopper withdraws their own pending request on ``order``. An after-sale number of
+    another order (another shopper's, too) is not found, and changes nothing."""
     if order.user_id != user.pk:
         raise NotFoundError("order_not_found", _("订单不存在。"))
-    after_sale, order = _after_sale_locked(shop=order.shop, after_sale_no=after_sale_no)
-    if after_sale.order_id != order.pk or after_sale.status != AfterSale.Status.REQUESTED:
+    after_sale, locked = _after_sale_locked(shop=order.shop, after_sale_no=after_sale_no)
+    if after_sale.order_id != order.pk or locked.user_id != user.pk:
+        raise NotFoundError("after_sale_not_found", _("售后申请不存在。"))
+    order = locked
+    if after_sale.status != AfterSale.Status.REQUESTED:
         raise ApplicationError("after_sale_not_pending", _("该售后申请已处理，不能撤销。"), http_status=409)
     after_sale.status = AfterSale.Status.WITHDRAWN
     after_sale.save(update_fields=["status", "updated_at"])

@@ -22,6 +22,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from accounts.auth import safe_next
 from payments import simulator
 from payments.models import SimulatedTransaction, WeChatPayConfig
 from payments.wechat import crypto
@@ -210,8 +211,7 @@ def refund(request: HttpRequest) -> HttpResponse:
 def sheet(request: HttpRequest, prepay_id: str) -> HttpResponse:
     """The payment sheet: the demo shopper confirms (money moves, WeChat notifies) or cancels."""
     tx = get_object_or_404(SimulatedTransaction, prepay_id=prepay_id)
-    back = request.GET.get("back", "")
-    back = back if back.startswith("/") and not back.startswith("//") else ""
+    back = safe_next(request, default="", target=request.GET.get("back", ""))  # a local path only
     if request.method == "POST" and tx.trade_state == "NOTPAY":
         if request.POST.get("action") == "pay":
             with transaction.atomic():

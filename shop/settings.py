@@ -12,6 +12,7 @@ Everything that differs between a laptop and production comes from the environme
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_guid",
+    "axes",
     "accounts",
     "shop",
     "catalog",
@@ -104,6 +106,7 @@ MIDDLEWARE = [
     "wechat.share.ReferralMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the lockout page
 ]
 
 ROOT_URLCONF = "shop.urls"
@@ -186,6 +189,24 @@ CELERY_BEAT_SCHEDULE = {
     "payments-close-abandoned": {"task": "orders.tasks.close_abandoned_payments", "schedule": 120.0},
     "wechat-send-due-notifications": {"task": "wechat.tasks.send_due_notifications", "schedule": 60.0},
 }
+
+# Password logins (the admin) go through django-axes first: it refuses a locked-out login.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Admin login lockout (docs/deployment.md#admin-login-lockout): after AXES_FAILURE_LIMIT wrong
+# passwords for one username from one client IP, that pair is refused (the right password too) for
+# AXES_COOLOFF_TIME. Attempts live in the database, so every process and node shares them. Another
+# IP or another username is not held back, so an attacker cannot lock a merchant out everywhere.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "shop.h5.client_ip"  # the project's one client-IP rule (BEHIND_PROXY)
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"  # a Chinese page, status 429
+AXES_ENABLE_ADMIN = False  # accounts/admin.py registers axes' models for superusers only
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -295,7 +316,11 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": "line", "filters": ["request_id"]}
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "django_guid": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django_guid": {"level": "WARNING"},
+        "axes": {"level": os.environ.get("AXES_LOG_LEVEL", "WARNING")},
+    },
 }
 
 # The public https origin WeChat sends notifications to (production); empty: taken from the request.

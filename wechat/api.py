@@ -12,12 +12,12 @@ from rest_framework.authtoken.models import Token
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from wechatpy.exceptions import WeChatException
 
 from accounts.models import MOBILE_VALIDATOR, User
 from catalog.selectors import shop_get_public
 from shop.api.errors import ErrorSerializer
+from shop.api.throttling import ClientIPScopedRateThrottle
 from shop.errors import ApplicationError
 from wechat.client import miniprogram_client
 from wechat.identity import identity_login
@@ -89,7 +89,7 @@ def _wechat_call(call):
 class MiniProgramCodeView(GenericAPIView):
     """Takes ``{shop, code}``: a code the mini-program got from WeChat, to trade server-side."""
 
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientIPScopedRateThrottle]
     throttle_scope = "auth"
 
     def validated(self, request: Request) -> tuple[WeChatAccount, str]:

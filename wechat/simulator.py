@@ -29,6 +29,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
@@ -117,6 +118,15 @@ def _json_body(request: HttpRequest) -> dict[str, Any] | None:
 # ---------------------------------------------------------------- OAuth (H5 login)
 
 
+def _our_site(request: HttpRequest, url: str) -> bool:
+    """WeChat sends the browser back only to the account's 网页授权域名; the simulator's stand-in is
+    this site (the host the page came from, or ``PUBLIC_URL``'s): never an open redirect."""
+    hosts = {request.get_host()}
+    if settings.PUBLIC_URL:
+        hosts.add(urlsplit(settings.PUBLIC_URL).netloc)
+    return url_has_allowed_host_and_scheme(url, allowed_hosts=hosts, require_https=False)
+
+
 def authorize(request: HttpRequest) -> HttpResponse:
     """``open.weixin.qq.com/connect/oauth2/authorize``: silent for snsapi_base, a consent sheet for
     snsapi_userinfo; back to ``redirect_uri`` with ``code`` and ``state``."""
@@ -127,7 +137,8 @@ def authorize(request: HttpRequest) -> HttpResponse:
     if (
         account is None
         or scope not in ("snsapi_base", "snsapi_userinfo")
-        or not redirect_uri.startswith("http")
+        or not redirect_uri.startswith(("http://", "https://"))
+        or not _our_site(request, redirect_uri)
     ):
         return HttpResponse(
             "10003 redirect_uri 参数错误 / appid 无效", status=400, content_type="text/plain; charset=utf-8"

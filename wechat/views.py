@@ -13,6 +13,7 @@ from urllib.parse import urlencode, urlsplit
 
 import requests
 from django.conf import settings
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -180,18 +181,33 @@ def _plain_signature(token: str, timestamp: str, nonce: str) -> str:
     return hashlib.sha1("".join(sorted([token, timestamp, nonce])).encode()).hexdigest()  # noqa: S324
 
 
+def _nonce_unused(account: WeChatAccount, timestamp: str, nonce: str, body: bytes) -> bool:
+    """False if this signed (timestamp, nonce) already came with another body. The plain signature
+    covers only token, timestamp and nonce, so a captured query could carry any body for as long as
+    the timestamp is fresh; each one is remembered, per account, in the shared cache (Redis with
+    ``REDIS_URL``) for the whole freshness window. The same query with the same body is WeChat's
+    retry (its answer is deduplicated further on), so it passes."""
+    key = "wechat:nonce:" + hashlib.sha256(f"{account.pk}:{timestamp}:{nonce}".encode()).hexdigest()
+    digest = hashlib.sha256(body).hexdigest()
+    if cache.add(key, digest, timeout=2 * MAX_SKEW_SECONDS):
+        return True
+    return cache.get(key) == digest
+
+
 @csrf_exempt
 def message_callback(request: HttpRequest, shop_slug: str) -> HttpResponse:
     """The account's server URL (服务器地址). GET: WeChat's setup check (echo ``echostr``). POST: a
     message or event, plain or AES ("safe mode", ``encrypt_type=aes``); answered within WeChat's 5 s
-    with a reply or ``success``. A signature that does not verify, or a timestamp more than 5
-    minutes off, is refused with 403 and changes nothing."""
+    with a reply or ``success``. A signature that does not verify, a timestamp more than 5
+    minutes off, or a nonce already used for another body is refused with 403 and changes nothing."""
     account = services.account_for_shop(shop_slug=shop_slug)
     if account is None:
         raise Http404("this shop has no WeChat official account")
     timestamp, nonce = request.GET.get("timestamp", ""), request.GET.get("nonce", "")
     if not re.fullmatch(r"[0-9]{1,12}", timestamp) or abs(time.time() - int(timestamp)) > MAX_SKEW_SECONDS:
         return HttpResponseForbidden("stale or missing timestamp")
+    if not nonce:
+        return HttpResponseForbidden("missing nonce")
     expected = _plain_signature(account.token, timestamp, nonce)
     if not hmac.compare_digest(expected, request.GET.get("signature", "")):
         return HttpResponseForbidden("invalid signature")
@@ -199,6 +215,8 @@ def message_callback(request: HttpRequest, shop_slug: str) -> HttpResponse:
         return HttpResponse(request.GET.get("echostr", ""), content_type="text/plain")
     if request.method != "POST":
         return HttpResponse(status=405)
+    if not _nonce_unused(account, timestamp, nonce, request.body):
+        return HttpResponseForbidden("nonce already used")
 
     crypto = None
     body = request.body

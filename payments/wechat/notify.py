@@ -1,6 +1,7 @@
 """Verifying a WeChat Pay notification before anything is believed.
 
-``verify_notification`` accepts a notification only if every header is there, its timestamp is
+``verify_notification`` accepts a notification only if every header is there (Timestamp, Nonce,
+Signature, Serial, and Signature-Type ``WECHATPAY2-SHA256-RSA2048``), its timestamp is
 within 300 seconds, its serial names a platform key we hold (certificate or public-key mode), the
 RSA signature over the raw body verifies, the body parses, and the AES-256-GCM resource decrypts
 with the APIv3 key. Otherwise it raises ``NotificationRejected`` with the HTTP status to answer
@@ -22,7 +23,14 @@ from payments.wechat.crypto import aes_gcm_decrypt, callback_message, verify
 
 MAX_SKEW_SECONDS = 300
 SIGNATURE_TYPE = "WECHATPAY2-SHA256-RSA2048"
-HEADERS = ("Wechatpay-Timestamp", "Wechatpay-Nonce", "Wechatpay-Signature", "Wechatpay-Serial")
+#: every header WeChat Pay sends with a notification; each one is required
+HEADERS = (
+    "Wechatpay-Timestamp",
+    "Wechatpay-Nonce",
+    "Wechatpay-Signature",
+    "Wechatpay-Serial",
+    "Wechatpay-Signature-Type",
+)
 
 
 class NotificationRejected(Exception):
@@ -49,8 +57,8 @@ def verify_notification(
     missing = [name for name in HEADERS if not headers.get(name)]
     if missing:
         raise NotificationRejected("header_missing", f"missing header(s): {', '.join(missing)}", 401)
-    signature_type = headers.get("Wechatpay-Signature-Type")
-    if signature_type and signature_type != SIGNATURE_TYPE:
+    signature_type = headers["Wechatpay-Signature-Type"]
+    if signature_type != SIGNATURE_TYPE:
         raise NotificationRejected("signature_type", f"unsupported signature type {signature_type}", 401)
     timestamp = headers["Wechatpay-Timestamp"]
     if not re.fullmatch(r"[0-9]{1,12}", timestamp):

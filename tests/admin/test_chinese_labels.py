@@ -152,6 +152,17 @@ def everything(two_shops, merchant_a, operator):  # noqa: F811 (the imported fix
     )
     Token.objects.create(user=merchant_a)
     Group.objects.create(name="客服")
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    seen = {
+        "ip_address": "203.0.113.9",
+        "user_agent": "curl",
+        "username": "merchant_a",
+        "path_info": "/admin/login/",
+    }
+    AccessAttempt.objects.create(**seen, failures_since_start=5, get_data="", post_data="")
+    AccessLog.objects.create(**seen)
+    AccessFailureLog.objects.create(**seen, locked_out=True)
     return two_shops
 
 

@@ -3,8 +3,8 @@ is added: shop B's merchant (and an anonymous visitor) aims every route and ever
 objects through shop B's handle, and never reads nor changes anything of A's. The catalog is
 read-only for everyone, and A's draft is never shown, not even through A's own handle.
 
-Shopper-to-shopper isolation inside one shop (another shopper's order or address) is proved in
-tests/orders/test_orders_api.py."""
+Shopper-to-shopper isolation inside one shop (another shopper's order, address, cart item or
+after-sale, on every API and H5 route) is walked by tests/test_shopper_isolation.py."""
 
 from __future__ import annotations
 

@@ -201,3 +201,41 @@ def test_a_superscript_timestamp_is_refused_not_crashing(client, attempt, pay_co
     headers["Wechatpay-Timestamp"] = "²"
     assert post(client, headers, body).status_code == 401
     assert nothing_changed(attempt)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Wechatpay-Timestamp",
+        "Wechatpay-Nonce",
+        "Wechatpay-Signature",
+        "Wechatpay-Serial",
+        "Wechatpay-Signature-Type",
+    ],
+)
+@pytest.mark.parametrize("event", ["payment", "refund"])
+def test_every_header_wechat_sends_is_required(client, attempt, pay_config, header, event):
+    """A notification missing any of WeChat's headers (Signature-Type too) is a 401 that changes
+    nothing, for payments and refunds alike (they share the path)."""
+    if event == "payment":
+        resource = simulator.transaction_resource(attempt, pay_config)
+        headers, body = simulator.notification(pay_config, resource)
+    else:
+        resource = {"mchid": pay_config.mchid, "out_trade_no": attempt.out_trade_no, "out_refund_no": "R1",
+                    "refund_status": "SUCCESS", "amount": {"refund": 1, "total": attempt.amount_fen}}  # fmt: skip
+        headers, body = simulator.notification(pay_config, resource, event_type="REFUND.SUCCESS")
+    del headers[header]
+    response = post(client, headers, body)
+    assert response.status_code == 401
+    assert response.json()["code"] == "FAIL" and header in response.json()["message"]
+    assert nothing_changed(attempt)
+    assert not PaymentNotification.objects.exists() and not Refund.objects.exists()
+
+
+@pytest.mark.parametrize("value", ["WECHATPAY2-SHA256-RSA1024", "wechatpay2-sha256-rsa2048", " ", "NONE"])
+def test_a_wrong_signature_type_is_refused(client, attempt, pay_config, value):
+    headers, body = simulator.notification(pay_config, simulator.transaction_resource(attempt, pay_config))
+    headers["Wechatpay-Signature-Type"] = value
+    response = post(client, headers, body)
+    assert response.status_code == 401 and response.json()["code"] == "FAIL"
+    assert nothing_changed(attempt) and not PaymentNotification.objects.exists()

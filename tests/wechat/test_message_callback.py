@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+import uuid
 
 import pytest
 from wechatpy import parse_message
@@ -16,8 +17,10 @@ from wechat.models import AutoReplyRule, Follower, InboundMessage, QRScan
 URL = "/wechat/shop-a/callback/"
 
 
-def signed(timestamp: int | None = None, nonce: str = "n0nce", token: str = TOKEN) -> dict[str, str]:
+def signed(timestamp: int | None = None, nonce: str | None = None, token: str = TOKEN) -> dict[str, str]:
+    """The query WeChat signs: a fresh nonce for every push, as WeChat sends."""
     ts = str(int(time.time()) if timestamp is None else timestamp)
+    nonce = nonce or uuid.uuid4().hex[:10]
     signature = hashlib.sha1("".join(sorted([token, ts, nonce])).encode()).hexdigest()  # noqa: S324
     return {"timestamp": ts, "nonce": nonce, "signature": signature}
 
@@ -28,7 +31,7 @@ def xml(*, msg_type: str = "text", sender: str = "oUser1", created: int = 170000
             f"<CreateTime>{created}</CreateTime><MsgType><![CDATA[{msg_type}]]></MsgType>{extra}</xml>")  # fmt: skip
 
 
-def push(client, body: str, nonce: str = "n0nce", timestamp: int | None = None, **params):
+def push(client, body: str, nonce: str | None = None, timestamp: int | None = None, **params):
     query = "&".join(f"{k}={v}" for k, v in {**signed(timestamp, nonce=nonce), **params}.items())
     return client.post(f"{URL}?{query}", data=body, content_type="text/xml")
 
@@ -147,13 +150,72 @@ def test_safe_mode_refuses_a_bad_signature_or_another_appid(client, rules):
         encrypt_type="aes",
         msg_signature="0" * 40,
     )
+    params = signed(nonce="safe3")
     foreign = WeChatCrypto(TOKEN, AES_KEY, "wx9999999999999999").encrypt_message(
         xml(Content="订单", MsgId="3003"), params["nonce"], params["timestamp"]
     )
-    other_app = push(client, foreign, nonce="safe2", timestamp=int(params["timestamp"]), encrypt_type="aes",
+    other_app = push(client, foreign, nonce="safe3", timestamp=int(params["timestamp"]), encrypt_type="aes",
                      msg_signature=parse_message_fields(foreign)["MsgSignature"])  # fmt: skip
     assert bad_sig.status_code == other_app.status_code == 403
     assert not InboundMessage.objects.exists()
+
+
+def test_a_signed_query_replayed_with_a_new_body_is_refused(client, rules):
+    """The plain signature covers only token, timestamp and nonce: anyone who saw one push could
+    send its query again with a body of their own within the 5 minutes. A nonce is remembered (per
+    account, in the shared cache) for the freshness window; reusing it for another body is a 403
+    that changes nothing."""
+    query = signed()
+    url = f"{URL}?" + "&".join(f"{k}={v}" for k, v in query.items())
+    first = client.post(url, data=xml(Content="你好", MsgId="4001"), content_type="text/xml")
+    assert first.status_code == 200
+    forged = xml(msg_type="event", sender="oVictim", Event="unsubscribe")
+    Follower.objects.create(shop=rules.shop, openid="oVictim", is_subscribed=True)
+    replay = client.post(url, data=forged, content_type="text/xml")
+    assert replay.status_code == 403
+    assert Follower.objects.get(openid="oVictim").is_subscribed
+    assert not InboundMessage.objects.filter(from_openid="oVictim").exists()
+    # WeChat resending the very same push (same query, same body) is its retry: answered the same, once
+    again = client.post(url, data=xml(Content="你好", MsgId="4001"), content_type="text/xml")
+    assert again.status_code == 200 and reply_text(again) == reply_text(first)
+    assert InboundMessage.objects.filter(dedup_key="msg:4001").count() == 1
+
+
+def test_a_push_without_a_nonce_is_refused(client, rules):
+    """WeChat always sends a nonce; without one there is nothing to remember, so no replay guard."""
+    ts = str(int(time.time()))
+    signature = hashlib.sha1("".join(sorted([TOKEN, ts, ""])).encode()).hexdigest()  # noqa: S324
+    response = client.post(f"{URL}?timestamp={ts}&nonce=&signature={signature}", data=xml(Content="你好", MsgId="4201"),
+                           content_type="text/xml")  # fmt: skip
+    assert response.status_code == 403 and not InboundMessage.objects.exists()
+
+
+def test_nonces_are_remembered_per_account(client, rules):
+    from tests.factories import ShopFactory
+    from wechat.models import WeChatAccount
+
+    shop_b = ShopFactory(slug="shop-b")
+    WeChatAccount.objects.create(shop=shop_b, appid="wx3333333333333333", secret="s", token=TOKEN)
+    query = "&".join(f"{k}={v}" for k, v in signed(nonce="shared-nonce").items())
+    a = client.post(f"{URL}?{query}", data=xml(Content="你好", MsgId="4101"), content_type="text/xml")
+    b = client.post(
+        f"/wechat/shop-b/callback/?{query}", data=xml(Content="在吗", MsgId="4102"), content_type="text/xml"
+    )
+    assert a.status_code == b.status_code == 200
+
+
+def test_safe_mode_refuses_a_reused_nonce_for_another_message(client, rules):
+    wechat = WeChatCrypto(TOKEN, AES_KEY, APPID)
+    params = signed(nonce="safe4")
+    answers = []
+    for msg_id in ("3101", "3102"):
+        envelope = wechat.encrypt_message(
+            xml(Content="订单", MsgId=msg_id), params["nonce"], params["timestamp"]
+        )
+        answers.append(push(client, envelope, nonce="safe4", timestamp=int(params["timestamp"]), encrypt_type="aes",
+                            msg_signature=parse_message_fields(envelope)["MsgSignature"]))  # fmt: skip
+    assert [a.status_code for a in answers] == [200, 403]
+    assert list(InboundMessage.objects.values_list("dedup_key", flat=True)) == ["msg:3101"]
 
 
 def test_garbage_gets_a_clear_400(client, account):

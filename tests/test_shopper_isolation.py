@@ -1,0 +1,197 @@
+"""Shopper-to-shopper isolation inside one shop, walked over EVERY H5 route under /s/<shop>/ and
+every /api/v1/ route: shopper B aims each route and method at shopper A's objects (A's order
+numbers, cart item, address and after-sale number), and also posts A's after-sale number and
+address to B's *own* order pages. Nothing of A's is read or changed. A route or a form action
+added later is covered the day it is added (the walker reads the URLconf and the views' actions).
+
+Tenant isolation (merchant B against shop A) is tests/api/test_api_isolation.py and
+tests/test_admin_isolation.py."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.forms.models import model_to_dict
+from rest_framework.test import APIClient
+
+from accounts.models import Address
+from orders import services as order_services
+from orders.models import AfterSale, Cart, CartItem, Order, OrderEvent
+from payments.models import PaymentAttempt, Refund
+from tests.api.routes import api_routes
+from tests.factories import AddressFactory, ShopperFactory, make_product
+from tests.h5.routes import form_actions, h5_routes
+
+MARK = "甲的"  # shopper A's names and addresses contain it
+PLACEHOLDER = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
+WRITE_METHODS = ("post", "put", "patch", "delete")
+
+
+@dataclass
+class World:
+    shop: Any
+    a: Any
+    b: Any
+    a_address: Address
+    a_cart_item: CartItem
+    a_pending: Order  # unpaid: can be cancelled or paid
+    a_paid: Order  # paid, with an after-sale request waiting for the merchant
+    a_after_sale: AfterSale
+    b_paid: Order  # B's own paid order (the page the attack posts to)
+    product_id: int
+
+    def fill(self, route: str, *, order: Order) -> str:
+        values = {
+            "shop_slug": self.shop.slug,
+            "order_no": order.order_no,
+            "item_id": self.a_cart_item.pk,
+            "address_id": self.a_address.pk,
+            "after_sale_no": self.a_after_sale.after_sale_no,
+            "product_id": self.product_id,
+            "category_id": 0,
+        }
+
+        def replace(match: re.Match) -> str:
+            assert match["name"] in values, (
+                f"the cross-shopper matrix cannot fill <{match['name']}> in {route}: add it to World.fill"
+            )
+            return str(values[match["name"]])
+
+        return PLACEHOLDER.sub(replace, route)
+
+    def orders(self, route: str) -> list[Order]:
+        """A's orders for a route that names one, plus B's own (where A's ids go into the body)."""
+        if "<str:order_no>" in route:
+            return [self.a_pending, self.a_paid, self.b_paid]
+        return [self.b_paid]
+
+    def body(self) -> dict[str, Any]:
+        """Every field a shopper's write might read, naming A's objects."""
+        return {
+            "after_sale_no": self.a_after_sale.after_sale_no, "address_id": self.a_address.pk,
+            "address": self.a_address.pk, "item_id": self.a_cart_item.pk, "order_no": self.a_paid.order_no,
+            "quantity": 1, "remove": "1", "kind": "refund_only", "reason": "乙改的", "amount_fen": 1,
+            "recipient": "乙改的", "scene": "native",
+        }  # fmt: skip
+
+    def snapshot(self) -> dict[str, list[dict]]:
+        """Every row of shopper A's, field by field."""
+        a_orders = Order.objects.filter(user=self.a)
+        sets = {
+            "orders": a_orders,
+            "events": OrderEvent.objects.filter(order__in=a_orders),
+            "after_sales": AfterSale.objects.filter(order__in=a_orders),
+            "addresses": Address.objects.filter(user=self.a),
+            "carts": Cart.objects.filter(user=self.a),
+            "cart_items": CartItem.objects.filter(cart__user=self.a),
+            "attempts": PaymentAttempt.objects.filter(order__in=a_orders),
+            "refunds": Refund.objects.filter(order__in=a_orders),
+        }
+        return {name: [model_to_dict(row) for row in qs.order_by("pk")] for name, qs in sets.items()}
+
+
+def paid_order(shop, user, sku) -> Order:
+    address = Address.objects.filter(user=user).first() or AddressFactory(user=user)
+    order = order_services.order_place(shop=shop, user=user, items=[(sku.pk, 1)], address_id=address.pk)
+    order_services.order_mark_paid(order=order, amount_fen=order.total_fen)
+    order.refresh_from_db()
+    return order
+
+
+@pytest.fixture
+def world(shop_a) -> World:
+    sku = make_product(shop=shop_a, title="商品", price_fen=5000, stock=50).skus.get()
+    a = ShopperFactory(username="shopper_a", nickname="甲的顾客")
+    b = ShopperFactory(username="shopper_b", nickname="乙")
+    a_address = AddressFactory(user=a, recipient="甲的收货人", detail="甲的地址 1 号")
+    AddressFactory(user=b, recipient="乙", detail="乙的地址")
+    a_pending = order_services.order_place(shop=shop_a, user=a, items=[(sku.pk, 1)], address_id=a_address.pk)
+    a_paid = paid_order(shop_a, a, sku)
+    a_after_sale = order_services.after_sale_request(
+        order=a_paid, user=a, kind="refund_only", reason="甲的售后", amount_fen=100
+    )
+    b_paid = paid_order(shop_a, b, sku)
+    cart = order_services.cart_get(shop=shop_a, user=a, create=True)
+    a_cart_item = order_services.cart_add(cart=cart, sku_id=sku.pk, quantity=1)
+    return World(
+        shop=shop_a, a=a, b=b, a_address=a_address, a_cart_item=a_cart_item, a_pending=a_pending,
+        a_paid=a_paid, a_after_sale=a_after_sale, b_paid=b_paid, product_id=sku.product_id,
+    )  # fmt: skip
+
+
+def test_the_matrix_knows_the_routes_and_actions():
+    routes = dict(h5_routes())
+    assert "/s/<slug:shop_slug>/orders/<str:order_no>/" in routes, routes
+    assert {"cancel", "confirm", "withdraw"} <= form_actions(
+        routes["/s/<slug:shop_slug>/orders/<str:order_no>/"]
+    )
+    assert any("after-sales" in route for route, _view in api_routes())
+
+
+def test_shopper_b_never_reads_or_changes_shopper_a_objects_on_h5(client, world):
+    client.force_login(world.b)
+    before = world.snapshot()
+    for route, view in h5_routes():
+        actions = sorted(form_actions(view)) or [""]
+        for order in world.orders(route):
+            url = world.fill(route, order=order)
+            response = client.get(url)
+            assert response.status_code < 500, url
+            assert MARK not in response.content.decode(), url
+            if order.user_id == world.a.pk:
+                assert response.status_code == 404, (url, response.status_code)
+            for action in actions:
+                body = {**world.body(), "action": action} if action else world.body()
+                response = client.post(url, body)
+                assert response.status_code < 500, (url, action)
+                assert MARK not in response.content.decode(), (url, action)
+                if order.user_id == world.a.pk and response.status_code != 405:
+                    assert response.status_code == 404, (url, action, response.status_code)
+                assert world.snapshot() == before, f"B changed A's rows through POST {url} action={action!r}"
+
+
+def test_shopper_b_never_reads_or_changes_shopper_a_objects_through_the_api(world):
+    api = APIClient()
+    api.force_authenticate(world.b)
+    before = world.snapshot()
+    for route, _view in api_routes():
+        names_a_object = any(f"<{p}" in route for p in ("str:order_no", "int:item_id", "int:address_id"))
+        for order in world.orders(route):
+            url = world.fill(route, order=order)
+            response = api.get(url)
+            assert response.status_code < 500, url
+            assert MARK not in response.content.decode(), url
+            if names_a_object and order.user_id != world.b.pk:
+                assert response.status_code in (404, 405), (url, response.status_code)
+            for method in WRITE_METHODS:
+                response = getattr(api, method)(url, world.body(), format="json")
+                assert response.status_code < 500, (method, url)
+                assert MARK not in response.content.decode(), (method, url)
+                if names_a_object and order.user_id != world.b.pk:
+                    assert response.status_code in (404, 405), (method, url, response.status_code)
+                assert world.snapshot() == before, f"B changed A's rows through {method.upper()} {url}"
+    # nor did B's side take any of A's: no order of B's ships to A's address
+    assert not Order.objects.filter(user=world.b, recipient__contains=MARK).exists()
+
+
+def test_withdrawing_through_ones_own_order_page_only_reaches_ones_own_requests(client, world):
+    """The attack that worked: A's after-sale number posted to B's own order page."""
+    client.force_login(world.b)
+    client.post(
+        f"/s/{world.shop.slug}/orders/{world.b_paid.order_no}/",
+        {"action": "withdraw", "after_sale_no": world.a_after_sale.after_sale_no},
+    )
+    world.a_after_sale.refresh_from_db()
+    assert world.a_after_sale.status == AfterSale.Status.REQUESTED
+    assert not world.a_paid.events.filter(type=OrderEvent.Type.REFUND_WITHDRAWN).exists()
+    # while A withdraws their own
+    client.force_login(world.a)
+    client.post(
+        f"/s/{world.shop.slug}/orders/{world.a_paid.order_no}/",
+        {"action": "withdraw", "after_sale_no": world.a_after_sale.after_sale_no},
+    )
+    world.a_after_sale.refresh_from_db()
+    assert world.a_after_sale.status == AfterSale.Status.WITHDRAWN
