@@ -102,3 +102,29 @@ def test_a_cart_line_past_the_cap_is_refused_in_h5(client, shopper, sku):
     response = client.post("/s/shop-a/cart/add/", {"sku_id": sku.pk, "quantity": 980}, follow=True)
     assert "999" in messages_of(response)
     assert CartItem.objects.get().quantity == 30
+
+
+@pytest.mark.parametrize("value", ["５", "٣", "1_0", "1e1", "0x10", "10.5.1", "١٠.٠٠"])
+def test_money_fields_take_ascii_yuan_only(value):
+    from shop.money import YuanFormField
+
+    field = YuanFormField()
+    with pytest.raises(Exception) as exc:
+        field.clean(value)
+    assert exc.value.__class__.__name__ == "ValidationError"
+    assert field.clean("10.50") == 1050 and field.clean("3") == 300
+
+
+@pytest.mark.parametrize("value", ["５", "1_0", "1e1"])
+def test_after_sale_amount_refuses_odd_numbers(client, shopper, sku, value):
+    from orders.models import AfterSale
+
+    order = services.order_place(
+        shop=sku.shop, user=shopper, items=[(sku.pk, 1)], address_id=AddressFactory(user=shopper).pk
+    )
+    services.order_mark_paid(order=order, amount_fen=order.total_fen)
+    response = client.post(
+        f"/s/shop-a/orders/{order.order_no}/after-sale/",
+        {"kind": "refund_only", "amount_fen": value, "reason": "不想要了"},
+    )
+    assert response.status_code == 200 and not AfterSale.objects.exists()
