@@ -121,3 +121,15 @@ def test_the_schema_still_says_integer(db):
     assert checkout["address_id"]["type"] == "integer"
     assert f"at most {services.MAX_LINES} lines" in checkout["items"]["description"]
     assert schema["AfterSaleInRequest"]["properties"]["amount_fen"]["type"] == "integer"
+
+
+def test_ids_beyond_any_row_are_not_found(api, sku, address):
+    huge = 10**30
+    response = api.post(f"{API}/cart/items/", {"sku_id": huge, "quantity": 1}, format="json")
+    assert response.status_code == 404 and response.json()["code"] == "sku_not_found"
+    response = api.post(
+        f"{API}/orders/", {"items": [{"sku_id": sku.pk, "quantity": 1}], "address_id": huge}, format="json"
+    )
+    assert response.status_code == 404 and response.json()["code"] == "address_not_found"
+    response = api.patch(f"{API}/cart/items/{huge}/", {"quantity": 1}, format="json")
+    assert response.status_code == 404 and response.json()["code"] == "cart_item_not_found"
