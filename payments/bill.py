@@ -15,9 +15,18 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from payments.models import PaymentAttempt
 from shop.money import yuan_to_fen
+
+PROBLEM_LABELS = {
+    "missing_locally": gettext_lazy("本店无记录"),
+    "amount_mismatch": gettext_lazy("金额不一致"),
+    "not_marked_paid": gettext_lazy("未确认支付"),
+    "missing_in_bill": gettext_lazy("账单中没有"),
+    "bad_row": gettext_lazy("无法识别的行"),
+}
 
 
 @dataclass
@@ -27,7 +36,17 @@ class BillReport:
     problems: list[dict[str, str]] = field(default_factory=list)
 
     def add(self, kind: str, out_trade_no: str, detail: str) -> None:
-        self.problems.append({"kind": kind, "out_trade_no": out_trade_no, "detail": detail})
+        self.problems.append(
+            {
+                "kind": kind,
+                "label": str(PROBLEM_LABELS.get(kind, kind)),
+                "out_trade_no": out_trade_no,
+                "detail": detail,
+            }
+        )
+
+    def csv_rows(self) -> list[list[str]]:
+        return [[p["label"], p["out_trade_no"], p["detail"]] for p in self.problems]
 
 
 def decode_bill(raw: bytes) -> str:

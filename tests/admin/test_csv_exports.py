@@ -94,3 +94,29 @@ def test_a_product_title_or_address_that_starts_a_formula_is_neutralised(merchan
     order = services.order_place(shop=shop_a, user=address.user, items=[(sku.pk, 1)], address_id=address.pk)
     row = _export(merchant, [order])[1]
     assert row[3].startswith("'@SUM(A1)") and row[9].startswith("'=1+1")
+
+
+def test_bill_reconciliation_downloads_as_a_safe_csv(merchant, shop_a):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from payments import simulator
+    from payments.models import WeChatPayConfig
+    from payments.wechat import crypto
+    from tests.payments.test_bill import bill, row
+
+    WeChatPayConfig.objects.create(
+        shop=shop_a, mchid="1900000109", appid="wx8888888888888888",
+        merchant_serial_no="5157F09EFDC096DE15EBE81A47057A72",
+        merchant_private_key=crypto.private_pem(crypto.new_private_key()), apiv3_key="a" * 32,
+        **simulator.platform_settings(),
+    )  # fmt: skip
+    upload = SimpleUploadedFile("bill.csv", bill(row("=1+2", "9.99"), row("@SUM(A1)", "1.00")).encode())
+    response = merchant.post("/admin/payments/paymentattempt/bill/", {"file": upload, "download": "1"})
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0] == ["问题", "商户订单号", "说明"]
+    assert {tuple(r[:2]) for r in rows[1:]} == {("本店无记录", "'=1+2"), ("本店无记录", "'@SUM(A1)")}
+    # the page itself names the problem in Chinese too, not by its code
+    upload = SimpleUploadedFile("bill.csv", bill(row("STRANGER1", "9.99")).encode())
+    page = merchant.post("/admin/payments/paymentattempt/bill/", {"file": upload}).content.decode()
+    assert "本店无记录" in page and "missing_locally" not in page and "下载" in page
