@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from payments.models import PaymentAttempt
@@ -56,7 +57,7 @@ def decode_bill(raw: bytes) -> str:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ValueError("the bill is neither UTF-8 nor GBK")
+    raise ValueError(_("无法读取账单：请上传 UTF-8 或 GBK 编码的 CSV。"))
 
 
 def _clean(value: str) -> str:
@@ -68,7 +69,7 @@ def parse_bill(text: str) -> tuple[list[dict[str, str]], str | None]:
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     header = [h.strip() for h in next(reader, [])]
     if "商户订单号" not in header or "交易状态" not in header:
-        raise ValueError("not a WeChat Pay trade bill: 商户订单号 / 交易状态 columns are missing")
+        raise ValueError(_("这不是微信支付交易账单：缺少“商户订单号”或“交易状态”列。"))
     rows = []
     for raw in reader:
         if not raw or raw[0].strip().startswith("总交易单数"):
@@ -96,20 +97,25 @@ def bill_reconcile(*, shop, text: str, mchid: str) -> BillReport:
         try:
             amount = yuan_to_fen(Decimal(row.get("订单金额") or row.get("应结订单金额") or "0"))
         except (InvalidOperation, ValueError):
-            report.add("bad_row", no, f"金额无法识别：{row.get('订单金额')}")
+            report.add("bad_row", no, _("金额无法识别：%(value)s") % {"value": row.get("订单金额")})
             continue
         attempt = attempts.get(no)
         if attempt is None:
-            report.add("missing_locally", no, f"微信已收款 {amount / 100:.2f} 元，但本店没有这笔支付记录")
+            report.add(
+                "missing_locally",
+                no,
+                _("微信已收款 %(amount)s 元，但本店没有这笔支付记录") % {"amount": f"{amount / 100:.2f}"},
+            )
         elif attempt.amount_fen != amount:
             report.add(
                 "amount_mismatch",
                 no,
-                f"账单金额 {amount / 100:.2f} 元，本店记录 {attempt.amount_fen / 100:.2f} 元",
+                _("账单金额 %(bill)s 元，本店记录 %(ours)s 元")
+                % {"bill": f"{amount / 100:.2f}", "ours": f"{attempt.amount_fen / 100:.2f}"},
             )
         elif attempt.status != PaymentAttempt.Status.SUCCEEDED:
             report.add(
-                "not_marked_paid", no, "微信已收款，但本店尚未确认支付（通知可能丢失，对账任务会补查）"
+                "not_marked_paid", no, _("微信已收款，但本店尚未确认支付（通知可能丢失，对账任务会补查）")
             )
         else:
             report.matched += 1
@@ -124,5 +130,9 @@ def bill_reconcile(*, shop, text: str, mchid: str) -> BillReport:
             )
             for attempt in ours.exclude(out_trade_no__in=seen):
                 paid = timezone.localtime(attempt.paid_at).strftime("%H:%M")
-                report.add("missing_in_bill", attempt.out_trade_no, f"本店记录已支付（{paid}），但账单中没有")
+                report.add(
+                    "missing_in_bill",
+                    attempt.out_trade_no,
+                    _("本店记录已支付（%(time)s），但账单中没有") % {"time": paid},
+                )
     return report

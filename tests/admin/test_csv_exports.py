@@ -120,3 +120,21 @@ def test_bill_reconciliation_downloads_as_a_safe_csv(merchant, shop_a):
     upload = SimpleUploadedFile("bill.csv", bill(row("STRANGER1", "9.99")).encode())
     page = merchant.post("/admin/payments/paymentattempt/bill/", {"file": upload}).content.decode()
     assert "本店无记录" in page and "missing_locally" not in page and "下载" in page
+
+
+def test_a_file_that_is_not_a_bill_is_refused_in_chinese(merchant, shop_a):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from payments import simulator
+    from payments.models import WeChatPayConfig
+    from payments.wechat import crypto
+
+    WeChatPayConfig.objects.create(
+        shop=shop_a, mchid="1900000109", appid="wx8888888888888888",
+        merchant_serial_no="5157F09EFDC096DE15EBE81A47057A72",
+        merchant_private_key=crypto.private_pem(crypto.new_private_key()), apiv3_key="a" * 32,
+        **simulator.platform_settings(),
+    )  # fmt: skip
+    upload = SimpleUploadedFile("bill.csv", b"a,b,c\n1,2,3\n")
+    page = merchant.post("/admin/payments/paymentattempt/bill/", {"file": upload}).content.decode()
+    assert "这不是微信支付交易账单" in page and "not a WeChat Pay trade bill" not in page
