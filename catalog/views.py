@@ -7,10 +7,12 @@ renders; templates never query. Anonymous views write nothing (no sessions, no v
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from catalog.cache import cache_public_page, cached_value
 from catalog.selectors import (
@@ -22,11 +24,14 @@ from catalog.selectors import (
     product_sku_matrix,
     shop_get_public,
 )
+from shop.errors import ApplicationError
 from shop.h5 import is_wechat, not_found_as_404
+from shop.integers import parse_int
 
 PAGE_SIZE = 20
 CSRF_MARK = "__weishop_csrf_token__"
-SORTS = [("default", "综合"), ("sales", "销量"), ("new", "新品"), ("price", "价格↑"), ("-price", "价格↓")]
+SORTS = [("default", gettext_lazy("综合")), ("sales", gettext_lazy("销量")), ("new", gettext_lazy("新品")),
+         ("price", gettext_lazy("价格↑")), ("-price", gettext_lazy("价格↓"))]  # fmt: skip
 
 
 def _sort(request: HttpRequest) -> str:
@@ -35,7 +40,13 @@ def _sort(request: HttpRequest) -> str:
 
 
 def _page(request: HttpRequest, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    """``?page=`` is ASCII digits from 1 (a page past the end shows the last page); anything else
+    ("５", "1.0", "abc") is the 404 page with the reason, as in the API."""
+    try:
+        number = parse_int(request.GET.get("page"), field="page", label=_("页码"), default=1)
+    except ApplicationError as exc:
+        raise Http404(exc.message) from exc
+    return Paginator(queryset, PAGE_SIZE).get_page(number)
 
 
 @cache_public_page

@@ -24,9 +24,10 @@ from orders import services
 from orders.models import AfterSale, Carrier, Order, OrderEvent, OrderLine, OrderStatus, ShippingRegionFee
 from payments.models import PaymentAttempt, Refund
 from shop.admin_base import ShopScopedAdmin, ShopScopedInline, is_operator, user_shop_ids
+from shop.csv_export import csv_response
 from shop.errors import ApplicationError
 from shop.models import Shop
-from shop.money import YuanFormField, format_yuan
+from shop.money import YuanFormField, fen_to_yuan, format_yuan
 
 CSV_MAX_ROWS = 2000
 
@@ -356,34 +357,22 @@ class OrderAdmin(ShopScopedAdmin):
 
     @admin.action(description=gettext_lazy("导出所选订单（CSV，手机号已脱敏）"))
     def export_csv(self, request: HttpRequest, queryset) -> HttpResponse:
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="orders-{timezone.localdate():%Y%m%d}.csv"'
-        response.write("\ufeff")  # so that Excel opens UTF-8 Chinese correctly
-        writer = csv.writer(response)
-        writer.writerow(
+        header = [
+            _("订单号"), _("下单时间"), _("状态"), _("商品"), _("应付(元)"), _("实付(元)"), _("已退款(元)"),
+            _("收货人"), _("手机号"), _("地址"), _("买家留言"), _("物流"),
+        ]  # fmt: skip
+        orders = queryset.select_related("shipment").prefetch_related("lines").order_by("-created_at")
+        rows = (
             [
-                "订单号",
-                "下单时间",
-                "状态",
-                "商品",
-                "应付(元)",
-                "实付(元)",
-                "已退款(元)",
-                "收货人",
-                "手机号",
-                "地址",
-                "物流",
-            ]
-        )
-        for order in queryset.select_related("shipment").prefetch_related("lines").order_by("-created_at"):
-            writer.writerow([
                 order.order_no, timezone.localtime(order.created_at).strftime("%Y-%m-%d %H:%M"), order.get_status_display(),
                 "；".join(f"{line.title} {line.spec_text} ×{line.quantity}".strip() for line in order.lines.all()),
-                format_yuan(order.total_fen, symbol=False), format_yuan(order.paid_fen, symbol=False),
-                format_yuan(order.refunded_fen, symbol=False), order.recipient, mask_phone(order.phone),
-                order.full_address, self.shipping_info(order),
-            ])  # fmt: skip
-        return response
+                fen_to_yuan(order.total_fen), fen_to_yuan(order.paid_fen), fen_to_yuan(order.refunded_fen),
+                order.recipient, mask_phone(order.phone),
+                order.full_address, order.remark, self.shipping_info(order),
+            ]
+            for order in orders
+        )  # fmt: skip
+        return csv_response(filename=f"orders-{timezone.localdate():%Y%m%d}.csv", header=header, rows=rows)
 
 
 @admin.register(AfterSale)

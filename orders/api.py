@@ -22,6 +22,7 @@ from orders import selectors, services
 from orders.models import AfterSale, Order, OrderEvent
 from orders.selectors import TAB_NAMES
 from shop.api.errors import ErrorSerializer
+from shop.api.fields import StrictIntegerField
 from shop.h5 import client_ip
 from shop.models import Shop
 
@@ -65,46 +66,64 @@ class OrderAddressSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
+class ItemListSerializer(serializers.ListSerializer):
+    """At most ``MAX_LINES`` lines, counted before any line is parsed: ``too_many_lines``, as the
+    service says it."""
+
+    def to_internal_value(self, data: Any) -> list[dict[str, Any]]:
+        if isinstance(data, list) and len(data) > services.MAX_LINES:
+            raise services.too_many_lines_error()
+        return super().to_internal_value(data)
+
+
 class ItemInSerializer(serializers.Serializer):
-    sku_id = serializers.IntegerField(min_value=1)
-    quantity = serializers.IntegerField(min_value=1, max_value=services.MAX_QUANTITY, default=1)
+    sku_id = StrictIntegerField(min_value=1)
+    quantity = StrictIntegerField(min_value=1, max_value=services.MAX_QUANTITY, default=1)
+
+    class Meta:
+        list_serializer_class = ItemListSerializer
 
 
 class QuantitySerializer(serializers.Serializer):
-    quantity = serializers.IntegerField(min_value=1, max_value=services.MAX_QUANTITY)
+    quantity = StrictIntegerField(min_value=1, max_value=services.MAX_QUANTITY)
 
 
 class CartItemSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    sku_id = serializers.IntegerField()
-    product_id = serializers.IntegerField(source="sku.product_id")
-    title = serializers.CharField(source="sku.product.title")
-    spec_text = serializers.CharField(source="sku.spec_text")
-    price_fen = serializers.IntegerField(source="sku.price_fen", help_text=FEN)
-    quantity = serializers.IntegerField()
-    stock = serializers.IntegerField(source="sku.stock")
-    available = serializers.SerializerMethodField(
-        help_text="False when sold out, off shelf or short of stock."
+    """One line of ``selectors.cart_summary``."""
+
+    id = serializers.IntegerField(source="item.pk")
+    sku_id = serializers.IntegerField(source="item.sku_id")
+    product_id = serializers.IntegerField(source="item.sku.product_id")
+    title = serializers.CharField(source="item.sku.product.title")
+    spec_text = serializers.CharField(source="item.sku.spec_text")
+    price_fen = serializers.IntegerField(source="item.sku.price_fen", help_text=FEN)
+    quantity = serializers.IntegerField(source="item.quantity")
+    stock = serializers.IntegerField(source="item.sku.stock")
+    available = serializers.BooleanField(
+        source="ok", help_text="False when sold out, off shelf, the spec is retired or stock is short."
     )
+    problem = serializers.CharField(help_text="Why this line cannot be bought now (empty if it can).")
     image = serializers.SerializerMethodField()
 
-    def get_available(self, item) -> bool:
-        sku = item.sku
-        return sku.is_active and sku.product.status == "on_sale" and sku.stock >= item.quantity
-
-    def get_image(self, item) -> str | None:
-        image = item.sku.image or item.sku.product.cover
+    def get_image(self, line) -> str | None:
+        image = line.item.sku.image or line.item.sku.product.cover
         return self.context["request"].build_absolute_uri(image.list_url) if image else None
 
 
 class CartSerializer(serializers.Serializer):
-    items = CartItemSerializer(many=True)
-    goods_fen = serializers.IntegerField(help_text=f"Sum over available items. {FEN}")
+    items = CartItemSerializer(many=True, source="lines")
+    goods_fen = serializers.IntegerField(
+        help_text=f"Sum over available items: what checkout from the cart buys. {FEN}"
+    )
 
 
 class CheckoutInSerializer(serializers.Serializer):
-    items = ItemInSerializer(many=True, required=False, help_text="What to buy; default: the whole cart.")
-    address_id = serializers.IntegerField(required=False, min_value=1)
+    items = ItemInSerializer(
+        many=True, required=False, max_length=services.MAX_LINES,
+        help_text=f"What to buy (at most {services.MAX_LINES} lines; a repeated SKU is added up); "
+        "default: the cart's available items.",
+    )  # fmt: skip
+    address_id = StrictIntegerField(required=False, min_value=1)
     remark = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
@@ -217,7 +236,7 @@ class OrderDetailSerializer(OrderSummarySerializer):
 class AfterSaleInSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=AfterSale.Kind.choices)
     reason = serializers.CharField(max_length=200)
-    amount_fen = serializers.IntegerField(
+    amount_fen = StrictIntegerField(
         min_value=1, help_text=f"At most what was paid and not yet refunded. {FEN}"
     )
 
@@ -238,26 +257,16 @@ class ShopperView(GenericAPIView):
         return services.cart_get(shop=self.get_shop(), user=self.request.user, create=create)
 
     def cart_response(self) -> Response:
-        items = selectors.cart_items(cart=self.cart())
-        data = CartSerializer(
-            {
-                "items": items,
-                "goods_fen": sum(i.sku.price_fen * i.quantity for i in items if i.sku.stock >= i.quantity),
-            },
-            context={"request": self.request},
-        ).data
-        return Response(data)
+        summary = selectors.cart_summary(cart=self.cart())
+        return Response(CartSerializer(summary, context={"request": self.request}).data)
 
 
-def _items(data: dict[str, Any], view: ShopperView) -> list[tuple[int, int]]:
+def _items(data: dict[str, Any]) -> list[tuple[int, int]] | None:
+    """The lines asked for, or None for "the cart" (read by the service, after the
+    Idempotency-Key)."""
     if data.get("items"):
         return [(item["sku_id"], item["quantity"]) for item in data["items"]]
-    items = selectors.cart_items(cart=view.cart())
-    if not items:
-        from shop.errors import ApplicationError
-
-        raise ApplicationError("cart_empty", "购物车是空的。")
-    return [(item.sku_id, item.quantity) for item in items]
+    return None
 
 
 @extend_schema_view(
@@ -356,8 +365,11 @@ class CheckoutPreviewView(ShopperView):
             address = account_services.address_get(
                 user=request.user, address_id=data.validated_data["address_id"]
             )
+        items = _items(data.validated_data)
+        if items is None:
+            items = services.cart_checkout_items(shop=self.get_shop(), user=request.user)
         preview = services.checkout_preview(
-            shop=self.get_shop(), user=request.user, items=_items(data.validated_data, self), address=address
+            shop=self.get_shop(), user=request.user, items=items, address=address
         )
         return Response(PreviewSerializer(preview).data)
 
@@ -391,7 +403,7 @@ class OrderListView(ShopperView, ListAPIView):
         key = request.headers.get("Idempotency-Key", "")
         existed = bool(key) and Order.objects.filter(user=request.user, idempotency_key=key).exists()
         order = services.order_place(
-            shop=self.get_shop(), user=request.user, items=_items(data.validated_data, self),
+            shop=self.get_shop(), user=request.user, items=_items(data.validated_data),
             address_id=data.validated_data.get("address_id"), remark=data.validated_data.get("remark", ""),
             idempotency_key=key,
         )  # fmt: skip

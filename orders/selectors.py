@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from dataclasses import dataclass
 
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
+
+from catalog.models import SKU, Product
 from orders.models import AfterSale, Cart, CartItem, Order, OrderEvent, TrackingEvent
 from orders.state import TABS
 from shop.errors import NotFoundError
@@ -41,6 +45,62 @@ def order_detail_for_user(*, user, shop, order_no: str) -> Order:
     if order is None:
         raise NotFoundError("order_not_found", "订单不存在。")
     return order
+
+
+def sku_label(sku: SKU) -> str:
+    return f"{sku.product.title} {sku.spec_text}".strip()
+
+
+def line_problem(*, sku: SKU, quantity: int) -> str:
+    """The one availability rule for a cart line and a checkout line: why ``quantity`` of ``sku``
+    cannot be bought now ("" when it can). Needs ``sku.product`` loaded."""
+    if not sku.is_active or sku.product.status != Product.Status.ON_SALE:
+        return _("“%(item)s”已下架。") % {"item": sku_label(sku)}
+    if sku.stock <= 0:
+        return _("“%(item)s”已售罄。") % {"item": sku_label(sku)}
+    if sku.stock < quantity:
+        return _("“%(item)s”库存只剩 %(stock)d 件。") % {"item": sku_label(sku), "stock": sku.stock}
+    return ""
+
+
+@dataclass(frozen=True)
+class CartLine:
+    item: CartItem
+    problem: str  # "" when the line can be bought now
+
+    @property
+    def ok(self) -> bool:
+        return not self.problem
+
+    @property
+    def total_fen(self) -> int:
+        return self.item.sku.price_fen * self.item.quantity
+
+
+@dataclass(frozen=True)
+class CartSummary:
+    """A cart as the H5 page, the API and checkout see it: every line with its availability
+    (``line_problem``) and the total of the lines that can be bought."""
+
+    lines: list[CartLine]
+
+    @property
+    def goods_fen(self) -> int:
+        return sum(line.total_fen for line in self.lines if line.ok)
+
+    @property
+    def available_items(self) -> list[tuple[int, int]]:
+        """``(sku_id, quantity)`` of the lines checkout from the cart buys."""
+        return [(line.item.sku_id, line.item.quantity) for line in self.lines if line.ok]
+
+
+def cart_summary(*, cart: Cart | None) -> CartSummary:
+    return CartSummary(
+        lines=[
+            CartLine(item=item, problem=line_problem(sku=item.sku, quantity=item.quantity))
+            for item in cart_items(cart=cart)
+        ]
+    )
 
 
 def cart_items(*, cart: Cart | None) -> list[CartItem]:

@@ -36,11 +36,14 @@ from orders.models import (
     ShippingRegionFee,
     TrackingEvent,
 )
+from orders.selectors import cart_summary, line_problem, sku_label
 from orders.state import order_note, order_transition
 from shop.errors import ApplicationError, NotFoundError
+from shop.integers import is_int
 from shop.models import Shop
 
-MAX_QUANTITY = 999
+MAX_QUANTITY = 999  # of one SKU in one cart line or order (repeated lines are added up first)
+MAX_LINES = 50  # different SKUs in one cart or order
 E = OrderEvent.Type
 A = OrderEvent.Actor
 
@@ -68,7 +71,26 @@ def cart_get(
     return cart
 
 
+def _sku_not_found() -> NotFoundError:
+    return NotFoundError("sku_not_found", _("该商品规格不存在或已下架。"))
+
+
+def _quantity_invalid() -> ApplicationError:
+    return ApplicationError(
+        "quantity_invalid",
+        _("购买数量必须在 1 到 %(max)d 之间。") % {"max": MAX_QUANTITY},
+        fields={"quantity": [_("无效")]},
+    )
+
+
+def too_many_lines_error() -> ApplicationError:
+    message = _("一次最多 %(max)d 种商品，请分开下单。") % {"max": MAX_LINES}
+    return ApplicationError("too_many_lines", message, fields={"items": [message]})
+
+
 def _sellable_sku(*, shop: Shop, sku_id: int, lock: bool = False) -> SKU:
+    if not is_int(sku_id):
+        raise _sku_not_found()
     queryset = SKU.objects.select_related("product").filter(
         pk=sku_id, shop=shop, is_active=True, product__status=Product.Status.ON_SALE
     )
@@ -76,17 +98,13 @@ def _sellable_sku(*, shop: Shop, sku_id: int, lock: bool = False) -> SKU:
         queryset = queryset.select_for_update(of=("self",))
     sku = queryset.first()
     if sku is None:
-        raise NotFoundError("sku_not_found", _("该商品规格不存在或已下架。"))
+        raise _sku_not_found()
     return sku
 
 
 def _check_quantity(quantity: int, sku: SKU) -> None:
-    if not isinstance(quantity, int) or quantity < 1 or quantity > MAX_QUANTITY:
-        raise ApplicationError(
-            "quantity_invalid",
-            _("购买数量必须在 1 到 %(max)d 之间。") % {"max": MAX_QUANTITY},
-            fields={"quantity": [_("无效")]},
-        )
+    if not is_int(quantity) or quantity < 1 or quantity > MAX_QUANTITY:
+        raise _quantity_invalid()
     if sku.stock <= 0:
         raise ApplicationError(
             "out_of_stock", _("“%(item)s”已售罄。") % {"item": _sku_label(sku)}, http_status=409
@@ -100,20 +118,23 @@ def _check_quantity(quantity: int, sku: SKU) -> None:
         )
 
 
-def _sku_label(sku: SKU) -> str:
-    return f"{sku.product.title} {sku.spec_text}".strip()
+_sku_label = sku_label
 
 
 @transaction.atomic
 def cart_add(*, cart: Cart, sku_id: int, quantity: int = 1) -> CartItem:
-    """Add ``quantity`` of a SKU (adds to what is already in the cart; never above stock)."""
+    """Add ``quantity`` of a SKU (adds to what is already in the cart; never above stock or
+    ``MAX_QUANTITY``); a cart holds at most ``MAX_LINES`` lines (``too_many_lines``)."""
+    if not is_int(quantity) or quantity < 1:
+        raise _quantity_invalid()
     sku = _sellable_sku(shop=cart.shop, sku_id=sku_id)
+    Cart.objects.select_for_update().filter(pk=cart.pk).first()  # one add at a time per cart
     item = CartItem.objects.select_for_update().filter(cart=cart, sku=sku).first()
     wanted = (item.quantity if item else 0) + quantity
-    if quantity < 1:
-        raise ApplicationError("quantity_invalid", _("购买数量至少为 1。"), fields={"quantity": [_("无效")]})
     _check_quantity(wanted, sku)
     if item is None:
+        if CartItem.objects.filter(cart=cart).count() >= MAX_LINES:
+            raise too_many_lines_error()
         return CartItem.objects.create(cart=cart, sku=sku, quantity=wanted)
     item.quantity = wanted
     item.save(update_fields=["quantity", "updated_at"])
@@ -145,8 +166,11 @@ def cart_merge_session(*, session_key: str, user: User) -> int:
     moved = 0
     for anon in Cart.objects.filter(session_key=session_key, user=None).select_related("shop"):
         cart = cart_get(shop=anon.shop, user=user, create=True)
-        for item in anon.items.select_related("sku"):
+        lines = CartItem.objects.filter(cart=cart).count()
+        for item in anon.items.select_related("sku").order_by("created_at", "pk"):
             existing = CartItem.objects.filter(cart=cart, sku=item.sku).first()
+            if existing is None and lines >= MAX_LINES:
+                continue  # the cart is full: the rest of the anonymous cart is dropped
             quantity = min(
                 (existing.quantity if existing else 0) + item.quantity, max(item.sku.stock, 1), MAX_QUANTITY
             )
@@ -155,6 +179,7 @@ def cart_merge_session(*, session_key: str, user: User) -> int:
                 existing.save(update_fields=["quantity", "updated_at"])
             else:
                 CartItem.objects.create(cart=cart, sku=item.sku, quantity=quantity)
+                lines += 1
             moved += 1
         anon.delete()
     return moved
@@ -201,16 +226,20 @@ class CheckoutPreview:
         return [line.problem for line in self.lines if line.problem]
 
 
-def _normalize_items(items: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+def _normalize_items(items: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Lines as ``(sku_id, quantity)`` sorted by SKU, a repeated SKU added up *before* the
+    per-SKU cap is checked; at most ``MAX_LINES`` lines however they are spelled."""
+    if len(items) > MAX_LINES:
+        raise too_many_lines_error()
     merged: dict[int, int] = {}
     for sku_id, quantity in items:
-        if not isinstance(quantity, int) or quantity < 1 or quantity > MAX_QUANTITY:
-            raise ApplicationError(
-                "quantity_invalid",
-                _("购买数量必须在 1 到 %(max)d 之间。") % {"max": MAX_QUANTITY},
-                fields={"quantity": [_("无效")]},
-            )
-        merged[int(sku_id)] = merged.get(int(sku_id), 0) + quantity
+        if not is_int(sku_id):
+            raise _sku_not_found()
+        if not is_int(quantity) or quantity < 1:
+            raise _quantity_invalid()
+        merged[sku_id] = merged.get(sku_id, 0) + quantity
+    if any(quantity > MAX_QUANTITY for quantity in merged.values()):
+        raise _quantity_invalid()
     if not merged:
         raise ApplicationError("cart_empty", _("请先选择要购买的商品。"))
     return sorted(merged.items())
@@ -231,16 +260,9 @@ def checkout_preview(
     for sku_id, quantity in wanted:
         sku = skus.get(sku_id)
         if sku is None:
-            raise NotFoundError("sku_not_found", _("该商品规格不存在或已下架。"))
+            raise _sku_not_found()
         line = PreviewLine(sku=sku, quantity=quantity, unit_price_fen=sku.price_fen)
-        if not sku.is_active or sku.product.status != Product.Status.ON_SALE:
-            line.problem = _("“%(item)s”已下架。") % {"item": _sku_label(sku)}
-        elif sku.stock < quantity:
-            line.problem = (
-                _("“%(item)s”已售罄。") % {"item": _sku_label(sku)}
-                if sku.stock == 0
-                else _("“%(item)s”库存只剩 %(stock)d 件。") % {"item": _sku_label(sku), "stock": sku.stock}
-            )
+        line.problem = line_problem(sku=sku, quantity=quantity)
         preview.lines.append(line)
         preview.goods_fen += line.total_fen
     if address is not None:
@@ -253,16 +275,34 @@ def checkout_preview(
 # ---------------------------------------------------------------- placing an order
 
 
-def _fingerprint(*, shop: Shop, items: Sequence[tuple[int, int]], address: Address, remark: str) -> str:
+def _fingerprint(
+    *, shop: Shop, items: Sequence[tuple[int, int]] | None, address_id: int | None, remark: str
+) -> str:
+    """What the request asked for: its lines, or "the cart" (the cart is emptied by the order, so
+    a retry must be recognised without reading it)."""
     payload = json.dumps(
-        {"shop": shop.pk, "items": _normalize_items(items), "address": address.pk, "remark": remark},
+        {
+            "shop": shop.pk,
+            "items": "cart" if items is None else _normalize_items(items),
+            "address": address_id,
+            "remark": remark,
+        },
         sort_keys=True,
     )
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+def cart_checkout_items(*, shop: Shop, user: User) -> list[tuple[int, int]]:
+    """What checkout from the cart buys: the lines ``cart_summary`` says can be bought now (the
+    cart total), never the off-shelf, inactive or short ones."""
+    items = cart_summary(cart=cart_get(shop=shop, user=user)).available_items
+    if not items:
+        raise ApplicationError("cart_empty", _("购物车中没有可以购买的商品。"))
+    return items
+
+
 def _address_of(*, user: User, address_id: int | None) -> Address:
-    address = Address.objects.filter(user=user, pk=address_id).first() if address_id else None
+    address = Address.objects.filter(user=user, pk=address_id).first() if is_int(address_id) else None
     if address is None:
         raise NotFoundError("address_not_found", _("请选择收货地址。"), fields={"address_id": [_("不存在")]})
     return address
@@ -272,7 +312,7 @@ def order_place(
     *,
     shop: Shop,
     user: User,
-    items: Sequence[tuple[int, int]],
+    items: Sequence[tuple[int, int]] | None,
     address_id: int | None,
     remark: str = "",
     idempotency_key: str = "",
@@ -281,19 +321,23 @@ def order_place(
     """Place an order: price it on the server, reserve stock, and start the payment clock.
 
     Stock is reserved by one conditional update per SKU (``stock = stock - n WHERE stock >= n``)
-    inside the order's transaction: two buyers can never both get the last unit. With an
-    ``idempotency_key`` a retry returns the same order; the same key with another request is a 409.
+    inside the order's transaction: two buyers can never both get the last unit. ``items=None``
+    buys the shopper's cart (``cart_checkout_items``). With an ``idempotency_key`` a retry returns
+    the same order — looked up before the cart or the address is read, so a retry after the order
+    emptied the cart still finds it; the same key with another request is a 409.
     """
-    address = _address_of(user=user, address_id=address_id)
     remark = (remark or "").strip()[:200]
     key = (idempotency_key or "").strip()
     if len(key) > 64:
         raise ApplicationError("idempotency_key_invalid", _("Idempotency-Key 最长 64 个字符。"))
-    fingerprint = _fingerprint(shop=shop, items=items, address=address, remark=remark) if key else ""
+    fingerprint = _fingerprint(shop=shop, items=items, address_id=address_id, remark=remark) if key else ""
     if key:
         existing = _order_for_key(user=user, key=key, fingerprint=fingerprint)
         if existing is not None:
             return existing
+    address = _address_of(user=user, address_id=address_id)
+    if items is None:
+        items = cart_checkout_items(shop=shop, user=user)
     try:
         return _order_place(
             shop=shop, user=user, items=items, address=address, remark=remark, key=key, fingerprint=fingerprint,

@@ -27,6 +27,7 @@ from orders.models import AfterSale, OrderEvent
 from orders.selectors import TAB_NAMES
 from shop.errors import ApplicationError
 from shop.h5 import is_wechat, not_found_as_404
+from shop.integers import parse_int
 from shop.money import YuanFormField
 
 TAB_LABELS = [("", gettext_lazy("全部")), ("pending_payment", gettext_lazy("待付款")), ("to_ship", gettext_lazy("待发货")),
@@ -53,11 +54,14 @@ def _context(request, shop, **extra):
     return {"shop": shop, "is_wechat": is_wechat(request), **extra}
 
 
-def _int(value, default: int = 0) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
+def _quantity(raw: str | None, *, default: int | None = None) -> int:
+    return parse_int(
+        raw, field="quantity", label=_("购买数量"), default=default, max_value=services.MAX_QUANTITY
+    )
+
+
+def _id(raw: str | None, *, field: str, label: str) -> int:
+    return parse_int(raw, field=field, label=label)
 
 
 # ---------------------------------------------------------------- cart
@@ -66,21 +70,18 @@ def _int(value, default: int = 0) -> int:
 @not_found_as_404
 def cart(request: HttpRequest, shop_slug: str) -> HttpResponse:
     shop = shop_get_public(slug=shop_slug)
-    items = selectors.cart_items(cart=_cart(request, shop))
-    rows = [
-        {"item": i, "ok": i.sku.is_active and i.sku.product.status == "on_sale" and i.sku.stock >= i.quantity}
-        for i in items
-    ]
-    total = sum(r["item"].sku.price_fen * r["item"].quantity for r in rows if r["ok"])
-    return render(request, "orders/cart.html", _context(request, shop, rows=rows, total=total, tab="cart"))
+    summary = selectors.cart_summary(cart=_cart(request, shop))
+    context = _context(request, shop, rows=summary.lines, total=summary.goods_fen, tab="cart")
+    return render(request, "orders/cart.html", context)
 
 
 @require_POST
 @not_found_as_404
 def cart_add(request: HttpRequest, shop_slug: str) -> HttpResponse:
     shop = shop_get_public(slug=shop_slug)
-    sku_id, quantity = _int(request.POST.get("sku_id")), _int(request.POST.get("quantity"), 1)
     try:
+        sku_id = _id(request.POST.get("sku_id"), field="sku_id", label=_("商品规格"))
+        quantity = _quantity(request.POST.get("quantity"), default=1)
         services.cart_add(cart=_cart(request, shop, create=True), sku_id=sku_id, quantity=quantity)
     except ApplicationError as exc:
         messages.error(request, exc.message)
@@ -106,7 +107,7 @@ def cart_item(request: HttpRequest, shop_slug: str, item_id: int) -> HttpRespons
             services.cart_remove(cart=current, item_id=item_id)
         else:
             services.cart_set_quantity(
-                cart=current, item_id=item_id, quantity=_int(request.POST.get("quantity"))
+                cart=current, item_id=item_id, quantity=_quantity(request.POST.get("quantity"))
             )
     except ApplicationError as exc:
         messages.error(request, exc.message)
@@ -116,11 +117,14 @@ def cart_item(request: HttpRequest, shop_slug: str, item_id: int) -> HttpRespons
 # ---------------------------------------------------------------- checkout
 
 
-def _checkout_items(request: HttpRequest, shop) -> list[tuple[int, int]]:
+def _buy_now_items(request: HttpRequest) -> list[tuple[int, int]] | None:
+    """ "Buy now": one SKU, not the cart (None: the cart)."""
     source = request.POST if request.method == "POST" else request.GET
-    if source.get("sku"):  # "buy now": one SKU, not the cart
-        return [(_int(source.get("sku")), _int(source.get("qty"), 1))]
-    return [(i.sku_id, i.quantity) for i in selectors.cart_items(cart=_cart(request, shop))]
+    if not source.get("sku"):
+        return None
+    return [
+        (_id(source.get("sku"), field="sku", label=_("商品规格")), _quantity(source.get("qty"), default=1))
+    ]
 
 
 @not_found_as_404
@@ -128,27 +132,35 @@ def checkout(request: HttpRequest, shop_slug: str) -> HttpResponse:
     if denied := _login_required(request):
         return denied
     shop = shop_get_public(slug=shop_slug)
-    items = _checkout_items(request, shop)
-    if not items:
-        messages.info(request, _("购物车是空的。"))
-        return redirect("h5:cart", shop.slug)
     addresses = list(Address.objects.filter(user=request.user))
-    chosen_id = _int(request.POST.get("address_id") or request.GET.get("address"), 0)
-    address = next((a for a in addresses if a.pk == chosen_id), None) or next(iter(addresses), None)
+    try:
+        buy_now = _buy_now_items(request)
+        raw_address = (
+            request.POST.get("address_id") if request.method == "POST" else request.GET.get("address")
+        )
+        chosen_id = _id(raw_address, field="address_id", label=_("收货地址")) if raw_address else None
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("h5:cart", shop.slug)
+    refused = ""
     if request.method == "POST":
-        try:
+        try:  # the cart is read by the service, after the token: a double tap finds the first order
             order = services.order_place(
-                shop=shop, user=request.user, items=items, address_id=address.pk if address else None,
+                shop=shop, user=request.user, items=buy_now, address_id=chosen_id,
                 remark=request.POST.get("remark", ""), idempotency_key=request.POST.get("token", "")[:64],
             )  # fmt: skip
         except ApplicationError as exc:
+            refused = exc.message
             messages.error(request, exc.message)
         else:
             return redirect("h5:order", shop.slug, order.order_no)
+    address = next((a for a in addresses if a.pk == chosen_id), None) or next(iter(addresses), None)
     try:
+        items = buy_now or services.cart_checkout_items(shop=shop, user=request.user)
         preview = services.checkout_preview(shop=shop, user=request.user, items=items, address=address)
     except ApplicationError as exc:
-        messages.error(request, exc.message)
+        if exc.message != refused:
+            messages.error(request, exc.message)
         return redirect("h5:cart", shop.slug)
     context = _context(
         request, shop, preview=preview, addresses=addresses, address=address, token=uuid.uuid4().hex,
@@ -176,8 +188,10 @@ def addresses(request: HttpRequest, shop_slug: str) -> HttpResponse:
     back = request.GET.get("next") or request.POST.get("next") or ""
     back = back if back.startswith(f"/s/{shop.slug}/") else ""
     if request.method == "POST":
-        action, address_id = request.POST.get("action", "add"), _int(request.POST.get("address_id"))
+        action = request.POST.get("action", "add")
         try:
+            if action in ("delete", "default"):
+                address_id = _id(request.POST.get("address_id"), field="address_id", label=_("收货地址"))
             if action == "delete":
                 account_services.address_delete(user=request.user, address_id=address_id)
                 return redirect(request.get_full_path())

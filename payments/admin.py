@@ -7,12 +7,14 @@ from django import forms
 from django.contrib import admin
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from payments.bill import bill_reconcile, decode_bill
 from payments.models import PaymentAttempt, Refund, WeChatPayConfig
 from payments.wechat import crypto
 from shop.admin_base import ReadOnlyShopAdmin, ShopScopedAdmin, is_operator, user_shop_ids
+from shop.csv_export import csv_response
 from shop.money import format_yuan
 
 SECRET_FIELDS = ("merchant_private_key", "apiv3_key")
@@ -150,6 +152,12 @@ class PaymentAttemptAdmin(ReadOnlyShopAdmin):
                 report = bill_reconcile(shop=config.shop, text=text, mchid=config.mchid)
             except ValueError as exc:
                 form.add_error("file", str(exc))
+        if report is not None and request.POST.get("download"):
+            return csv_response(
+                filename=f"bill-check-{timezone.localdate():%Y%m%d}.csv",
+                header=[_("问题"), _("商户订单号"), _("说明")],
+                rows=report.csv_rows(),
+            )
         context = {**self.admin_site.each_context(request), "title": _("微信支付对账"), "form": form, "report": report,
                    "config": config, "opts": self.model._meta}  # fmt: skip
         return TemplateResponse(request, "admin/payments/bill.html", context)

@@ -15,18 +15,18 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
-from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from payments.models import PaymentAttempt
 from shop.money import yuan_to_fen
 
 PROBLEM_LABELS = {
-    "bad_row": _("无法识别"),
-    "missing_locally": _("本店无记录"),
-    "amount_mismatch": _("金额不一致"),
-    "not_marked_paid": _("未确认支付"),
-    "missing_in_bill": _("账单中没有"),
+    "missing_locally": gettext_lazy("本店无记录"),
+    "amount_mismatch": gettext_lazy("金额不一致"),
+    "not_marked_paid": gettext_lazy("未确认支付"),
+    "missing_in_bill": gettext_lazy("账单中没有"),
+    "bad_row": gettext_lazy("无法识别的行"),
 }
 
 
@@ -37,8 +37,17 @@ class BillReport:
     problems: list[dict[str, str]] = field(default_factory=list)
 
     def add(self, kind: str, out_trade_no: str, detail: str) -> None:
-        label = str(PROBLEM_LABELS[kind])
-        self.problems.append({"kind": kind, "label": label, "out_trade_no": out_trade_no, "detail": detail})
+        self.problems.append(
+            {
+                "kind": kind,
+                "label": str(PROBLEM_LABELS.get(kind, kind)),
+                "out_trade_no": out_trade_no,
+                "detail": detail,
+            }
+        )
+
+    def csv_rows(self) -> list[list[str]]:
+        return [[p["label"], p["out_trade_no"], p["detail"]] for p in self.problems]
 
 
 def decode_bill(raw: bytes) -> str:
@@ -48,7 +57,7 @@ def decode_bill(raw: bytes) -> str:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ValueError(gettext("无法读取账单：请上传 UTF-8 或 GBK 编码的 CSV。"))
+    raise ValueError(_("无法读取账单：请上传 UTF-8 或 GBK 编码的 CSV。"))
 
 
 def _clean(value: str) -> str:
@@ -60,7 +69,7 @@ def parse_bill(text: str) -> tuple[list[dict[str, str]], str | None]:
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     header = [h.strip() for h in next(reader, [])]
     if "商户订单号" not in header or "交易状态" not in header:
-        raise ValueError(gettext("这不是微信支付交易账单：缺少“商户订单号”或“交易状态”列。"))
+        raise ValueError(_("这不是微信支付交易账单：缺少“商户订单号”或“交易状态”列。"))
     rows = []
     for raw in reader:
         if not raw or raw[0].strip().startswith("总交易单数"):
@@ -88,20 +97,25 @@ def bill_reconcile(*, shop, text: str, mchid: str) -> BillReport:
         try:
             amount = yuan_to_fen(Decimal(row.get("订单金额") or row.get("应结订单金额") or "0"))
         except (InvalidOperation, ValueError):
-            report.add("bad_row", no, f"金额无法识别：{row.get('订单金额')}")
+            report.add("bad_row", no, _("金额无法识别：%(value)s") % {"value": row.get("订单金额")})
             continue
         attempt = attempts.get(no)
         if attempt is None:
-            report.add("missing_locally", no, f"微信已收款 {amount / 100:.2f} 元，但本店没有这笔支付记录")
+            report.add(
+                "missing_locally",
+                no,
+                _("微信已收款 %(amount)s 元，但本店没有这笔支付记录") % {"amount": f"{amount / 100:.2f}"},
+            )
         elif attempt.amount_fen != amount:
             report.add(
                 "amount_mismatch",
                 no,
-                f"账单金额 {amount / 100:.2f} 元，本店记录 {attempt.amount_fen / 100:.2f} 元",
+                _("账单金额 %(bill)s 元，本店记录 %(ours)s 元")
+                % {"bill": f"{amount / 100:.2f}", "ours": f"{attempt.amount_fen / 100:.2f}"},
             )
         elif attempt.status != PaymentAttempt.Status.SUCCEEDED:
             report.add(
-                "not_marked_paid", no, "微信已收款，但本店尚未确认支付（通知可能丢失，对账任务会补查）"
+                "not_marked_paid", no, _("微信已收款，但本店尚未确认支付（通知可能丢失，对账任务会补查）")
             )
         else:
             report.matched += 1
@@ -116,5 +130,9 @@ def bill_reconcile(*, shop, text: str, mchid: str) -> BillReport:
             )
             for attempt in ours.exclude(out_trade_no__in=seen):
                 paid = timezone.localtime(attempt.paid_at).strftime("%H:%M")
-                report.add("missing_in_bill", attempt.out_trade_no, f"本店记录已支付（{paid}），但账单中没有")
+                report.add(
+                    "missing_in_bill",
+                    attempt.out_trade_no,
+                    _("本店记录已支付（%(time)s），但账单中没有") % {"time": paid},
+                )
     return report

@@ -6,6 +6,7 @@ included), so no form, view or service ever converts by hand.
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 FEN_PER_YUAN = 100
+YUAN_TEXT = re.compile(r"-?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
 MAX_FEN = 10**11  # ¥1,000,000,000.00: far above any real price, far below int64.
 
 
@@ -68,6 +70,12 @@ class YuanFormField(forms.DecimalField):
         if isinstance(value, int) and not isinstance(value, bool):
             return fen_to_yuan(value)
         return value
+
+    def to_python(self, value: Any) -> Decimal | None:
+        # Decimal() also reads "５", "١٠", "1_0" and "1e1": only ASCII digits with a point are yuan.
+        if isinstance(value, str) and value.strip() and not YUAN_TEXT.fullmatch(value.strip()):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
 
     def clean(self, value: Any) -> int | None:
         amount = super().clean(value)
