@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -466,16 +467,28 @@ class RegionFeeForm(forms.ModelForm):
 
     class Meta:
         model = ShippingRegionFee
-        fields = ["shop", "province", "fee_fen", "free_shipping_applies"]
+        fields = ["shop", "province_code", "fee_fen", "free_shipping_applies"]
+        help_texts = {"province_code": gettext_lazy("收货地址在该省份的订单按此运费计算。")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["province_code"].required = True  # blank only on rows migrated from an unknown name
 
 
 @admin.register(ShippingRegionFee)
 class ShippingRegionFeeAdmin(ShopScopedAdmin):
-    """Per-province shipping fees (e.g. 新疆、西藏) that override the shop's flat fee."""
+    """Per-province shipping fees (e.g. 新疆、西藏) that override the shop's flat fee; the merchant
+    picks the province from the standard list."""
 
     form = RegionFeeForm
-    list_display = ["province", "fee", "free_shipping_applies"]
+    list_display = ["province_label", "fee", "free_shipping_applies"]
     list_filter = ["shop"]
+
+    @admin.display(description=gettext_lazy("省份"), ordering="province_code")
+    def province_label(self, region: ShippingRegionFee) -> str:
+        if region.province_code:
+            return region.province
+        return _("%(name)s（未匹配到省份，请重新选择）") % {"name": region.province}
 
     @admin.display(description=gettext_lazy("运费"))
     def fee(self, region: ShippingRegionFee) -> str:

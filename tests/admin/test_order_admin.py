@@ -131,11 +131,31 @@ def test_export_masks_phone_numbers(merchant, shop_a):
 
 
 def test_region_fees_in_yuan(merchant, shop_a):
-    merchant.post(
-        "/admin/orders/shippingregionfee/add/", {"province": "新疆维吾尔自治区", "fee_fen": "20.00"}
-    )
+    merchant.post("/admin/orders/shippingregionfee/add/", {"province_code": "650000", "fee_fen": "20.00"})
     fee = shop_a.region_fees.get()
     assert fee.fee_fen == 2000 and fee.shop == shop_a
+    assert (fee.province_code, fee.province) == ("650000", "新疆维吾尔自治区")
+
+
+def test_region_fees_pick_the_province_from_the_list_in_chinese(merchant, shop_a):
+    from orders.models import ShippingRegionFee
+
+    page = merchant.get("/admin/orders/shippingregionfee/add/").content.decode()
+    assert '<option value="650000">新疆维吾尔自治区</option>' in page
+    assert '<option value="540000">西藏自治区</option>' in page
+    typed = merchant.post(
+        "/admin/orders/shippingregionfee/add/", {"province_code": "新疆", "fee_fen": "20.00"}
+    )
+    assert typed.status_code == 200 and not shop_a.region_fees.exists()  # only a listed province
+    merchant.post("/admin/orders/shippingregionfee/add/", {"province_code": "650000", "fee_fen": "20.00"})
+    again = merchant.post(
+        "/admin/orders/shippingregionfee/add/", {"province_code": "650000", "fee_fen": "9.00"}
+    )
+    assert again.status_code == 200 and shop_a.region_fees.count() == 1  # one fee per province
+    # a row migrated from a name that matched no province says so in the list
+    ShippingRegionFee.objects.create(shop=shop_a, province="新彊", fee_fen=900)
+    listing = merchant.get("/admin/orders/shippingregionfee/").content.decode()
+    assert "新疆维吾尔自治区" in listing and "新彊（未匹配到省份，请重新选择）" in listing
 
 
 def test_orders_cannot_be_added_or_deleted(merchant, shop_a):
