@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import unicodedata
 from typing import Any
 
 from django import forms
@@ -71,6 +73,16 @@ CARRIER_ALIASES = {label: value for value, label in Carrier.choices} | {
     "顺丰": "sf", "中通": "zto", "圆通": "yto", "申通": "sto", "韵达": "yunda", "京东": "jd", "EMS": "ems", "邮政": "ems",
     "其他": "other", **{value: value for value in Carrier.values},
 }  # fmt: skip
+_CARRIER_SUFFIX = re.compile(r"(?:快递|速运|速递|快运|物流)$")
+
+
+def carrier_for(text: str) -> str | None:
+    """The carrier a merchant means by ``text``: 顺丰, 顺丰快递, 顺丰速运, sf or ＳＦ (full width), or None."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    for candidate in (text, text.lower(), _CARRIER_SUFFIX.sub("", text)):
+        if candidate in CARRIER_ALIASES:
+            return CARRIER_ALIASES[candidate]
+    return None
 
 
 class ReadOnlyInline(ShopScopedInline, admin.TabularInline):
@@ -337,7 +349,7 @@ class OrderAdmin(ShopScopedAdmin):
             result = {"line": number, "order_no": cells[0] if cells else "", "ok": False, "message": ""}
             if len(cells) < 3:
                 result["message"] = _("需要 3 列：订单号,快递公司,运单号")
-            elif (carrier := CARRIER_ALIASES.get(cells[1], CARRIER_ALIASES.get(cells[1].lower()))) is None:
+            elif (carrier := carrier_for(cells[1])) is None:
                 result["message"] = _("不认识的快递公司：%(c)s") % {"c": cells[1]}
             else:
                 order = Order.objects.filter(order_no=cells[0], shop__in=shops).select_related("shop").first()

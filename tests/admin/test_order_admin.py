@@ -174,3 +174,18 @@ def test_order_page_shows_payments_and_refunds(merchant, shop_a):
     Refund.objects.create(shop=shop_a, order=order, provider="wechat", amount_fen=100, status="succeeded")
     page = merchant.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
     assert "4200000123" in page and "支付记录" in page and "退款记录" in page and "退款成功" in page
+
+
+def test_ship_csv_knows_carriers_by_the_names_merchants_write(merchant, shop_a):
+    """Same class as the province fees: a carrier written 顺丰快递 or ＳＦ (full width) is the one
+    in the list, not an unknown name."""
+    orders = [paid_order(shop_a) for _ in range(5)]
+    names = ["顺丰快递", "韵达速递", "京东快递", "ＳＦ", " 中通 "]
+    text = "\n".join(
+        f"{o.order_no},{name},SF10000{n}" for n, (o, name) in enumerate(zip(orders, names, strict=True))
+    )
+    upload = SimpleUploadedFile("ship.csv", text.encode("utf-8"), content_type="text/csv")
+    report = merchant.post("/admin/orders/order/ship-csv/", {"file": upload}).context["report"]
+    assert [r["ok"] for r in report] == [True] * 5, report
+    carriers = [Order.objects.get(pk=o.pk).shipment.carrier for o in orders]
+    assert carriers == ["sf", "yunda", "jd", "sf", "zto"]
