@@ -63,6 +63,7 @@ class RegionListView(GenericAPIView):
     permission_classes: list = []
     serializer_class = RegionSerializer
     pagination_class = None
+    filter_backends: list = []
 
     def get(self, request: Request) -> Response:
         found = regions.children_of(request.query_params.get("parent"))
