@@ -193,7 +193,17 @@ class AddressForm(forms.Form):
                 self.no_district = level == 2
             self.fields[name].widget.choices = [("", placeholder), *options]
             chosen = picked[name]
+            if not chosen and len(options) == 1 and level:  # a municipality's one city: no need to ask
+                chosen = options[0][0]
+                self._preset(name, chosen)
             parent = chosen if chosen in {code for code, _n in options} else None
+
+    def _preset(self, name: str, value: str) -> None:
+        if self.is_bound:
+            self.data = self.data.copy()
+            self.data[self.add_prefix(name)] = value
+        else:
+            self.initial[name] = value
 
     def _value(self, name: str) -> str:
         if self.is_bound:

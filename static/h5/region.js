@@ -48,7 +48,12 @@
       children(code).then(function (list) {
         if (levels[level].select.value !== code) return; // changed again meanwhile
         fill(level + 1, list);
-        if (level === 0 && list.length) next.focus();
+        if (list.length === 1) { // a municipality's one city: choose it and go on to its districts
+          next.value = list[0].code;
+          next.dispatchEvent(new Event("change"));
+        } else if (list.length) {
+          next.focus();
+        }
       }, function () { next.disabled = false; });
     });
   });

@@ -64,3 +64,23 @@ def test_pick_a_region_and_pay_the_remote_fee(browser, client, live_server, shop
     assert "新疆维吾尔自治区" in body and "¥25" in body
     screenshot(page, "checkout-remote-fee")
     context.close()
+
+
+def test_a_municipality_fills_its_one_city_by_itself(browser, client, live_server, shop_a):
+    shopper = ShopperFactory(username="wx-beijing")
+    context = logged_in_phone(browser, client, live_server, shopper)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/s/{shop_a.slug}/addresses/")
+    page.select_option('select[name="province_code"]', "110000")
+    page.wait_for_selector('select[name="district_code"] option[value="110105"]', state="attached")
+    assert page.locator('select[name="city_code"]').input_value() == "110100"
+    page.select_option('select[name="district_code"]', "110105")
+    page.get_by_label("收货人").fill("李四")
+    page.get_by_label("手机号").fill("13900002222")
+    page.get_by_label("详细地址").fill("建国路 1 号")
+    page.get_by_role("button", name="保存地址").click()
+    page.wait_for_load_state()
+    assert "北京市朝阳区建国路 1 号" in page.inner_text("body")
+    assert Address.objects.get(user=shopper).district_code == "110105"
+    screenshot(page, "address-book-beijing")
+    context.close()

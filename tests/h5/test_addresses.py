@@ -85,3 +85,11 @@ def test_another_shoppers_address_cannot_be_edited(client, shopper):
 def test_the_default_checkbox_sits_in_its_label(client, shopper):
     page = client.get(URL).content.decode()
     assert '<label class="check"><input type="checkbox" name="is_default"' in page
+
+
+def test_a_municipality_needs_no_city_step(client, shopper):
+    page = client.post(URL, {**BASE, "province_code": "110000"}).content.decode()
+    assert '<option value="110100" selected>北京市</option>' in page
+    assert '<option value="110105">朝阳区</option>' in page and "请选择区县。" in page
+    client.post(URL, {**BASE, "province_code": "110000", "city_code": "110100", "district_code": "110105"})
+    assert Address.objects.get(user=shopper).region_text == "北京市朝阳区"
