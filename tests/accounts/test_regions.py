@@ -234,3 +234,19 @@ def test_typed_addresses_are_mapped_to_codes_where_they_can_be():
     )
     assert got["partial"].district == "不存在区" and not got["partial"].region_complete
     assert got["unknown"].province_code == "" and got["unknown"].province == "火星"
+
+
+def test_manage_py_check_fails_without_the_region_data(tmp_path, monkeypatch):
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    call_command("check")  # the shipped data is there
+    monkeypatch.setattr(regions, "DATA_FILE", tmp_path / "missing.json")
+    regions._data.cache_clear()
+    try:
+        with pytest.raises(SystemCheckError, match=r"accounts\.E001"):
+            call_command("check")
+    finally:
+        monkeypatch.undo()
+        regions._data.cache_clear()
+    assert len(regions.children()) == 34
