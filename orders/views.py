@@ -269,7 +269,7 @@ def addresses(request: HttpRequest, shop_slug: str) -> HttpResponse:
                 )
                 if back:
                     return redirect(f"{back}{'&' if '?' in back else '?'}address={address.pk}")
-                return redirect(f"{request.path}{'?next=' + back if back else ''}")
+                return redirect(request.path)
         except ApplicationError as exc:
             form.add_service_error(exc)
     context = _context(
