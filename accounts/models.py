@@ -8,6 +8,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts import regions
+
 
 class User(AbstractUser):
     """A person. Shop staff reach admin through ``shop.ShopMember``; shoppers never do."""
@@ -34,8 +36,14 @@ class Address(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="addresses", verbose_name=_("用户"))
     recipient = models.CharField(_("收货人"), max_length=32)
     phone = models.CharField(_("手机号"), max_length=11, validators=[MOBILE_VALIDATOR])
-    province = models.CharField(_("省"), max_length=32)
-    city = models.CharField(_("市"), max_length=32)
+    # The region is chosen by code (accounts/regions.py); the names are copied from the codes by
+    # ``accounts.services.address_save``, never typed. An address migrated from free text whose
+    # names matched no code keeps its text with the code empty until the shopper picks again.
+    province_code = models.CharField(_("省份代码"), max_length=6, blank=True)
+    city_code = models.CharField(_("城市代码"), max_length=6, blank=True)
+    district_code = models.CharField(_("区县代码"), max_length=6, blank=True)
+    province = models.CharField(_("省"), max_length=32, blank=True)
+    city = models.CharField(_("市"), max_length=32, blank=True)
     district = models.CharField(_("区/县"), max_length=32, blank=True)
     detail = models.CharField(_("详细地址"), max_length=255)
     is_default = models.BooleanField(_("默认地址"), default=False)
@@ -53,7 +61,21 @@ class Address(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.recipient} {self.province}{self.city}{self.district}{self.detail}"
+        return f"{self.recipient} {self.region_text}{self.detail}"
+
+    @property
+    def region_text(self) -> str:
+        """北京市东城区 (a municipality's city is not repeated), 广东省东莞市, 新疆维吾尔自治区乌鲁木齐市天山区."""
+        city = "" if self.city == self.province else self.city
+        return f"{self.province}{city}{self.district}"
+
+    @property
+    def region_complete(self) -> bool:
+        """Whether the codes name a whole province → city → district chain (False for an address
+        migrated from text that the shopper has yet to pick again)."""
+        return regions.is_complete(
+            province_code=self.province_code, city_code=self.city_code, district_code=self.district_code
+        )
 
 
 class PhoneLoginCode(models.Model):

@@ -17,13 +17,15 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
+from accounts import regions
 from accounts.models import MOBILE_VALIDATOR, Address, PhoneLoginCode, User
 from accounts.sms import send_sms
 from shop.errors import ApplicationError, NotFoundError
 
 logger = logging.getLogger(__name__)
 
-ADDRESS_FIELDS = ("recipient", "phone", "province", "city", "district", "detail")
+ADDRESS_FIELDS = ("recipient", "phone", "province_code", "city_code", "district_code", "detail")
+REGION_FIELDS = ("province_code", "city_code", "district_code")
 MAX_ADDRESSES = 20
 
 
@@ -34,12 +36,16 @@ def address_get(*, user: User, address_id: int) -> Address:
     return address
 
 
-def _validated(address: Address) -> Address:
+def _validated(address: Address, *, region_error: ApplicationError | None = None) -> Address:
+    """Every field's problem at once: ``address_invalid`` (with the region's messages too, if
+    any), or else the region's own refusal."""
     try:
-        address.full_clean(exclude=["user", "is_default"])
+        address.full_clean(exclude=["user", "is_default", *REGION_FIELDS, "province", "city", "district"])
     except ValidationError as exc:
-        fields = exc.message_dict
+        fields = {**exc.message_dict, **(region_error.fields if region_error else {})}
         raise ApplicationError("address_invalid", next(iter(fields.values()))[0], fields=fields) from exc
+    if region_error is not None:
+        raise region_error
     return address
 
 
@@ -48,7 +54,12 @@ def address_save(
     *, user: User, address_id: int | None = None, is_default: bool | None = None, **data: Any
 ) -> Address:
     """Create (``address_id=None``) or update one of the user's addresses. The first address, or
-    one saved with ``is_default=True``, becomes the default (there is only ever one)."""
+    one saved with ``is_default=True``, becomes the default (there is only ever one).
+
+    The region is given by ``province_code``, ``city_code`` and ``district_code`` (accounts/regions.py);
+    an update that names none of them keeps the address's region, one that names any checks the
+    whole chain. The names are copied from the codes. Refusals: ``region_required``,
+    ``region_invalid``, ``region_mismatch`` (the field is named in ``fields``)."""
     unknown = set(data) - set(ADDRESS_FIELDS)
     if unknown:
         raise ApplicationError("invalid", _("未知字段：%(f)s") % {"f": ", ".join(sorted(unknown))})
@@ -60,8 +71,21 @@ def address_save(
     else:
         address = address_get(user=user, address_id=address_id)
     for name, value in data.items():
-        setattr(address, name, (value or "").strip())
-    _validated(address)
+        setattr(address, name, "" if value is None else str(value).strip())
+    region_error = None
+    if address_id is None or any(name in data for name in REGION_FIELDS):
+        try:
+            chain = regions.resolve(
+                province_code=address.province_code,
+                city_code=address.city_code,
+                district_code=address.district_code,
+            )
+        except ApplicationError as exc:
+            region_error = exc
+        else:
+            for name, value in {**chain.codes(), **chain.names()}.items():
+                setattr(address, name, value)
+    _validated(address, region_error=region_error)
     first = not Address.objects.filter(user=user).exclude(pk=address.pk).exists()
     make_default = bool(is_default) or first
     if make_default:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import unicodedata
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -71,6 +74,16 @@ CARRIER_ALIASES = {label: value for value, label in Carrier.choices} | {
     "顺丰": "sf", "中通": "zto", "圆通": "yto", "申通": "sto", "韵达": "yunda", "京东": "jd", "EMS": "ems", "邮政": "ems",
     "其他": "other", **{value: value for value in Carrier.values},
 }  # fmt: skip
+_CARRIER_SUFFIX = re.compile(r"(?:快递|速运|速递|快运|物流)$")
+
+
+def carrier_for(text: str) -> str | None:
+    """The carrier a merchant means by ``text``: 顺丰, 顺丰快递, 顺丰速运, sf or ＳＦ (full width), or None."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    for candidate in (text, text.lower(), _CARRIER_SUFFIX.sub("", text)):
+        if candidate in CARRIER_ALIASES:
+            return CARRIER_ALIASES[candidate]
+    return None
 
 
 class ReadOnlyInline(ShopScopedInline, admin.TabularInline):
@@ -337,7 +350,7 @@ class OrderAdmin(ShopScopedAdmin):
             result = {"line": number, "order_no": cells[0] if cells else "", "ok": False, "message": ""}
             if len(cells) < 3:
                 result["message"] = _("需要 3 列：订单号,快递公司,运单号")
-            elif (carrier := CARRIER_ALIASES.get(cells[1], CARRIER_ALIASES.get(cells[1].lower()))) is None:
+            elif (carrier := carrier_for(cells[1])) is None:
                 result["message"] = _("不认识的快递公司：%(c)s") % {"c": cells[1]}
             else:
                 order = Order.objects.filter(order_no=cells[0], shop__in=shops).select_related("shop").first()
@@ -455,16 +468,28 @@ class RegionFeeForm(forms.ModelForm):
 
     class Meta:
         model = ShippingRegionFee
-        fields = ["shop", "province", "fee_fen", "free_shipping_applies"]
+        fields = ["shop", "province_code", "fee_fen", "free_shipping_applies"]
+        help_texts = {"province_code": gettext_lazy("收货地址在该省份的订单按此运费计算。")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["province_code"].required = True  # blank only on rows migrated from an unknown name
 
 
 @admin.register(ShippingRegionFee)
 class ShippingRegionFeeAdmin(ShopScopedAdmin):
-    """Per-province shipping fees (e.g. 新疆、西藏) that override the shop's flat fee."""
+    """Per-province shipping fees (e.g. 新疆、西藏) that override the shop's flat fee; the merchant
+    picks the province from the standard list."""
 
     form = RegionFeeForm
-    list_display = ["province", "fee", "free_shipping_applies"]
+    list_display = ["province_label", "fee", "free_shipping_applies"]
     list_filter = ["shop"]
+
+    @admin.display(description=gettext_lazy("省份"), ordering="province_code")
+    def province_label(self, region: ShippingRegionFee) -> str:
+        if region.province_code:
+            return region.province
+        return _("%(name)s（未匹配到省份，请重新选择）") % {"name": region.province}
 
     @admin.display(description=gettext_lazy("运费"))
     def fee(self, region: ShippingRegionFee) -> str:

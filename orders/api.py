@@ -47,12 +47,43 @@ def media_url(request: Request, name: str) -> str | None:
 # ---------------------------------------------------------------- serializers
 
 
+class RegionCodeField(serializers.CharField):
+    """A region code as a JSON string (``"650000"``); whether it names a region, at the right level
+    and inside the one above, is the service's check (``region_invalid``, ``region_mismatch``)."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+REGION_CODE_HELP = (
+    "6-digit division code from `GET /api/v1/regions/` (GB/T 2260). Required where the level above "
+    "has children: a municipality's city is its own (北京市 110000 → 110100); 东莞市 441900 and "
+    "仙桃市 429004 have no districts."
+)
+
+
 class AddressSerializer(serializers.ModelSerializer):
+    """The region is written as codes and read as codes and names (the names follow the codes)."""
+
+    province_code = RegionCodeField(help_text=REGION_CODE_HELP)
+    city_code = RegionCodeField(required=False, allow_blank=True, help_text=REGION_CODE_HELP)
+    district_code = RegionCodeField(required=False, allow_blank=True, help_text=REGION_CODE_HELP)
+    region_complete = serializers.BooleanField(
+        read_only=True,
+        help_text="False for an address saved before codes existed whose region must be picked again "
+        "(checkout refuses it with `address_region_incomplete`).",
+    )
+
     class Meta:
         model = Address
-        fields = ["id", "recipient", "phone", "province", "city", "district", "detail", "is_default"]
-        read_only_fields = ["id"]
-        extra_kwargs = {"is_default": {"required": False}, "district": {"required": False}}
+        fields = [
+            "id", "recipient", "phone", "province_code", "city_code", "district_code",
+            "province", "city", "district", "detail", "is_default", "region_complete",
+        ]  # fmt: skip
+        read_only_fields = ["id", "province", "city", "district"]
+        extra_kwargs = {"is_default": {"required": False}}
 
 
 class OrderAddressSerializer(serializers.Serializer):

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -18,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts import regions
 from catalog.models import SKU
 from shop.models import Shop, TimeStampedModel
 from shop.money import MoneyField
@@ -154,7 +156,8 @@ class Order(TimeStampedModel):
 
     @property
     def full_address(self) -> str:
-        return f"{self.province}{self.city}{self.district}{self.address_detail}"
+        city = "" if self.city == self.province else self.city  # 上海市黄浦区, not 上海市上海市黄浦区
+        return f"{self.province}{city}{self.district}{self.address_detail}"
 
     @property
     def refundable_fen(self) -> int:
@@ -376,19 +379,36 @@ class AfterSalePhoto(models.Model):
 
 
 class ShippingRegionFee(models.Model):
-    """A per-province shipping fee that overrides the shop's flat fee (e.g. 新疆, 西藏)."""
+    """A per-province shipping fee that overrides the shop's flat fee (e.g. 新疆, 西藏), matched by
+    the province's division code. ``province`` is the name, copied from the code on save; a row
+    migrated from a name that matched no province keeps that name with no code (it matches no
+    address) until the merchant picks the province."""
 
     shop = models.ForeignKey(
         Shop, on_delete=models.CASCADE, related_name="region_fees", verbose_name=_("店铺")
     )
-    province = models.CharField(_("省份"), max_length=32)
+    province_code = models.CharField(_("省份"), max_length=6, choices=regions.province_choices, blank=True)
+    province = models.CharField(_("省份名称"), max_length=32, blank=True, editable=False)
     fee_fen = MoneyField(_("运费"))
     free_shipping_applies = models.BooleanField(_("满额包邮也适用"), default=False)
 
     class Meta:
         verbose_name = _("地区运费")
         verbose_name_plural = _("地区运费")
-        constraints = [models.UniqueConstraint(fields=["shop", "province"], name="region_fee_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "province_code"],
+                condition=~Q(province_code=""),
+                name="region_fee_unique_code",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.province
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.province_code:
+            self.province = regions.name(self.province_code)
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "province"}
+        super().save(*args, **kwargs)

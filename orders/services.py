@@ -188,9 +188,14 @@ def cart_merge_session(*, session_key: str, user: User) -> int:
 # ---------------------------------------------------------------- pricing
 
 
-def shipping_fee_fen(*, shop: Shop, province: str, goods_fen: int) -> int:
-    """The shop's rule: a flat fee, free above an amount, and per-province overrides."""
-    region = ShippingRegionFee.objects.filter(shop=shop, province=province).first() if province else None
+def shipping_fee_fen(*, shop: Shop, province_code: str, goods_fen: int) -> int:
+    """The shop's rule: a flat fee, free above an amount, and per-province overrides, matched by
+    the province's division code (650000 新疆维吾尔自治区), never by its text."""
+    region = (
+        ShippingRegionFee.objects.filter(shop=shop, province_code=province_code).first()
+        if province_code
+        else None
+    )
     free = shop.free_shipping_min_fen is not None and goods_fen >= shop.free_shipping_min_fen
     if region is not None:
         return 0 if free and region.free_shipping_applies else region.fee_fen
@@ -267,7 +272,7 @@ def checkout_preview(
         preview.goods_fen += line.total_fen
     if address is not None:
         preview.shipping_fen = shipping_fee_fen(
-            shop=shop, province=address.province, goods_fen=preview.goods_fen
+            shop=shop, province_code=address.province_code, goods_fen=preview.goods_fen
         )
     return preview
 
@@ -305,6 +310,9 @@ def _address_of(*, user: User, address_id: int | None) -> Address:
     address = Address.objects.filter(user=user, pk=address_id).first() if is_int(address_id) else None
     if address is None:
         raise NotFoundError("address_not_found", _("请选择收货地址。"), fields={"address_id": [_("不存在")]})
+    if not address.region_complete:  # saved as text before codes: the shopper picks the region again
+        message = _("请重新选择收货地址的省市区。")
+        raise ApplicationError("address_region_incomplete", message, fields={"address_id": [message]})
     return address
 
 

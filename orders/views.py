@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts import regions
 from accounts import services as account_services
 from accounts.models import Address
 from catalog.selectors import shop_get_public
@@ -173,10 +174,71 @@ def checkout(request: HttpRequest, shop_slug: str) -> HttpResponse:
 # ---------------------------------------------------------------- addresses
 
 
-class AddressForm(forms.ModelForm):
-    class Meta:
-        model = Address
-        fields = ["recipient", "phone", "province", "city", "district", "detail", "is_default"]
+class AddressForm(forms.Form):
+    """The H5 address form. The region is three selects (province → city → district): each is
+    rendered with the children of the level chosen above, so the form works without JavaScript
+    (pick, save, and the next level's options come back with "请选择城市"); static/h5/region.js
+    refills them as soon as a level changes. The service checks the codes."""
+
+    recipient = forms.CharField(label=gettext_lazy("收货人"), max_length=32)
+    phone = forms.CharField(label=gettext_lazy("手机号"), max_length=20)
+    province_code = forms.CharField(label=gettext_lazy("省份"), required=False, widget=forms.Select)
+    city_code = forms.CharField(label=gettext_lazy("城市"), required=False, widget=forms.Select)
+    district_code = forms.CharField(label=gettext_lazy("区县"), required=False, widget=forms.Select)
+    detail = forms.CharField(label=gettext_lazy("详细地址"), max_length=255)
+    is_default = forms.BooleanField(label=gettext_lazy("设为默认地址"), required=False)
+
+    REGION_FIELDS = ("province_code", "city_code", "district_code")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        picked = {name: self._value(name) for name in self.REGION_FIELDS}
+        parent: str | None = None
+        self.no_district = False
+        for level, name in enumerate(self.REGION_FIELDS):
+            placeholder = (_("请选择省份"), _("请选择城市"), _("请选择区县"))[level]
+            options: list[tuple[str, str]] = []
+            if level == 0 or (parent and regions.get(parent)):
+                options = [(r.code, r.name) for r in regions.children(parent)]
+            if level and parent and regions.get(parent) and not options:
+                placeholder = _("无需选择")
+                self.no_district = level == 2
+            self.fields[name].widget.choices = [("", placeholder), *options]
+            chosen = picked[name]
+            if not chosen and len(options) == 1 and level:  # a municipality's one city: no need to ask
+                chosen = options[0][0]
+                self._preset(name, chosen)
+            parent = chosen if chosen in {code for code, _n in options} else None
+
+    def _preset(self, name: str, value: str) -> None:
+        if self.is_bound:
+            self.data = self.data.copy()
+            self.data[self.add_prefix(name)] = value
+        else:
+            self.initial[name] = value
+
+    def _value(self, name: str) -> str:
+        if self.is_bound:
+            return str(self.data.get(self.add_prefix(name), "") or "")
+        return str(self.initial.get(name, "") or "")
+
+    def add_service_error(self, exc: ApplicationError) -> None:
+        placed = False
+        for name, messages_ in exc.fields.items():
+            if name in self.fields:
+                for message in messages_:
+                    self.add_error(name, message)
+                placed = True
+        if not placed:
+            self.add_error(None, exc.message)
+
+
+def _address_initial(address: Address) -> dict:
+    return {
+        "recipient": address.recipient, "phone": address.phone, "province_code": address.province_code,
+        "city_code": address.city_code, "district_code": address.district_code, "detail": address.detail,
+        "is_default": address.is_default,
+    }  # fmt: skip
 
 
 @not_found_as_404
@@ -184,9 +246,19 @@ def addresses(request: HttpRequest, shop_slug: str) -> HttpResponse:
     if denied := _login_required(request):
         return denied
     shop = shop_get_public(slug=shop_slug)
-    form = AddressForm(request.POST or None)
     back = request.GET.get("next") or request.POST.get("next") or ""
     back = back if back.startswith(f"/s/{shop.slug}/") else ""
+    editing = None
+    edit_id = _int(request.POST.get("address_id") if request.method == "POST" else request.GET.get("edit"))
+    if edit_id and (request.method == "GET" or request.POST.get("action") == "save"):
+        try:
+            editing = account_services.address_get(user=request.user, address_id=edit_id)
+        except ApplicationError:
+            editing = None
+    if request.method == "POST" and request.POST.get("action") in ("add", "save"):
+        form = AddressForm(request.POST)
+    else:
+        form = AddressForm(initial=_address_initial(editing) if editing else None)
     if request.method == "POST":
         action = request.POST.get("action", "add")
         try:
@@ -199,20 +271,26 @@ def addresses(request: HttpRequest, shop_slug: str) -> HttpResponse:
                 address = account_services.address_get(user=request.user, address_id=address_id)
                 account_services.address_save(user=request.user, address_id=address.pk, is_default=True)
                 return redirect(request.get_full_path())
+            if action == "save" and editing is None:
+                raise ApplicationError("address_not_found", _("地址不存在。"))
             if form.is_valid():
                 data = {k: v for k, v in form.cleaned_data.items() if k != "is_default"}
                 address = account_services.address_save(
-                    user=request.user, is_default=form.cleaned_data["is_default"], **data
+                    user=request.user,
+                    address_id=editing.pk if editing else None,
+                    is_default=form.cleaned_data["is_default"] or None,
+                    **data,
                 )
                 if back:
                     return redirect(f"{back}{'&' if '?' in back else '?'}address={address.pk}")
-                return redirect(request.get_full_path())
+                return redirect(request.path)
         except ApplicationError as exc:
-            form.add_error(None, exc.message)
+            form.add_service_error(exc)
     context = _context(
         request,
         shop,
         form=form,
+        editing=editing,
         addresses=list(Address.objects.filter(user=request.user)),
         next=back,
         tab="me",

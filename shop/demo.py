@@ -77,6 +77,9 @@ CATEGORIES = {
 
 SIZES = ["S", "M", "L", "XL"]
 
+# Remote-province fees by division code (shop slug → (province code, fee fen)): 新疆, 西藏.
+REGION_FEES = {"demo": [("650000", 2000), ("540000", 2000)]}
+
 # title, category, subtitle, specs {name: values}, base price fen, price rule, stock rule, featured, sales
 # price rule: extra fen per size step ("size") or per colour index ("color") or None
 P = dict
@@ -296,9 +299,20 @@ def demo_load() -> DemoResult:
             _product(shop, product, index, categories, result)
         _wechatpay(shop, result)
         _wechat_account(shop, result)
+        _region_fees(shop, result)
         if result.changed:
             catalog_changed(shop)
     return result
+
+
+def _region_fees(shop: Shop, result: DemoResult) -> None:
+    from orders.models import ShippingRegionFee
+
+    for code, fee_fen in REGION_FEES.get(shop.slug, []):
+        _, created = ShippingRegionFee.objects.get_or_create(
+            shop=shop, province_code=code, defaults={"fee_fen": fee_fen}
+        )
+        result.add("region fees", int(created))
 
 
 def _wechatpay(shop: Shop, result: DemoResult) -> None:

@@ -42,6 +42,9 @@ class AddressFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(ShopperFactory)
     recipient = "张三"
     phone = "13812345678"
+    province_code = "310000"
+    city_code = "310100"
+    district_code = "310101"
     province = "上海市"
     city = "上海市"
     district = "黄浦区"

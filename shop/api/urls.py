@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from accounts import api as accounts_api
 from catalog import api as catalog_api
 from orders import api as orders_api
 from wechat import api as wechat_api
@@ -12,6 +13,7 @@ urlpatterns = [
     path("auth/miniprogram", wechat_api.MiniProgramLoginView.as_view(), name="api-auth-miniprogram"),
     path("auth/miniprogram/phone", wechat_api.MiniProgramPhoneView.as_view(), name="api-auth-phone"),
     path("me/", wechat_api.MeView.as_view(), name="api-me"),
+    path("regions/", accounts_api.RegionListView.as_view(), name="api-regions"),
     path("addresses/", orders_api.AddressListView.as_view(), name="api-addresses"),
     path("addresses/<int:address_id>/", orders_api.AddressDetailView.as_view(), name="api-address"),
     path(f"{SHOP}cart/", orders_api.CartView.as_view(), name="api-cart"),

@@ -131,11 +131,31 @@ def test_export_masks_phone_numbers(merchant, shop_a):
 
 
 def test_region_fees_in_yuan(merchant, shop_a):
-    merchant.post(
-        "/admin/orders/shippingregionfee/add/", {"province": "新疆维吾尔自治区", "fee_fen": "20.00"}
-    )
+    merchant.post("/admin/orders/shippingregionfee/add/", {"province_code": "650000", "fee_fen": "20.00"})
     fee = shop_a.region_fees.get()
     assert fee.fee_fen == 2000 and fee.shop == shop_a
+    assert (fee.province_code, fee.province) == ("650000", "新疆维吾尔自治区")
+
+
+def test_region_fees_pick_the_province_from_the_list_in_chinese(merchant, shop_a):
+    from orders.models import ShippingRegionFee
+
+    page = merchant.get("/admin/orders/shippingregionfee/add/").content.decode()
+    assert '<option value="650000">新疆维吾尔自治区</option>' in page
+    assert '<option value="540000">西藏自治区</option>' in page
+    typed = merchant.post(
+        "/admin/orders/shippingregionfee/add/", {"province_code": "新疆", "fee_fen": "20.00"}
+    )
+    assert typed.status_code == 200 and not shop_a.region_fees.exists()  # only a listed province
+    merchant.post("/admin/orders/shippingregionfee/add/", {"province_code": "650000", "fee_fen": "20.00"})
+    again = merchant.post(
+        "/admin/orders/shippingregionfee/add/", {"province_code": "650000", "fee_fen": "9.00"}
+    )
+    assert again.status_code == 200 and shop_a.region_fees.count() == 1  # one fee per province
+    # a row migrated from a name that matched no province says so in the list
+    ShippingRegionFee.objects.create(shop=shop_a, province="新彊", fee_fen=900)
+    listing = merchant.get("/admin/orders/shippingregionfee/").content.decode()
+    assert "新疆维吾尔自治区" in listing and "新彊（未匹配到省份，请重新选择）" in listing
 
 
 def test_orders_cannot_be_added_or_deleted(merchant, shop_a):
@@ -154,3 +174,18 @@ def test_order_page_shows_payments_and_refunds(merchant, shop_a):
     Refund.objects.create(shop=shop_a, order=order, provider="wechat", amount_fen=100, status="succeeded")
     page = merchant.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
     assert "4200000123" in page and "支付记录" in page and "退款记录" in page and "退款成功" in page
+
+
+def test_ship_csv_knows_carriers_by_the_names_merchants_write(merchant, shop_a):
+    """Same class as the province fees: a carrier written 顺丰快递 or ＳＦ (full width) is the one
+    in the list, not an unknown name."""
+    orders = [paid_order(shop_a) for _ in range(5)]
+    names = ["顺丰快递", "韵达速递", "京东快递", "ＳＦ", " 中通 "]
+    text = "\n".join(
+        f"{o.order_no},{name},SF10000{n}" for n, (o, name) in enumerate(zip(orders, names, strict=True))
+    )
+    upload = SimpleUploadedFile("ship.csv", text.encode("utf-8"), content_type="text/csv")
+    report = merchant.post("/admin/orders/order/ship-csv/", {"file": upload}).context["report"]
+    assert [r["ok"] for r in report] == [True] * 5, report
+    carriers = [Order.objects.get(pk=o.pk).shipment.carrier for o in orders]
+    assert carriers == ["sf", "yunda", "jd", "sf", "zto"]

@@ -25,3 +25,12 @@ def api_routes() -> list[tuple[str, Any]]:
 def is_catalog(view) -> bool:
     """The public, read-only catalog endpoints (catalog/api.py)."""
     return view is not None and view.__module__ == "catalog.api"
+
+
+def is_reference(view) -> bool:
+    """Public, read-only reference data the same for every shop (the regions of accounts/api.py)."""
+    return view is not None and view.__module__ == "accounts.api"
+
+
+def is_public_read_only(view) -> bool:
+    return is_catalog(view) or is_reference(view)

@@ -87,8 +87,9 @@ def test_address_book_and_validation(client, shop_a):
         "action": "add",
         "recipient": "王五",
         "phone": "1234",
-        "province": "北京市",
-        "city": "北京市",
+        "province_code": "110000",
+        "city_code": "110100",
+        "district_code": "110105",
         "detail": "x",
     }
     assert "手机号" in client.post("/s/shop-a/addresses/", bad).content.decode()

@@ -29,8 +29,8 @@ def api(shopper):
 def address_id(api):
     response = api.post(
         f"{API}/addresses/",
-        {"recipient": "李四", "phone": "13912345678", "province": "浙江省", "city": "杭州市", "district": "西湖区",
-         "detail": "文三路 1 号"},
+        {"recipient": "李四", "phone": "13912345678", "province_code": "330000", "city_code": "330100",
+         "district_code": "330106", "detail": "文三路 1 号"},
         format="json",
     )  # fmt: skip
     assert response.status_code == 201, response.content
@@ -40,7 +40,8 @@ def address_id(api):
 
 def test_address_book_validates_mobile_numbers(api):
     response = api.post(
-        f"{API}/addresses/", {"recipient": "x", "phone": "12345", "province": "上海市", "city": "上海市", "detail": "y"},
+        f"{API}/addresses/",
+        {"recipient": "x", "phone": "12345", "province_code": "310000", "city_code": "310100", "detail": "y"},
         format="json",
     )  # fmt: skip
     assert response.status_code == 400 and response.json()["code"] == "invalid"

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from accounts import services as account_services
 from catalog.models import SKU, Product
 from orders import services
 from orders.models import Order, OrderEvent, OrderStatus, ShippingRegionFee
@@ -102,11 +103,70 @@ def test_shipping_fee_flat_free_above_and_per_province(shop_a, shopper):
     shop_a.shipping_fee_fen = 800
     shop_a.free_shipping_min_fen = 9900
     shop_a.save()
-    ShippingRegionFee.objects.create(shop=shop_a, province="新疆维吾尔自治区", fee_fen=2000)
+    ShippingRegionFee.objects.create(shop=shop_a, province_code="650000", fee_fen=2000)
     fee = services.shipping_fee_fen
-    assert fee(shop=shop_a, province="上海市", goods_fen=5900) == 800
-    assert fee(shop=shop_a, province="上海市", goods_fen=9900) == 0
-    assert fee(shop=shop_a, province="新疆维吾尔自治区", goods_fen=19900) == 2000
+    assert fee(shop=shop_a, province_code="310000", goods_fen=5900) == 800
+    assert fee(shop=shop_a, province_code="310000", goods_fen=9900) == 0
+    assert fee(shop=shop_a, province_code="650000", goods_fen=19900) == 2000
+
+
+def test_remote_province_fee_matches_by_code_not_by_text(shop_a, shopper):
+    """The merchant typed 新疆, the shopper's address says 新疆维吾尔自治区: both are 650000, so
+    the remote fee is charged (it used to fall back to the flat fee)."""
+    import importlib
+
+    from django.apps import apps
+
+    shop_a.shipping_fee_fen = 800
+    shop_a.save()
+    typed = ShippingRegionFee.objects.create(shop=shop_a, province="新疆", fee_fen=2500)
+    importlib.import_module("orders.migrations.0002_region_fee_by_province_code").codes_from_names(apps, None)
+    typed.refresh_from_db()
+    assert (typed.province_code, typed.province) == ("650000", "新疆维吾尔自治区")
+    address = account_services.address_save(
+        user=shopper, recipient="阿依古丽", phone="13900001111", detail="人民路 1 号",
+        province_code="650000", city_code="650100", district_code="650102",
+    )  # fmt: skip
+    assert address.province == "新疆维吾尔自治区"
+    sku = make_product(shop=shop_a, price_fen=5900, stock=5).skus.get()
+    preview = services.checkout_preview(shop=shop_a, user=shopper, items=[(sku.pk, 1)], address=address)
+    assert preview.shipping_fen == 2500
+    order = place(shop_a, shopper, address, [(sku.pk, 1)])
+    order.refresh_from_db()
+    assert order.shipping_fen == 2500 and order.province == "新疆维吾尔自治区"
+    assert order.city == "乌鲁木齐市" and order.district == "天山区"  # the order keeps the text
+
+
+def test_an_address_still_to_be_picked_again_is_refused_at_checkout(shop_a, shopper):
+    address = AddressFactory(user=shopper, province_code="330000", city_code="330100", district_code="")
+    sku = make_product(shop=shop_a, stock=5).skus.get()
+    with pytest.raises(ApplicationError) as err:
+        place(shop_a, shopper, address, [(sku.pk, 1)])
+    assert err.value.code == "address_region_incomplete"
+    sku.refresh_from_db()
+    assert sku.stock == 5 and not Order.objects.filter(user=shopper).exists()
+
+
+def test_region_fee_rows_migrate_by_full_or_short_name(shop_a, shop_b):
+    import importlib
+
+    from django.apps import apps
+
+    rows = {
+        "short": ShippingRegionFee.objects.create(shop=shop_a, province="西藏", fee_fen=3000),
+        "full": ShippingRegionFee.objects.create(shop=shop_a, province="新疆维吾尔自治区", fee_fen=2000),
+        "again": ShippingRegionFee.objects.create(shop=shop_a, province="新疆", fee_fen=1000),
+        "other_shop": ShippingRegionFee.objects.create(shop=shop_b, province="新疆", fee_fen=1500),
+        "typo": ShippingRegionFee.objects.create(shop=shop_a, province="新彊", fee_fen=900),
+    }
+    importlib.import_module("orders.migrations.0002_region_fee_by_province_code").codes_from_names(apps, None)
+    got = {key: ShippingRegionFee.objects.get(pk=row.pk) for key, row in rows.items()}
+    assert (got["short"].province_code, got["short"].province) == ("540000", "西藏自治区")
+    assert got["full"].province_code == "650000" and got["other_shop"].province_code == "650000"
+    # a second row for the same province, and a name that is no province, wait for the merchant
+    assert (got["again"].province_code, got["again"].province) == ("", "新疆")
+    assert (got["typo"].province_code, got["typo"].province) == ("", "新彊")
+    assert services.shipping_fee_fen(shop=shop_a, province_code="650000", goods_fen=100) == 2000
 
 
 def test_idempotency_key_returns_the_same_order_and_conflicts_on_a_different_request(

@@ -48,6 +48,8 @@ def test_demo_shop_is_believable(demo):
     assert "型号:华为 Mate 60" in set(case.skus.values_list("spec_text", flat=True))
     nuts = Product.objects.get(shop=shop, title="每日坚果 30 包")
     assert nuts.skus.count() == 1 and nuts.skus.get().spec_key == ""
+    fees = {f.province_code: (f.province, f.fee_fen) for f in shop.region_fees.all()}
+    assert fees == {"650000": ("新疆维吾尔自治区", 2000), "540000": ("西藏自治区", 2000)}
 
     assert SKU.objects.filter(shop=shop, is_active=True, stock=0).exists()
     assert on_sale.filter(stock_total=0).exists()  # a fully sold-out product
