@@ -249,7 +249,11 @@ def addresses(request: HttpRequest, shop_slug: str) -> HttpResponse:
     back = request.GET.get("next") or request.POST.get("next") or ""
     back = back if back.startswith(f"/s/{shop.slug}/") else ""
     editing = None
-    edit_id = _int(request.POST.get("address_id") if request.method == "POST" else request.GET.get("edit"))
+    raw_edit = request.POST.get("address_id") if request.method == "POST" else request.GET.get("edit")
+    try:
+        edit_id = _id(raw_edit, field="address_id", label=_("收货地址")) if raw_edit else None
+    except ApplicationError:
+        edit_id = None  # a malformed ?edit= opens no address (saving one then says it does not exist)
     if edit_id and (request.method == "GET" or request.POST.get("action") == "save"):
         try:
             editing = account_services.address_get(user=request.user, address_id=edit_id)
