@@ -324,6 +324,32 @@ class AfterSale(TimeStampedModel):
         ]
 
 
+class AfterSalePhoto(models.Model):
+    after_sale = models.ForeignKey(AfterSale, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to="after_sales/%Y/%m/")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.image.name
+
+
+class ShippingRegionFee(models.Model):
+    """A per-province shipping fee that overrides the shop's flat fee (e.g. 新疆, 西藏)."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="region_fees")
+    province = models.CharField(_("省份"), max_length=32)
+    fee_fen = MoneyField(_("运费"))
+    free_shipping_applies = models.BooleanField(_("满额包邮也适用"), default=False)
+
+    class Meta:
+        verbose_name = _("地区运费")
+        verbose_name_plural = _("地区运费")
+        constraints = [models.UniqueConstraint(fields=["shop", "province"], name="region_fee_unique")]
+
+    def __str__(self) -> str:
+        return self.province
+
+
 class AfterSaleEvent(models.Model):
     """One step of an after-sale's own history (its status before and after, who, why), written
     by ``orders.after_sale_state`` together with the entry on the order's timeline."""
@@ -354,29 +380,3 @@ class AfterSaleEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_from_status_display() or '—'} → {self.get_to_status_display()}"
-
-
-class AfterSalePhoto(models.Model):
-    after_sale = models.ForeignKey(AfterSale, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(upload_to="after_sales/%Y/%m/")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    def __str__(self) -> str:
-        return self.image.name
-
-
-class ShippingRegionFee(models.Model):
-    """A per-province shipping fee that overrides the shop's flat fee (e.g. 新疆, 西藏)."""
-
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="region_fees")
-    province = models.CharField(_("省份"), max_length=32)
-    fee_fen = MoneyField(_("运费"))
-    free_shipping_applies = models.BooleanField(_("满额包邮也适用"), default=False)
-
-    class Meta:
-        verbose_name = _("地区运费")
-        verbose_name_plural = _("地区运费")
-        constraints = [models.UniqueConstraint(fields=["shop", "province"], name="region_fee_unique")]
-
-    def __str__(self) -> str:
-        return self.province
