@@ -189,8 +189,11 @@ def notifications_dispatch(ids: list[int]) -> None:
 
 
 def _claimable(now: datetime) -> Q:
-    """Due rows, and rows whose worker's lease ran out (it died mid-send, or hangs)."""
-    return Q(status=S.PENDING, next_attempt_at__lte=now) | Q(status=S.SENDING, lease_until__lt=now)
+    """Due rows, and rows whose worker's lease ran out (it died mid-send, or hangs); a row left
+    ``sending`` with no lease was claimed before leases existed, and is as good as lapsed."""
+    return Q(status=S.PENDING, next_attempt_at__lte=now) | (
+        Q(status=S.SENDING) & (Q(lease_until__lt=now) | Q(lease_until__isnull=True))
+    )
 
 
 def notifications_claim_due(*, limit: int = 1, pk: int | None = None) -> list[Notification]:

@@ -84,6 +84,13 @@ def test_a_send_killed_twice_is_given_up(sim, shop_a, shopper):
     assert Notification.objects.get(pk=killed.pk).status == S.FAILED
 
 
+def test_a_row_stuck_sending_from_before_leases_is_retried(sim, shop_a, shopper):
+    order = paid_order(shop_a, shopper)
+    Notification.objects.filter(order=order).update(status=S.SENDING, attempts=1, lease_until=None)
+    assert notifications.notifications_send_due() == 2
+    assert set(Notification.objects.filter(order=order).values_list("attempts", flat=True)) == {2}
+
+
 def test_a_late_answer_from_a_dead_lease_changes_nothing(sim, shop_a, shopper):
     """The first worker was only slow: its lease ran out, another sent the message, then the
     first one reports a failure. The row stays sent."""
