@@ -134,6 +134,7 @@ class AfterSaleInline(ShopScopedInline, admin.TabularInline):
     readonly_fields = fields
     extra = 0
     can_delete = False
+    show_change_link = True  # to the after-sale's page: photos, 同意 / 拒绝
 
     def has_add_permission(self, request, obj=None):
         return False

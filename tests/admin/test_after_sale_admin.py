@@ -62,6 +62,12 @@ def test_the_page_shows_the_shoppers_photos(merchant, shop_a):
     assert "买家图片" in html
 
 
+def test_the_order_page_links_to_its_after_sales(merchant, shop_a):
+    a = after_sale(shop_a)
+    html = merchant.get(f"/admin/orders/order/{a.order_id}/change/").content.decode()
+    assert f"/admin/orders/aftersale/{a.pk}/change/" in html
+
+
 def test_approve_from_the_page(merchant, shop_a):
     a = after_sale(shop_a)
     html = page(merchant, a)
