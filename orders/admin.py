@@ -14,17 +14,28 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from orders import services
-from orders.models import AfterSale, Carrier, Order, OrderEvent, OrderLine, OrderStatus, ShippingRegionFee
+from orders.after_sale_state import after_sale_can_transition
+from orders.models import (
+    AfterSale,
+    AfterSaleEvent,
+    Carrier,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    ShippingRegionFee,
+)
 from payments.models import PaymentAttempt, Refund
 from shop.admin_base import ShopScopedAdmin, ShopScopedInline, is_operator, user_shop_ids
 from shop.csv_export import csv_response
@@ -137,6 +148,7 @@ class AfterSaleInline(ShopScopedInline, admin.TabularInline):
     readonly_fields = fields
     extra = 0
     can_delete = False
+    show_change_link = True  # to the after-sale's page: photos, 同意 / 拒绝
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -388,9 +400,19 @@ class OrderAdmin(ShopScopedAdmin):
         return csv_response(filename=f"orders-{timezone.localdate():%Y%m%d}.csv", header=header, rows=rows)
 
 
+class AfterSaleEventInline(ReadOnlyInline):
+    """The after-sale's own history (written by orders.after_sale_state), read-only."""
+
+    model = AfterSaleEvent
+    fields = ["created_at", "from_status", "to_status", "actor_kind", "actor", "message"]
+    readonly_fields = fields
+    verbose_name_plural = gettext_lazy("售后记录")
+
+
 @admin.register(AfterSale)
 class AfterSaleAdmin(ShopScopedAdmin):
-    """The after-sales queue: approve (refund through the payment provider) or reject with a reason."""
+    """The after-sales queue: approve (refund through the payment provider) or reject with a reason,
+    from the list (several at once) or from one request's page, which shows the shopper's photos."""
 
     list_display = [
         "after_sale_no",
@@ -406,9 +428,14 @@ class AfterSaleAdmin(ShopScopedAdmin):
     search_fields = ["=after_sale_no", "=order__order_no"]
     list_select_related = ["order"]
     actions = ["approve", "reject"]
-    readonly_fields = ["after_sale_no", "order_link", "kind", "status", "amount", "reason", "reject_reason",
-                       "respond_by", "handled_at", "refunded_at", "created_at"]  # fmt: skip
+    inlines = [AfterSaleEventInline]
+    readonly_fields = ["after_sale_no", "order_link", "kind", "status", "amount", "reason", "photo_gallery",
+                       "reject_reason", "respond_by", "handled_at", "refunded_at", "created_at"]  # fmt: skip
     fields = readonly_fields
+    change_form_template = "admin/orders/aftersale/change_form.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("order").prefetch_related("photos")
 
     def has_add_permission(self, request):
         return False
@@ -427,6 +454,100 @@ class AfterSaleAdmin(ShopScopedAdmin):
     @admin.display(description=gettext_lazy("退款金额"))
     def amount(self, after_sale: AfterSale) -> str:
         return format_yuan(after_sale.amount_fen)
+
+    @admin.display(description=gettext_lazy("买家图片"))
+    def photo_gallery(self, after_sale: AfterSale) -> str:
+        """Thumbnails, each opening the full image in a new tab."""
+        photos = list(after_sale.photos.all())
+        if not photos:
+            return _("（未上传图片）")
+        return format_html_join(
+            " ",
+            '<a href="{}" target="_blank" rel="noopener noreferrer"><img src="{}" alt="{}" height="120" loading="lazy"></a>',
+            ((p.image.url, p.image.url, _("买家图片")) for p in photos),
+        )
+
+    # -- deciding one request from its page -------------------------------------------------------------
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:pk>/approve/", wrap(self.approve_view), name="orders_aftersale_approve"),
+            path("<int:pk>/reject/", wrap(self.reject_view), name="orders_aftersale_reject"),
+            *super().get_urls(),
+        ]
+
+    def _decidable(self, request: HttpRequest, pk: int) -> AfterSale:
+        after_sale = get_object_or_404(self.get_queryset(request).select_related("shop"), pk=pk)  # scoped
+        if not self.has_change_permission(request, after_sale):
+            raise PermissionDenied
+        return after_sale
+
+    def _back(self, after_sale: AfterSale) -> HttpResponseRedirect:
+        return HttpResponseRedirect(reverse("admin:orders_aftersale_change", args=[after_sale.pk]))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        after_sale = (
+            self.get_queryset(request).filter(pk=object_id).first() if str(object_id).isdigit() else None
+        )
+        decision = None
+        if after_sale is not None and self.has_change_permission(request, after_sale):
+            decision = {
+                "approve_url": reverse("admin:orders_aftersale_approve", args=[after_sale.pk])
+                if after_sale_can_transition(after_sale.status, AfterSale.Status.REFUNDING)
+                else "",
+                "reject_url": reverse("admin:orders_aftersale_reject", args=[after_sale.pk])
+                if after_sale_can_transition(after_sale.status, AfterSale.Status.REJECTED)
+                else "",
+                "amount": format_yuan(after_sale.amount_fen),
+                "reject_form": RejectForm(),
+            }
+        return super().change_view(
+            request, object_id, form_url, {**(extra_context or {}), "decision": decision}
+        )
+
+    def approve_view(self, request: HttpRequest, pk: int):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        after_sale = self._decidable(request, pk)
+        try:
+            result = services.after_sale_approve(
+                shop=after_sale.shop, after_sale_no=after_sale.after_sale_no, actor=request.user
+            )
+        except ApplicationError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return self._back(after_sale)
+        no, amount = result.after_sale_no, format_yuan(result.amount_fen)
+        if result.status == AfterSale.Status.REFUNDED:
+            self.message_user(request, _("售后 %(no)s 已同意，已退款 %(amount)s。") % {"no": no, "amount": amount},
+                              messages.SUCCESS)  # fmt: skip
+        elif result.status == AfterSale.Status.FAILED:
+            self.message_user(request, _("售后 %(no)s 已同意，但退款失败，请查看退款记录。") % {"no": no},
+                              messages.WARNING)  # fmt: skip
+        else:
+            self.message_user(request, _("售后 %(no)s 已同意，退款 %(amount)s 处理中。") % {"no": no, "amount": amount},
+                              messages.SUCCESS)  # fmt: skip
+        return self._back(after_sale)
+
+    def reject_view(self, request: HttpRequest, pk: int):
+        after_sale = self._decidable(request, pk)
+        form = RejectForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.after_sale_reject(shop=after_sale.shop, after_sale_no=after_sale.after_sale_no,
+                                           actor=request.user, reason=form.cleaned_data["reason"])  # fmt: skip
+            except ApplicationError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+            else:
+                self.message_user(
+                    request, _("售后 %(no)s 已拒绝。") % {"no": after_sale.after_sale_no}, messages.SUCCESS
+                )
+            return self._back(after_sale)
+        context = {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
+            "order": after_sale.order, "title": _("拒绝售后申请 · %(no)s") % {"no": after_sale.after_sale_no},
+        }  # fmt: skip
+        return TemplateResponse(request, "admin/orders/order/form_page.html", context)
 
     @admin.action(description=gettext_lazy("同意并退款"))
     def approve(self, request, queryset) -> None:

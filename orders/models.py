@@ -412,3 +412,34 @@ class ShippingRegionFee(models.Model):
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "province"}
         super().save(*args, **kwargs)
+
+class AfterSaleEvent(models.Model):
+    """One step of an after-sale's own history (its status before and after, who, why), written
+    by ``orders.after_sale_state`` together with the entry on the order's timeline."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", verbose_name=_("店铺"))
+    after_sale = models.ForeignKey(
+        AfterSale, on_delete=models.CASCADE, related_name="events", verbose_name=_("售后")
+    )
+    from_status = models.CharField(_("原状态"), max_length=16, choices=AfterSale.Status.choices, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=16, choices=AfterSale.Status.choices)
+    actor_kind = models.CharField(_("操作方"), max_length=16, choices=OrderEvent.Actor.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
+    message = models.CharField(_("说明"), max_length=255, blank=True)
+    data = models.JSONField(_("数据"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("售后记录")
+        verbose_name_plural = _("售后记录")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_from_status_display() or '—'} → {self.get_to_status_display()}"

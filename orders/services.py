@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Address, User
 from catalog.cache import catalog_changed_for_ids
 from catalog.models import SKU, Product
+from orders.after_sale_state import after_sale_can_transition, after_sale_opened, after_sale_transition
 from orders.models import (
     AfterSale,
     Carrier,
@@ -460,10 +461,23 @@ def _adjust_product_stock(*, order_lines: Iterable[tuple[int, int]]) -> None:
 
 
 def _release_stock(order: Order) -> None:
+    """Put an order's units back (the caller holds the order's lock and has just moved it out of
+    a state that held stock, so this runs once per order)."""
     lines = list(order.lines.order_by("sku_id"))
     for line in lines:
         SKU.objects.filter(pk=line.sku_id).update(stock=F("stock") + line.quantity)
     _adjust_product_stock(order_lines=[(line.product_id_snapshot, line.quantity) for line in lines])
+
+
+def _unsell(order: Order) -> None:
+    """Take a paid order that never shipped out of the sales counts (rankings, "sold" badges)."""
+    lines = list(order.lines.order_by("sku_id"))
+    for line in lines:
+        SKU.objects.filter(pk=line.sku_id).update(sales_count=Greatest(F("sales_count") - line.quantity, 0))
+    for line in sorted(lines, key=lambda line: line.product_id_snapshot):
+        Product.objects.filter(pk=line.product_id_snapshot).update(
+            sales_count=Greatest(F("sales_count") - line.quantity, 0)
+        )
 
 
 # ---------------------------------------------------------------- order life
@@ -601,17 +615,16 @@ def order_ship(
         raise ApplicationError(
             "tracking_no_used", _("运单号 %(no)s 已用于其他订单。") % {"no": tracking_no}, http_status=409
         )
-    now = timezone.now()
-    order.auto_complete_at = now + timedelta(days=shop.auto_confirm_days)
-    shipment = None
     order_transition(
         order=order, to=OrderStatus.SHIPPED, event=E.SHIPPED, actor_kind=A.MERCHANT, actor=actor,
         data={"carrier": carrier, "carrier_name": carrier_name.strip(), "tracking_no": tracking_no},
-        extra_fields=("auto_complete_at",),
     )  # fmt: skip
+    # the confirmation period and the shipment count from the transition's own stamp
+    order.auto_complete_at = order.shipped_at + timedelta(days=shop.auto_confirm_days)
+    order.save(update_fields=["auto_complete_at"])
     shipment = Shipment.objects.create(
         shop=shop, order=order, carrier=carrier, carrier_name=carrier_name.strip(), tracking_no=tracking_no,
-        shipped_at=now,
+        shipped_at=order.shipped_at,
     )  # fmt: skip
     return shipment
 
@@ -656,11 +669,14 @@ def tracking_event_add(
         data={"location": location, "occurred_at": occurred_at.isoformat()},
     )  # fmt: skip
     if is_signed and order.status == OrderStatus.SHIPPED:
-        shipment.delivered_at = occurred_at
-        shipment.save(update_fields=["delivered_at", "updated_at"])
+        # the carrier's sign time, but never before shipping (the transition sees to that) nor
+        # in the future; the shipment shows the same time as the order
         order_transition(
-            order=order, to=OrderStatus.DELIVERED, event=E.DELIVERED, actor_kind=actor_kind, actor=actor
-        )
+            order=order, to=OrderStatus.DELIVERED, event=E.DELIVERED, actor_kind=actor_kind, actor=actor,
+            at=min(occurred_at, timezone.now()),
+        )  # fmt: skip
+        shipment.delivered_at = order.delivered_at
+        shipment.save(update_fields=["delivered_at", "updated_at"])
     return event
 
 
@@ -768,19 +784,19 @@ def after_sale_request(
                 " ".join(getattr(exc, "messages", [str(exc)])),
                 fields={"photos": [_("无效")]},
             ) from exc
-    now = timezone.now()
     after_sale = AfterSale.objects.create(
         shop=order.shop, order=order, kind=kind, reason=reason[:200], amount_fen=amount_fen,
-        respond_by=now + timedelta(hours=order.shop.after_sale_response_hours),
     )  # fmt: skip
+    # the deadline counts from the request's own time (never before it, even at 0 hours)
+    after_sale.respond_by = after_sale.created_at + timedelta(hours=order.shop.after_sale_response_hours)
+    after_sale.save(update_fields=["respond_by"])
     for photo in photos:
         after_sale.photos.create(image=photo)
     from shop.money import format_yuan
 
-    order_note(
-        order=order, event=E.REFUND_REQUESTED, actor_kind=A.SHOPPER, actor=user,
+    after_sale_opened(
+        after_sale=after_sale, order=order, actor=user,
         message=f"{after_sale.get_kind_display()} {format_yuan(amount_fen)}：{reason[:100]}",
-        data={"after_sale_no": after_sale.after_sale_no, "amount_fen": amount_fen},
     )  # fmt: skip
     return after_sale
 
@@ -807,20 +823,20 @@ def after_sale_approve(*, shop: Shop, after_sale_no: str, actor: User | None) ->
 
     with transaction.atomic():
         after_sale, order = _after_sale_locked(shop=shop, after_sale_no=after_sale_no)
-        if after_sale.status != AfterSale.Status.REQUESTED:
+        if not after_sale_can_transition(after_sale.status, AfterSale.Status.REFUNDING):
             raise ApplicationError(
                 "after_sale_not_pending", _("该售后申请已处理（%(s)s）。") % {"s": after_sale.get_status_display()},
                 http_status=409,
             )  # fmt: skip
         if after_sale.amount_fen > order.paid_fen - _refund_committed_fen(order):
             raise ApplicationError("refund_exceeds_paid", _("退款金额超过了可退金额。"), http_status=409)
-        after_sale.status = AfterSale.Status.REFUNDING
-        after_sale.handled_at = timezone.now()
-        after_sale.save(update_fields=["status", "handled_at", "updated_at"])
-        order_note(
-            order=order, event=E.REFUND_APPROVED, actor_kind=A.MERCHANT, actor=actor,
-            data={"after_sale_no": after_sale.after_sale_no, "amount_fen": after_sale.amount_fen},
-        )  # fmt: skip
+        after_sale_transition(
+            after_sale=after_sale,
+            order=order,
+            to=AfterSale.Status.REFUNDING,
+            actor_kind=A.MERCHANT,
+            actor=actor,
+        )
         refund = refund_start(order=order, after_sale=after_sale)
     from payments.services import refund_submit
 
@@ -837,15 +853,9 @@ def after_sale_reject(*, shop: Shop, after_sale_no: str, actor: User | None, rea
             "reject_reason_required", _("请填写拒绝原因。"), fields={"reason": [_("必填")]}
         )
     after_sale, order = _after_sale_locked(shop=shop, after_sale_no=after_sale_no)
-    if after_sale.status != AfterSale.Status.REQUESTED:
-        raise ApplicationError("after_sale_not_pending", _("该售后申请已处理。"), http_status=409)
-    after_sale.status = AfterSale.Status.REJECTED
-    after_sale.reject_reason = reason[:200]
-    after_sale.handled_at = timezone.now()
-    after_sale.save(update_fields=["status", "reject_reason", "handled_at", "updated_at"])
-    order_note(
-        order=order, event=E.REFUND_REJECTED, actor_kind=A.MERCHANT, actor=actor, message=reason[:255],
-        data={"after_sale_no": after_sale.after_sale_no},
+    after_sale_transition(
+        after_sale=after_sale, order=order, to=AfterSale.Status.REJECTED, actor_kind=A.MERCHANT, actor=actor,
+        message=reason[:200], extra_fields={"reject_reason": reason[:200]},
     )  # fmt: skip
     return after_sale
 
@@ -862,9 +872,9 @@ def after_sale_withdraw(*, order: Order, user: User, after_sale_no: str) -> Afte
     order = locked
     if after_sale.status != AfterSale.Status.REQUESTED:
         raise ApplicationError("after_sale_not_pending", _("该售后申请已处理，不能撤销。"), http_status=409)
-    after_sale.status = AfterSale.Status.WITHDRAWN
-    after_sale.save(update_fields=["status", "updated_at"])
-    order_note(order=order, event=E.REFUND_WITHDRAWN, actor_kind=A.SHOPPER, actor=user)
+    after_sale_transition(
+        after_sale=after_sale, order=order, to=AfterSale.Status.WITHDRAWN, actor_kind=A.SHOPPER, actor=user
+    )
     return after_sale
 
 
@@ -875,27 +885,30 @@ def after_sale_refund_result(*, after_sale: AfterSale, succeeded: bool, detail: 
     order = Order.objects.select_for_update().get(pk=after_sale.order_id)
     after_sale = AfterSale.objects.select_for_update().get(pk=after_sale.pk)
     if after_sale.status != AfterSale.Status.REFUNDING:
-        return after_sale
-    now = timezone.now()
+        return after_sale  # already applied (or never approved): a repeated answer changes nothing
     if not succeeded:
-        after_sale.status = AfterSale.Status.FAILED
-        after_sale.save(update_fields=["status", "updated_at"])
-        order_note(order=order, event=E.REFUND_FAILED, actor_kind=A.SYSTEM, message=detail[:255],
-                   data={"after_sale_no": after_sale.after_sale_no})  # fmt: skip
+        after_sale_transition(
+            after_sale=after_sale,
+            order=order,
+            to=AfterSale.Status.FAILED,
+            actor_kind=A.SYSTEM,
+            message=detail[:255],
+        )
         return after_sale
-    after_sale.status = AfterSale.Status.REFUNDED
-    after_sale.refunded_at = now
-    after_sale.save(update_fields=["status", "refunded_at", "updated_at"])
     order.refunded_fen = F("refunded_fen") + after_sale.amount_fen
     order.save(update_fields=["refunded_fen", "updated_at"])
     order.refresh_from_db()
     from shop.money import format_yuan
 
-    order_note(
-        order=order, event=E.REFUNDED, actor_kind=A.SYSTEM, message=_("已退款 %(amount)s") % {"amount": format_yuan(after_sale.amount_fen)},
-        data={"after_sale_no": after_sale.after_sale_no, "amount_fen": after_sale.amount_fen},
+    after_sale_transition(
+        after_sale=after_sale, order=order, to=AfterSale.Status.REFUNDED, actor_kind=A.SYSTEM,
+        message=_("已退款 %(amount)s") % {"amount": format_yuan(after_sale.amount_fen)},
     )  # fmt: skip
     if order.refunded_fen >= order.paid_fen:
+        unshipped = order.status == OrderStatus.PAID
         order_transition(order=order, to=OrderStatus.CLOSED, event=E.CLOSED, actor_kind=A.SYSTEM,
                          message=_("全额退款，订单关闭。"))  # fmt: skip
+        if unshipped:  # nothing left the warehouse: the goods are for sale again, and were never sold
+            _release_stock(order)
+            _unsell(order)
     return after_sale

@@ -38,7 +38,7 @@ def identity_login(
     on this browser by another means, who now opens the shop in WeChat); else a new shopper.
     Staff accounts are never reached through WeChat: a staff member shops as a separate shopper."""
     identity = (
-        WeChatIdentity.objects.select_for_update()
+        WeChatIdentity.objects.select_for_update(of=("self",))  # the identity row, not the user's
         .filter(appid=appid, openid=openid)
         .select_related("user")
         .first()

@@ -292,6 +292,9 @@ class Notification(TimeStampedModel):
     next_attempt_at = models.DateTimeField(_("下次尝试"), null=True, blank=True, db_index=True)
     last_error = models.CharField(_("最近错误"), max_length=255, blank=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    # a worker's claim while ``sending``: past this time the worker is taken for dead
+    lease_until = models.DateTimeField(_("发送租约到期"), null=True, blank=True)
+    lease_lapses = models.PositiveSmallIntegerField(_("发送中断次数"), default=0)
 
     class Meta:
         verbose_name = _("订单通知")

@@ -4,22 +4,25 @@ For each such order event, one ``Notification`` row per channel the shopper can 
 account's template message and/or the mini-program's subscribe message, when the shop configured
 the template and the shopper has an openid there) is written in the same transaction as the event.
 After commit the rows are sent in the background: a Celery task per row when a broker runs,
-otherwise the periodic job (``manage.py run_jobs``, ``make run``). Each row is claimed under a row
-lock before the call, so a row is sent at most once, whoever runs it; a failure is retried with
+otherwise the periodic job (``manage.py run_jobs``, ``make run``). Each row is claimed before the
+call (``sending``, with a lease of ``LEASE``; the claim locks only notification rows and skips
+rows other workers hold), so a row is sent once, whoever runs it; a failure is retried with
 back-off (1 min, 5 min, 30 min, 2 h) and given up after 5 attempts; a refusal (43101, or 43004:
-not following the account) is recorded and never retried.
+not following the account) is recorded and never retried. A worker killed mid-send leaves its
+row ``sending`` until the lease runs out; the row is then retried once more, and failed if that
+send dies too.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import requests
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.timezone import localtime
@@ -42,6 +45,8 @@ EVENTS = {
 REFUSED_CODES = frozenset({43101, 43004})  # refused the subscription / does not follow the account
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
 MAX_ATTEMPTS = len(BACKOFF) + 1
+# how long a claim holds a row: far above one send (two HTTP calls of WECHAT_HTTP_TIMEOUT each)
+LEASE = timedelta(minutes=2)
 S = Notification.Status
 
 
@@ -183,27 +188,68 @@ def notifications_dispatch(ids: list[int]) -> None:
         send_notification.delay(pk)
 
 
-def _claim(pk: int) -> Notification | None:
-    with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update(skip_locked=True)
-            .select_related("shop", "order")
-            .filter(pk=pk, status=S.PENDING, next_attempt_at__lte=timezone.now())
-            .first()
-        )
-        if notification is None:
-            return None
-        notification.status = S.SENDING
-        notification.attempts += 1
-        notification.save(update_fields=["status", "attempts", "updated_at"])
-    return notification
+def _claimable(now: datetime) -> Q:
+    """Due rows, and rows whose worker's lease ran out (it died mid-send, or hangs); a row left
+    ``sending`` with no lease was claimed before leases existed, and is as good as lapsed."""
+    return Q(status=S.PENDING, next_attempt_at__lte=now) | (
+        Q(status=S.SENDING) & (Q(lease_until__lt=now) | Q(lease_until__isnull=True))
+    )
+
+
+def notifications_claim_due(*, limit: int = 1, pk: int | None = None) -> list[Notification]:
+    """Claim up to ``limit`` claimable rows (or the one row ``pk``) for this worker: each is set
+    ``sending`` with a lease of ``LEASE``, in one short transaction.
+
+    Only the notification rows are locked (``of=("self",)``: never the shop or order rows
+    joined for the message), and rows another worker holds are skipped (``skip_locked``), so
+    workers take disjoint rows and never wait for each other or for a shop's other writes.
+    A row whose lease ran out is retried once; if that send dies too, it is given up (failed):
+    the message may have reached the shopper, and a third copy is worse than none."""
+    while True:
+        now = timezone.now()
+        with transaction.atomic():
+            queryset = (
+                Notification.objects.select_for_update(of=("self",), skip_locked=True)
+                .select_related("shop", "order")
+                .filter(_claimable(now))
+                .order_by("pk")
+            )
+            if pk is not None:
+                queryset = queryset.filter(pk=pk)
+            rows = list(queryset[:limit])
+            claimed, given_up = [], 0
+            for notification in rows:
+                lapsed = notification.status == S.SENDING
+                if lapsed and notification.lease_lapses >= 1:
+                    Notification.objects.filter(pk=notification.pk).update(
+                        status=S.FAILED, lease_until=None, next_attempt_at=None, updated_at=now,
+                        last_error=gettext("发送两次中断（租约过期），已放弃。"),
+                    )  # fmt: skip
+                    logger.warning("notification %s: lease ran out twice, given up", notification.pk)
+                    given_up += 1
+                    continue
+                notification.status = S.SENDING
+                notification.attempts += 1
+                notification.lease_until = now + LEASE
+                notification.lease_lapses += lapsed
+                notification.save(
+                    update_fields=["status", "attempts", "lease_until", "lease_lapses", "updated_at"]
+                )
+                claimed.append(notification)
+        if claimed or not given_up or pk is not None:
+            return claimed
 
 
 def notification_send(*, notification_id: int) -> str:
     """Send one due notification; returns its new status ("" if it was not due or taken)."""
-    notification = _claim(notification_id)
-    if notification is None:
+    claimed = notifications_claim_due(pk=notification_id)
+    if not claimed:
         return ""
+    return _deliver(claimed[0])
+
+
+def _deliver(notification: Notification) -> str:
+    """Send a claimed notification (no row locked during the call) and record the outcome."""
     account = WeChatAccount.objects.filter(shop_id=notification.shop_id).first()
     error, refused = "", False
     try:
@@ -224,12 +270,15 @@ def notification_send(*, notification_id: int) -> str:
         error, refused = f"{exc.errcode} {exc.errmsg}", exc.errcode in REFUSED_CODES
     except (requests.RequestException, ValueError) as exc:
         error = f"{exc.__class__.__name__}: {exc}"
-    return _finish(notification, error=error, refused=refused)
+    return notification_finish(notification=notification, error=error, refused=refused)
 
 
-def _finish(notification: Notification, *, error: str, refused: bool) -> str:
+def notification_finish(*, notification: Notification, error: str, refused: bool) -> str:
+    """Record how a claimed send went; returns the new status. Guarded by the claim itself
+    (still ``sending``, same attempt): a worker whose lease ran out and whose row was claimed
+    again changes nothing (returns "")."""
     now = timezone.now()
-    fields: dict[str, Any] = {"last_error": error[:255], "updated_at": now}
+    fields: dict[str, Any] = {"last_error": error[:255], "updated_at": now, "lease_until": None}
     if not error:
         fields.update(status=S.SENT, sent_at=now, next_attempt_at=None)
     elif refused:
@@ -240,14 +289,19 @@ def _finish(notification: Notification, *, error: str, refused: bool) -> str:
         fields.update(status=S.PENDING, next_attempt_at=now + BACKOFF[notification.attempts - 1])
     if error:
         logger.warning("notification %s: %s", notification.pk, error)
-    Notification.objects.filter(pk=notification.pk, status=S.SENDING).update(**fields)
-    return fields["status"]
+    updated = Notification.objects.filter(
+        pk=notification.pk, status=S.SENDING, attempts=notification.attempts
+    ).update(**fields)
+    return fields["status"] if updated else ""
 
 
 def notifications_send_due(*, limit: int = 200) -> int:
-    """The periodic job: send every due notification; returns how many were sent."""
-    due = Notification.objects.filter(status=S.PENDING, next_attempt_at__lte=timezone.now())
+    """The periodic job: claim and send due notifications one at a time (several workers may run
+    it at once: each claims rows the others do not hold); returns how many were sent."""
     sent = 0
-    for pk in list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit]):
-        sent += notification_send(notification_id=pk) == S.SENT
+    for _ in range(limit):
+        claimed = notifications_claim_due(limit=1)
+        if not claimed:
+            break
+        sent += _deliver(claimed[0]) == S.SENT
     return sent

@@ -1,0 +1,162 @@
+"""The after-sale state machine: the one place that says which after-sale status may follow which.
+
+Services call ``after_sale_opened`` (a new request) and ``after_sale_transition`` (every later
+step); nothing else assigns ``AfterSale.status`` or its timestamps. Each step writes an
+``AfterSaleEvent`` (the after-sale's own history) and the matching entry on the order's timeline
+(``OrderEvent``, whose side effects such as the "refunded" notification are queued after commit).
+
+```
+requested ─approve→ refunding ─provider: ok→ refunded
+    │                   └──────provider: failed→ failed
+    ├─reject→ rejected
+    └─withdraw→ withdrawn
+```
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from orders.models import AfterSale, AfterSaleEvent, Order, OrderEvent
+from orders.state import order_note
+from shop.errors import ApplicationError
+
+AS = AfterSale.Status
+E = OrderEvent.Type
+
+# from-status -> the statuses it may move to
+AFTER_SALE_TRANSITIONS: dict[str, frozenset[str]] = {
+    AS.REQUESTED: frozenset({AS.REFUNDING, AS.REJECTED, AS.WITHDRAWN}),
+    AS.REFUNDING: frozenset({AS.REFUNDED, AS.FAILED}),
+    AS.REFUNDED: frozenset(),
+    AS.REJECTED: frozenset(),
+    AS.WITHDRAWN: frozenset(),
+    AS.FAILED: frozenset(),
+}
+
+# the timestamp field each status sets when entered: written here and nowhere else
+AFTER_SALE_STAMPS: dict[str, str] = {
+    AS.REFUNDING: "handled_at",
+    AS.REJECTED: "handled_at",
+    AS.REFUNDED: "refunded_at",
+}
+
+# the entry on the order's timeline for entering each status
+ORDER_EVENTS: dict[str, str] = {
+    AS.REQUESTED: E.REFUND_REQUESTED,
+    AS.REFUNDING: E.REFUND_APPROVED,
+    AS.REJECTED: E.REFUND_REJECTED,
+    AS.WITHDRAWN: E.REFUND_WITHDRAWN,
+    AS.REFUNDED: E.REFUNDED,
+    AS.FAILED: E.REFUND_FAILED,
+}
+
+# what the refused step would have done, for the error message
+_VERBS = {
+    AS.REFUNDING: gettext_lazy("同意"),
+    AS.REJECTED: gettext_lazy("拒绝"),
+    AS.WITHDRAWN: gettext_lazy("撤销"),
+    AS.REFUNDED: gettext_lazy("退款"),
+    AS.FAILED: gettext_lazy("退款"),
+}
+
+
+def after_sale_can_transition(current: str, target: str) -> bool:
+    return target in AFTER_SALE_TRANSITIONS.get(current, frozenset())
+
+
+def after_sale_opened(
+    *, after_sale: AfterSale, order: Order, actor=None, message: str = "", data: dict | None = None
+) -> AfterSaleEvent:
+    """Record a new request (created in the caller's transaction, the order row locked)."""
+    return _record(
+        after_sale=after_sale, order=order, current="", actor_kind=OrderEvent.Actor.SHOPPER, actor=actor,
+        message=message, order_message=message, data=data, at=after_sale.created_at,
+    )  # fmt: skip
+
+
+def after_sale_transition(
+    *,
+    after_sale: AfterSale,
+    order: Order,
+    to: str,
+    actor_kind: str,
+    actor=None,
+    message: str = "",
+    order_message: str | None = None,
+    data: dict | None = None,
+    extra_fields: dict[str, Any] | None = None,
+) -> AfterSaleEvent:
+    """Move ``after_sale`` to ``to`` and record the step in both histories.
+
+    The caller holds the row locks, order first, then the after-sale (``select_for_update``,
+    always in that order) inside a transaction. The update is also guarded by the status it was
+    read with, so a caller that forgot the lock still cannot apply a step twice; an illegal or
+    stale step raises ``after_sale_not_pending`` and changes nothing. ``extra_fields`` are other
+    columns written in the same update (e.g. ``reject_reason``)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("after_sale_transition must run inside the caller's transaction")
+    current = after_sale.status
+    if not after_sale_can_transition(current, to):
+        raise _not_pending(after_sale, to)
+    values: dict[str, Any] = {"status": to, **(extra_fields or {})}
+    stamp = AFTER_SALE_STAMPS.get(to)
+    now = _not_before(timezone.now(), after_sale)
+    if stamp:
+        values[stamp] = now
+    values["updated_at"] = timezone.now()
+    if not AfterSale.objects.filter(pk=after_sale.pk, status=current).update(**values):
+        after_sale.refresh_from_db(fields=["status"])
+        raise _not_pending(after_sale, to)
+    for name, value in values.items():
+        setattr(after_sale, name, value)
+    return _record(
+        after_sale=after_sale, order=order, current=current, actor_kind=actor_kind, actor=actor, message=message,
+        order_message=message if order_message is None else order_message, data=data, at=now,
+    )  # fmt: skip
+
+
+def _not_before(now: datetime, after_sale: AfterSale) -> datetime:
+    """A step's time is never earlier than the request or an earlier step (clocks of two nodes
+    may disagree)."""
+    earlier = (after_sale.created_at, after_sale.handled_at, after_sale.refunded_at)
+    return max([now, *(t for t in earlier if t is not None)])
+
+
+def _not_pending(after_sale: AfterSale, to: str) -> ApplicationError:
+    return ApplicationError(
+        "after_sale_not_pending",
+        _("该售后申请已处理（%(status)s），不能再%(verb)s。")
+        % {"status": after_sale.get_status_display(), "verb": _VERBS.get(to, "")},
+        http_status=409,
+    )
+
+
+def _record(
+    *,
+    after_sale: AfterSale,
+    order: Order,
+    current: str,
+    actor_kind: str,
+    actor,
+    message: str,
+    order_message: str,
+    data: dict | None,
+    at: datetime,
+) -> AfterSaleEvent:
+    data = {"after_sale_no": after_sale.after_sale_no, "amount_fen": after_sale.amount_fen, **(data or {})}
+    event = AfterSaleEvent.objects.create(
+        shop_id=after_sale.shop_id, after_sale=after_sale, from_status=current, to_status=after_sale.status,
+        actor_kind=actor_kind, actor=actor, message=message[:255], data=data, created_at=at,
+    )  # fmt: skip
+    order_note(
+        order=order, event=ORDER_EVENTS[after_sale.status], actor_kind=actor_kind, actor=actor,
+        message=order_message[:255], data=data,
+    )  # fmt: skip
+    return event
