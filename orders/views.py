@@ -259,7 +259,7 @@ def addresses(request: HttpRequest, shop_slug: str) -> HttpResponse:
             editing = account_services.address_get(user=request.user, address_id=edit_id)
         except ApplicationError:
             editing = None
-    if request.method == "POST" and request.POST.get("action") in ("add", "save"):
+    if request.method == "POST" and request.POST.get("action", "add") in ("add", "save"):
         form = AddressForm(request.POST)
     else:
         form = AddressForm(initial=_address_initial(editing) if editing else None)
@@ -289,7 +289,10 @@ def addresses(request: HttpRequest, shop_slug: str) -> HttpResponse:
                     return redirect(f"{back}{'&' if '?' in back else '?'}address={address.pk}")
                 return redirect(request.path)
         except ApplicationError as exc:
-            form.add_service_error(exc)
+            if form.is_bound:
+                form.add_service_error(exc)
+            else:  # a delete/default action: its error is not the address form's
+                messages.error(request, exc.message)
     context = _context(
         request,
         shop,

@@ -79,9 +79,9 @@ def test_shopper_pages_redirect_only_to_local_paths(client, shop_a, settings, ta
                 "next": target,
                 "recipient": "张三",
                 "phone": "13812345678",
-                "province": "浙江省",
-                "city": "杭州市",
-                "district": "西湖区",
+                "province_code": "330000",
+                "city_code": "330100",
+                "district_code": "330106",
                 "detail": "文三路 1 号",
             },
         )
