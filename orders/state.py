@@ -5,6 +5,8 @@ Services call ``order_transition``; nothing else assigns ``Order.status``.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +26,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.CLOSED: frozenset(),
 }
 
-# the timestamp field each status sets when entered
+# the timestamp field each status sets when entered: written here and nowhere else
 STAMPS = {
     S.PAID: "paid_at",
     S.SHIPPED: "shipped_at",
@@ -56,9 +58,14 @@ def order_transition(
     message: str = "",
     data: dict | None = None,
     extra_fields: tuple[str, ...] = (),
+    at: datetime | None = None,
 ) -> OrderEvent:
     """Move a locked order to ``to`` and record the event. The caller holds the row lock
-    (``select_for_update``) inside a transaction; an illegal move raises and changes nothing."""
+    (``select_for_update``) inside a transaction; an illegal move raises and changes nothing.
+
+    This is the only place that writes a status timestamp (``STAMPS``): entering a status stamps
+    it with ``at`` (when it happened elsewhere, e.g. WeChat's ``success_time``) or now, never
+    earlier than the stamps already on the order, and always saves it."""
     current = order.status
     if not can_transition(current, to):
         raise ApplicationError(
@@ -71,10 +78,11 @@ def order_transition(
     order.status = to
     fields = ["status", "updated_at", *extra_fields]
     stamp = STAMPS.get(to)
-    if stamp and getattr(order, stamp) is None:
-        setattr(order, stamp, now)
+    if stamp:
+        earlier = [t for t in (getattr(order, f) for f in STAMPS.values() if f != stamp) if t is not None]
+        setattr(order, stamp, max([at or now, *earlier]))
         fields.append(stamp)
-    order.save(update_fields=fields)
+    order.save(update_fields=list(dict.fromkeys(fields)))
     return _recorded(
         OrderEvent.objects.create(
             order=order,
