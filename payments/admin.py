@@ -10,9 +10,9 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from payments.bill import bill_reconcile, decode_bill
-from payments.models import PaymentAttempt, Refund, WeChatPayConfig
+from payments.models import PaymentAttempt, PaymentEvent, Refund, WeChatPayConfig
 from payments.wechat import crypto
-from shop.admin_base import ReadOnlyShopAdmin, ShopScopedAdmin, is_operator, user_shop_ids
+from shop.admin_base import ReadOnlyShopAdmin, ShopScopedAdmin, ShopScopedInline, is_operator, user_shop_ids
 from shop.money import format_yuan
 
 SECRET_FIELDS = ("merchant_private_key", "apiv3_key")
@@ -98,8 +98,40 @@ class WeChatPayConfigForm(forms.ModelForm):
 @admin.register(WeChatPayConfig)
 class WeChatPayConfigAdmin(ShopScopedAdmin):
     form = WeChatPayConfigForm
-    list_display = ["shop", "mode", "mchid", "appid", "updated_at"]
+    list_display = ["shop", "mode", "mchid", "appid", "last_error_at", "updated_at"]
     list_filter = ["mode", "shop"]
+    # why the last call to WeChat Pay failed (a wrong or rotated platform key, a timeout, …)
+    readonly_fields = ["last_error", "last_error_at"]
+
+
+class PaymentEventInline(ShopScopedInline, admin.TabularInline):
+    """A payment's or refund's status changes: who, when, from, to, why (read-only)."""
+
+    model = PaymentEvent
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "actor_kind", "actor", "from_label", "to_label", "message"]
+    readonly_fields = fields
+    verbose_name_plural = _("状态变更记录")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @staticmethod
+    def _label(event: PaymentEvent, value: str) -> str:
+        choices = PaymentAttempt.Status if event.payment_id else Refund.Status
+        return str(choices(value).label) if value in choices.values else "—"
+
+    @admin.display(description=_("原状态"))
+    def from_label(self, event: PaymentEvent) -> str:
+        return self._label(event, event.from_status)
+
+    @admin.display(description=_("新状态"))
+    def to_label(self, event: PaymentEvent) -> str:
+        return self._label(event, event.to_status)
 
 
 class BillForm(forms.Form):
@@ -125,6 +157,7 @@ class PaymentAttemptAdmin(ReadOnlyShopAdmin):
     readonly_fields = ["out_trade_no", "order", "scene", "amount", "status", "transaction_id", "payer_openid", "paid_at",
                        "note", "created_at"]  # fmt: skip
     fields = readonly_fields
+    inlines = [PaymentEventInline]
 
     @admin.display(description=_("金额"))
     def amount(self, attempt: PaymentAttempt) -> str:
@@ -169,8 +202,8 @@ class RefundAdmin(PaymentAttemptAdmin):
     ]
     list_filter = ["status", "provider", "shop"]
     search_fields = ["=out_refund_no", "=order__order_no"]
-    readonly_fields = ["out_refund_no", "order", "after_sale", "provider", "amount", "status", "provider_refund_id",
-                       "failure_reason", "succeeded_at", "created_at"]  # fmt: skip
+    readonly_fields = ["out_refund_no", "order", "after_sale", "payment", "provider", "amount", "reason", "status",
+                       "provider_refund_id", "failure_reason", "succeeded_at", "created_at"]  # fmt: skip
     fields = readonly_fields
 
     @admin.display(description=_("金额"))

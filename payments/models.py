@@ -242,3 +242,22 @@ class SimulatedTransaction(models.Model):
 
     def __str__(self) -> str:
         return self.out_trade_no
+
+
+class SimulatedRefund(models.Model):
+    """What the local simulator remembers of a refund (answers the refund query)."""
+
+    mchid = models.CharField(max_length=32)
+    out_refund_no = models.CharField(max_length=64)
+    out_trade_no = models.CharField(max_length=32)
+    refund_id = models.CharField(max_length=64)
+    amount_fen = models.PositiveIntegerField()
+    total_fen = models.PositiveIntegerField()
+    status = models.CharField(max_length=16, default="SUCCESS")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["mchid", "out_refund_no"], name="sim_refund_unique")]
+
+    def __str__(self) -> str:
+        return self.out_refund_no

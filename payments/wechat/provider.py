@@ -99,7 +99,9 @@ def _call(
     except requests.RequestException as exc:
         raise _unavailable(config, _("无法连接微信支付。"), exc) from exc
     except Exception as exc:  # wechatpayv3 raises a bare Exception when an answer's signature fails
-        if "signature" in str(exc) or "algorithm" in str(exc):
+        if "algorithm" in str(exc):  # no Wechatpay-Signature-Type: not WeChat Pay's answer at all
+            message = _("微信支付的应答无法识别：没有签名（可能是代理或网关返回的页面）。")
+        elif "signature" in str(exc):
             message = _("微信支付应答的签名无法验证：请检查“微信支付公钥”或“平台证书”是否正确、是否已更换。")
         else:
             message = _("调用微信支付失败。")
@@ -109,7 +111,7 @@ def _call(
     except (TypeError, ValueError):
         data = None
     if not isinstance(data, dict) or code >= 500:
-        raise _unavailable(config, _("微信支付返回了无法识别的应答（HTTP %(code)s）。") % {"code": code})
+        raise _unavailable(config, _("微信支付的应答无法识别（HTTP %(code)s）。") % {"code": code})
     if not 200 <= code < 300:
         refusal = str(data.get("code", ""))
         message = f"{code} {refusal}: {data.get('message', '')}"
