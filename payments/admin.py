@@ -120,18 +120,13 @@ class PaymentEventInline(ShopScopedInline, admin.TabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
-    @staticmethod
-    def _label(event: PaymentEvent, value: str) -> str:
-        choices = PaymentAttempt.Status if event.payment_id else Refund.Status
-        return str(choices(value).label) if value in choices.values else "—"
-
     @admin.display(description=_("原状态"))
     def from_label(self, event: PaymentEvent) -> str:
-        return self._label(event, event.from_status)
+        return event.status_label(event.from_status)
 
     @admin.display(description=_("新状态"))
     def to_label(self, event: PaymentEvent) -> str:
-        return self._label(event, event.to_status)
+        return event.status_label(event.to_status)
 
 
 class BillForm(forms.Form):

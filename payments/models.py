@@ -183,7 +183,11 @@ class PaymentEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.from_status or '—'} → {self.to_status}"
+        return f"{self.status_label(self.from_status)} → {self.status_label(self.to_status)}"
+
+    def status_label(self, value: str) -> str:
+        choices = PaymentAttempt.Status if self.payment_id else Refund.Status
+        return str(choices(value).label) if value in choices.values else "—"
 
 
 class PaymentNotification(models.Model):

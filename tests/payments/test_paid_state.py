@@ -180,3 +180,12 @@ def test_a_payment_for_a_cancelled_order_is_refunded_as_cancelled(simulated, ord
     refund = Refund.objects.get(order=order)
     assert refund.payment_id == attempt.pk and "取消" in refund.reason
     assert refund.status == Refund.Status.SUCCEEDED
+
+
+def test_merchant_reads_the_payment_events_in_admin(client, attempt, pay_config, merchant_a):
+    resource = simulator.transaction_resource(attempt, pay_config)
+    assert post(client, *simulator.notification(pay_config, resource)).status_code == 204
+    client.force_login(merchant_a)
+    page = client.get(f"/admin/payments/paymentattempt/{attempt.pk}/change/").content.decode()
+    assert "状态变更记录" in page and "微信支付" in page and "已支付" in page
+    assert "succeeded" not in page.split("状态变更记录", 1)[1]  # labels, not raw values
