@@ -84,6 +84,39 @@ def test_no_code_outside_the_transition_assigns_an_order_stamp():
     assert offenders == []
 
 
+def test_no_code_outside_payments_state_moves_a_payment_or_refund():
+    """``payments/state.py`` is the only writer of ``PaymentAttempt.status`` / ``Refund.status``
+    and their stamps (``paid_at``, ``succeeded_at``)."""
+    offenders = []
+    for path in ROOT.glob("*/**/*.py"):
+        relative = path.relative_to(ROOT).as_posix()
+        if relative.startswith((".venv/", "tests/", "bench/")) or "/migrations/" in relative:
+            continue
+        if relative in ("payments/state.py", "payments/simulator_views.py"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Assign):
+                offenders.extend(
+                    f"{relative}:{node.lineno}"
+                    for target in node.targets
+                    if isinstance(target, ast.Attribute)
+                    and target.attr in ("status", "paid_at", "succeeded_at")
+                    and isinstance(target.value, ast.Name)
+                    and any(word in target.value.id.lower() for word in ("attempt", "refund", "payment"))
+                )
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "update"
+            ):
+                chain = ast.unparse(node.func.value)
+                if chain.startswith(("PaymentAttempt.", "Refund.")) and any(
+                    k.arg in ("status", "paid_at", "succeeded_at") for k in node.keywords
+                ):
+                    offenders.append(f"{relative}:{node.lineno}")
+    assert offenders == []
+
+
 # ---------------------------------------------------------------- end to end, through the simulator
 
 

@@ -178,3 +178,23 @@ def test_refund_that_cannot_reach_wechat_waits_instead_of_failing(simulated, ord
     assert SimulatedTransaction.objects.get(out_trade_no=attempt.out_trade_no).refunded_fen == 1000
     services.payments_reconcile()  # again: nothing more is refunded
     assert SimulatedTransaction.objects.get(out_trade_no=attempt.out_trade_no).refunded_fen == 1000
+
+
+def test_refund_result_is_sent_to_our_public_notify_url(simulated, order, settings):
+    """The payment's own notification went astray; the refund names our notify URL itself, so
+    its result still arrives."""
+    from django.utils import timezone
+
+    settings.PUBLIC_URL = simulated.url
+    attempt = services.payment_start(order=order, scene="native", notify_url="http://127.0.0.1:9/lost/")
+    SimulatedTransaction.objects.filter(out_trade_no=attempt.out_trade_no).update(
+        trade_state="SUCCESS", transaction_id="4200000077", success_time=timezone.now()
+    )
+    assert services.payment_refresh(order=order) is True
+    request = order_services.after_sale_request(
+        order=order, user=order.user, kind="refund_only", reason="不想要了", amount_fen=1000
+    )
+    order_services.after_sale_approve(shop=order.shop, after_sale_no=request.after_sale_no, actor=None)
+    refund = Refund.objects.get(after_sale=request)
+    assert refund.status == Refund.Status.SUCCEEDED
+    assert refund.events.get(to_status=Refund.Status.SUCCEEDED).actor_kind == "provider"
