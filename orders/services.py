@@ -558,22 +558,25 @@ def orders_expire_due(*, now: datetime | None = None, limit: int = 500) -> int:
 def order_mark_paid(
     *, order: Order, amount_fen: int, paid_at: datetime | None = None, reference: str = ""
 ) -> bool:
-    """Record a verified payment. Returns True if this call moved the order to paid, False if it
-    was already paid (a duplicate notification). A payment for an order that can no longer be paid
-    (cancelled, wrong amount) raises ``ApplicationError`` — the payments app refunds it."""
+    """Record a verified payment (``reference``: the provider's transaction id, ``paid_at``: when
+    the provider says it was paid). Returns True if this call moved the order to paid, False if
+    this same payment was already applied (a duplicate notification). A payment for an order that
+    can no longer be paid raises ``ApplicationError`` — the payments app refunds it, saying why by
+    the code: ``order_already_paid`` (another payment paid it first), ``order_not_payable``
+    (cancelled), ``amount_mismatch``."""
     order = _locked(order)
     if order.status != OrderStatus.PENDING_PAYMENT:
-        if order.paid_at is not None:
-            return False
-        raise ApplicationError("order_not_payable", _("订单已取消，不能再支付。"), http_status=409)
+        if order.paid_at is None:
+            raise ApplicationError("order_not_payable", _("订单已取消，不能再支付。"), http_status=409)
+        if reference and not order.events.filter(type=E.PAID, data__reference=reference).exists():
+            raise ApplicationError("order_already_paid", _("订单已通过另一笔付款支付。"), http_status=409)
+        return False
     if amount_fen != order.total_fen:
         raise ApplicationError("amount_mismatch", _("支付金额与订单金额不一致。"), http_status=409)
     order.paid_fen = amount_fen
-    if paid_at is not None:
-        order.paid_at = paid_at
     order_transition(
         order=order, to=OrderStatus.PAID, event=E.PAID, actor_kind=A.SYSTEM, data={"reference": reference},
-        extra_fields=("paid_fen",),
+        extra_fields=("paid_fen",), at=paid_at,
     )  # fmt: skip
     for line in order.lines.order_by("sku_id"):
         SKU.objects.filter(pk=line.sku_id).update(sales_count=F("sales_count") + line.quantity)

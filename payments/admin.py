@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from payments.bill import bill_reconcile, decode_bill
-from payments.models import PaymentAttempt, Refund, WeChatPayConfig
+from payments.models import PaymentAttempt, PaymentEvent, Refund, WeChatPayConfig
 from payments.wechat import crypto
-from shop.admin_base import ReadOnlyShopAdmin, ShopScopedAdmin, is_operator, user_shop_ids
+from shop.admin_base import ReadOnlyShopAdmin, ShopScopedAdmin, ShopScopedInline, is_operator, user_shop_ids
 from shop.csv_export import csv_response
 from shop.money import format_yuan
 
@@ -100,8 +100,35 @@ class WeChatPayConfigForm(forms.ModelForm):
 @admin.register(WeChatPayConfig)
 class WeChatPayConfigAdmin(ShopScopedAdmin):
     form = WeChatPayConfigForm
-    list_display = ["shop", "mode", "mchid", "appid", "updated_at"]
+    list_display = ["shop", "mode", "mchid", "appid", "last_error_at", "updated_at"]
     list_filter = ["mode", "shop"]
+    # why the last call to WeChat Pay failed (a wrong or rotated platform key, a timeout, …)
+    readonly_fields = ["last_error", "last_error_at"]
+
+
+class PaymentEventInline(ShopScopedInline, admin.TabularInline):
+    """A payment's or refund's status changes: who, when, from, to, why (read-only)."""
+
+    model = PaymentEvent
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "actor_kind", "actor", "from_label", "to_label", "message"]
+    readonly_fields = fields
+    verbose_name_plural = _("状态变更记录")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("原状态"))
+    def from_label(self, event: PaymentEvent) -> str:
+        return event.status_label(event.from_status)
+
+    @admin.display(description=_("新状态"))
+    def to_label(self, event: PaymentEvent) -> str:
+        return event.status_label(event.to_status)
 
 
 class BillForm(forms.Form):
@@ -127,6 +154,7 @@ class PaymentAttemptAdmin(ReadOnlyShopAdmin):
     readonly_fields = ["out_trade_no", "order", "scene", "amount", "status", "transaction_id", "payer_openid", "paid_at",
                        "note", "created_at"]  # fmt: skip
     fields = readonly_fields
+    inlines = [PaymentEventInline]
 
     @admin.display(description=_("金额"))
     def amount(self, attempt: PaymentAttempt) -> str:
@@ -177,8 +205,8 @@ class RefundAdmin(PaymentAttemptAdmin):
     ]
     list_filter = ["status", "provider", "shop"]
     search_fields = ["=out_refund_no", "=order__order_no"]
-    readonly_fields = ["out_refund_no", "order", "after_sale", "provider", "amount", "status", "provider_refund_id",
-                       "failure_reason", "succeeded_at", "created_at"]  # fmt: skip
+    readonly_fields = ["out_refund_no", "order", "after_sale", "payment", "provider", "amount", "reason", "status",
+                       "provider_refund_id", "failure_reason", "succeeded_at", "created_at"]  # fmt: skip
     fields = readonly_fields
 
     @admin.display(description=_("金额"))

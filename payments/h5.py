@@ -80,11 +80,12 @@ def pay(request: HttpRequest, shop_slug: str, order_no: str) -> HttpResponse:
             openid=openid or simulator_stand_in(request.user, config),
             client_ip=client_ip(request),
         )  # fmt: skip
-    except ApplicationError as exc:
+    except ApplicationError as exc:  # e.g. 503 payment_provider_unavailable: a Chinese message, never a 500
         return render(
             request,
             "payments/pay.html",
             {"shop": shop, "order": order, "error": exc.message, "order_url": order_url},
+            status=exc.http_status,
         )
     simulator = config.mode == WeChatPayConfig.Mode.SIMULATOR
     context = {

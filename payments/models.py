@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -44,7 +45,12 @@ class Refund(TimeStampedModel):
         related_name="refund",
         verbose_name=_("售后"),
     )
+    payment = models.ForeignKey(
+        "payments.PaymentAttempt", on_delete=models.PROTECT, null=True, blank=True, related_name="refunds",
+        verbose_name=_("原支付"), help_text=_("退款从这笔支付原路退回"),
+    )  # fmt: skip
     out_refund_no = models.CharField(_("退款单号"), max_length=32, unique=True, default=new_refund_no)
+    reason = models.CharField(_("退款原因"), max_length=80, blank=True)
     provider = models.CharField(_("支付渠道"), max_length=16, choices=Provider.choices)
     amount_fen = MoneyField(_("退款金额"))
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
@@ -83,6 +89,8 @@ class WeChatPayConfig(TimeStampedModel):
     platform_certificates = models.JSONField(
         _("平台证书"), default=dict, blank=True, help_text=_("{序列号: 证书 PEM}，证书模式时填写")
     )
+    last_error = models.CharField(_("最近一次调用失败"), max_length=255, blank=True)
+    last_error_at = models.DateTimeField(_("失败时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("微信支付配置")
@@ -155,6 +163,54 @@ class PaymentAttempt(TimeStampedModel):
         return self.out_trade_no
 
 
+class PaymentEvent(models.Model):
+    """One status change of a payment attempt or a refund (payments/state.py writes them): who,
+    when, from, to, why. Read-only in admin, under the attempt or refund it belongs to."""
+
+    class Actor(models.TextChoices):
+        SYSTEM = "system", _("系统")
+        PROVIDER = "provider", _("微信支付")
+        MERCHANT = "merchant", _("商家")
+        SHOPPER = "shopper", _("顾客")
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", verbose_name=_("店铺"))
+    payment = models.ForeignKey(
+        PaymentAttempt, on_delete=models.CASCADE, null=True, blank=True, related_name="events",
+        verbose_name=_("支付记录"),
+    )  # fmt: skip
+    refund = models.ForeignKey(
+        Refund, on_delete=models.CASCADE, null=True, blank=True, related_name="events", verbose_name=_("退款")
+    )
+    actor_kind = models.CharField(_("操作方"), max_length=16, choices=Actor.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("操作人"),
+    )  # fmt: skip
+    from_status = models.CharField(_("原状态"), max_length=16, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=16)
+    message = models.CharField(_("原因"), max_length=255, blank=True)
+    data = models.JSONField(_("数据"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("支付状态变更")
+        verbose_name_plural = _("支付状态变更")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(payment__isnull=False) ^ models.Q(refund__isnull=False),
+                name="payment_event_one_subject",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.status_label(self.from_status)} → {self.status_label(self.to_status)}"
+
+    def status_label(self, value: str) -> str:
+        choices = PaymentAttempt.Status if self.payment_id else Refund.Status
+        return str(choices(value).label) if value in choices.values else "—"
+
+
 class PaymentNotification(models.Model):
     """Every verified notification, once (WeChat's ``id``): duplicates are answered, not re-applied."""
 
@@ -217,3 +273,22 @@ class SimulatedTransaction(models.Model):
 
     def __str__(self) -> str:
         return self.out_trade_no
+
+
+class SimulatedRefund(models.Model):
+    """What the local simulator remembers of a refund (answers the refund query)."""
+
+    mchid = models.CharField(max_length=32)
+    out_refund_no = models.CharField(max_length=64)
+    out_trade_no = models.CharField(max_length=32)
+    refund_id = models.CharField(max_length=64)
+    amount_fen = models.PositiveIntegerField()
+    total_fen = models.PositiveIntegerField()
+    status = models.CharField(max_length=16, default="SUCCESS")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["mchid", "out_refund_no"], name="sim_refund_unique")]
+
+    def __str__(self) -> str:
+        return self.out_refund_no

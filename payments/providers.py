@@ -21,6 +21,12 @@ class ProviderError(Exception):
     """The provider refused or could not be reached; the message says why."""
 
 
+class ProviderUnavailable(ProviderError):
+    """No answer we can believe: a timeout, a refused connection, an answer whose signature does
+    not verify (a wrong or rotated platform key), or one that is not the JSON the API speaks. What
+    happened at the provider is unknown: query before retrying anything that moves money."""
+
+
 @dataclass(frozen=True)
 class RefundOutcome:
     accepted: bool  # the provider took the request
@@ -46,6 +52,8 @@ class OnlinePaymentProvider(PaymentProvider, Protocol):
     def query(self, *, attempt: PaymentAttempt) -> dict[str, Any]: ...
 
     def close(self, *, attempt: PaymentAttempt) -> None: ...
+
+    def query_refund(self, *, refund: Refund) -> dict[str, Any]: ...
 
 
 class LocalProvider:

@@ -1,4 +1,6 @@
-"""Refunds: reserved in the caller's transaction, sent to the provider after commit."""
+"""Payments and refunds. Every status change goes through payments/state.py (guarded, with an
+event row); refunds are reserved in the caller's transaction and sent to the provider after commit;
+no network call is made with a row locked."""
 
 from __future__ import annotations
 
@@ -7,72 +9,99 @@ from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from payments.models import Refund
-from payments.providers import ProviderError, get_provider, provider_for_order
+from payments.models import PaymentAttempt, PaymentEvent, Refund
+from payments.providers import (
+    ProviderError,
+    ProviderUnavailable,
+    RefundOutcome,
+    get_provider,
+    provider_for_order,
+)
+from payments.selectors import payment_of_order
+from payments.state import payment_created, payment_move, payment_transition, refund_created, refund_move
 
 logger = logging.getLogger(__name__)
+P = PaymentAttempt.Status
+R = Refund.Status
+A = PaymentEvent.Actor
 
 
-def refund_start(*, order, after_sale) -> Refund:
-    """Create the refund record (inside the caller's transaction, rows locked)."""
-    return Refund.objects.create(
-        shop_id=order.shop_id,
-        order=order,
-        after_sale=after_sale,
-        provider=provider_for_order(order).code,
-        amount_fen=after_sale.amount_fen,
-    )
+def refund_start(*, order, after_sale, actor=None) -> Refund:
+    """Create the refund record (inside the caller's transaction, rows locked). It goes back
+    through the payment that paid the order."""
+    payment = payment_of_order(order_id=order.pk)
+    refund = Refund.objects.create(
+        shop_id=order.shop_id, order=order, after_sale=after_sale, payment=payment,
+        provider=payment.provider if payment else provider_for_order(order).code,
+        amount_fen=after_sale.amount_fen, reason=(after_sale.reason or "")[:80],
+    )  # fmt: skip
+    refund_created(
+        refund=refund, actor_kind=A.MERCHANT if actor else A.SYSTEM, actor=actor,
+        message=_("售后申请 %(no)s 同意退款") % {"no": after_sale.after_sale_no},
+    )  # fmt: skip
+    return refund
 
 
 def refund_submit(*, refund: Refund) -> Refund:
     """Send a pending refund to its provider. Must be called with no row locked (it may do network
-    I/O); the outcome is applied in a short transaction of its own."""
+    I/O); the answer is applied in a short transaction of its own (``refund_record_answer``)."""
+    refund.refresh_from_db()
+    if refund.status != R.PENDING:
+        return refund
+    return _refund_send(refund)
+
+
+def _refund_send(refund: Refund) -> Refund:
+    provider = get_provider(refund.provider)
+    reason = refund.reason or (refund.after_sale.reason if refund.after_sale_id else "")
+    total_fen = refund.payment.amount_fen if refund.payment_id else refund.order.paid_fen
+    try:
+        outcome = provider.refund(refund=refund, total_fen=total_fen, reason=reason)
+    except ProviderUnavailable as exc:
+        return refund_record_answer(refund_id=refund.pk, outcome=None, detail=str(exc))
+    except Exception as exc:  # the request may or may not have reached the provider
+        logger.exception("refund %s: no answer from provider %s", refund.out_refund_no, provider.code)
+        return refund_record_answer(refund_id=refund.pk, outcome=None, detail=str(exc))
+    return refund_record_answer(refund_id=refund.pk, outcome=outcome)
+
+
+def refund_record_answer(*, refund_id: int, outcome: RefundOutcome | None, detail: str = "") -> Refund:
+    """Apply the provider's answer to our refund request. ``None``: no answer we can believe
+    (timeout, unreachable, bad signature) — the refund may exist at the provider, so it is *not*
+    failed: it waits (退款中) for the notification or the reconcile job's query. Every move is
+    guarded: an answer arriving after the notification settled the refund changes nothing."""
     from orders.services import after_sale_refund_result
 
-    refund.refresh_from_db()
-    if refund.status != Refund.Status.PENDING:
-        return refund
-    provider = provider_for_order(refund.order)
-    try:
-        late = refund.after_sale_id is None  # a payment that arrived for a cancelled order
-        outcome = provider.refund(
-            refund=refund,
-            total_fen=refund.amount_fen if late else refund.order.paid_fen,
-            reason="订单已取消，自动退款" if late else refund.after_sale.reason,
-        )
-    except Exception as exc:
-        logger.exception("refund %s failed at provider %s", refund.out_refund_no, provider.code)
-        outcome_failed = str(exc)[:255]
-        with transaction.atomic():
-            Refund.objects.filter(pk=refund.pk).update(
-                status=Refund.Status.FAILED, failure_reason=outcome_failed
-            )
-            if refund.after_sale_id:
-                after_sale_refund_result(after_sale=refund.after_sale, succeeded=False, detail=outcome_failed)
-        refund.refresh_from_db()
-        return refund
     with transaction.atomic():
-        if not outcome.accepted:
-            Refund.objects.filter(pk=refund.pk).update(
-                status=Refund.Status.FAILED, failure_reason=outcome.detail[:255]
-            )
-            if refund.after_sale_id:
-                after_sale_refund_result(after_sale=refund.after_sale, succeeded=False, detail=outcome.detail)
-        elif outcome.settled:
-            Refund.objects.filter(pk=refund.pk).update(
-                status=Refund.Status.SUCCEEDED, provider_refund_id=outcome.provider_refund_id,
-                succeeded_at=timezone.now(),
+        if outcome is None:
+            refund_move(
+                refund_id=refund_id, to=R.PROCESSING, actor_kind=A.SYSTEM,
+                message=_("微信支付未给出可信应答，等待通知或查询确认。"), data={"detail": detail[:255]},
             )  # fmt: skip
-            if refund.after_sale_id:
-                after_sale_refund_result(after_sale=refund.after_sale, succeeded=True)
+        elif not outcome.accepted:
+            moved = refund_move(
+                refund_id=refund_id, to=R.FAILED, actor_kind=A.PROVIDER, message=outcome.detail,
+                fields={"failure_reason": outcome.detail[:255]},
+            )  # fmt: skip
+            if moved is not None and moved.after_sale_id:
+                after_sale_refund_result(after_sale=moved.after_sale, succeeded=False, detail=outcome.detail)
+        elif outcome.settled:
+            moved = refund_move(
+                refund_id=refund_id, to=R.SUCCEEDED, actor_kind=A.PROVIDER,
+                fields={"provider_refund_id": outcome.provider_refund_id},
+            )  # fmt: skip
+            if moved is not None and moved.after_sale_id:
+                after_sale_refund_result(after_sale=moved.after_sale, succeeded=True)
         else:
-            # the refund notification may already have settled it (it can arrive before this answer)
-            Refund.objects.filter(pk=refund.pk, status=Refund.Status.PENDING).update(
-                status=Refund.Status.PROCESSING, provider_refund_id=outcome.provider_refund_id
-            )
-    refund.refresh_from_db()
-    return refund
+            refund_move(
+                refund_id=refund_id, to=R.PROCESSING, actor_kind=A.PROVIDER,
+                fields={"provider_refund_id": outcome.provider_refund_id},
+            )  # fmt: skip
+    return Refund.objects.get(pk=refund_id)
 
 
 # ---------------------------------------------------------------- payment notifications
@@ -116,16 +145,31 @@ def payment_notify_handle(*, shop, headers, body: bytes) -> str:
     return outcome
 
 
+def _give_back(code: str) -> tuple[str, str, str]:
+    """Why an unwanted payment is refunded: (refund reason shown to the payer, timeline note, outcome)."""
+    if code == "order_already_paid":
+        return (
+            _("重复支付，自动退款"),
+            _("订单已支付，又收到一笔重复支付的款项，将原路退回。"),
+            "refunded_duplicate_payment",
+        )
+    if code == "order_not_payable":
+        return _("订单已取消，自动退款"), _("支付到账时订单已取消，款项将原路退回。"), "refunded_late_payment"
+    return (
+        _("支付金额与订单不符，自动退款"),
+        _("收到的付款与订单金额不符，款项将原路退回。"),
+        "refunded_amount_mismatch",
+    )
+
+
 def payment_apply_success(*, shop, config, resource: dict) -> str:
     """A transaction reported SUCCESS (by a notification or by our query): check it against our
-    payment attempt, mark the order paid once, and refund it if the order was cancelled meanwhile.
-    Notification and query may race: the attempt row lock makes exactly one of them apply it."""
-    from django.utils.dateparse import parse_datetime
-
+    payment attempt, mark the order paid once, and refund it if the order cannot take it (paid by
+    another payment already, cancelled meanwhile). Notification and query may race: the attempt
+    row lock makes exactly one of them apply it."""
     from orders.models import OrderEvent
     from orders.services import order_mark_paid
     from orders.state import order_note
-    from payments.models import PaymentAttempt
     from shop.errors import ApplicationError
 
     if resource.get("mchid") != config.mchid:
@@ -147,29 +191,35 @@ def payment_apply_success(*, shop, config, resource: dict) -> str:
         amount = resource.get("amount") or {}
         if amount.get("total") != attempt.amount_fen or amount.get("currency", "CNY") != "CNY":
             raise _reject("amount_mismatch", "amount does not match the order")
-        if attempt.status == PaymentAttempt.Status.SUCCEEDED:
+        if attempt.status == P.SUCCEEDED:
             return "already_paid"
-        attempt.status = PaymentAttempt.Status.SUCCEEDED
-        attempt.transaction_id = str(resource.get("transaction_id", ""))[:64]
-        attempt.payer_openid = str((resource.get("payer") or {}).get("openid", ""))[:64]
-        attempt.paid_at = parse_datetime(str(resource.get("success_time", ""))) or timezone.now()
+        transaction_id = str(resource.get("transaction_id", ""))[:64]
+        paid_at = parse_datetime(str(resource.get("success_time", ""))) or timezone.now()
+        fields = {
+            "transaction_id": transaction_id,
+            "payer_openid": str((resource.get("payer") or {}).get("openid", ""))[:64],
+        }
+        message = ""
         try:
-            order_mark_paid(order=attempt.order, amount_fen=attempt.amount_fen, paid_at=attempt.paid_at,
-                            reference=attempt.transaction_id)  # fmt: skip
+            order_mark_paid(order=attempt.order, amount_fen=attempt.amount_fen, paid_at=paid_at,
+                            reference=transaction_id)  # fmt: skip
             outcome = "paid"
-        except ApplicationError as exc:  # cancelled (or otherwise unpayable) meanwhile: give it back
-            attempt.note = f"{exc.code}: 已自动退款"
+        except ApplicationError as exc:  # the order cannot take this payment: give it back
+            reason, note, outcome = _give_back(exc.code)
+            fields["note"] = message = reason
             refund = Refund.objects.create(
-                shop_id=shop.pk, order=attempt.order, provider="wechat", amount_fen=attempt.amount_fen,
+                shop_id=shop.pk, order=attempt.order, payment=attempt, provider=attempt.provider,
+                amount_fen=attempt.amount_fen, reason=reason,
             )  # fmt: skip
+            refund_created(refund=refund, actor_kind=A.SYSTEM, message=reason)
             order_note(
-                order=attempt.order, event=OrderEvent.Type.NOTE, actor_kind=OrderEvent.Actor.SYSTEM,
-                message="支付到账时订单已取消，款项将原路退回。", data={"out_refund_no": refund.out_refund_no},
+                order=attempt.order, event=OrderEvent.Type.NOTE, actor_kind=OrderEvent.Actor.SYSTEM, message=note,
+                data={"out_refund_no": refund.out_refund_no, "out_trade_no": attempt.out_trade_no},
             )  # fmt: skip
-            outcome = "refunded_late_payment"
-        attempt.save(
-            update_fields=["status", "transaction_id", "payer_openid", "paid_at", "note", "updated_at"]
-        )
+        payment_transition(
+            attempt=attempt, to=P.SUCCEEDED, actor_kind=A.PROVIDER, message=message, fields=fields, at=paid_at,
+            data={"transaction_id": transaction_id},
+        )  # fmt: skip
     if refund is not None:
         transaction.on_commit(lambda: refund_submit(refund=refund))
     return outcome
@@ -180,27 +230,24 @@ def payment_apply_success(*, shop, config, resource: dict) -> str:
 
 def payment_start(*, order, scene: str, notify_url: str, openid: str = "", client_ip: str = ""):
     """Create (or reuse) a payment attempt for an unpaid order and get the provider's prepay
-    answer. The prepay is a network call: no row is locked while it runs."""
+    answer. The prepay is a network call: no row is locked while it runs. Any provider failure
+    (timeout, no connection, an answer whose signature does not verify, not JSON, a refusal) is
+    ``503 payment_provider_unavailable``; the merchant sees why on the shop's WeChat Pay config."""
     from orders.models import OrderStatus
-    from payments.models import PaymentAttempt, WeChatPayConfig
+    from payments.models import WeChatPayConfig
     from shop.errors import ApplicationError
 
     if order.status != OrderStatus.PENDING_PAYMENT or order.pay_deadline <= timezone.now():
-        raise ApplicationError("order_not_payable", "订单已支付、已取消或已超过支付时限。", http_status=409)
+        raise ApplicationError(
+            "order_not_payable", _("订单已支付、已取消或已超过支付时限。"), http_status=409
+        )
     config = WeChatPayConfig.objects.filter(shop_id=order.shop_id).first()
     if config is None:
-        raise ApplicationError("payment_not_configured", "店铺尚未开通微信支付。", http_status=409)
-    attempt = PaymentAttempt.objects.filter(
-        order=order, scene=scene, status=PaymentAttempt.Status.PENDING
-    ).first()
-    if attempt is None or not (attempt.prepay_id or attempt.code_url or attempt.h5_url):
-        if attempt is None:
-            with transaction.atomic():
-                number = PaymentAttempt.objects.filter(order=order).count() + 1
-                attempt = PaymentAttempt.objects.create(
-                    shop_id=order.shop_id, order=order, out_trade_no=f"{order.order_no}P{number:02d}", scene=scene,
-                    amount_fen=order.total_fen, payer_openid=openid,
-                )  # fmt: skip
+        raise ApplicationError("payment_not_configured", _("店铺尚未开通微信支付。"), http_status=409)
+    attempt = PaymentAttempt.objects.filter(order=order, scene=scene, status=P.PENDING).first()
+    if attempt is None:
+        attempt = _payment_attempt_new(order=order, scene=scene, openid=openid)
+    if not (attempt.prepay_id or attempt.code_url or attempt.h5_url):
         first_line = order.lines.first()
         description = f"{order.shop.name}-{first_line.title if first_line else order.order_no}"
         try:
@@ -214,13 +261,39 @@ def payment_start(*, order, scene: str, notify_url: str, openid: str = "", clien
         except (ProviderError, OSError, ValueError) as exc:
             logger.warning("prepay failed for %s: %s", attempt.out_trade_no, exc)
             raise ApplicationError(
-                "payment_unavailable", "微信支付暂时不可用，请稍后再试。", http_status=503
+                "payment_provider_unavailable", _("微信支付暂时不可用，请稍后再试。"), http_status=503
             ) from exc
-        PaymentAttempt.objects.filter(pk=attempt.pk).update(
+        PaymentAttempt.objects.filter(pk=attempt.pk, status=P.PENDING).update(
             prepay_id=data.get("prepay_id", ""), code_url=data.get("code_url", ""), h5_url=data.get("h5_url", ""),
             updated_at=timezone.now(),
         )  # fmt: skip
         attempt.refresh_from_db()
+    return attempt
+
+
+def _payment_attempt_new(*, order, scene: str, openid: str) -> PaymentAttempt:
+    """The order's next attempt (``<order_no>P01``, ``P02``, …), numbered under the order's row
+    lock, so two starts at once never pick the same number; a start that finds another one just
+    made an attempt for the same scene reuses it."""
+    from orders.models import Order, OrderStatus
+    from shop.errors import ApplicationError
+
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.status != OrderStatus.PENDING_PAYMENT:
+            raise ApplicationError(
+                "order_not_payable", _("订单已支付、已取消或已超过支付时限。"), http_status=409
+            )
+        attempts = PaymentAttempt.objects.filter(order=locked)
+        same_scene = attempts.filter(scene=scene, status=P.PENDING).first()
+        if same_scene is not None:
+            return same_scene
+        numbers = [int(no.rsplit("P", 1)[-1]) for no in attempts.values_list("out_trade_no", flat=True)]
+        attempt = PaymentAttempt.objects.create(
+            shop_id=locked.shop_id, order=locked, out_trade_no=f"{locked.order_no}P{max(numbers, default=0) + 1:02d}",
+            scene=scene, amount_fen=locked.total_fen, payer_openid=openid,
+        )  # fmt: skip
+        payment_created(attempt=attempt, actor_kind=A.SHOPPER, actor=locked.user, message=scene)
     return attempt
 
 
@@ -229,12 +302,12 @@ def payment_refresh(*, order) -> bool:
     every pending attempt and apply a SUCCESS exactly as a notification would. Returns True if
     the order is now paid."""
     from orders.models import OrderStatus
-    from payments.models import PaymentAttempt, WeChatPayConfig
+    from payments.models import WeChatPayConfig
 
     config = WeChatPayConfig.objects.filter(shop_id=order.shop_id).first()
     if config is None or order.status != OrderStatus.PENDING_PAYMENT:
         return order.status != OrderStatus.PENDING_PAYMENT and order.paid_at is not None
-    for attempt in PaymentAttempt.objects.filter(order=order, status=PaymentAttempt.Status.PENDING).exclude(
+    for attempt in PaymentAttempt.objects.filter(order=order, status=P.PENDING).exclude(
         prepay_id="", code_url="", h5_url=""
     ):
         try:
@@ -248,13 +321,22 @@ def payment_refresh(*, order) -> bool:
                 config=config,
                 resource={**resource, "mchid": resource.get("mchid", config.mchid)},
             )
-            return True
+            order.refresh_from_db()
+            return order.paid_at is not None
     return False
+
+
+REFUND_FINAL = {
+    "SUCCESS": "",
+    "CLOSED": gettext_lazy("退款已关闭"),
+    "ABNORMAL": gettext_lazy("退款异常（如收款银行卡已注销），请在微信支付商户平台处理"),
+}
 
 
 def refund_apply_result(*, shop, config, resource: dict) -> str:
     """A refund's final state from WeChat (notification or query): record it once and tell the
-    after-sales request, whose result then shows on the order's timeline."""
+    after-sales request, whose result then shows on the order's timeline. A refund already
+    settled stays as it is (a late or repeated answer changes nothing)."""
     from orders.services import after_sale_refund_result
 
     if resource.get("mchid", config.mchid) != config.mchid:
@@ -270,20 +352,21 @@ def refund_apply_result(*, shop, config, resource: dict) -> str:
             raise _reject("refund_unknown", "no refund with this out_refund_no", 404)
         if (resource.get("amount") or {}).get("refund") not in (None, refund.amount_fen):
             raise _reject("amount_mismatch", "refund amount does not match")
-        if refund.status in (Refund.Status.SUCCEEDED, Refund.Status.FAILED):
+        if status not in REFUND_FINAL:  # PROCESSING (from a query): not settled yet
+            return "refund_processing"
+        if refund.status in (R.SUCCEEDED, R.FAILED):
             return "already_final"
         succeeded = status == "SUCCESS"
-        refund.status = Refund.Status.SUCCEEDED if succeeded else Refund.Status.FAILED
-        refund.provider_refund_id = str(resource.get("refund_id", refund.provider_refund_id))[:64]
-        refund.succeeded_at = timezone.now() if succeeded else None
-        refund.failure_reason = "" if succeeded else f"WeChat: {status}"
-        refund.save(
-            update_fields=["status", "provider_refund_id", "succeeded_at", "failure_reason", "updated_at"]
-        )
+        failure = str(REFUND_FINAL[status])
+        refund_move(
+            refund_id=refund.pk, to=R.SUCCEEDED if succeeded else R.FAILED, actor_kind=A.PROVIDER,
+            message=failure, data={"refund_status": status},
+            at=parse_datetime(str(resource.get("success_time", ""))) if succeeded else None,
+            fields={"provider_refund_id": str(resource.get("refund_id", refund.provider_refund_id))[:64],
+                    "failure_reason": failure},
+        )  # fmt: skip
         if refund.after_sale_id:
-            after_sale_refund_result(
-                after_sale=refund.after_sale, succeeded=succeeded, detail=refund.failure_reason
-            )
+            after_sale_refund_result(after_sale=refund.after_sale, succeeded=succeeded, detail=failure)
     return "refund_" + ("succeeded" if succeeded else "failed")
 
 
@@ -292,28 +375,62 @@ def refund_apply_result(*, shop, config, resource: dict) -> str:
 
 def payments_reconcile(*, older_than_minutes: int = 3, limit: int = 200) -> int:
     """Lost notifications: ask WeChat about payments still pending after a few minutes whose order
-    is still waiting. Returns how many orders turned out to be paid."""
+    is still waiting (returns how many orders turned out to be paid), and settle refunds whose
+    result never arrived (``refunds_reconcile``)."""
     from orders.models import OrderStatus
-    from payments.models import PaymentAttempt
 
     cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
     orders = {
         attempt.order for attempt in PaymentAttempt.objects.filter(
-            status=PaymentAttempt.Status.PENDING, created_at__lte=cutoff, order__status=OrderStatus.PENDING_PAYMENT,
+            status=P.PENDING, created_at__lte=cutoff, order__status=OrderStatus.PENDING_PAYMENT,
         ).select_related("order", "order__shop")[:limit]
     }  # fmt: skip
-    return sum(1 for order in orders if payment_refresh(order=order))
+    paid = sum(1 for order in orders if payment_refresh(order=order))
+    refunds_reconcile(older_than_minutes=older_than_minutes, limit=limit)
+    return paid
+
+
+def refunds_reconcile(*, older_than_minutes: int = 3, limit: int = 200) -> int:
+    """Refunds still open after a few minutes (no answer we could believe, a lost notification, a
+    process killed before sending): ask the provider. A refund it does not know was never
+    received and is sent again under the same ``out_refund_no`` (the provider keeps it unique, so
+    this can never pay twice). Returns how many were settled."""
+    from payments.models import WeChatPayConfig
+    from payments.wechat.provider import WeChatPayError
+
+    cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
+    settled = 0
+    refunds = Refund.objects.filter(
+        status__in=(R.PENDING, R.PROCESSING), provider="wechat", updated_at__lte=cutoff
+    ).select_related("shop", "order", "payment", "after_sale")[:limit]
+    for refund in refunds:
+        config = WeChatPayConfig.objects.filter(shop_id=refund.shop_id).first()
+        if config is None:
+            continue
+        try:
+            resource = get_provider(refund.provider).query_refund(refund=refund)
+        except WeChatPayError as exc:
+            if exc.code == "RESOURCE_NOT_EXISTS":
+                settled += _refund_send(refund).status in (R.SUCCEEDED, R.FAILED)
+            continue
+        except (ProviderError, OSError, ValueError) as exc:
+            logger.warning("refund query failed for %s: %s", refund.out_refund_no, exc)
+            continue
+        outcome = refund_apply_result(shop=refund.shop, config=config, resource=resource)
+        settled += outcome in ("refund_succeeded", "refund_failed")
+    return settled
 
 
 def payments_close_abandoned(*, limit: int = 200) -> int:
     """Close at WeChat the pending payments of orders that were cancelled (e.g. expired), so a late
     payment cannot succeed. A payment that succeeded anyway is applied (and refunded) instead."""
     from orders.models import OrderStatus
-    from payments.models import PaymentAttempt, WeChatPayConfig
+    from payments.models import WeChatPayConfig
+    from payments.wechat.provider import WeChatPayError
 
     closed = 0
     attempts = PaymentAttempt.objects.filter(
-        status=PaymentAttempt.Status.PENDING, order__status=OrderStatus.CANCELLED
+        status=P.PENDING, order__status=OrderStatus.CANCELLED
     ).select_related("order", "shop")[:limit]
     for attempt in attempts:
         config = WeChatPayConfig.objects.filter(shop_id=attempt.shop_id).first()
@@ -321,24 +438,29 @@ def payments_close_abandoned(*, limit: int = 200) -> int:
             continue
         try:
             get_provider(attempt.provider).close(attempt=attempt)
-        except ProviderError as exc:
-            if "ORDERPAID" in str(exc):
-                payment_refresh_attempt(attempt=attempt, config=config)
+        except WeChatPayError as exc:
+            if exc.code == "ORDERPAID":
+                try:
+                    payment_refresh_attempt(attempt=attempt, config=config)
+                except (ProviderError, OSError, ValueError) as again:
+                    logger.warning("query failed for %s: %s", attempt.out_trade_no, again)
             else:
                 logger.warning("close failed for %s: %s", attempt.out_trade_no, exc)
             continue
-        except (OSError, ValueError) as exc:
+        except (ProviderError, OSError, ValueError) as exc:
             logger.warning("close failed for %s: %s", attempt.out_trade_no, exc)
             continue
-        PaymentAttempt.objects.filter(pk=attempt.pk, status=PaymentAttempt.Status.PENDING).update(
-            status=PaymentAttempt.Status.CLOSED, updated_at=timezone.now()
-        )
-        closed += 1
+        with transaction.atomic():
+            moved = payment_move(
+                attempt_id=attempt.pk, to=P.CLOSED, actor_kind=A.SYSTEM,
+                message=_("订单已取消，这笔支付已在微信支付关闭。"),
+            )  # fmt: skip
+        closed += moved is not None
     return closed
 
 
 def payment_refresh_attempt(*, attempt, config) -> str | None:
-
+    """Ask the provider about one attempt and apply a SUCCESS (even of a refunded payment)."""
     resource = get_provider(attempt.provider).query(attempt=attempt)
     if resource.get("trade_state") in ("SUCCESS", "REFUND"):
         return payment_apply_success(

@@ -18,6 +18,11 @@ from django.utils import timezone
 from payments.models import PaymentAttempt, SimulatorKey, WeChatPayConfig
 from payments.wechat import crypto
 
+# One simulator key per database. A fixed id makes a second creation (another process, or a request
+# still running from a moment ago) fail on the unique id and read the first one, so every process
+# signs with the key the shops were given.
+SIMULATOR_KEY_ID = "PUB_KEY_ID_0" + "0" * 29 + "1"
+
 
 def simulator_key() -> SimulatorKey:
     key = SimulatorKey.objects.order_by("pk").first()
@@ -29,12 +34,12 @@ def simulator_key() -> SimulatorKey:
         with transaction.atomic():
             return SimulatorKey.objects.create(
                 private_key_pem=crypto.private_pem(private),
-                public_key_id=f"PUB_KEY_ID_0{secrets.randbelow(10**30):030d}",
+                public_key_id=SIMULATOR_KEY_ID,
                 certificate_serial=serial,
                 certificate_pem=certificate,
             )
     except IntegrityError:  # another process made it first
-        return SimulatorKey.objects.order_by("pk").first()
+        return SimulatorKey.objects.get(public_key_id=SIMULATOR_KEY_ID)
 
 
 def platform_settings() -> dict[str, Any]:

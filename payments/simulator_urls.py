@@ -24,5 +24,6 @@ urlpatterns = [
     path("v3/pay/transactions/out-trade-no/<str:out_trade_no>", enabled(views.query)),
     path("v3/pay/transactions/out-trade-no/<str:out_trade_no>/close", enabled(views.close)),
     path("v3/refund/domestic/refunds", enabled(views.refund)),
+    path("v3/refund/domestic/refunds/<str:out_refund_no>", enabled(views.refund_query)),
     path("pay/<str:prepay_id>/", enabled(views.sheet), name="wechatpay-sim-sheet"),
 ]

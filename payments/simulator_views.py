@@ -13,10 +13,12 @@ import contextlib
 import json
 import re
 import secrets
+import time
 from typing import Any
 
 import requests
-from django.db import transaction
+from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -24,7 +26,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from accounts.auth import safe_next
 from payments import simulator
-from payments.models import SimulatedTransaction, WeChatPayConfig
+from payments.models import SimulatedRefund, SimulatedTransaction, WeChatPayConfig
 from payments.wechat import crypto
 
 AUTH = re.compile(r'(\w+)="([^"]*)"')
@@ -33,9 +35,27 @@ PATHS = {"jsapi": "JSAPI", "native": "NATIVE", "h5": "MWEB"}
 
 
 def _signed(status: int, data: Any | None = None) -> HttpResponse:
+    """An API answer signed with the simulator's platform key — or, when a test sets
+    ``WECHATPAY_SIMULATOR_FAULT``, one of the ways a real answer goes wrong: ``wrong_key`` (signed
+    by a key the shop does not trust, as after a platform key rotation), ``slow`` (after
+    ``WECHATPAY_SIMULATOR_DELAY`` seconds, the work already done), ``html`` (a 200 that is not
+    JSON), ``bad_gateway`` (a proxy's 502 page)."""
+    fault = getattr(settings, "WECHATPAY_SIMULATOR_FAULT", "")
+    if fault == "slow":
+        time.sleep(float(getattr(settings, "WECHATPAY_SIMULATOR_DELAY", 3)))
+    if fault in ("html", "bad_gateway"):
+        return HttpResponse(
+            "<html><body>upstream</body></html>",
+            status=200 if fault == "html" else 502,
+            content_type="text/html",
+        )
     body = crypto.dumps(data).encode() if data is not None else b""
     response = HttpResponse(body, status=status, content_type="application/json; charset=utf-8")
-    for name, value in simulator.signed_headers(body).items():
+    headers = simulator.signed_headers(body)
+    if fault == "wrong_key":
+        message = crypto.callback_message(headers["Wechatpay-Timestamp"], headers["Wechatpay-Nonce"], body)
+        headers["Wechatpay-Signature"] = crypto.sign(crypto.new_private_key(), message.decode())
+    for name, value in headers.items():
         response[name] = value
     return response
 
@@ -112,13 +132,17 @@ def prepay(request: HttpRequest, kind: str) -> HttpResponse:
             return _error(
                 400, "ORDERPAID" if tx.trade_state == "SUCCESS" else "ORDER_CLOSED", "order is not payable"
             )
-        if tx is None:
-            tx = SimulatedTransaction.objects.create(
-                mchid=config.mchid, appid=body["appid"], out_trade_no=body["out_trade_no"],
-                prepay_id=f"wx{timezone.now():%d%H%M%S}{secrets.token_hex(12)}", trade_type=PATHS[kind],
-                description=body["description"], amount_fen=total, notify_url=body["notify_url"],
-                payer_openid=(body.get("payer") or {}).get("openid", ""),
-            )  # fmt: skip
+    if tx is None:
+        try:  # two prepays of the same out_trade_no at once get the same transaction, as at WeChat
+            with transaction.atomic():
+                tx = SimulatedTransaction.objects.create(
+                    mchid=config.mchid, appid=body["appid"], out_trade_no=body["out_trade_no"],
+                    prepay_id=f"wx{timezone.now():%d%H%M%S}{secrets.token_hex(12)}", trade_type=PATHS[kind],
+                    description=body["description"], amount_fen=total, notify_url=body["notify_url"],
+                    payer_openid=(body.get("payer") or {}).get("openid", ""),
+                )  # fmt: skip
+        except IntegrityError:
+            tx = SimulatedTransaction.objects.get(mchid=config.mchid, out_trade_no=body["out_trade_no"])
     sheet = request.build_absolute_uri(f"/wechatpay-sim/pay/{tx.prepay_id}/")
     if kind == "native":
         return _signed(200, {"code_url": f"weixin://wxpay/bizpayurl?pr={tx.prepay_id}&sim={sheet}"})
@@ -158,6 +182,27 @@ def close(request: HttpRequest, out_trade_no: str) -> HttpResponse:
     return _signed(204)
 
 
+def _refund_json(known: SimulatedRefund, tx: SimulatedTransaction) -> dict[str, Any]:
+    return {
+        "refund_id": known.refund_id, "out_refund_no": known.out_refund_no, "transaction_id": tx.transaction_id,
+        "out_trade_no": tx.out_trade_no, "status": known.status,
+        "amount": {"total": known.total_fen, "refund": known.amount_fen, "payer_total": known.total_fen,
+                   "payer_refund": known.amount_fen, "currency": "CNY"},
+    }  # fmt: skip
+
+
+@csrf_exempt
+def refund_query(request: HttpRequest, out_refund_no: str) -> HttpResponse:
+    config = _authenticate(request)
+    if isinstance(config, HttpResponse):
+        return config
+    known = SimulatedRefund.objects.filter(mchid=config.mchid, out_refund_no=out_refund_no).first()
+    if known is None:
+        return _error(404, "RESOURCE_NOT_EXISTS", "refund does not exist")
+    tx = SimulatedTransaction.objects.get(mchid=config.mchid, out_trade_no=known.out_trade_no)
+    return _signed(200, _refund_json(known, tx))
+
+
 @csrf_exempt
 def refund(request: HttpRequest) -> HttpResponse:
     config = _authenticate(request)
@@ -177,6 +222,11 @@ def refund(request: HttpRequest) -> HttpResponse:
         tx = SimulatedTransaction.objects.select_for_update().filter(mchid=config.mchid, **lookup).first()
         if tx is None or tx.trade_state not in ("SUCCESS", "REFUND"):
             return _error(404, "RESOURCE_NOT_EXISTS", "no paid order")
+        known = SimulatedRefund.objects.filter(
+            mchid=config.mchid, out_refund_no=body.get("out_refund_no", "")
+        ).first()
+        if known is not None:  # the same out_refund_no again: the same refund, never a second one
+            return _signed(200, _refund_json(known, tx))
         if (
             amount.get("total") != tx.amount_fen
             or not 0 < amount.get("refund", 0) <= tx.amount_fen - tx.refunded_fen
@@ -185,12 +235,11 @@ def refund(request: HttpRequest) -> HttpResponse:
         tx.refunded_fen += amount["refund"]
         tx.trade_state = "REFUND"
         tx.save(update_fields=["refunded_fen", "trade_state"])
-    result = {
-        "refund_id": f"5030{secrets.randbelow(10**24):024d}", "out_refund_no": body.get("out_refund_no", ""),
-        "transaction_id": tx.transaction_id, "out_trade_no": tx.out_trade_no, "status": "PROCESSING",
-        "amount": {"total": tx.amount_fen, "refund": amount["refund"], "payer_total": tx.amount_fen,
-                   "payer_refund": amount["refund"], "currency": "CNY"},
-    }  # fmt: skip
+        known = SimulatedRefund.objects.create(
+            mchid=config.mchid, out_refund_no=body.get("out_refund_no", ""), out_trade_no=tx.out_trade_no,
+            refund_id=f"5030{secrets.randbelow(10**24):024d}", amount_fen=amount["refund"], total_fen=tx.amount_fen,
+        )  # fmt: skip
+    result = {**_refund_json(known, tx), "status": "PROCESSING"}
     # Like WeChat, the money moves a moment later and a REFUND.SUCCESS notification says so (here:
     # at once, before this answer — our side must cope with either order).
     notify_to = body.get("notify_url") or tx.notify_url

@@ -8,16 +8,25 @@ database row locked (callers make sure of that).
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 
+import requests
 from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from wechatpayv3 import WeChatPay, WeChatPayType
 
 from payments.models import PaymentAttempt, Refund, WeChatPayConfig
-from payments.providers import ProviderError, RefundOutcome
+from payments.providers import ProviderError, ProviderUnavailable, RefundOutcome
+from payments.selectors import payment_of_order
 from payments.wechat import crypto
+
+logger = logging.getLogger(__name__)
 
 TIMEOUT = (5, 15)  # connect, read (seconds): wechatpayv3's default is none at all
 PAY_TYPES = {
@@ -26,17 +35,31 @@ PAY_TYPES = {
     "native": WeChatPayType.NATIVE,
     "h5": WeChatPayType.H5,
 }
+# business answers that are part of normal life, not a problem the merchant must look at
+EXPECTED_CODES = {"ORDERPAID", "ORDER_CLOSED", "ORDER_NOT_EXIST", "RESOURCE_NOT_EXISTS"}
 
 
 class WeChatPayError(ProviderError):
-    pass
+    """WeChat Pay answered and refused (a 4xx with its ``code``, e.g. ``ORDERPAID``)."""
+
+    def __init__(self, message: str, *, code: str = "", status: int = 0) -> None:
+        super().__init__(message)
+        self.code, self.status = code, status
+
+
+class WeChatPayUnavailable(ProviderUnavailable):
+    """No answer from WeChat Pay we can believe (timeout, no connection, bad signature, not JSON)."""
+
+
+def timeout() -> tuple[float, float]:
+    return tuple(getattr(settings, "WECHATPAY_TIMEOUT", TIMEOUT))  # type: ignore[return-value]
 
 
 def client(config: WeChatPayConfig, *, notify_url: str | None = None, appid: str | None = None) -> WeChatPay:
     wxpay = WeChatPay(
         wechatpay_type=WeChatPayType.JSAPI, mchid=config.mchid, private_key=config.merchant_private_key,
         cert_serial_no=config.merchant_serial_no, appid=appid or config.appid, apiv3_key=config.apiv3_key,
-        notify_url=notify_url, timeout=TIMEOUT, public_key=config.platform_public_key or None,
+        notify_url=notify_url, timeout=timeout(), public_key=config.platform_public_key or None,
         public_key_id=config.platform_public_key_id or None,
     )  # fmt: skip
     if config.mode == WeChatPayConfig.Mode.SIMULATOR:
@@ -44,18 +67,63 @@ def client(config: WeChatPayConfig, *, notify_url: str | None = None, appid: str
     return wxpay
 
 
-def _call(result: tuple[int, Any]) -> dict[str, Any]:
-    code, text = result
-    data = json.loads(text) if text else {}
+def record_error(config: WeChatPayConfig, message: str) -> None:
+    """Keep the last failure on the shop's config, where the merchant sees it in admin."""
+    WeChatPayConfig.objects.filter(pk=config.pk).update(
+        last_error=message[:255], last_error_at=timezone.now()
+    )
+
+
+def _unavailable(
+    config: WeChatPayConfig, message: str, exc: BaseException | None = None
+) -> WeChatPayUnavailable:
+    detail = f"{message}（{str(exc)[:120]}）" if exc is not None and str(exc) else message
+    logger.warning("WeChat Pay unavailable for mchid %s: %s", config.mchid, detail)
+    record_error(config, detail)
+    return WeChatPayUnavailable(detail)
+
+
+def _call(
+    config: WeChatPayConfig,
+    request: Callable[[WeChatPay], tuple[int, Any]],
+    *,
+    notify_url: str | None = None,
+    appid: str | None = None,
+) -> dict[str, Any]:
+    """Make one API call and return its JSON answer. Anything but a verified JSON answer raises
+    ``WeChatPayUnavailable`` (and is recorded for the merchant); a refusal raises ``WeChatPayError``."""
+    try:
+        code, text = request(client(config, notify_url=notify_url, appid=appid))
+    except requests.Timeout as exc:
+        raise _unavailable(config, _("微信支付在 %(s)s 秒内没有应答。") % {"s": timeout()[1]}, exc) from exc
+    except requests.RequestException as exc:
+        raise _unavailable(config, _("无法连接微信支付。"), exc) from exc
+    except Exception as exc:  # wechatpayv3 raises a bare Exception when an answer's signature fails
+        if "algorithm" in str(exc):  # no Wechatpay-Signature-Type: not WeChat Pay's answer at all
+            message = _("微信支付的应答无法识别：没有签名（可能是代理或网关返回的页面）。")
+        elif "signature" in str(exc):
+            message = _("微信支付应答的签名无法验证：请检查“微信支付公钥”或“平台证书”是否正确、是否已更换。")
+        else:
+            message = _("调用微信支付失败。")
+        raise _unavailable(config, message, exc) from exc
+    try:
+        data = json.loads(text) if text else {}
+    except (TypeError, ValueError):
+        data = None
+    if not isinstance(data, dict) or code >= 500:
+        raise _unavailable(config, _("微信支付的应答无法识别（HTTP %(code)s）。") % {"code": code})
     if not 200 <= code < 300:
-        raise WeChatPayError(f"{code} {data.get('code', '')}: {data.get('message', text)}")
+        refusal = str(data.get("code", ""))
+        message = f"{code} {refusal}: {data.get('message', '')}"
+        if refusal not in EXPECTED_CODES:
+            record_error(config, _("微信支付拒绝了请求：%(m)s") % {"m": message})
+        raise WeChatPayError(message, code=refusal, status=code)
     return data
 
 
 def prepay(*, config: WeChatPayConfig, attempt: PaymentAttempt, description: str, notify_url: str, openid: str = "",
            client_ip: str = "") -> dict[str, Any]:  # fmt: skip
     appid = config.appid_for(attempt.scene)
-    wxpay = client(config, notify_url=notify_url, appid=appid)
     kwargs: dict[str, Any] = {
         "description": description[:127], "out_trade_no": attempt.out_trade_no,
         "amount": {"total": attempt.amount_fen, "currency": "CNY"}, "pay_type": PAY_TYPES[attempt.scene],
@@ -64,7 +132,7 @@ def prepay(*, config: WeChatPayConfig, attempt: PaymentAttempt, description: str
         kwargs["payer"] = {"openid": openid}
     if attempt.scene == "h5":
         kwargs["scene_info"] = {"payer_client_ip": client_ip or "127.0.0.1", "h5_info": {"type": "Wap"}}
-    return _call(wxpay.pay(**kwargs))
+    return _call(config, lambda wxpay: wxpay.pay(**kwargs), notify_url=notify_url, appid=appid)
 
 
 def client_invoke_params(config: WeChatPayConfig, *, appid: str, prepay_id: str) -> dict[str, str]:
@@ -85,11 +153,23 @@ def client_invoke_params(config: WeChatPayConfig, *, appid: str, prepay_id: str)
 
 
 def query(*, config: WeChatPayConfig, out_trade_no: str) -> dict[str, Any]:
-    return _call(client(config).query(out_trade_no=out_trade_no))
+    return _call(config, lambda wxpay: wxpay.query(out_trade_no=out_trade_no))
 
 
 def close(*, config: WeChatPayConfig, out_trade_no: str) -> None:
-    _call(client(config).close(out_trade_no=out_trade_no))
+    _call(config, lambda wxpay: wxpay.close(out_trade_no=out_trade_no))
+
+
+def query_refund(*, config: WeChatPayConfig, out_refund_no: str) -> dict[str, Any]:
+    return _call(config, lambda wxpay: wxpay.query_refund(out_refund_no=out_refund_no))
+
+
+def notify_url_for(shop) -> str | None:
+    """Where WeChat sends refund results (the payment notify URL; WeChat dispatches on
+    ``event_type``). Without ``PUBLIC_URL`` there is none: refunds are then settled by query."""
+    if not settings.PUBLIC_URL:
+        return None
+    return f"{settings.PUBLIC_URL.rstrip('/')}{reverse('wechat-notify', args=[shop.slug])}"
 
 
 class WeChatPayProvider:
@@ -112,21 +192,28 @@ class WeChatPayProvider:
     def close(self, *, attempt: PaymentAttempt) -> None:
         close(config=WeChatPayConfig.objects.get(shop_id=attempt.shop_id), out_trade_no=attempt.out_trade_no)
 
+    def query_refund(self, *, refund: Refund) -> dict[str, Any]:
+        return query_refund(
+            config=WeChatPayConfig.objects.get(shop_id=refund.shop_id), out_refund_no=refund.out_refund_no
+        )
+
     def refund(self, *, refund: Refund, total_fen: int, reason: str) -> RefundOutcome:
+        """Refund from the payment the refund names (``Refund.payment``), else the one that paid
+        the order. ``WeChatPayUnavailable`` (no believable answer) propagates: the outcome is
+        unknown, and only a notification or a query may settle it."""
         config = WeChatPayConfig.objects.get(shop_id=refund.shop_id)
-        attempt = PaymentAttempt.objects.filter(
-            order_id=refund.order_id, status=PaymentAttempt.Status.SUCCEEDED
-        ).first()
+        attempt = refund.payment or payment_of_order(order_id=refund.order_id)
         if attempt is None:
             return RefundOutcome(
                 accepted=False, settled=False, detail="no successful WeChat payment for this order"
             )
+        body: dict[str, Any] = {
+            "out_refund_no": refund.out_refund_no, "transaction_id": attempt.transaction_id or None,
+            "out_trade_no": attempt.out_trade_no, "reason": reason[:80],
+            "amount": {"refund": refund.amount_fen, "total": attempt.amount_fen, "currency": "CNY"},
+        }  # fmt: skip
         try:
-            data = _call(client(config).refund(
-                out_refund_no=refund.out_refund_no, transaction_id=attempt.transaction_id or None,
-                out_trade_no=attempt.out_trade_no, amount={"refund": refund.amount_fen, "total": attempt.amount_fen, "currency": "CNY"},
-                reason=reason[:80],
-            ))  # fmt: skip
+            data = _call(config, lambda wxpay: wxpay.refund(**body), notify_url=notify_url_for(refund.shop))
         except WeChatPayError as exc:
             return RefundOutcome(accepted=False, settled=False, detail=str(exc))
         return RefundOutcome(

@@ -1,0 +1,135 @@
+"""The payment and refund state machines: the one place that says which status may follow which.
+
+Services call ``payment_transition`` / ``refund_transition`` on a row they have locked
+(``select_for_update``); nothing else assigns ``PaymentAttempt.status`` or ``Refund.status``. Each
+move writes a ``PaymentEvent`` (who, when, from, to, why). Answers that can race each other (the
+provider's synchronous answer, its notification, our query, a timeout) use ``…_move``, which
+locks the row itself and does nothing when the move is no longer allowed — so a late "failed"
+can never overwrite a refund that already succeeded.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from payments.models import PaymentAttempt, PaymentEvent, Refund
+from shop.errors import ApplicationError
+
+logger = logging.getLogger(__name__)
+P = PaymentAttempt.Status
+R = Refund.Status
+A = PaymentEvent.Actor
+
+# from-status -> the statuses it may move to. The provider's word that money moved is always
+# recorded: a closed or failed attempt can still turn out paid (it is then refunded if unwanted).
+PAYMENT_TRANSITIONS: dict[str, frozenset[str]] = {
+    P.PENDING: frozenset({P.SUCCEEDED, P.CLOSED, P.FAILED}),
+    P.CLOSED: frozenset({P.SUCCEEDED}),
+    P.FAILED: frozenset({P.SUCCEEDED}),
+    P.SUCCEEDED: frozenset(),
+}
+REFUND_TRANSITIONS: dict[str, frozenset[str]] = {
+    R.PENDING: frozenset({R.PROCESSING, R.SUCCEEDED, R.FAILED}),
+    R.PROCESSING: frozenset({R.SUCCEEDED, R.FAILED}),
+    R.SUCCEEDED: frozenset(),
+    R.FAILED: frozenset(),
+}
+# the timestamp field each status sets when entered
+PAYMENT_STAMPS = {P.SUCCEEDED: "paid_at"}
+REFUND_STAMPS = {R.SUCCEEDED: "succeeded_at"}
+
+
+def _transition(
+    obj: PaymentAttempt | Refund,
+    *,
+    table: dict[str, frozenset[str]],
+    stamps: dict[str, str],
+    to: str,
+    actor_kind: str,
+    actor=None,
+    message: str = "",
+    data: dict[str, Any] | None = None,
+    fields: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> PaymentEvent:
+    current = obj.status
+    if to not in table.get(current, frozenset()):
+        labels = type(obj).Status
+        raise ApplicationError(
+            "illegal_transition",
+            _("当前状态为“%(current)s”，不能变为“%(target)s”。")
+            % {"current": labels(current).label, "target": labels(to).label},
+            http_status=409,
+        )
+    now = timezone.now()
+    changed = ["status", "updated_at"]
+    for name, value in (fields or {}).items():
+        setattr(obj, name, value)
+        changed.append(name)
+    obj.status = to
+    stamp = stamps.get(to)
+    if stamp:
+        setattr(obj, stamp, at or now)
+        changed.append(stamp)
+    obj.save(update_fields=list(dict.fromkeys(changed)))
+    subject = {"payment": obj} if isinstance(obj, PaymentAttempt) else {"refund": obj}
+    return PaymentEvent.objects.create(
+        shop_id=obj.shop_id, **subject, actor_kind=actor_kind, actor=actor, from_status=current, to_status=to,
+        message=message[:255], data=data or {}, created_at=now,
+    )  # fmt: skip
+
+
+def payment_transition(*, attempt: PaymentAttempt, to: str, **kwargs: Any) -> PaymentEvent:
+    """Move a locked payment attempt to ``to`` (``fields``: other columns saved with it); an
+    illegal move raises ``illegal_transition`` and changes nothing."""
+    return _transition(attempt, table=PAYMENT_TRANSITIONS, stamps=PAYMENT_STAMPS, to=to, **kwargs)
+
+
+def refund_transition(*, refund: Refund, to: str, **kwargs: Any) -> PaymentEvent:
+    """Move a locked refund to ``to``; an illegal move raises and changes nothing."""
+    return _transition(refund, table=REFUND_TRANSITIONS, stamps=REFUND_STAMPS, to=to, **kwargs)
+
+
+def payment_move(*, attempt_id: int, to: str, **kwargs: Any) -> PaymentAttempt | None:
+    """Lock the attempt and move it if its current status still allows it; None (and nothing
+    changed) if another path got there first. Call inside a transaction."""
+    attempt = PaymentAttempt.objects.select_for_update().get(pk=attempt_id)
+    if to not in PAYMENT_TRANSITIONS.get(attempt.status, frozenset()):
+        logger.info("payment %s stays %s (not moved to %s)", attempt.out_trade_no, attempt.status, to)
+        return None
+    payment_transition(attempt=attempt, to=to, **kwargs)
+    return attempt
+
+
+def refund_move(*, refund_id: int, to: str, **kwargs: Any) -> Refund | None:
+    """Lock the refund and move it if its current status still allows it; None (and nothing
+    changed) if another path settled it first. Call inside a transaction."""
+    refund = Refund.objects.select_for_update().get(pk=refund_id)
+    if to not in REFUND_TRANSITIONS.get(refund.status, frozenset()):
+        logger.info("refund %s stays %s (not moved to %s)", refund.out_refund_no, refund.status, to)
+        return None
+    refund_transition(refund=refund, to=to, **kwargs)
+    return refund
+
+
+def _created(obj: PaymentAttempt | Refund, *, actor_kind: str, actor=None, message: str = "") -> PaymentEvent:
+    subject = {"payment": obj} if isinstance(obj, PaymentAttempt) else {"refund": obj}
+    return PaymentEvent.objects.create(
+        shop_id=obj.shop_id, **subject, actor_kind=actor_kind, actor=actor, to_status=obj.status,
+        message=message[:255],
+    )  # fmt: skip
+
+
+def payment_created(*, attempt: PaymentAttempt, **kwargs: Any) -> PaymentEvent:
+    """The first event of a new attempt (from nothing to its initial status)."""
+    return _created(attempt, **kwargs)
+
+
+def refund_created(*, refund: Refund, **kwargs: Any) -> PaymentEvent:
+    """The first event of a new refund."""
+    return _created(refund, **kwargs)
