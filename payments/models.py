@@ -278,17 +278,19 @@ class SimulatedTransaction(models.Model):
 class SimulatedRefund(models.Model):
     """What the local simulator remembers of a refund (answers the refund query)."""
 
-    mchid = models.CharField(max_length=32)
-    out_refund_no = models.CharField(max_length=64)
-    out_trade_no = models.CharField(max_length=32)
-    refund_id = models.CharField(max_length=64)
-    amount_fen = models.PositiveIntegerField()
-    total_fen = models.PositiveIntegerField()
-    status = models.CharField(max_length=16, default="SUCCESS")
-    created_at = models.DateTimeField(auto_now_add=True)
+    mchid = models.CharField(_("商户号"), max_length=32)
+    out_refund_no = models.CharField(_("商户退款单号"), max_length=64)
+    out_trade_no = models.CharField(_("商户订单号"), max_length=32)
+    refund_id = models.CharField(_("微信退款单号"), max_length=64)
+    amount_fen = models.PositiveIntegerField(_("退款金额（分）"))
+    total_fen = models.PositiveIntegerField(_("订单金额（分）"))
+    status = models.CharField(_("状态"), max_length=16, default="SUCCESS")
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("模拟退款")
+        verbose_name_plural = _("模拟退款")
         constraints = [models.UniqueConstraint(fields=["mchid", "out_refund_no"], name="sim_refund_unique")]
 
     def __str__(self) -> str:
-        return self.out_refund_no
+        return gettext("模拟退款 %(no)s") % {"no": self.out_refund_no}
