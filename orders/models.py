@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from catalog.models import SKU
 from shop.models import Shop, TimeStampedModel
 from shop.money import MoneyField
+from shop.uploads import ImageUploadField
 
 
 def new_order_no() -> str:
@@ -326,7 +327,7 @@ class AfterSale(TimeStampedModel):
 
 class AfterSalePhoto(models.Model):
     after_sale = models.ForeignKey(AfterSale, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(upload_to="after_sales/%Y/%m/")
+    image = ImageUploadField(upload_to="after_sales/%Y/%m/")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

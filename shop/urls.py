@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve as serve_media
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import views as account_views
@@ -11,6 +10,7 @@ from orders.webhooks import tracking_push
 from payments import views as payment_views
 from shop import signup, views
 from shop.api.views import OfflineRedocView
+from shop.uploads import serve_media
 
 urlpatterns = [
     path("", views.platform_home, name="platform-home"),
@@ -33,8 +33,7 @@ urlpatterns = [
 
 if settings.SERVE_MEDIA:
     # Small deployments serve uploaded images from Django; larger ones let nginx do it (docs/deployment.md).
-    urlpatterns += [
-        re_path(r"^media/(?P<path>.*)$", serve_media, {"document_root": settings.MEDIA_ROOT}, name="media"),
-    ]
+    # Only the four image types, with nosniff and a sandboxing CSP (shop.uploads.serve_media).
+    urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve_media, name="media")]
 
 handler404 = "shop.views.page_not_found"
