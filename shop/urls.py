@@ -3,13 +3,13 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from accounts import views as account_views
 from orders.webhooks import tracking_push
 from payments import views as payment_views
 from shop import signup, views
-from shop.api.views import OfflineRedocView
+from shop.api.views import NoncedSwaggerView, OfflineRedocView
 from shop.uploads import serve_media
 
 urlpatterns = [
@@ -27,7 +27,7 @@ urlpatterns = [
     path("wechat-sim/", include("wechat.simulator_urls")),
     path("api/v1/", include("shop.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", NoncedSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", OfflineRedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]
 
