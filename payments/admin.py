@@ -3,6 +3,8 @@ its payment attempts and refunds (read-only records)."""
 
 from __future__ import annotations
 
+import csv
+
 from django import forms
 from django.contrib import admin
 from django.template.response import TemplateResponse
@@ -102,6 +104,9 @@ class WeChatPayConfigAdmin(ShopScopedAdmin):
     list_filter = ["mode", "shop"]
 
 
+BILL_MAX_BYTES = 10 * 1024 * 1024  # a bill is read whole or refused, never cut short
+
+
 class BillForm(forms.Form):
     file = forms.FileField(
         label=_("微信支付交易账单（CSV）"), help_text=_("在商户平台下载的“交易账单”，UTF-8 或 GBK 编码。")
@@ -145,9 +150,14 @@ class PaymentAttemptAdmin(ReadOnlyShopAdmin):
         report = None
         config = configs.first()
         if request.method == "POST" and form.is_valid() and config is not None:
+            upload = form.cleaned_data["file"]
             try:
-                text = decode_bill(form.cleaned_data["file"].read(10 * 1024 * 1024))
+                if upload.size > BILL_MAX_BYTES:
+                    raise ValueError(_("文件太大：最多 %(mb)d MB。") % {"mb": BILL_MAX_BYTES // 1024 // 1024})
+                text = decode_bill(upload.read())
                 report = bill_reconcile(shop=config.shop, text=text, mchid=config.mchid)
+            except csv.Error:
+                form.add_error("file", _("无法读取账单：不是有效的 CSV。"))
             except ValueError as exc:
                 form.add_error("file", str(exc))
         context = {**self.admin_site.each_context(request), "title": _("微信支付对账"), "form": form, "report": report,

@@ -97,3 +97,93 @@ def test_shop_logo_follows_the_rule_and_saving_again_works(merchant, shop_a):
     for _ in range(2):  # saved again unchanged: the stored logo is kept, never reopened
         assert post_back(merchant, url, {"intro": "欢迎"}).status_code == 302
     assert Shop.objects.get(pk=shop_a.pk).logo.name == name
+
+
+# -- CSV uploads: read whole or refused, never cut short ------------------------------------------------
+
+
+def paid_order(shop):
+    from orders import services
+    from tests.factories import AddressFactory
+
+    address = AddressFactory()
+    sku = make_product(shop=shop, stock=5, title="发货商品").skus.get()
+    order = services.order_place(shop=shop, user=address.user, items=[(sku.pk, 1)], address_id=address.pk)
+    services.order_mark_paid(order=order, amount_fen=order.total_fen)
+    return order
+
+
+def test_a_ship_csv_too_big_to_read_whole_is_refused_not_cut(merchant, shop_a):
+    """It was read up to 2 MB and the rest dropped: a row cut in half shipped with half a tracking
+    number, and the merchant was told nothing about the rows after it."""
+    from orders.models import OrderStatus
+
+    order = paid_order(shop_a)
+    padding = ("\n" * (2 * 1024 * 1024 - 30)).encode()
+    text = padding + f"{order.order_no},顺丰,SF1234567890123".encode()
+    response = merchant.post(
+        "/admin/orders/order/ship-csv/",
+        {"file": SimpleUploadedFile("ship.csv", text, content_type="text/csv")},
+    )
+    assert response.status_code == 200
+    assert "文件太大" in response.content.decode()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+
+
+def test_a_ship_csv_with_too_many_rows_is_refused_before_shipping_any(merchant, shop_a):
+    from orders.admin import CSV_MAX_ROWS
+    from orders.models import OrderStatus
+
+    order = paid_order(shop_a)
+    rows = [f"{order.order_no},顺丰,SF100001"] + [f"{90000000 + i},顺丰,SF{i}" for i in range(CSV_MAX_ROWS)]
+    response = merchant.post(
+        "/admin/orders/order/ship-csv/",
+        {"file": SimpleUploadedFile("ship.csv", "\n".join(rows).encode(), content_type="text/csv")},
+    )
+    assert response.status_code == 200
+    assert "行" in errors_text(response) and str(CSV_MAX_ROWS) in errors_text(response)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\xef\xbb\xbf" + b"x" * (10 * 1024 * 1024 + 10), "文件太大"),  # was cut at 10 MB
+        ('交易时间,商户订单号,交易状态\n"'.encode() + b"x" * 200_000 + b'"\n', "不是有效的 CSV"),  # was a 500
+    ],
+    ids=["too-big", "huge-field"],
+)
+def test_a_bill_that_cannot_be_read_whole_is_a_form_error(merchant, shop_a, content, message):
+    from payments import simulator
+    from payments.models import WeChatPayConfig
+    from payments.wechat import crypto
+
+    WeChatPayConfig.objects.create(
+        shop=shop_a, mchid="1900000109", appid="wx8888888888888888", merchant_serial_no="S1",
+        merchant_private_key=crypto.private_pem(crypto.new_private_key()), apiv3_key=crypto.new_apiv3_key(),
+        **simulator.platform_settings(),
+    )  # fmt: skip
+    response = merchant.post(
+        "/admin/payments/paymentattempt/bill/",
+        {"file": SimpleUploadedFile("bill.csv", content, content_type="text/csv")},
+    )
+    assert response.status_code == 200
+    assert message in errors_text(response)
+    assert response.context["report"] is None
+
+
+def test_a_ship_csv_with_a_huge_field_is_a_form_error_not_a_500(merchant, shop_a):
+    content = b'"' + b"x" * 200_000 + b'",sf,SF1\n'
+    response = merchant.post(
+        "/admin/orders/order/ship-csv/",
+        {"file": SimpleUploadedFile("ship.csv", content, content_type="text/csv")},
+    )
+    assert response.status_code == 200
+    assert "不是有效的 CSV" in errors_text(response)
+
+
+def errors_text(response) -> str:
+    form = response.context["form"]
+    return " ".join(str(e) for field_errors in form.errors.values() for e in field_errors)
