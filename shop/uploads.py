@@ -49,6 +49,7 @@ IMAGE_EXTENSIONS: dict[str, str] = {
 }
 ACCEPT = ",".join(sorted(set(IMAGE_EXTENSIONS.values())))  # for <input type=file accept=...>
 MAX_FRAMES = 200  # an animated GIF/WebP longer than this is refused (each frame is decoded)
+MAX_ANIMATION_PIXELS = 60_000_000  # frames × width × height: re-encoding decodes every frame
 
 # What a media response may do once a browser has it: nothing (no scripts, no plugins, no forms).
 MEDIA_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
@@ -117,9 +118,10 @@ def validate_image_file(file: Any, *, name: str | None = None) -> None:
             % {"w": width, "h": height, "max": high},
             code="image_too_big",
         )
-    if frames > MAX_FRAMES:
+    if frames > MAX_FRAMES or (frames > 1 and frames * width * height > MAX_ANIMATION_PIXELS):
         raise ValidationError(
-            _("动图帧数太多（%(n)d 帧），最多 %(max)d 帧。") % {"n": frames, "max": MAX_FRAMES},
+            _("动图太大（%(n)d 帧，%(w)d×%(h)d），请减少帧数或尺寸。")
+            % {"n": frames, "w": width, "h": height},
             code="image_too_many_frames",
         )
 

@@ -149,3 +149,35 @@ def test_animated_gif_keeps_its_frames():
     assert extension == "gif" and b"<script" not in data
     with Image.open(io.BytesIO(data)) as img:
         assert img.n_frames == 4
+
+
+def test_a_huge_animation_is_refused_before_it_is_decoded():
+    frames = [Image.new("RGB", (3000, 3000), (i, 0, 0)) for i in range(8)]
+    out = io.BytesIO()
+    frames[0].save(out, format="GIF", save_all=True, append_images=frames[1:])
+    with pytest.raises(ValidationError) as err:
+        validate_image_file(SimpleUploadedFile("a.gif", out.getvalue()))
+    assert err.value.code == "image_too_many_frames"
+
+
+def test_every_upload_field_in_the_project_follows_the_upload_rule():
+    """A new FileField/ImageField a shopper or merchant can fill must be an ImageUploadField (fields
+    the code fills itself, like thumbnails, are not editable)."""
+    from django.apps import apps
+    from django.db.models import FileField
+
+    from shop.uploads import ImageUploadField
+
+    editable = [
+        f"{model._meta.label}.{field.name}"
+        for model in apps.get_models()
+        for field in model._meta.get_fields()
+        if isinstance(field, FileField) and field.editable and not isinstance(field, ImageUploadField)
+    ]
+    assert editable == []
+    assert {
+        f"{m._meta.label}.{f.name}"
+        for m in apps.get_models()
+        for f in m._meta.get_fields()
+        if isinstance(f, ImageUploadField)
+    } >= {"catalog.ProductImage.image", "orders.AfterSalePhoto.image", "shop.Shop.logo"}
