@@ -31,7 +31,7 @@ def thumbnail(image: ProductImage | None, size: int = 48) -> str:
     if image is None or not image.image:
         return "—"
     return format_html(
-        '<img src="{}" width="{}" height="{}" style="object-fit:cover;border-radius:4px">',
+        '<img src="{}" width="{}" height="{}" class="weishop-thumb" alt="">',
         image.list_url,
         size,
         size,

@@ -11,58 +11,17 @@ import os
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
+
+from shop.uploads import ALLOWED_FORMATS, random_name, validate_image_file
 
 if TYPE_CHECKING:
     from catalog.models import ProductImage
 
-ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
-
-
-def validate_image_file(file) -> None:
-    """Raise ``ValidationError`` (with a message a merchant understands) unless ``file`` is a real,
-    reasonably sized JPEG/PNG/WebP/GIF image."""
-    max_bytes = settings.WEISHOP_IMAGE_MAX_BYTES
-    size = getattr(file, "size", None)
-    if size is not None and size > max_bytes:
-        raise ValidationError(
-            _("图片太大（%(size).1f MB），请上传不超过 %(max)d MB 的图片。")
-            % {"size": size / 1024 / 1024, "max": max_bytes // 1024 // 1024},
-            code="image_too_large",
-        )
-    position = file.tell() if hasattr(file, "tell") else None
-    try:
-        file.seek(0)
-        with Image.open(file) as img:
-            fmt = img.format
-            width, height = img.size
-            img.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise ValidationError(
-            _("文件不是有效的图片，请上传 JPG、PNG、WebP 或 GIF 图片。"), code="image_invalid"
-        ) from exc
-    finally:
-        if position is not None:
-            file.seek(position)
-    if fmt not in ALLOWED_FORMATS:
-        raise ValidationError(
-            _("不支持 %(fmt)s 格式，请上传 JPG、PNG、WebP 或 GIF 图片。") % {"fmt": fmt}, code="image_format"
-        )
-    low, high = settings.WEISHOP_IMAGE_MIN_PIXELS, settings.WEISHOP_IMAGE_MAX_PIXELS
-    if width < low or height < low:
-        raise ValidationError(
-            _("图片太小（%(w)d×%(h)d），宽和高至少 %(min)d 像素。") % {"w": width, "h": height, "min": low},
-            code="image_too_small",
-        )
-    if width > high or height > high:
-        raise ValidationError(
-            _("图片尺寸太大（%(w)d×%(h)d），宽和高不能超过 %(max)d 像素。")
-            % {"w": width, "h": height, "max": high},
-            code="image_too_big",
-        )
+# The upload rule lives in shop.uploads (one rule for every upload field in the project); these
+# names stay importable from here (the first migration refers to catalog.images.validate_image_file).
+__all__ = ["ALLOWED_FORMATS", "generate_thumbnails", "make_demo_image", "validate_image_file"]
 
 
 def _thumbnail(source: Image.Image, size: tuple[int, int]) -> bytes:
@@ -74,21 +33,29 @@ def _thumbnail(source: Image.Image, size: tuple[int, int]) -> bytes:
 
 
 def generate_thumbnails(product_image: ProductImage) -> None:
-    """Fill ``thumb_list`` and ``thumb_detail`` from ``image`` (square crops, JPEG)."""
+    """Fill ``thumb_list`` and ``thumb_detail`` from ``image`` (square crops, JPEG, random names).
+
+    ``image`` is either a fresh upload (open, not stored yet: left open and rewound for storing)
+    or a stored file (opened here and closed again)."""
     field = product_image.image
-    field.open("rb")
+    was_closed = getattr(field, "closed", True)
+    if was_closed:
+        field.open("rb")
     try:
         field.seek(0)
         with Image.open(field) as source:
             source.load()
-            base = os.path.splitext(os.path.basename(field.name))[0] or "image"
+            base = os.path.splitext(random_name("jpg"))[0]
             for kind, size in settings.WEISHOP_THUMB_SIZES.items():
                 data = _thumbnail(source, size)
                 getattr(product_image, f"thumb_{kind}").save(
                     f"{base}_{kind}.jpg", ContentFile(data), save=False
                 )
     finally:
-        field.seek(0)
+        if was_closed:
+            field.close()
+        else:
+            field.seek(0)
 
 
 def _shape(draw, kind: str, size: int, fill: tuple[int, int, int], shade: tuple[int, int, int]) -> None:

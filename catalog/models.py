@@ -16,10 +16,11 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from catalog.images import generate_thumbnails, validate_image_file
+from catalog.images import generate_thumbnails
 from catalog.sanitize import sanitize_description
 from shop.models import Shop, TimeStampedModel
 from shop.money import MoneyField
+from shop.uploads import ImageUploadField
 
 
 class Category(TimeStampedModel):
@@ -145,12 +146,11 @@ class ProductImage(TimeStampedModel):
     product = models.ForeignKey(
         Product, on_delete=models.CASCADE, related_name="images", verbose_name=_("商品")
     )
-    image = models.ImageField(
+    image = ImageUploadField(
         _("图片"),
         upload_to="products/%Y/%m/",
         width_field="width",
         height_field="height",
-        validators=[validate_image_file],
         help_text=_("JPG、PNG、WebP 或 GIF，不超过 5 MB，宽高 100–6000 像素；会自动生成缩略图。"),
     )
     width = models.PositiveIntegerField(_("宽度（像素）"), default=0, editable=False)

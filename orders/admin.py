@@ -44,6 +44,7 @@ from shop.models import Shop
 from shop.money import YuanFormField, fen_to_yuan, format_yuan
 
 CSV_MAX_ROWS = 2000
+CSV_MAX_BYTES = 2 * 1024 * 1024  # a shipping CSV is read whole or refused, never cut short
 
 
 def mask_phone(phone: str) -> str:
@@ -338,13 +339,22 @@ class OrderAdmin(ShopScopedAdmin):
         form = ShipCsvForm(request.POST or None, request.FILES or None)
         report = None
         if request.method == "POST" and form.is_valid():
-            report = self._ship_rows(request, shops, form.cleaned_data["file"])
-            if report is None:
-                form.add_error("file", _("无法读取文件：请上传 UTF-8 或 GBK 编码的 CSV。"))
+            upload = form.cleaned_data["file"]
+            try:
+                if upload.size > CSV_MAX_BYTES:
+                    raise ValueError(
+                        _("文件太大：最多 %(mb)d MB，请分批上传。") % {"mb": CSV_MAX_BYTES // 1024 // 1024}
+                    )
+                report = self._ship_rows(request, shops, upload)
+            except ValueError as exc:  # refused whole, before any order ships
+                form.add_error("file", str(exc))
+            else:
+                if report is None:
+                    form.add_error("file", _("无法读取文件：请上传 UTF-8 或 GBK 编码的 CSV。"))
         return self._page(request, _("批量发货（上传 CSV）"), form, report=report, multipart=True)
 
     def _ship_rows(self, request, shops, upload) -> list[dict] | None:
-        raw = upload.read(2 * 1024 * 1024 + 1)
+        raw = upload.read()
         for encoding in ("utf-8-sig", "gbk"):
             try:
                 text = raw.decode(encoding)
@@ -354,7 +364,13 @@ class OrderAdmin(ShopScopedAdmin):
         else:
             return None
         report = []
-        rows = list(csv.reader(io.StringIO(text)))[: CSV_MAX_ROWS + 1]
+        try:
+            rows = list(csv.reader(io.StringIO(text)))
+        except csv.Error as exc:
+            raise ValueError(_("无法读取文件：不是有效的 CSV。")) from exc
+        header = 1 if rows and rows[0] and not rows[0][0].strip().isdigit() else 0
+        if len(rows) - header > CSV_MAX_ROWS:
+            raise ValueError(_("最多 %(n)d 行，请分批上传。") % {"n": CSV_MAX_ROWS})
         for number, row in enumerate(rows, start=1):
             cells = [c.strip() for c in row]
             if not any(cells) or (number == 1 and cells and not cells[0].isdigit()):

@@ -23,6 +23,7 @@ from accounts import regions
 from catalog.models import SKU
 from shop.models import Shop, TimeStampedModel
 from shop.money import MoneyField
+from shop.uploads import ImageUploadField
 
 
 def new_order_no() -> str:
@@ -367,7 +368,7 @@ class AfterSalePhoto(models.Model):
     after_sale = models.ForeignKey(
         AfterSale, on_delete=models.CASCADE, related_name="photos", verbose_name=_("售后")
     )
-    image = models.ImageField(_("照片"), upload_to="after_sales/%Y/%m/")
+    image = ImageUploadField(_("照片"), upload_to="after_sales/%Y/%m/")
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     class Meta:
@@ -412,6 +413,7 @@ class ShippingRegionFee(models.Model):
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "province"}
         super().save(*args, **kwargs)
+
 
 class AfterSaleEvent(models.Model):
     """One step of an after-sale's own history (its status before and after, who, why), written

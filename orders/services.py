@@ -738,7 +738,7 @@ def after_sale_request(
     *, order: Order, user: User, kind: str, reason: str, amount_fen: int, photos: Sequence = ()
 ) -> AfterSale:
     """The shopper asks for a refund (or a return and refund) of up to what they paid."""
-    from catalog.images import validate_image_file
+    from shop.uploads import validate_image_file
 
     order = _locked(order)
     if order.user_id != user.pk:

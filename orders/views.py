@@ -30,6 +30,7 @@ from shop.errors import ApplicationError
 from shop.h5 import is_wechat, not_found_as_404
 from shop.integers import parse_int
 from shop.money import YuanFormField
+from shop.uploads import ImageUploadFormField
 
 TAB_LABELS = [("", gettext_lazy("全部")), ("pending_payment", gettext_lazy("待付款")), ("to_ship", gettext_lazy("待发货")),
               ("to_receive", gettext_lazy("待收货")), ("completed", gettext_lazy("已完成")), ("after_sale", gettext_lazy("售后"))]  # fmt: skip
@@ -360,11 +361,12 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
-class MultipleImageField(forms.FileField):
-    """Up to three photos; each is checked again by the service (real image, size limits)."""
+class MultipleImageField(ImageUploadFormField):
+    """Up to three photos, each under the project's upload rule (shop.uploads; the service checks
+    them again)."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*"}))
+        kwargs.setdefault("widget", MultipleFileInput())
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):

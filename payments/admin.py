@@ -3,6 +3,8 @@ its payment attempts and refunds (read-only records)."""
 
 from __future__ import annotations
 
+import csv
+
 from django import forms
 from django.contrib import admin
 from django.template.response import TemplateResponse
@@ -131,6 +133,9 @@ class PaymentEventInline(ShopScopedInline, admin.TabularInline):
         return event.status_label(event.to_status)
 
 
+BILL_MAX_BYTES = 10 * 1024 * 1024  # a bill is read whole or refused, never cut short
+
+
 class BillForm(forms.Form):
     file = forms.FileField(
         label=_("微信支付交易账单（CSV）"), help_text=_("在商户平台下载的“交易账单”，UTF-8 或 GBK 编码。")
@@ -175,9 +180,14 @@ class PaymentAttemptAdmin(ReadOnlyShopAdmin):
         report = None
         config = configs.first()
         if request.method == "POST" and form.is_valid() and config is not None:
+            upload = form.cleaned_data["file"]
             try:
-                text = decode_bill(form.cleaned_data["file"].read(10 * 1024 * 1024))
+                if upload.size > BILL_MAX_BYTES:
+                    raise ValueError(_("文件太大：最多 %(mb)d MB。") % {"mb": BILL_MAX_BYTES // 1024 // 1024})
+                text = decode_bill(upload.read())
                 report = bill_reconcile(shop=config.shop, text=text, mchid=config.mchid)
+            except csv.Error:
+                form.add_error("file", _("无法读取账单：不是有效的 CSV。"))
             except ValueError as exc:
                 form.add_error("file", str(exc))
         if report is not None and request.POST.get("download"):

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from shop.money import MoneyField
+from shop.uploads import ImageUploadField
 
 SLUG_VALIDATOR = RegexValidator(
     r"^[a-z0-9](?:[a-z0-9-]{1,30}[a-z0-9])$",
@@ -40,7 +41,7 @@ class Shop(TimeStampedModel):
     )
     name = models.CharField(_("店铺名称"), max_length=64)
     intro = models.CharField(_("店铺简介"), max_length=200, blank=True)
-    logo = models.ImageField(_("店铺标志"), upload_to="shops/logo/", blank=True)
+    logo = ImageUploadField(_("店铺标志"), upload_to="shops/logo/", blank=True)
     is_active = models.BooleanField(
         _("营业中"), default=True, help_text=_("平台可暂停店铺；暂停后顾客无法访问。")
     )

@@ -97,6 +97,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -361,3 +362,28 @@ WECHAT_SIMULATOR_TOKEN_DELAY = float(os.environ.get("WECHAT_SIMULATOR_TOKEN_DELA
 # Text messages (shopper login codes): a dotted path to a backend class (accounts/sms.py). The default
 # prints to the console (development); production names a real provider's backend.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "accounts.sms.ConsoleBackend")
+
+# Content-Security-Policy (django-csp) on every page: H5, admin, simulators. Scripts and styles come
+# from our own origin or carry the response's nonce (`{{ request.csp_nonce }}`); never inline
+# otherwise. The WeChat JS-SDK loads from WECHAT_JSSDK_URL's origin (the simulator's copy is served
+# from our own origin); WeixinJSBridge is injected by WeChat itself. Images may come from any https
+# host (merchants' product descriptions). The API docs pages relax styles (shop/api/views.py) and
+# /media/ answers with its own sandbox policy (shop/uploads.py). docs/deployment.md has the details.
+from urllib.parse import urlsplit  # noqa: E402
+
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+_jssdk = urlsplit(WECHAT_JSSDK_URL)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE, *([f"{_jssdk.scheme}://{_jssdk.netloc}"] if _jssdk.netloc else [])],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", "https:", "http:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}

@@ -3,14 +3,14 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve as serve_media
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from accounts import views as account_views
 from orders.webhooks import tracking_push
 from payments import views as payment_views
 from shop import health, signup, views
-from shop.api.views import OfflineRedocView
+from shop.api.views import NoncedSwaggerView, OfflineRedocView
+from shop.uploads import serve_media
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -29,15 +29,14 @@ urlpatterns = [
     path("wechat-sim/", include("wechat.simulator_urls")),
     path("api/v1/", include("shop.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", NoncedSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", OfflineRedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]
 
 if settings.SERVE_MEDIA:
     # Small deployments serve uploaded images from Django; larger ones let nginx do it (docs/deployment.md).
-    urlpatterns += [
-        re_path(r"^media/(?P<path>.*)$", serve_media, {"document_root": settings.MEDIA_ROOT}, name="media"),
-    ]
+    # Only the four image types, with nosniff and a sandboxing CSP (shop.uploads.serve_media).
+    urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve_media, name="media")]
 
 handler404 = "shop.views.page_not_found"
 handler500 = "shop.health.server_error"

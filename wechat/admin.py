@@ -197,9 +197,7 @@ class WeChatAccountAdmin(ShopScopedAdmin):
             menu = services.menu_build(account=account, site_url=self._site())
         except ApplicationError as exc:
             return exc.message
-        return format_html(
-            '<pre class="menu-json" style="white-space:pre-wrap">{}</pre>', services.menu_json(menu)
-        )
+        return format_html('<pre class="menu-json">{}</pre>', services.menu_json(menu))
 
     @admin.action(description=_("发布公众号菜单"))
     def publish_menu(self, request: HttpRequest, queryset) -> None:

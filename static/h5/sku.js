@@ -67,6 +67,7 @@
     document.dispatchEvent(new CustomEvent("sku:selected", { detail: sku }));
   }
   if (form) {
+    form.addEventListener("submit", function (event) { event.preventDefault(); });  /* choosing only */
     form.addEventListener("change", update);
     update();
   } else if (data.skus.length === 1) {

@@ -163,7 +163,7 @@ def png(width, height) -> bytes:
 
 @pytest.mark.parametrize(
     ("name", "content", "error"),
-    [("fake.jpg", b"hello, not an image", "请上传有效图片"), ("tiny.png", png(40, 40), "图片太小")],
+    [("fake.jpg", b"hello, not an image", "文件不是有效的图片"), ("tiny.png", png(40, 40), "图片太小")],
 )
 def test_bad_uploads_show_a_clear_form_error(merchant, shop_a, name, content, error):
     product = make_product(shop=shop_a)

@@ -51,11 +51,8 @@ ADD_VALUES: dict[str, Callable[[], dict[str, str]]] = {
     "wechat.ChannelQRCode": lambda: {"scene": "walker-1", "expire_days": "7"},
 }
 
-# Known bugs that other branches fix; the lead's merge flips these to passing (strict xfail).
-KNOWN_BUGS = {
-    ("catalog.Product", "change"): "saving a product that has images is a 500: 'I/O operation on closed "
-    "file' in catalog/images.py (issue 9; fixed on branch h/uploads)",
-}
+# Known bugs not fixed yet, as strict xfails naming the bug: fixing it flips the case to passing.
+KNOWN_BUGS: dict[tuple[str, str], str] = {}
 
 
 def _fill(control: Control, n: int) -> list[str]:

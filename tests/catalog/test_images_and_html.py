@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from catalog.images import make_demo_image, validate_image_file
-from catalog.models import Product
+from catalog.models import Product, ProductImage
 from catalog.sanitize import sanitize_description
 from tests.factories import add_image, make_product
 
@@ -47,7 +47,7 @@ def test_unsupported_format_is_rejected():
     out = io.BytesIO()
     Image.new("RGB", (200, 200)).save(out, format="BMP")
     with pytest.raises(ValidationError) as err:
-        validate_image_file(SimpleUploadedFile("x.bmp", out.getvalue()))
+        validate_image_file(SimpleUploadedFile("x.png", out.getvalue()))  # a BMP named .png
     assert err.value.code == "image_format"
 
 
@@ -94,3 +94,90 @@ def test_descriptions_keep_simple_formatting():
     cleaned = sanitize_description(html)
     assert "<h3>尺码</h3>" in cleaned and "<li>S</li>" in cleaned and 'src="/media/a.jpg"' in cleaned
     assert 'rel="noopener noreferrer nofollow"' in cleaned
+
+
+@pytest.mark.parametrize("name", ["x.html", "x.svg", "x.png.html", "x.bmp", "x", "x.php"])
+def test_a_real_image_with_a_web_extension_is_rejected(name):
+    with pytest.raises(ValidationError) as err:
+        validate_image_file(SimpleUploadedFile(name, png(400, 300) + b"<script>alert(1)</script>"))
+    assert err.value.code == "image_extension"
+
+
+@pytest.mark.parametrize("name", ["a.jpg", "a.JPEG", "a.png", "a.webp", "a.gif"])
+def test_the_four_image_extensions_pass(name):
+    validate_image_file(SimpleUploadedFile(name, png(400, 300)))
+
+
+def test_a_closed_upload_is_reopened_not_an_error(shop_a):
+    """The class of the admin 500 (``I/O operation on closed file``): the rule never reads a file
+    that something else closed; a stored image is not re-read on every save either."""
+    image = add_image(make_product(shop=shop_a))
+    stored = ProductImage.objects.get(pk=image.pk).image
+    stored.open("rb")
+    stored.close()
+    validate_image_file(stored)  # stored: passed the rule at upload, not reopened
+    image.full_clean()
+    image.save()
+
+
+def test_stored_images_are_re_encoded_whatever_path_stores_them(shop_a):
+    product = make_product(shop=shop_a)
+    from django.core.files.base import ContentFile
+
+    image = ProductImage.objects.create(
+        product=product,
+        shop=shop_a,
+        image=ContentFile(png(400, 300) + b"<script>x</script>", name="evil.png"),
+    )
+    assert "evil" not in image.image.name and image.image.name.endswith(".png")
+    with image.image.open("rb") as f:
+        assert b"<script" not in f.read()
+    with pytest.raises(ValidationError):
+        ProductImage.objects.create(
+            product=product, shop=shop_a, image=ContentFile(png(400, 300), name="evil.html")
+        )
+
+
+def test_animated_gif_keeps_its_frames():
+    from shop.uploads import reencode_image
+
+    frames = [Image.new("RGB", (200, 200), (i * 60, 200 - i * 40, 30)) for i in range(4)]
+    out = io.BytesIO()
+    frames[0].save(out, format="GIF", save_all=True, append_images=frames[1:], duration=120, loop=0,
+                   comment=b"<script>alert(1)</script>")  # fmt: skip
+    data, extension = reencode_image(SimpleUploadedFile("a.gif", out.getvalue()))
+    assert extension == "gif" and b"<script" not in data
+    with Image.open(io.BytesIO(data)) as img:
+        assert img.n_frames == 4
+
+
+def test_a_huge_animation_is_refused_before_it_is_decoded():
+    frames = [Image.new("RGB", (3000, 3000), (i, 0, 0)) for i in range(8)]
+    out = io.BytesIO()
+    frames[0].save(out, format="GIF", save_all=True, append_images=frames[1:])
+    with pytest.raises(ValidationError) as err:
+        validate_image_file(SimpleUploadedFile("a.gif", out.getvalue()))
+    assert err.value.code == "image_too_many_frames"
+
+
+def test_every_upload_field_in_the_project_follows_the_upload_rule():
+    """A new FileField/ImageField a shopper or merchant can fill must be an ImageUploadField (fields
+    the code fills itself, like thumbnails, are not editable)."""
+    from django.apps import apps
+    from django.db.models import FileField
+
+    from shop.uploads import ImageUploadField
+
+    editable = [
+        f"{model._meta.label}.{field.name}"
+        for model in apps.get_models()
+        for field in model._meta.get_fields()
+        if isinstance(field, FileField) and field.editable and not isinstance(field, ImageUploadField)
+    ]
+    assert editable == []
+    assert {
+        f"{m._meta.label}.{f.name}"
+        for m in apps.get_models()
+        for f in m._meta.get_fields()
+        if isinstance(f, ImageUploadField)
+    } >= {"catalog.ProductImage.image", "orders.AfterSalePhoto.image", "shop.Shop.logo"}

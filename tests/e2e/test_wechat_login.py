@@ -41,7 +41,8 @@ def test_product_page_sets_a_signed_share_card(phone, live_server, wechat_shop):
     product = make_product(shop=wechat_shop, title="羊毛围巾", price_fen=5900)
     add_image(product)
     phone.goto(f"{live_server.url}/s/{wechat_shop.slug}/p/{product.pk}/")
-    phone.wait_for_function("window.__wxShare && window.__wxShare.appMessage", timeout=10000)
+    # A function, not a string: Playwright evals a string predicate in the page, which the CSP refuses.
+    phone.wait_for_function("() => window.__wxShare && window.__wxShare.appMessage", timeout=10000)
     assert phone.evaluate("window.__wxConfigError || null") is None  # wx.config's signature verified
     card = phone.evaluate("window.__wxShare.appMessage")
     assert card["title"] == "羊毛围巾" and "¥59" in card["desc"]
