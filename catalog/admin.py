@@ -50,7 +50,7 @@ def sku_image_field(field, product_id: int | None):
     field.queryset = images if product_id else images.none()
     field.empty_label = _("不使用图片")
     field.label_from_instance = lambda image: format_html(
-        '<img src="{}" width="32" height="32" alt="" style="object-fit:cover;vertical-align:middle"> {}',
+        '<img src="{}" width="32" height="32" alt="" class="weishop-thumb weishop-choice"> {}',
         image.list_url if image.image else "",
         _("图片 %(n)d") % {"n": numbers.get(image.pk, 0)},
     )

@@ -87,12 +87,15 @@ class CategoryFactory(factory.django.DjangoModelFactory):
 
 
 def add_image(product: Product, *, color=(200, 80, 80), position: int = 0) -> ProductImage:
-    return ProductImage.objects.create(
+    """An image, with the product's summary (its cover) kept in step as every real path does."""
+    image = ProductImage.objects.create(
         product=product,
         shop=product.shop,
         position=position,
         image=ContentFile(make_demo_image(product.title, color=color, size=400), name=f"p{product.pk}.jpg"),
     )
+    services.product_sync_summary(product=product)
+    return image
 
 
 def make_product(

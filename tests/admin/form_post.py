@@ -43,7 +43,8 @@ class _FormParser(HTMLParser):
                 self.files.append(name)
             elif kind in {"checkbox", "radio"}:
                 if "checked" in a:
-                    self.fields.append((name, a.get("value") or "on"))
+                    # as a browser: the value attribute as written (even empty), "on" only without one
+                    self.fields.append((name, (a["value"] or "") if "value" in a else "on"))
             else:
                 self.fields.append((name, a.get("value") or ""))
         elif tag == "select" and name:

@@ -48,7 +48,9 @@ def test_pick_a_region_and_pay_the_remote_fee(browser, client, live_server, shop
     page.select_option('select[name="province_code"]', "440000")
     page.wait_for_selector('select[name="city_code"] option[value="441900"]', state="attached")
     page.select_option('select[name="city_code"]', "441900")
-    page.wait_for_function("document.querySelector('select[name=district_code]').closest('label').hidden")
+    page.wait_for_function(
+        "() => document.querySelector('select[name=district_code]').closest('label').hidden"
+    )
     screenshot(page, "address-picker-dongguan")
     page.select_option('select[name="province_code"]', "650000")
     page.wait_for_selector('select[name="city_code"] option[value="650100"]', state="attached")
