@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from accounts import regions
 from shop.api.errors import ErrorSerializer
 
-CODE_HELP = "6-digit administrative division code (GB/T 2260, 民政部), e.g. `650000` 新疆维吾尔自治区."
+CODE_HELP = "6-digit administrative division code (GB/T 2260, 民政部), e.g. `650000` 新疆维吾尔自治区."  # i18n: data (API docs)
 
 
 class RegionSerializer(serializers.Serializer):

@@ -118,12 +118,12 @@ def province_choices() -> list[tuple[str, str]]:
         return []
 
 
-_ETHNIC = re.compile(r"(?:壮族|回族|维吾尔)$")
+_ETHNIC = re.compile(r"(?:壮族|回族|维吾尔)$")  # i18n: data
 
 
 def short_name(text: str) -> str:
     """新疆维吾尔自治区 → 新疆, 广西壮族自治区 → 广西, 北京市 → 北京, 浙江省 → 浙江; otherwise the text."""
-    text = re.sub(r"(?:省|市|特别行政区|自治区)$", "", text.strip())
+    text = re.sub(r"(?:省|市|特别行政区|自治区)$", "", text.strip())  # i18n: data
     return _ETHNIC.sub("", text)
 
 
@@ -135,7 +135,7 @@ def province_code_for(text: str) -> str | None:
     return _data()[2].get(short_name(text))
 
 
-_CITY_SUFFIX = re.compile(r"(?:市|地区|盟|自治州|自治县|县|区|林区|特区)$")
+_CITY_SUFFIX = re.compile(r"(?:市|地区|盟|自治州|自治县|县|区|林区|特区)$")  # i18n: data
 
 
 def _loose(text: str) -> str:
@@ -222,11 +222,11 @@ def children_of(parent: str | None) -> list[Region]:
 
 
 _DIRECT_COUNTY_GROUPS = (
-    "省直辖县级行政区划",
-    "自治区直辖县级行政区划",
-    "直辖县级行政区划",
-    "省直辖县",
-    "直辖县",
+    "省直辖县级行政区划",  # i18n: data
+    "自治区直辖县级行政区划",  # i18n: data
+    "直辖县级行政区划",  # i18n: data
+    "省直辖县",  # i18n: data
+    "直辖县",  # i18n: data
 )
 
 

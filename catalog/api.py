@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
+from django.utils.translation import gettext
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -468,6 +469,6 @@ class SkuLookupView(ShopScopedView):
             )
         sku = sku_find_by_spec_values(product=product, value_ids=ids)
         if sku is None:
-            raise NotFoundError("sku_not_found", "该规格组合不存在或已停售。")
+            raise NotFoundError("sku_not_found", gettext("该规格组合不存在或已停售。"))
         row = next(row for row in product_sku_matrix(product) if row["id"] == sku.pk)
         return Response(_sku_data(row, _absolute_url_builder(request)))

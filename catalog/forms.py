@@ -24,7 +24,7 @@ class ProductSpecForm(forms.ModelForm):
         label=_("规格值"),
         max_length=500,
         help_text=_("用空格、逗号、顿号或 / 分隔，例如：红 蓝 黑"),
-        widget=forms.TextInput(attrs={"size": 40, "placeholder": "红 蓝 黑"}),
+        widget=forms.TextInput(attrs={"size": 40, "placeholder": _("红 蓝 黑")}),
     )
 
     class Meta:

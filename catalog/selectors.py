@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext
 
 from catalog.models import SKU, Category, Product, ProductImage, ProductSpec, SpecValue
 from catalog.services import spec_key_for
@@ -35,7 +36,7 @@ def shop_get_public(*, slug: str) -> Shop:
     if shop is None:
         shop = Shop.objects.filter(slug=slug, is_active=True).first()
         if shop is None:
-            raise NotFoundError("shop_not_found", "店铺不存在或已关闭。")
+            raise NotFoundError("shop_not_found", gettext("店铺不存在或已关闭。"))
         cache.set(key, shop, SHOP_CACHE_TTL)  # dropped by catalog.cache.catalog_changed
     return shop
 
@@ -62,7 +63,7 @@ def category_get_public(*, shop: Shop, category_id: int) -> Category:
         .first()
     )
     if category is None:
-        raise NotFoundError("category_not_found", "分类不存在。")
+        raise NotFoundError("category_not_found", gettext("分类不存在。"))
     return category
 
 
@@ -137,7 +138,7 @@ def product_get_public(*, shop: Shop, product_id: int) -> Product:
         .first()
     )
     if product is None:
-        raise NotFoundError("product_not_found", "商品不存在或已下架。")
+        raise NotFoundError("product_not_found", gettext("商品不存在或已下架。"))
     return product
 
 

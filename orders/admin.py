@@ -83,10 +83,10 @@ class RejectForm(forms.Form):
 
 
 CARRIER_ALIASES = {label: value for value, label in Carrier.choices} | {
-    "顺丰": "sf", "中通": "zto", "圆通": "yto", "申通": "sto", "韵达": "yunda", "京东": "jd", "EMS": "ems", "邮政": "ems",
-    "其他": "other", **{value: value for value in Carrier.values},
+    "顺丰": "sf", "中通": "zto", "圆通": "yto", "申通": "sto", "韵达": "yunda", "京东": "jd", "EMS": "ems", "邮政": "ems",  # i18n: data
+    "其他": "other", **{value: value for value in Carrier.values},  # i18n: data
 }  # fmt: skip
-_CARRIER_SUFFIX = re.compile(r"(?:快递|速运|速递|快运|物流)$")
+_CARRIER_SUFFIX = re.compile(r"(?:快递|速运|速递|快运|物流)$")  # i18n: data
 
 
 def carrier_for(text: str) -> str | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import ValidationError
@@ -405,10 +406,16 @@ class CheckoutPreviewView(ShopperView):
         return Response(PreviewSerializer(preview).data)
 
 
+TAB_HELP = (
+    "Which orders: `pending_payment` (待付款), `to_ship` (待发货), `to_receive` (待收货), "
+    "`completed` (已完成) or `after_sale` (售后); all orders without it."
+)
+
+
 @extend_schema_view(
     get=extend_schema(
         tags=["orders"], operation_id="orders_list",
-        parameters=[SHOP_PARAM, OpenApiParameter("tab", str, enum=list(TAB_NAMES), description="待付款 / 待发货 / 待收货 / 已完成 / 售后")],
+        parameters=[SHOP_PARAM, OpenApiParameter("tab", str, enum=list(TAB_NAMES), description=TAB_HELP)],
         responses={200: OrderSummarySerializer(many=True), **ERRORS},
     ),
     post=extend_schema(
@@ -484,7 +491,7 @@ class OrderCancelView(ShopperView):
     def post(self, request: Request, shop_slug: str, order_no: str) -> Response:
         order = services.order_get_for_user(user=request.user, shop=self.get_shop(), order_no=order_no)
         services.order_cancel(
-            order=order, actor=request.user, actor_kind=OrderEvent.Actor.SHOPPER, reason="顾客取消"
+            order=order, actor=request.user, actor_kind=OrderEvent.Actor.SHOPPER, reason=gettext("顾客取消")
         )
         return _detail(self, order_no)
 

@@ -43,7 +43,7 @@ def order_detail_for_user(*, user, shop, order_no: str) -> Order:
         .first()
     )
     if order is None:
-        raise NotFoundError("order_not_found", "订单不存在。")
+        raise NotFoundError("order_not_found", _("订单不存在。"))
     return order
 
 

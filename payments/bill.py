@@ -60,6 +60,16 @@ def decode_bill(raw: bytes) -> str:
     raise ValueError(_("无法读取账单：请上传 UTF-8 或 GBK 编码的 CSV。"))
 
 
+# The bill's own column names, as WeChat Pay writes them (data, never translated).
+TRADE_NO = "商户订单号"  # i18n: data
+TRADE_STATE = "交易状态"  # i18n: data
+MCHID = "商户号"  # i18n: data
+TRADE_TIME = "交易时间"  # i18n: data
+AMOUNT = "订单金额"  # i18n: data
+SETTLED_AMOUNT = "应结订单金额"  # i18n: data
+SUMMARY_START = "总交易单数"  # i18n: data
+
+
 def _clean(value: str) -> str:
     return value.strip().lstrip("`").strip()
 
@@ -68,14 +78,14 @@ def parse_bill(text: str) -> tuple[list[dict[str, str]], str | None]:
     """Transaction rows as dicts keyed by the Chinese column names; the bill date (from 交易时间)."""
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     header = [h.strip() for h in next(reader, [])]
-    if "商户订单号" not in header or "交易状态" not in header:
+    if TRADE_NO not in header or TRADE_STATE not in header:
         raise ValueError(_("这不是微信支付交易账单：缺少“商户订单号”或“交易状态”列。"))
     rows = []
     for raw in reader:
-        if not raw or raw[0].strip().startswith("总交易单数"):
+        if not raw or raw[0].strip().startswith(SUMMARY_START):
             break
         rows.append({name: _clean(value) for name, value in zip(header, raw, strict=False)})
-    day = rows[0].get("交易时间", "")[:10] if rows else None
+    day = rows[0].get(TRADE_TIME, "")[:10] if rows else None
     return rows, day
 
 
@@ -86,18 +96,19 @@ def bill_reconcile(*, shop, text: str, mchid: str) -> BillReport:
     attempts = {
         a.out_trade_no: a
         for a in PaymentAttempt.objects.filter(
-            shop=shop, out_trade_no__in=[r.get("商户订单号", "") for r in rows]
+            shop=shop,
+            out_trade_no__in=[r.get(TRADE_NO, "") for r in rows],
         )
     }
     for row in rows:
-        no = row.get("商户订单号", "")
-        if row.get("交易状态") != "SUCCESS" or (row.get("商户号") and row.get("商户号") != mchid):
+        no = row.get(TRADE_NO, "")
+        if row.get(TRADE_STATE) != "SUCCESS" or (row.get(MCHID) and row.get(MCHID) != mchid):
             continue
         seen.add(no)
         try:
-            amount = yuan_to_fen(Decimal(row.get("订单金额") or row.get("应结订单金额") or "0"))
+            amount = yuan_to_fen(Decimal(row.get(AMOUNT) or row.get(SETTLED_AMOUNT) or "0"))
         except (InvalidOperation, ValueError):
-            report.add("bad_row", no, _("金额无法识别：%(value)s") % {"value": row.get("订单金额")})
+            report.add("bad_row", no, _("金额无法识别：%(value)s") % {"value": row.get(AMOUNT)})
             continue
         attempt = attempts.get(no)
         if attempt is None:

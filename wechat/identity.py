@@ -7,6 +7,7 @@ import secrets
 
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from accounts.models import User
 from wechat.models import WeChatIdentity
@@ -17,7 +18,9 @@ def _new_shopper() -> User:
     a neutral nickname until they choose to show their WeChat one."""
     suffix = secrets.token_hex(6)
     return User.objects.create(
-        username=f"wx_{suffix}", nickname=f"微信用户{suffix[-4:]}", password=make_password(None)
+        username=f"wx_{suffix}",
+        nickname=gettext("微信用户%(tail)s") % {"tail": suffix[-4:]},
+        password=make_password(None),
     )
 
 

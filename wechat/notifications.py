@@ -68,7 +68,10 @@ def payload(*, order: Order, event: OrderEvent, kind: str) -> dict[str, dict[str
     lines = list(order.lines.all()[:2])
     goods = lines[0].title if lines else ""
     if len(lines) > 1:
-        goods = f"{_thing(goods)[:14]}等{order.lines.count()}件"
+        goods = gettext("%(first)s等%(count)d件") % {
+            "first": _thing(goods)[:14],
+            "count": order.lines.count(),
+        }
     data: dict[str, str]
     if kind == Notification.Event.PAID:
         data = {"character_string1": order.order_no, "thing2": _thing(goods),
