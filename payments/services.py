@@ -167,7 +167,7 @@ def payment_apply_success(*, shop, config, resource: dict) -> str:
     payment attempt, mark the order paid once, and refund it if the order cannot take it (paid by
     another payment already, cancelled meanwhile). Notification and query may race: the attempt
     row lock makes exactly one of them apply it."""
-    from orders.models import OrderEvent
+    from orders.models import Order, OrderEvent
     from orders.services import order_mark_paid
     from orders.state import order_note
     from shop.errors import ApplicationError
@@ -180,14 +180,19 @@ def payment_apply_success(*, shop, config, resource: dict) -> str:
         raise _reject("trade_state", f"trade_state is {resource.get('trade_state')}")
     refund = None
     with transaction.atomic():
-        attempt = (
-            PaymentAttempt.objects.select_for_update()
-            .select_related("order")
-            .filter(shop=shop, out_trade_no=str(resource.get("out_trade_no", "")))
+        found = (
+            PaymentAttempt.objects.filter(shop=shop, out_trade_no=str(resource.get("out_trade_no", "")))
+            .values_list("pk", "order_id")
             .first()
         )
-        if attempt is None:
+        if found is None:
             raise _reject("order_unknown", "no payment with this out_trade_no", 404)
+        # The order first, then the attempt, as every other path locks them (never both in one
+        # statement: the order in which a join locks its rows is not ours to choose).
+        Order.objects.select_for_update().filter(pk=found[1]).first()
+        attempt = (
+            PaymentAttempt.objects.select_for_update(of=("self",)).select_related("order").get(pk=found[0])
+        )
         amount = resource.get("amount") or {}
         if amount.get("total") != attempt.amount_fen or amount.get("currency", "CNY") != "CNY":
             raise _reject("amount_mismatch", "amount does not match the order")
