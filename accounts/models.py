@@ -26,6 +26,12 @@ class User(AbstractUser):
     def display_name(self) -> str:
         return self.nickname or self.get_full_name() or self.username
 
+    def __str__(self) -> str:
+        """What admin shows for a person (an order's buyer, a timeline's actor): the name they go by,
+        their login name beside it when it differs."""
+        name = self.display_name
+        return name if name == self.username else f"{name}（{self.username}）"
+
 
 MOBILE_VALIDATOR = RegexValidator(r"^1[3-9]\d{9}$", _("请输入有效的 11 位手机号码。"))
 
