@@ -21,11 +21,11 @@ from django.views.decorators.http import require_POST
 
 from accounts import services as account_services
 from accounts.models import Address
-from catalog.selectors import shop_get_public
+from catalog.selectors import product_get_public, shop_get_public
 from orders import selectors, services
 from orders.models import AfterSale, OrderEvent
 from orders.selectors import TAB_NAMES
-from shop.errors import ApplicationError
+from shop.errors import ApplicationError, NotFoundError
 from shop.h5 import is_wechat, not_found_as_404
 from shop.money import YuanFormField
 
@@ -75,17 +75,38 @@ def cart(request: HttpRequest, shop_slug: str) -> HttpResponse:
     return render(request, "orders/cart.html", _context(request, shop, rows=rows, total=total, tab="cart"))
 
 
+def _back_to_product(request: HttpRequest, shop, **chosen) -> HttpResponse:
+    """Back to the product page the shopper came from (keeping their choice), or to the cart."""
+    back = request.POST.get("back", "")
+    if not back.startswith(f"/s/{shop.slug}/"):
+        return redirect("h5:cart", shop.slug)
+    query = urlencode({k: v for k, v in chosen.items() if v})
+    return redirect(f"{back.split('?')[0]}?{query}" if query else back.split("?")[0])
+
+
+def _choose_spec_message(shop, product_id: int) -> str:
+    try:
+        names = [spec.name for spec in product_get_public(shop=shop, product_id=product_id).specs.all()]
+    except NotFoundError:
+        names = []
+    if names:
+        return _("请先选择规格：%(specs)s。") % {"specs": " / ".join(names)}
+    return _("请先选择规格。")
+
+
 @require_POST
 @not_found_as_404
 def cart_add(request: HttpRequest, shop_slug: str) -> HttpResponse:
     shop = shop_get_public(slug=shop_slug)
     sku_id, quantity = _int(request.POST.get("sku_id")), _int(request.POST.get("quantity"), 1)
+    if sku_id <= 0:  # the spec buttons (or the select, without JavaScript) were left unchosen
+        messages.error(request, _choose_spec_message(shop, _int(request.POST.get("product"))))
+        return _back_to_product(request, shop)
     try:
         services.cart_add(cart=_cart(request, shop, create=True), sku_id=sku_id, quantity=quantity)
     except ApplicationError as exc:
         messages.error(request, exc.message)
-        back = request.POST.get("back", "")
-        return redirect(back) if back.startswith(f"/s/{shop.slug}/") else redirect("h5:cart", shop.slug)
+        return _back_to_product(request, shop, sku=sku_id, qty=quantity if quantity > 0 else None)
     if request.POST.get("buy_now"):
         return redirect(
             reverse("h5:checkout", args=[shop.slug]) + "?" + urlencode({"sku": sku_id, "qty": quantity})
