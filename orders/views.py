@@ -23,7 +23,7 @@ from accounts import services as account_services
 from accounts.models import Address
 from catalog.selectors import product_get_public, shop_get_public
 from orders import selectors, services
-from orders.models import AfterSale, OrderEvent
+from orders.models import AfterSale, OrderEvent, OrderStatus
 from orders.selectors import TAB_NAMES
 from shop.errors import ApplicationError, NotFoundError
 from shop.h5 import is_wechat, not_found_as_404
@@ -274,7 +274,14 @@ def order_detail(request: HttpRequest, shop_slug: str, order_no: str) -> HttpRes
     return render(
         request,
         "orders/order_detail.html",
-        _context(request, shop, order=order, events=events[::-1], tab="orders"),
+        _context(
+            request,
+            shop,
+            order=order,
+            events=events[::-1],
+            tab="orders",
+            **selectors.order_after_sale_state(order),
+        ),
     )
 
 
@@ -311,11 +318,20 @@ def after_sale_new(request: HttpRequest, shop_slug: str, order_no: str) -> HttpR
         return denied
     shop = shop_get_public(slug=shop_slug)
     order = selectors.order_detail_for_user(user=request.user, shop=shop, order_no=order_no)
+    if request.method == "GET" and not (state := selectors.order_after_sale_state(order))["can_after_sale"]:
+        # Say why on the order page instead of showing a form that can only be refused.
+        if state["open_after_sale"]:
+            messages.info(request, _("该订单已有处理中的售后申请，请等待商家处理。"))
+        else:
+            messages.info(request, _("该订单当前不能申请售后。"))
+        return redirect("h5:order", shop.slug, order.order_no)
     form = AfterSaleForm(
         request.POST or None,
         request.FILES or None,
         initial={"kind": "refund_only", "amount_fen": order.refundable_fen},
     )
+    if order.status == OrderStatus.PAID:  # not shipped yet: only a refund (as after_sale_request rules)
+        form.fields["kind"].choices = [(AfterSale.Kind.REFUND_ONLY, AfterSale.Kind.REFUND_ONLY.label)]
     if request.method == "POST" and form.is_valid():
         photos = form.cleaned_data["photos"]
         try:
