@@ -284,6 +284,9 @@ def order_place(
     inside the order's transaction: two buyers can never both get the last unit. With an
     ``idempotency_key`` a retry returns the same order; the same key with another request is a 409.
     """
+    from payments.services import payment_require_configured
+
+    payment_require_configured(shop=shop)  # no WeChat Pay yet: refuse before reserving anything
     address = _address_of(user=user, address_id=address_id)
     remark = (remark or "").strip()[:200]
     key = (idempotency_key or "").strip()

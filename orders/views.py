@@ -156,6 +156,7 @@ def checkout(request: HttpRequest, shop_slug: str) -> HttpResponse:
     addresses = list(Address.objects.filter(user=request.user))
     chosen_id = _int(request.POST.get("address_id") or request.GET.get("address"), 0)
     address = next((a for a in addresses if a.pk == chosen_id), None) or next(iter(addresses), None)
+    payment_error = _payment_error(shop)
     if request.method == "POST":
         try:
             order = services.order_place(
@@ -163,7 +164,8 @@ def checkout(request: HttpRequest, shop_slug: str) -> HttpResponse:
                 remark=request.POST.get("remark", ""), idempotency_key=request.POST.get("token", "")[:64],
             )  # fmt: skip
         except ApplicationError as exc:
-            messages.error(request, exc.message)
+            if exc.code != "payment_not_configured":  # that one is said on the page itself
+                messages.error(request, exc.message)
         else:
             return redirect("h5:order", shop.slug, order.order_no)
     try:
@@ -174,9 +176,20 @@ def checkout(request: HttpRequest, shop_slug: str) -> HttpResponse:
     context = _context(
         request, shop, preview=preview, addresses=addresses, address=address, token=uuid.uuid4().hex,
         buy_now=request.GET.get("sku") or request.POST.get("sku"), qty=request.GET.get("qty") or request.POST.get("qty"),
-        remark=request.POST.get("remark", ""),
+        remark=request.POST.get("remark", ""), payment_error=payment_error,
     )  # fmt: skip
     return render(request, "orders/checkout.html", context)
+
+
+def _payment_error(shop) -> str:
+    """Why the shop cannot take an order now (no WeChat Pay yet), said before the shopper submits."""
+    from payments.services import payment_require_configured
+
+    try:
+        payment_require_configured(shop=shop)
+    except ApplicationError as exc:
+        return exc.message
+    return ""
 
 
 # ---------------------------------------------------------------- addresses
