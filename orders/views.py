@@ -339,8 +339,8 @@ def after_sale_new(request: HttpRequest, shop_slug: str, order_no: str) -> HttpR
             messages.info(request, _("该订单当前不能申请售后。"))
         return redirect("h5:order", shop.slug, order.order_no)
     form = AfterSaleForm(
-        request.POST or None,
-        request.FILES or None,
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
         initial={"kind": "refund_only", "amount_fen": order.refundable_fen},
     )
     if order.status == OrderStatus.PAID:  # not shipped yet: only a refund (as after_sale_request rules)

@@ -137,11 +137,12 @@ CELERY_BEAT_SCHEDULE = {
     "wechat-send-due-notifications": {"task": "wechat.tasks.send_due_notifications", "schedule": 60.0},
 }
 
+# Django's password rules, worded in plain Chinese (shop/passwords.py).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "shop.passwords.UserAttributeSimilarityValidator"},
+    {"NAME": "shop.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "shop.passwords.CommonPasswordValidator"},
+    {"NAME": "shop.passwords.NumericPasswordValidator"},
 ]
 
 # Chinese for everyone (shoppers and merchants), whatever the browser says; every string is marked
