@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "wechat.share.ReferralMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "shop.middleware.DebugNotFoundMiddleware",  # the shop's 404 page under DEBUG too
 ]
 
 ROOT_URLCONF = "shop.urls"
