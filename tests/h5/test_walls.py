@@ -157,3 +157,23 @@ def test_no_after_sale_button_for_an_unpaid_order(client, shop_a, shopper):
     assert "申请售后" not in text(client.get(f"/s/shop-a/orders/{order.order_no}/"))
     response = client.get(f"/s/shop-a/orders/{order.order_no}/after-sale/")
     assert response.status_code == 302 and "不能申请售后" in text(client.get(response.url))
+
+
+def test_cancel_and_withdraw_ask_first_too(client, shop_a, shopper):
+    sku = make_product(shop=shop_a, price_fen=5900, stock=5).skus.get()
+    unpaid = services.order_place(
+        shop=shop_a, user=shopper, items=[(sku.pk, 1)], address_id=AddressFactory(user=shopper).pk
+    )
+    client.force_login(shopper)
+    page = text(client.get(f"/s/shop-a/orders/{unpaid.order_no}/"))
+    confirms = re.findall(r'<details class="confirm[^"]*">(.*?)</details>', page, re.S)
+    assert any('value="cancel"' in c and "确定取消这笔订单吗" in c for c in confirms)
+    assert page.count('value="cancel"') == 1
+    shipped = _shipped_order(shop_a, shopper, sku, tracking="SF7654321")
+    services.after_sale_request(
+        order=shipped, user=shopper, kind="refund_only", reason="不合适", amount_fen=500
+    )
+    page = text(client.get(f"/s/shop-a/orders/{shipped.order_no}/"))
+    confirms = re.findall(r'<details class="confirm[^"]*">(.*?)</details>', page, re.S)
+    assert any('value="withdraw"' in c and "确定撤销这次售后申请吗" in c for c in confirms)
+    assert page.count('value="withdraw"') == 1
