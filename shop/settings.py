@@ -79,6 +79,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "shop.urls"
+CSRF_FAILURE_VIEW = "shop.views.csrf_failure"  # a Chinese "page expired" page, not Django's bare 403
 WSGI_APPLICATION = "shop.wsgi.application"
 
 TEMPLATES = [

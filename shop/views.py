@@ -5,10 +5,18 @@ from __future__ import annotations
 from functools import lru_cache
 
 from django.contrib.staticfiles import finders
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseForbidden,
+    HttpResponseNotFound,
+    JsonResponse,
+)
 from django.shortcuts import render
 from django.template import loader
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
 
 from catalog.cache import cache_public_page
 from catalog.selectors import shop_get_public, shop_home
@@ -48,6 +56,16 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     context = {"message": message, "request_path": request.path, "shop": _shop_of_path(request.path)}
     template = loader.get_template("404.html")
     return HttpResponseNotFound(template.render(context, request))
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form posted with a stale or missing CSRF token (a page left open across a login, cookies
+    blocked): say so in Chinese instead of Django's bare page (``CSRF_FAILURE_VIEW``)."""
+    if request.path.startswith("/api/"):
+        message = _("请求已过期，请刷新后重试。")
+        return JsonResponse({"code": "csrf_failed", "message": message, "fields": {}}, status=403)
+    template = loader.get_template("403_csrf.html")
+    return HttpResponseForbidden(template.render({"shop": _shop_of_path(request.path)}, request))
 
 
 def _shop_of_path(path: str) -> Shop | None:

@@ -58,3 +58,13 @@ def test_a_missing_page_inside_a_shop_leads_back_to_that_shop(client, shop_a):
     assert "甲店" in page and 'class="btn" href="/s/shop-a/"' in page
     page = client.get("/s/no-such-shop/").content.decode()
     assert 'class="btn" href="/"' in page
+
+
+def test_a_stale_form_gets_a_chinese_page_expired_answer(shop_a):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/s/shop-a/cart/add/", {"sku_id": "1"})
+    page = response.content.decode()
+    assert response.status_code == 403 and "页面已过期" in page and "甲店" in page
+    assert "Forbidden" not in page and "CSRF" not in page
