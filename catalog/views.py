@@ -107,6 +107,7 @@ def product(request: HttpRequest, shop_slug: str, product_id: int) -> HttpRespon
         return {
             "title": item.title,
             "product_id": item.pk,
+            "sold_out": not any(sku.stock > 0 for sku in item.active_skus),
             "body": render_to_string("catalog/product_body.html", context),
             "options": render_to_string(
                 "catalog/product_options.html",

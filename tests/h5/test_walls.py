@@ -179,3 +179,11 @@ def test_cancel_and_withdraw_ask_first_too(client, shop_a, shopper):
     confirms = re.findall(r'<details class="confirm[^"]*">(.*?)</details>', page, re.S)
     assert any('value="withdraw"' in c and "确定撤销这次售后申请吗" in c for c in confirms)
     assert page.count('value="withdraw"') == 1
+
+
+def test_a_sold_out_product_says_so_on_the_buy_bar(client, shop_a):
+    product = product_with_matrix(shop=shop_a, colors=("红",), sizes=("S", "M"), price_fen=5900, stock=0)
+    page = text(client.get(f"/s/shop-a/p/{product.pk}/"))
+    bar = page.split('id="buy-form"')[1].split("</form>")[0]
+    assert re.search(r'<button type="button" class="btn" disabled>已售罄</button>', bar)
+    assert "加入购物车" not in bar and "立即购买" not in bar
