@@ -19,6 +19,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
 from catalog.cache import catalog_changed_for_ids
+from shop.formsets import ChineseInlineFormSet
 from shop.models import Shop
 
 
@@ -175,6 +176,8 @@ class ShopScopedAdmin(ShopScopedMixin, admin.ModelAdmin):
 
 class ShopScopedInline(ShopScopedMixin):
     """Mix into ``admin.TabularInline`` / ``admin.StackedInline`` (``class X(ShopScopedInline, admin.TabularInline)``)."""
+
+    formset = ChineseInlineFormSet  # duplicate rows are reported in Chinese
 
     def get_exclude(self, request: HttpRequest, obj: Any = None):
         exclude = list(super().get_exclude(request, obj) or [])

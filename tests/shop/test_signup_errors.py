@@ -96,3 +96,17 @@ def test_yuan_errors_are_chinese_sentences(value):
         YuanFormField().clean(value)
     for message in caught.value.messages:
         assert message.endswith("。") and not message.endswith(".") and "确认" not in message, message
+
+
+def test_duplicate_rows_in_an_admin_inline_are_a_chinese_sentence(client, merchant_a):
+    from tests.admin.helpers import formset, product_post
+
+    client.force_login(merchant_a)
+    data = product_post(title="纯棉T恤")
+    data.update(formset("specs", [{"name": "颜色", "values_text": "红", "position": 0},
+                                  {"name": "颜色", "values_text": "蓝", "position": 1}]))  # fmt: skip
+    page = client.post("/admin/catalog/product/add/", data).content.decode()
+    assert "请修正下面重复的数据。" in page and "“规格名”有重复" in page, re.findall(
+        r'class="errorlist[^>]*>(.*?)</ul>', page
+    )
+    assert "请修正重复的数据." not in page and "数据.这个" not in page
