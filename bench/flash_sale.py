@@ -96,10 +96,11 @@ def run(args) -> int:
     from orders.models import Order
     from shop.errors import ApplicationError
     from shop.models import Shop
-    from tests.factories import make_product
+    from tests.factories import make_product, simulator_pay_config
 
     call_command("migrate", verbosity=0)
     shop = Shop.objects.create(slug="flash", name="秒杀店")
+    simulator_pay_config(shop)  # a shop takes orders only once WeChat Pay is set up
     buyers = [User.objects.create(username=f"buyer{i}") for i in range(args.buyers)]
     addresses = [
         Address.objects.create(user=u, recipient="买家", phone="13800000000", province="上海市", city="上海市",

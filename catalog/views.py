@@ -39,6 +39,10 @@ def _sort(request: HttpRequest) -> str:
     return sort if sort in ORDERINGS else "default"
 
 
+def _positive(value: str | None) -> int | None:
+    return int(value) if value and value.isascii() and value.isdigit() and 0 < int(value) < 10**9 else None
+
+
 def _page(request: HttpRequest, queryset):
     """``?page=`` is ASCII digits from 1 (a page past the end shows the last page); anything else
     ("５", "1.0", "abc") is the 404 page with the reason, as in the API."""
@@ -97,7 +101,7 @@ def product(request: HttpRequest, shop_slug: str, product_id: int) -> HttpRespon
     shop = shop_get_public(slug=shop_slug)
     wechat = is_wechat(request)
 
-    def build() -> dict:
+    def build(chosen: dict | None = None) -> dict:
         item = product_get_public(shop=shop, product_id=product_id)
         specs = [
             {
@@ -113,14 +117,21 @@ def product(request: HttpRequest, shop_slug: str, product_id: int) -> HttpRespon
         }  # fmt: skip
         return {
             "title": item.title,
+            "product_id": item.pk,
+            "sold_out": not any(sku.stock > 0 for sku in item.active_skus),
             "body": render_to_string("catalog/product_body.html", context),
             "options": render_to_string(
-                "catalog/product_options.html", {"product": item, "skus": item.active_skus}
+                "catalog/product_options.html",
+                {"product": item, "skus": item.active_skus, "chosen": (chosen or {}).get("sku")},
             ),
+            **(chosen or {}),
         }
 
     if request.user.is_authenticated or request.COOKIES.get("messages"):
-        return render(request, "catalog/product.html", {"shop": shop, "is_wechat": wechat, **build()})
+        # Coming back from a refused "add to cart" (?sku=&qty=): keep what the shopper had chosen.
+        chosen = {"sku": _positive(request.GET.get("sku")), "qty": _positive(request.GET.get("qty"))}
+        context = {"shop": shop, "is_wechat": wechat, **build(chosen)}
+        return render(request, "catalog/product.html", context)
 
     def whole_page() -> str:
         context = {"shop": shop, "is_wechat": wechat, "csrf_token": CSRF_MARK, **build()}

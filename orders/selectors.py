@@ -111,3 +111,29 @@ def cart_items(*, cart: Cart | None) -> list[CartItem]:
             "-created_at", "-id"
         )
     )
+
+
+def order_after_sale_state(order: Order) -> dict:
+    """What the order page offers for after-sales, by the rules ``after_sale_request`` applies
+    (no queries: ``order_detail_for_user`` has loaded the after-sales): the open request, if any,
+    and whether a new one may be asked for."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from orders.services import AFTER_SALE_STATUSES, OPEN_AFTER_SALE
+
+    after_sales = list(order.after_sales.all())
+    open_request = next((a for a in after_sales if a.status in OPEN_AFTER_SALE), None)
+    expired = bool(
+        order.status == "completed"
+        and order.completed_at
+        and timezone.now() - order.completed_at > timedelta(days=order.shop.after_sale_days)
+    )
+    can_request = (
+        open_request is None
+        and not expired
+        and order.status in AFTER_SALE_STATUSES
+        and order.paid_fen > order.refunded_fen
+    )
+    return {"open_after_sale": open_request, "can_after_sale": can_request}

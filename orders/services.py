@@ -335,6 +335,9 @@ def order_place(
     the same order — looked up before the cart or the address is read, so a retry after the order
     emptied the cart still finds it; the same key with another request is a 409.
     """
+    from payments.services import payment_require_configured
+
+    payment_require_configured(shop=shop)  # no WeChat Pay yet: refuse before reserving anything
     remark = (remark or "").strip()[:200]
     key = (idempotency_key or "").strip()
     if len(key) > 64:

@@ -22,11 +22,11 @@ from django.views.decorators.http import require_POST
 from accounts import regions
 from accounts import services as account_services
 from accounts.models import Address
-from catalog.selectors import shop_get_public
+from catalog.selectors import product_get_public, shop_get_public
 from orders import selectors, services
-from orders.models import AfterSale, OrderEvent
+from orders.models import AfterSale, OrderEvent, OrderStatus
 from orders.selectors import TAB_NAMES
-from shop.errors import ApplicationError
+from shop.errors import ApplicationError, NotFoundError
 from shop.h5 import is_wechat, not_found_as_404
 from shop.integers import parse_int
 from shop.money import YuanFormField
@@ -77,18 +77,44 @@ def cart(request: HttpRequest, shop_slug: str) -> HttpResponse:
     return render(request, "orders/cart.html", context)
 
 
+def _back_to_product(request: HttpRequest, shop, **chosen) -> HttpResponse:
+    """Back to the product page the shopper came from (keeping their choice), or to the cart."""
+    back = request.POST.get("back", "")
+    if not back.startswith(f"/s/{shop.slug}/"):
+        return redirect("h5:cart", shop.slug)
+    query = urlencode({k: v for k, v in chosen.items() if v})
+    return redirect(f"{back.split('?')[0]}?{query}" if query else back.split("?")[0])
+
+
+def _choose_spec_message(shop, product_id: int) -> str:
+    try:
+        names = [spec.name for spec in product_get_public(shop=shop, product_id=product_id).specs.all()]
+    except NotFoundError:
+        names = []
+    if names:
+        return _("请先选择规格：%(specs)s。") % {"specs": " / ".join(names)}
+    return _("请先选择规格。")
+
+
 @require_POST
 @not_found_as_404
 def cart_add(request: HttpRequest, shop_slug: str) -> HttpResponse:
     shop = shop_get_public(slug=shop_slug)
+    if (request.POST.get("sku_id") or "").strip() in ("", "0"):  # the spec was left unchosen
+        try:
+            product_id = _id(request.POST.get("product"), field="product", label=_("商品"))
+        except ApplicationError:
+            product_id = 0
+        messages.error(request, _choose_spec_message(shop, product_id))
+        return _back_to_product(request, shop)
+    sku_id = quantity = None
     try:
         sku_id = _id(request.POST.get("sku_id"), field="sku_id", label=_("商品规格"))
         quantity = _quantity(request.POST.get("quantity"), default=1)
         services.cart_add(cart=_cart(request, shop, create=True), sku_id=sku_id, quantity=quantity)
     except ApplicationError as exc:
         messages.error(request, exc.message)
-        back = request.POST.get("back", "")
-        return redirect(back) if back.startswith(f"/s/{shop.slug}/") else redirect("h5:cart", shop.slug)
+        return _back_to_product(request, shop, sku=sku_id, qty=quantity)
     if request.POST.get("buy_now"):
         return redirect(
             reverse("h5:checkout", args=[shop.slug]) + "?" + urlencode({"sku": sku_id, "qty": quantity})
@@ -145,6 +171,7 @@ def checkout(request: HttpRequest, shop_slug: str) -> HttpResponse:
         messages.error(request, exc.message)
         return redirect("h5:cart", shop.slug)
     refused = ""
+    payment_error = _payment_error(shop)
     if request.method == "POST":
         try:  # the cart is read by the service, after the token: a double tap finds the first order
             order = services.order_place(
@@ -153,7 +180,8 @@ def checkout(request: HttpRequest, shop_slug: str) -> HttpResponse:
             )  # fmt: skip
         except ApplicationError as exc:
             refused = exc.message
-            messages.error(request, exc.message)
+            if exc.code != "payment_not_configured":  # that one is said on the page itself
+                messages.error(request, exc.message)
         else:
             return redirect("h5:order", shop.slug, order.order_no)
     address = next((a for a in addresses if a.pk == chosen_id), None) or next(iter(addresses), None)
@@ -167,9 +195,20 @@ def checkout(request: HttpRequest, shop_slug: str) -> HttpResponse:
     context = _context(
         request, shop, preview=preview, addresses=addresses, address=address, token=uuid.uuid4().hex,
         buy_now=request.GET.get("sku") or request.POST.get("sku"), qty=request.GET.get("qty") or request.POST.get("qty"),
-        remark=request.POST.get("remark", ""),
+        remark=request.POST.get("remark", ""), payment_error=payment_error,
     )  # fmt: skip
     return render(request, "orders/checkout.html", context)
+
+
+def _payment_error(shop) -> str:
+    """Why the shop cannot take an order now (no WeChat Pay yet), said before the shopper submits."""
+    from payments.services import payment_require_configured
+
+    try:
+        payment_require_configured(shop=shop)
+    except ApplicationError as exc:
+        return exc.message
+    return ""
 
 
 # ---------------------------------------------------------------- addresses
@@ -353,7 +392,14 @@ def order_detail(request: HttpRequest, shop_slug: str, order_no: str) -> HttpRes
     return render(
         request,
         "orders/order_detail.html",
-        _context(request, shop, order=order, events=events[::-1], tab="orders"),
+        _context(
+            request,
+            shop,
+            order=order,
+            events=events[::-1],
+            tab="orders",
+            **selectors.order_after_sale_state(order),
+        ),
     )
 
 
@@ -391,11 +437,20 @@ def after_sale_new(request: HttpRequest, shop_slug: str, order_no: str) -> HttpR
         return denied
     shop = shop_get_public(slug=shop_slug)
     order = selectors.order_detail_for_user(user=request.user, shop=shop, order_no=order_no)
+    if request.method == "GET" and not (state := selectors.order_after_sale_state(order))["can_after_sale"]:
+        # Say why on the order page instead of showing a form that can only be refused.
+        if state["open_after_sale"]:
+            messages.info(request, _("该订单已有处理中的售后申请，请等待商家处理。"))
+        else:
+            messages.info(request, _("该订单当前不能申请售后。"))
+        return redirect("h5:order", shop.slug, order.order_no)
     form = AfterSaleForm(
-        request.POST or None,
-        request.FILES or None,
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
         initial={"kind": "refund_only", "amount_fen": order.refundable_fen},
     )
+    if order.status == OrderStatus.PAID:  # not shipped yet: only a refund (as after_sale_request rules)
+        form.fields["kind"].choices = [(AfterSale.Kind.REFUND_ONLY, AfterSale.Kind.REFUND_ONLY.label)]
     if request.method == "POST" and form.is_valid():
         photos = form.cleaned_data["photos"]
         try:

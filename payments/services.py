@@ -233,6 +233,18 @@ def payment_apply_success(*, shop, config, resource: dict) -> str:
 # ---------------------------------------------------------------- paying an order
 
 
+def payment_require_configured(*, shop) -> None:
+    """Orders are taken only once the shop can be paid: a WeChat Pay account is set up (a
+    simulator-mode one counts). ``order_place`` asks this before it reserves any stock."""
+    from payments.models import WeChatPayConfig
+    from shop.errors import ApplicationError
+
+    if not WeChatPayConfig.objects.filter(shop=shop).exists():
+        raise ApplicationError(
+            "payment_not_configured", _("本店暂未开通微信支付，暂时无法下单，请稍后再来。"), http_status=409
+        )
+
+
 def payment_start(*, order, scene: str, notify_url: str, openid: str = "", client_ip: str = ""):
     """Create (or reuse) a payment attempt for an unpaid order and get the provider's prepay
     answer. The prepay is a network call: no row is locked while it runs. Any provider failure

@@ -21,6 +21,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from catalog.cache import catalog_changed_for_ids
+from shop.formsets import ChineseInlineFormSet
 from shop.models import Shop
 
 
@@ -208,6 +209,8 @@ class ShopScopedAdmin(ShopScopedMixin, admin.ModelAdmin):
 
 class ShopScopedInline(ShopScopedMixin):
     """Mix into ``admin.TabularInline`` / ``admin.StackedInline`` (``class X(ShopScopedInline, admin.TabularInline)``)."""
+
+    formset = ChineseInlineFormSet  # duplicate rows are reported in Chinese
 
     def get_exclude(self, request: HttpRequest, obj: Any = None):
         exclude = list(super().get_exclude(request, obj) or [])

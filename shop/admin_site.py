@@ -9,11 +9,13 @@ from django.utils.translation import gettext_lazy
 
 
 def shop_checklist(shop) -> list[dict]:
-    """The first steps of a new shop, each ticked from the shop's data (four queries)."""
+    """The first steps of a new shop, each ticked from the shop's data (six queries)."""
     from catalog.models import SKU, Category, Product
+    from payments.models import WeChatPayConfig
 
     products = Product.objects.filter(shop=shop)
     priced = SKU.objects.filter(shop=shop, is_active=True, price_fen__gt=0, stock__gt=0).exists()
+    pay_config = WeChatPayConfig.objects.filter(shop=shop).values_list("pk", flat=True).first()
     return [
         {
             "label": _("完善店铺资料并提交认证"),
@@ -34,6 +36,14 @@ def shop_checklist(shop) -> list[dict]:
             "label": _("填写规格，设置价格和库存"),
             "done": priced,
             "url": reverse("admin:catalog_sku_changelist"),
+        },
+        {
+            # Orders are refused until this is done (payment_require_configured).
+            "label": _("开通微信支付（开通前顾客无法下单）"),
+            "done": pay_config is not None,
+            "url": reverse("admin:payments_wechatpayconfig_change", args=[pay_config])
+            if pay_config
+            else reverse("admin:payments_wechatpayconfig_add"),
         },
         {
             "label": _("上架商品"),

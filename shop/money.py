@@ -55,7 +55,17 @@ def format_yuan_range(low: int | None, high: int | None) -> str:
 
 
 class YuanFormField(forms.DecimalField):
-    """A form field in yuan (two decimals) whose cleaned value is integer fen."""
+    """A form field in yuan (two decimals) whose cleaned value is integer fen. Its messages are
+    our own plain Chinese sentences (Django's Chinese for decimals ends in an English full stop)."""
+
+    default_error_messages = {
+        "required": _("请填写金额。"),
+        "invalid": _("请输入有效的金额（元），例如 59.90。"),
+        "min_value": _("金额不能为负数。"),
+        "max_digits": _("金额太大：最多 %(max)s 位数字。"),
+        "max_decimal_places": _("金额最多两位小数（精确到分）。"),
+        "max_whole_digits": _("金额太大：整数部分最多 %(max)s 位。"),
+    }
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_digits", 12)

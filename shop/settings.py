@@ -107,10 +107,12 @@ MIDDLEWARE = [
     "wechat.share.ReferralMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the lockout page
+    "axes.middleware.AxesMiddleware",  # turns a locked-out login into the lockout page
+    "shop.middleware.DebugNotFoundMiddleware",  # the shop's 404 page under DEBUG too
 ]
 
 ROOT_URLCONF = "shop.urls"
+CSRF_FAILURE_VIEW = "shop.views.csrf_failure"  # a Chinese "page expired" page, not Django's bare 403
 WSGI_APPLICATION = "shop.wsgi.application"
 
 TEMPLATES = [
@@ -209,11 +211,12 @@ AXES_CLIENT_IP_CALLABLE = "shop.h5.client_ip"  # the project's one client-IP rul
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"  # a Chinese page, status 429
 AXES_ENABLE_ADMIN = False  # accounts/admin.py registers axes' models for superusers only
 
+# Django's password rules, worded in plain Chinese (shop/passwords.py).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "shop.passwords.UserAttributeSimilarityValidator"},
+    {"NAME": "shop.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "shop.passwords.CommonPasswordValidator"},
+    {"NAME": "shop.passwords.NumericPasswordValidator"},
 ]
 
 # Chinese for everyone (shoppers and merchants), whatever the browser says; every string is marked

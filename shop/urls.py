@@ -16,6 +16,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("", views.platform_home, name="platform-home"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("merchant/signup/", signup.merchant_signup, name="merchant-signup"),
     path("accounts/login/", account_views.shopper_login, name="shopper-login"),
     path("accounts/login/code/", account_views.shopper_login_code, name="shopper-login-code"),

@@ -55,6 +55,7 @@ class ShopFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Shop
         django_get_or_create = ("slug",)
+        skip_postgeneration_save = True
 
     slug = factory.Sequence(lambda n: f"shop-{n}")
     name = factory.Sequence(lambda n: f"小店{n}")
@@ -63,6 +64,33 @@ class ShopFactory(factory.django.DjangoModelFactory):
     business_address = "上海市黄浦区南京东路 1 号"
     service_phone = "021-12345678"
     return_policy = "七天无理由退换货"
+
+    @factory.post_generation
+    def wechatpay(obj, create, extracted, **kwargs):
+        """A shop takes orders only once WeChat Pay is set up: give it a simulator-mode account
+        (``ShopFactory(wechatpay=False)`` for a shop that has none)."""
+        if create and extracted is not False:
+            simulator_pay_config(obj)
+
+
+_MERCHANT_PEM: list[str] = []
+
+
+def simulator_pay_config(shop: Shop):
+    """A simulator-mode WeChat Pay account for ``shop`` (one RSA key per test run: making one is slow)."""
+    from payments.models import WeChatPayConfig
+    from payments.wechat import crypto
+
+    if not _MERCHANT_PEM:
+        _MERCHANT_PEM.append(crypto.private_pem(crypto.new_private_key()))
+    config, _created = WeChatPayConfig.objects.get_or_create(
+        shop=shop,
+        defaults={
+            "mode": WeChatPayConfig.Mode.SIMULATOR, "mchid": f"19{shop.pk:08d}", "appid": f"wxtest{shop.pk:012d}",
+            "merchant_serial_no": "TESTSERIAL", "merchant_private_key": _MERCHANT_PEM[0], "apiv3_key": "k" * 32,
+        },
+    )  # fmt: skip
+    return config
 
 
 class MerchantFactory(UserFactory):

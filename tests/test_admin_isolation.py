@@ -64,6 +64,7 @@ def two_shops(shop_a, shop_b, merchant_a, merchant_b):
     from payments.wechat import crypto
 
     for shop in (shop_a, shop_b):
+        WeChatPayConfig.objects.filter(shop=shop).delete()  # replaces the factory's stand-in account
         WeChatPayConfig.objects.create(
             shop=shop, mchid=f"19{shop.pk:08d}", appid="wxa", merchant_serial_no="S",
             merchant_private_key=crypto.private_pem(crypto.new_private_key()), apiv3_key="k" * 32,

@@ -7,6 +7,8 @@ falls back to the system fonts.
 Both run under the site's Content-Security-Policy with two changes (``DOCS_CSP``): their inline
 start-up scripts carry the response's nonce, and styles may be inline (Swagger UI and ReDoc write
 ``<style>`` elements at run time), as may ``data:`` images and ReDoc's ``blob:`` search worker.
+ReDoc's bundle also shows Redocly's logo from their CDN: images come from our own origin (and
+``data:``) only on these pages, so the browser never fetches it.
 """
 
 from __future__ import annotations

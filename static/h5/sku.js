@@ -66,22 +66,70 @@
     showImage(sku.image);
     document.dispatchEvent(new CustomEvent("sku:selected", { detail: sku }));
   }
+
+  /* The buy bar: the select is the no-JS fallback; with JS the spec buttons drive it, and a tap
+     with nothing (or too much) chosen says why in a hint just above the bar. */
+  var select = document.getElementById("buy-sku");
+  var buyForm = document.getElementById("buy-form");
+  var qty = buyForm && buyForm.querySelector('input[name="quantity"]');
+  var hint = document.getElementById("buy-hint");
+  var current = null, hintTimer = null;
+  function say(text) {
+    if (!hint) return;
+    hint.textContent = text;
+    hint.hidden = false;
+    clearTimeout(hintTimer);
+    hintTimer = setTimeout(function () { hint.hidden = true; }, 3000);
+  }
+  document.addEventListener("sku:selected", function (event) {
+    current = event.detail;
+    if (select) select.value = String(current.id);
+    if (qty && current.stock > 0) qty.max = String(Math.min(current.stock, 999));
+  });
+  if (buyForm && select) {
+    if (form) select.hidden = true;
+    buyForm.noValidate = true; /* a hidden select cannot show the browser's own bubble: we say it instead */
+    buyForm.addEventListener("submit", function (event) {
+      if (!select.value) {
+        event.preventDefault();
+        var choice = form ? selected() : [];
+        var missing = [];
+        data.specs.forEach(function (spec, i) {
+          var box = form && form.querySelector('fieldset[data-spec="' + spec.id + '"]');
+          var need = choice[i] === null;
+          if (box) box.classList.toggle("need", need);
+          if (need) missing.push(spec.name);
+        });
+        say(missing.length ? "请先选择 " + missing.join(" / ") : "请先选择规格");
+        if (form) form.scrollIntoView({ behavior: "smooth", block: "center" });
+        return;
+      }
+      var sku = current || data.skus.filter(function (s) { return String(s.id) === select.value; })[0];
+      var n = Number(qty && qty.value);
+      if (sku && qty && (!(n >= 1) || n > sku.stock)) {
+        event.preventDefault();
+        say(sku.stock > 0 ? (n >= 1 ? "库存只剩 " + sku.stock + " 件" : "请输入购买数量") : "该规格已售罄");
+        qty.focus();
+      }
+    });
+  }
   if (form) {
     form.addEventListener("submit", function (event) { event.preventDefault(); });  /* choosing only */
-    form.addEventListener("change", update);
+    form.addEventListener("change", function (event) {
+      var box = event.target.closest("fieldset");
+      if (box) box.classList.remove("need");
+      update();
+    });
+    /* Back from a refused tap (the server kept the choice in the select): show it on the buttons. */
+    var kept = select && select.value && data.skus.filter(function (s) { return String(s.id) === select.value; })[0];
+    if (kept) {
+      kept.spec_value_ids.forEach(function (vid) {
+        var input = form.querySelector('input[type="radio"][value="' + vid + '"]');
+        if (input) input.checked = true;
+      });
+    }
     update();
   } else if (data.skus.length === 1) {
     document.dispatchEvent(new CustomEvent("sku:selected", { detail: data.skus[0] }));
   }
-})();
-/* Keep the buy form's SKU choice in step with the spec buttons (the select is the no-JS fallback). */
-(function () {
-  "use strict";
-  var select = document.getElementById("buy-sku");
-  if (!select) return;
-  if (document.getElementById("sku-form")) select.hidden = true;
-  document.addEventListener("sku:selected", function (event) { select.value = String(event.detail.id); });
-  document.getElementById("buy-form").addEventListener("submit", function (event) {
-    if (!select.value) { event.preventDefault(); var c = document.getElementById("sku-chosen"); if (c) c.scrollIntoView({ behavior: "smooth" }); }
-  });
 })();

@@ -8,7 +8,8 @@ from payments.wechat import crypto
 
 
 @pytest.fixture
-def merchant(client, merchant_a):
+def merchant(client, merchant_a, shop_a):
+    WeChatPayConfig.objects.filter(shop=shop_a).delete()  # these tests set the account up themselves
     client.force_login(merchant_a)
     return client
 

@@ -15,6 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_buy_and_pay_with_the_simulator(browser, client, live_server, shop_a, settings):
     settings.WECHATPAY_SIMULATOR = True
     settings.WECHATPAY_SIMULATOR_URL = f"{live_server.url}/wechatpay-sim"
+    WeChatPayConfig.objects.filter(shop=shop_a).delete()  # replaces the factory's stand-in account
     WeChatPayConfig.objects.create(
         shop=shop_a, mchid="1900000109", appid="wx8888888888888888", merchant_serial_no="SERIAL1",
         merchant_private_key=crypto.private_pem(crypto.new_private_key()), apiv3_key=crypto.new_apiv3_key(),

@@ -51,3 +51,37 @@ def test_page_lists_skus_without_javascript(browser, live_server, shop_a):
     assert table.is_visible()
     assert "颜色:红 尺码:M" in table.inner_text() and "¥59" in table.inner_text()
     context.close()
+
+
+def test_tapping_buy_without_a_spec_or_over_stock_says_why_above_the_buy_bar(live_server, phone, shop_a):
+    product = product_with_matrix(shop=shop_a, colors=("红", "蓝"), sizes=("S", "M"), price_fen=5900, stock=3)
+    phone.goto(f"{live_server.url}/s/{shop_a.slug}/p/{product.pk}/")
+    hint = phone.locator("#buy-hint")
+    phone.get_by_role("button", name="立即购买").click()
+    assert hint.is_visible() and hint.inner_text() == "请先选择 颜色 / 尺码"
+    bar, box = phone.locator("#buy-form").bounding_box(), hint.bounding_box()
+    assert box["y"] + box["height"] <= bar["y"], "the hint sits above the fixed buy bar, not under it"
+    assert phone.locator("fieldset.need").count() == 2
+    phone.get_by_text("红", exact=True).click()
+    phone.get_by_role("button", name="加入购物车").click()
+    assert hint.inner_text() == "请先选择 尺码" and phone.locator("fieldset.need").count() == 1
+    screenshot(phone, "product-choose-spec-hint")
+
+    phone.get_by_text("M", exact=True).click()
+    phone.locator("input.qtyin").fill("9")
+    phone.get_by_role("button", name="加入购物车").click()
+    assert hint.inner_text() == "库存只剩 3 件"
+    assert "/p/" in phone.url  # nothing was submitted
+
+    # The server refuses too (e.g. stock sold meanwhile): back on the page with the choice kept.
+    red_m = SKU.objects.get(product=product, spec_text="颜色:红 尺码:M")
+    phone.locator("input.qtyin").fill("3")
+    services.sku_update(sku=red_m, stock=1)
+    phone.get_by_role("button", name="加入购物车").click()
+    phone.wait_for_url("**/p/*/?sku=*")
+    assert "库存只剩 1 件" in phone.locator(".msgs").inner_text()
+    assert phone.locator('input[type="radio"]:checked').count() == 2
+    assert phone.locator("#sku-price").inner_text() == "¥59" and phone.locator(
+        "#buy-sku"
+    ).input_value() == str(red_m.pk)
+    screenshot(phone, "product-over-stock-kept")

@@ -12,6 +12,7 @@ APIV3_KEY = "0123456789abcdefghijklmnopqrstuv"  # 32 bytes, as WeChat requires
 @pytest.fixture
 def pay_config(shop_a):
     merchant_key = crypto.new_private_key()
+    WeChatPayConfig.objects.filter(shop=shop_a).delete()  # replaces the factory's stand-in account
     return WeChatPayConfig.objects.create(
         shop=shop_a, mchid="1900000109", appid="wx8888888888888888", miniprogram_appid="wx9999999999999999",
         merchant_serial_no="5157F09EFDC096DE15EBE81A47057A72", merchant_private_key=crypto.private_pem(merchant_key),
