@@ -104,6 +104,8 @@ def test_bill_reconciliation_downloads_as_a_safe_csv(merchant, shop_a):
     from payments.wechat import crypto
     from tests.payments.test_bill import bill, row
 
+    WeChatPayConfig.objects.filter(shop=shop_a).delete()  # the factory's simulator account
+
     WeChatPayConfig.objects.create(
         shop=shop_a, mchid="1900000109", appid="wx8888888888888888",
         merchant_serial_no="5157F09EFDC096DE15EBE81A47057A72",
@@ -128,6 +130,8 @@ def test_a_file_that_is_not_a_bill_is_refused_in_chinese(merchant, shop_a):
     from payments import simulator
     from payments.models import WeChatPayConfig
     from payments.wechat import crypto
+
+    WeChatPayConfig.objects.filter(shop=shop_a).delete()  # the factory's simulator account
 
     WeChatPayConfig.objects.create(
         shop=shop_a, mchid="1900000109", appid="wx8888888888888888",

@@ -22,6 +22,7 @@ def pay_form(**changes) -> dict[str, str]:
 
 
 def test_second_wechat_pay_config_is_a_chinese_form_error(client, merchant_a, shop_a):
+    WeChatPayConfig.objects.filter(shop=shop_a).delete()  # the factory's simulator account
     client.force_login(merchant_a)
     assert client.post("/admin/payments/wechatpayconfig/add/", pay_form()).status_code == 302
     response = client.post("/admin/payments/wechatpayconfig/add/", pay_form(mchid="1900000110"))
@@ -46,6 +47,7 @@ def test_second_wechat_account_is_a_chinese_form_error(client, merchant_a, shop_
 
 
 def test_two_shop_merchant_sees_the_error_on_the_shop_field(client, shop_a, shop_b, merchant_a):
+    WeChatPayConfig.objects.filter(shop__in=[shop_a, shop_b]).delete()  # the factory's simulator accounts
     from shop.models import ShopMember
 
     ShopMember.objects.create(shop=shop_b, user=merchant_a, role=ShopMember.Role.OWNER)

@@ -160,6 +160,8 @@ def test_a_bill_that_cannot_be_read_whole_is_a_form_error(merchant, shop_a, cont
     from payments.models import WeChatPayConfig
     from payments.wechat import crypto
 
+    WeChatPayConfig.objects.filter(shop=shop_a).delete()  # the factory's simulator account
+
     WeChatPayConfig.objects.create(
         shop=shop_a, mchid="1900000109", appid="wx8888888888888888", merchant_serial_no="S1",
         merchant_private_key=crypto.private_pem(crypto.new_private_key()), apiv3_key=crypto.new_apiv3_key(),

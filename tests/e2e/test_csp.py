@@ -63,6 +63,7 @@ def test_login_countdown(browser, live_server, shop_a, outbox):
 def test_qr_pay_page_polls(browser, client, live_server, shop_a, settings):
     settings.WECHATPAY_SIMULATOR = True
     settings.WECHATPAY_SIMULATOR_URL = f"{live_server.url}/wechatpay-sim"
+    WeChatPayConfig.objects.filter(shop=shop_a).delete()  # the factory's simulator account
     WeChatPayConfig.objects.create(
         shop=shop_a, mchid="1900000109", appid="wx8888888888888888", merchant_serial_no="SERIAL1",
         merchant_private_key=crypto.private_pem(crypto.new_private_key()), apiv3_key=crypto.new_apiv3_key(),
