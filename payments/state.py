@@ -95,26 +95,30 @@ def refund_transition(*, refund: Refund, to: str, **kwargs: Any) -> PaymentEvent
     return _transition(refund, table=REFUND_TRANSITIONS, stamps=REFUND_STAMPS, to=to, **kwargs)
 
 
+def _move(model: type[PaymentAttempt] | type[Refund], *, pk: int, to: str, **kwargs: Any):
+    table, stamps = (
+        (PAYMENT_TRANSITIONS, PAYMENT_STAMPS)
+        if model is PaymentAttempt
+        else (REFUND_TRANSITIONS, REFUND_STAMPS)
+    )
+    obj = model.objects.select_for_update().get(pk=pk)
+    if to not in table.get(obj.status, frozenset()):
+        logger.info("%s %s stays %s (not moved to %s)", model._meta.model_name, obj.pk, obj.status, to)
+        return None
+    _transition(obj, table=table, stamps=stamps, to=to, **kwargs)
+    return obj
+
+
 def payment_move(*, attempt_id: int, to: str, **kwargs: Any) -> PaymentAttempt | None:
     """Lock the attempt and move it if its current status still allows it; None (and nothing
     changed) if another path got there first. Call inside a transaction."""
-    attempt = PaymentAttempt.objects.select_for_update().get(pk=attempt_id)
-    if to not in PAYMENT_TRANSITIONS.get(attempt.status, frozenset()):
-        logger.info("payment %s stays %s (not moved to %s)", attempt.out_trade_no, attempt.status, to)
-        return None
-    payment_transition(attempt=attempt, to=to, **kwargs)
-    return attempt
+    return _move(PaymentAttempt, pk=attempt_id, to=to, **kwargs)
 
 
 def refund_move(*, refund_id: int, to: str, **kwargs: Any) -> Refund | None:
     """Lock the refund and move it if its current status still allows it; None (and nothing
     changed) if another path settled it first. Call inside a transaction."""
-    refund = Refund.objects.select_for_update().get(pk=refund_id)
-    if to not in REFUND_TRANSITIONS.get(refund.status, frozenset()):
-        logger.info("refund %s stays %s (not moved to %s)", refund.out_refund_no, refund.status, to)
-        return None
-    refund_transition(refund=refund, to=to, **kwargs)
-    return refund
+    return _move(Refund, pk=refund_id, to=to, **kwargs)
 
 
 def _created(obj: PaymentAttempt | Refund, *, actor_kind: str, actor=None, message: str = "") -> PaymentEvent:
