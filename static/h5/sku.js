@@ -87,7 +87,7 @@
     if (qty && current.stock > 0) qty.max = String(Math.min(current.stock, 999));
   });
   if (buyForm && select) {
-    if (form) select.hidden = true;
+    if (form || data.skus.length === 1) select.hidden = true; /* one SKU: nothing to choose */
     buyForm.noValidate = true; /* a hidden select cannot show the browser's own bubble: we say it instead */
     buyForm.addEventListener("submit", function (event) {
       if (!select.value) {
