@@ -42,8 +42,8 @@ lint: dev
 	$(PY) -m ruff format --check .
 
 check: dev
-	$(PY) manage.py check
-	$(PY) manage.py makemigrations --check --dry-run
+	DEBUG=1 $(PY) manage.py check
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
 bench: dev
 	$(PY) bench/catalog.py
