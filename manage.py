@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Django's command-line utility for administrative tasks (``weishop-admin`` once installed)."""
 
-from shop.cli import main
+from config.cli import main
 
 if __name__ == "__main__":
     main()

@@ -159,7 +159,7 @@ def main() -> int:
     paths = prepare(env)
 
     port = free_port()
-    command = [PY, "-m", "gunicorn", "shop.wsgi:application", "--bind", f"127.0.0.1:{port}"]
+    command = [PY, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}"]
     command += ["--worker-class", "gthread", "--workers", str(args.workers), "--threads", str(args.threads)]
     server = subprocess.Popen(
         [*command, "--log-level", "warning"],

@@ -8,7 +8,7 @@ os.environ.setdefault("FIELD_ENCRYPTION_KEY", "YmVuY2gtb25seS1maWVsZC1lbmNyeXB0a
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
 
-from shop.settings import *  # noqa: F403
+from config.settings import *  # noqa: F403
 
 DEBUG = False
 ROOT_URLCONF = "bench.urls"

@@ -7,4 +7,4 @@ def bare(request):
     return JsonResponse({"ok": True, "items": [{"id": i, "price_fen": 5900} for i in range(3)]})
 
 
-urlpatterns = [path("bench/bare/", bare), path("", include("shop.urls"))]
+urlpatterns = [path("bench/bare/", bare), path("", include("config.urls"))]

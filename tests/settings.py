@@ -9,4 +9,4 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SECURE_COOKIES", "0")
 os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
 
-from shop.settings import *  # noqa: F403
+from config.settings import *  # noqa: F403

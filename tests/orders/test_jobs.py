@@ -6,9 +6,9 @@ from io import StringIO
 from django.core.management import call_command
 from django.utils import timezone
 
+from config.celery import app
 from orders import services, tasks
 from orders.models import Order, OrderStatus
-from shop.celery import app
 from tests.factories import AddressFactory, make_product
 
 

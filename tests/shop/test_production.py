@@ -47,7 +47,7 @@ def manage(*args: str, env: dict[str, str], timeout: int = 120) -> subprocess.Co
         "DJANGO_ALLOW",
     )
     base = {k: v for k, v in os.environ.items() if not k.startswith(inherited)}
-    base["DJANGO_SETTINGS_MODULE"] = "shop.settings"
+    base["DJANGO_SETTINGS_MODULE"] = "config.settings"
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env}, capture_output=True,
         text=True, timeout=timeout,
@@ -217,7 +217,7 @@ listener = socket.socket()
 listener.bind(("127.0.0.1", 0))
 listener.listen(5)  # accepts the TCP handshake, never says a word
 os.environ["DB_CONNECT_TIMEOUT"] = "1"
-from shop.settings import database_config
+from config.settings import database_config
 from django.db.backends.postgresql.base import DatabaseWrapper
 config = database_config(f"postgres://postgres@127.0.0.1:{listener.getsockname()[1]}/weishop")
 config.setdefault("TIME_ZONE", None)
@@ -229,7 +229,7 @@ except Exception as exc:
 
 
 def test_a_database_that_never_answers_fails_instead_of_hanging():
-    env = {**os.environ, **PRODUCTION_ENV, "DJANGO_SETTINGS_MODULE": "shop.settings"}
+    env = {**os.environ, **PRODUCTION_ENV, "DJANGO_SETTINGS_MODULE": "config.settings"}
     result = subprocess.run(
         [sys.executable, "-c", BLACKHOLE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
@@ -237,7 +237,7 @@ def test_a_database_that_never_answers_fails_instead_of_hanging():
 
 
 def test_postgres_connections_have_connect_and_statement_timeouts():
-    from shop.settings import database_config
+    from config.settings import database_config
 
     options = database_config("postgres://postgres@db.internal:5432/weishop")["OPTIONS"]
     assert options["connect_timeout"] > 0

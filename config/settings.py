@@ -111,9 +111,9 @@ MIDDLEWARE = [
     "shop.middleware.DebugNotFoundMiddleware",  # the shop's 404 page under DEBUG too
 ]
 
-ROOT_URLCONF = "shop.urls"
+ROOT_URLCONF = "config.urls"
 CSRF_FAILURE_VIEW = "shop.views.csrf_failure"  # a Chinese "page expired" page, not Django's bare 403
-WSGI_APPLICATION = "shop.wsgi.application"
+WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {
