@@ -1,16 +1,22 @@
-"""The administrative divisions for the mini-program's (and the H5 form's) region picker."""
+"""The shopper's address book and the administrative divisions for its region picker (mini-program
+and H5 form)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import serializers
+from rest_framework import permissions, serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts import regions
+from accounts import services as account_services
+from accounts.models import Address
 from shop.api.errors import ErrorSerializer
+from shop.api.schema import ERRORS
 
 CODE_HELP = "6-digit administrative division code (GB/T 2260, 民政部), e.g. `650000` 新疆维吾尔自治区."  # i18n: data (API docs)
 
@@ -74,3 +80,113 @@ class RegionListView(GenericAPIView):
         response = Response(body)
         response["Cache-Control"] = "public, max-age=86400"
         return response
+
+
+# ---------------------------------------------------------------- the address book
+
+
+class RegionCodeField(serializers.CharField):
+    """A region code as a JSON string (``"650000"``); whether it names a region, at the right level
+    and inside the one above, is the service's check (``region_invalid``, ``region_mismatch``)."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+REGION_CODE_HELP = (
+    "6-digit division code from `GET /api/v1/regions/` (GB/T 2260). Required where the level above "
+    "has children: a municipality's city is its own (北京市 110000 → 110100); 东莞市 441900 and "
+    "仙桃市 429004 have no districts."
+)
+
+
+class AddressSerializer(serializers.ModelSerializer):
+    """The region is written as codes and read as codes and names (the names follow the codes)."""
+
+    province_code = RegionCodeField(help_text=REGION_CODE_HELP)
+    city_code = RegionCodeField(required=False, allow_blank=True, help_text=REGION_CODE_HELP)
+    district_code = RegionCodeField(required=False, allow_blank=True, help_text=REGION_CODE_HELP)
+    region_complete = serializers.BooleanField(
+        read_only=True,
+        help_text="False for an address saved before codes existed whose region must be picked again "
+        "(checkout refuses it with `address_region_incomplete`).",
+    )
+
+    class Meta:
+        model = Address
+        fields = [
+            "id", "recipient", "phone", "province_code", "city_code", "district_code",
+            "province", "city", "district", "detail", "is_default", "region_complete",
+        ]  # fmt: skip
+        read_only_fields = ["id", "province", "city", "district"]
+        extra_kwargs = {"is_default": {"required": False}}
+
+
+@extend_schema_view(
+    get=extend_schema(
+        tags=["addresses"],
+        operation_id="addresses_list",
+        responses={200: AddressSerializer(many=True), **ERRORS},
+    ),
+    post=extend_schema(
+        tags=["addresses"],
+        operation_id="addresses_create",
+        request=AddressSerializer,
+        responses={201: AddressSerializer, **ERRORS},
+    ),
+)
+class AddressListView(GenericAPIView):
+    """The shopper's address book (shared by every shop). The first address becomes the default."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = AddressSerializer
+    pagination_class = None
+    queryset = Address.objects.none()
+
+    def get(self, request: Request) -> Response:
+        return Response(AddressSerializer(Address.objects.filter(user=request.user), many=True).data)
+
+    def post(self, request: Request) -> Response:
+        data = AddressSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        address = account_services.address_save(user=request.user, **data.validated_data)
+        return Response(AddressSerializer(address).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        tags=["addresses"], operation_id="addresses_retrieve", responses={200: AddressSerializer, **ERRORS}
+    ),
+    patch=extend_schema(
+        tags=["addresses"],
+        operation_id="addresses_update",
+        request=AddressSerializer,
+        responses={200: AddressSerializer, **ERRORS},
+    ),
+    delete=extend_schema(
+        tags=["addresses"], operation_id="addresses_delete", request=None, responses={204: None, **ERRORS}
+    ),
+)
+class AddressDetailView(GenericAPIView):
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = AddressSerializer
+    queryset = Address.objects.none()
+
+    def get(self, request: Request, address_id: int) -> Response:
+        return Response(
+            AddressSerializer(account_services.address_get(user=request.user, address_id=address_id)).data
+        )
+
+    def patch(self, request: Request, address_id: int) -> Response:
+        data = AddressSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        address = account_services.address_save(
+            user=request.user, address_id=address_id, **data.validated_data
+        )
+        return Response(AddressSerializer(address).data)
+
+    def delete(self, request: Request, address_id: int) -> Response:
+        account_services.address_delete(user=request.user, address_id=address_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)

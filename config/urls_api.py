@@ -5,6 +5,7 @@ from django.urls import path
 from accounts import api as accounts_api
 from catalog import api as catalog_api
 from orders import api as orders_api
+from payments import api as payments_api
 from wechat import api as wechat_api
 
 SHOP = "shops/<slug:shop_slug>/"
@@ -14,8 +15,8 @@ urlpatterns = [
     path("auth/miniprogram/phone", wechat_api.MiniProgramPhoneView.as_view(), name="api-auth-phone"),
     path("me/", wechat_api.MeView.as_view(), name="api-me"),
     path("regions/", accounts_api.RegionListView.as_view(), name="api-regions"),
-    path("addresses/", orders_api.AddressListView.as_view(), name="api-addresses"),
-    path("addresses/<int:address_id>/", orders_api.AddressDetailView.as_view(), name="api-address"),
+    path("addresses/", accounts_api.AddressListView.as_view(), name="api-addresses"),
+    path("addresses/<int:address_id>/", accounts_api.AddressDetailView.as_view(), name="api-address"),
     path(f"{SHOP}cart/", orders_api.CartView.as_view(), name="api-cart"),
     path(f"{SHOP}cart/items/", orders_api.CartItemsView.as_view(), name="api-cart-items"),
     path(f"{SHOP}cart/items/<int:item_id>/", orders_api.CartItemView.as_view(), name="api-cart-item"),
@@ -38,7 +39,7 @@ urlpatterns = [
     ),
     path(
         f"{SHOP}orders/<str:order_no>/payment/",
-        orders_api.OrderPaymentView.as_view(),
+        payments_api.OrderPaymentView.as_view(),
         name="api-order-payment",
     ),
     path("shops/<slug:shop_slug>/", catalog_api.ShopDetailView.as_view(), name="api-shop"),

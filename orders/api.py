@@ -1,4 +1,4 @@
-"""The shopper's side of orders for the mini-program: cart, addresses, checkout, orders, after-sales.
+"""The shopper's side of orders for the mini-program: cart, checkout, orders, after-sales.
 
 All endpoints need a logged-in shopper (session or ``Authorization: Token …``); every query is
 filtered by that shopper (and the shop in the URL), so another shopper's order is a 404.
@@ -17,74 +17,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts import services as account_services
-from accounts.models import Address
 from catalog.selectors import shop_get_public
 from orders import selectors, services
 from orders.models import AfterSale, Order, OrderEvent
 from orders.selectors import TAB_NAMES
-from shop.api.errors import ErrorSerializer
 from shop.api.fields import StrictIntegerField
-from shop.h5 import client_ip
+from shop.api.schema import ERRORS, FEN, ORDER_PARAM, SHOP_PARAM, media_url
 from shop.models import Shop
 
-FEN = "Integer number of fen (CNY cents)."
-ERRORS = {
-    400: ErrorSerializer,
-    401: ErrorSerializer,
-    403: ErrorSerializer,
-    404: ErrorSerializer,
-    409: ErrorSerializer,
-}
-SHOP_PARAM = OpenApiParameter("shop_slug", str, OpenApiParameter.PATH, description="The shop's handle.")
-ORDER_PARAM = OpenApiParameter("order_no", str, OpenApiParameter.PATH, description="The order number.")
-
-
-def media_url(request: Request, name: str) -> str | None:
-    from django.core.files.storage import default_storage
-
-    return request.build_absolute_uri(default_storage.url(name)) if name else None
-
-
 # ---------------------------------------------------------------- serializers
-
-
-class RegionCodeField(serializers.CharField):
-    """A region code as a JSON string (``"650000"``); whether it names a region, at the right level
-    and inside the one above, is the service's check (``region_invalid``, ``region_mismatch``)."""
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-REGION_CODE_HELP = (
-    "6-digit division code from `GET /api/v1/regions/` (GB/T 2260). Required where the level above "
-    "has children: a municipality's city is its own (北京市 110000 → 110100); 东莞市 441900 and "
-    "仙桃市 429004 have no districts."
-)
-
-
-class AddressSerializer(serializers.ModelSerializer):
-    """The region is written as codes and read as codes and names (the names follow the codes)."""
-
-    province_code = RegionCodeField(help_text=REGION_CODE_HELP)
-    city_code = RegionCodeField(required=False, allow_blank=True, help_text=REGION_CODE_HELP)
-    district_code = RegionCodeField(required=False, allow_blank=True, help_text=REGION_CODE_HELP)
-    region_complete = serializers.BooleanField(
-        read_only=True,
-        help_text="False for an address saved before codes existed whose region must be picked again "
-        "(checkout refuses it with `address_region_incomplete`).",
-    )
-
-    class Meta:
-        model = Address
-        fields = [
-            "id", "recipient", "phone", "province_code", "city_code", "district_code",
-            "province", "city", "district", "detail", "is_default", "region_complete",
-        ]  # fmt: skip
-        read_only_fields = ["id", "province", "city", "district"]
-        extra_kwargs = {"is_default": {"required": False}}
 
 
 class OrderAddressSerializer(serializers.Serializer):
@@ -538,128 +479,3 @@ class AfterSaleRequestView(ShopperView):
         response = _detail(self, order_no)
         response.status_code = status.HTTP_201_CREATED
         return response
-
-
-@extend_schema_view(
-    get=extend_schema(
-        tags=["addresses"],
-        operation_id="addresses_list",
-        responses={200: AddressSerializer(many=True), **ERRORS},
-    ),
-    post=extend_schema(
-        tags=["addresses"],
-        operation_id="addresses_create",
-        request=AddressSerializer,
-        responses={201: AddressSerializer, **ERRORS},
-    ),
-)
-class AddressListView(GenericAPIView):
-    """The shopper's address book (shared by every shop). The first address becomes the default."""
-
-    permission_classes = [permissions.IsAuthenticated]
-    serializer_class = AddressSerializer
-    pagination_class = None
-    queryset = Address.objects.none()
-
-    def get(self, request: Request) -> Response:
-        return Response(AddressSerializer(Address.objects.filter(user=request.user), many=True).data)
-
-    def post(self, request: Request) -> Response:
-        data = AddressSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        address = account_services.address_save(user=request.user, **data.validated_data)
-        return Response(AddressSerializer(address).data, status=status.HTTP_201_CREATED)
-
-
-@extend_schema_view(
-    get=extend_schema(
-        tags=["addresses"], operation_id="addresses_retrieve", responses={200: AddressSerializer, **ERRORS}
-    ),
-    patch=extend_schema(
-        tags=["addresses"],
-        operation_id="addresses_update",
-        request=AddressSerializer,
-        responses={200: AddressSerializer, **ERRORS},
-    ),
-    delete=extend_schema(
-        tags=["addresses"], operation_id="addresses_delete", request=None, responses={204: None, **ERRORS}
-    ),
-)
-class AddressDetailView(GenericAPIView):
-    permission_classes = [permissions.IsAuthenticated]
-    serializer_class = AddressSerializer
-    queryset = Address.objects.none()
-
-    def get(self, request: Request, address_id: int) -> Response:
-        return Response(
-            AddressSerializer(account_services.address_get(user=request.user, address_id=address_id)).data
-        )
-
-    def patch(self, request: Request, address_id: int) -> Response:
-        data = AddressSerializer(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        address = account_services.address_save(
-            user=request.user, address_id=address_id, **data.validated_data
-        )
-        return Response(AddressSerializer(address).data)
-
-    def delete(self, request: Request, address_id: int) -> Response:
-        account_services.address_delete(user=request.user, address_id=address_id)
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class PaymentInSerializer(serializers.Serializer):
-    scene = serializers.ChoiceField(
-        choices=["miniprogram", "jsapi", "native", "h5"], default="miniprogram",
-        help_text="miniprogram: wx.requestPayment; jsapi: inside WeChat's browser; native: a QR code; h5: a phone browser.",
-    )  # fmt: skip
-
-
-class PaymentOutSerializer(serializers.Serializer):
-    out_trade_no = serializers.CharField()
-    scene = serializers.CharField()
-    amount_fen = serializers.IntegerField(help_text=FEN)
-    request_payment = serializers.DictField(
-        child=serializers.CharField(), allow_null=True,
-        help_text="For miniprogram/jsapi: pass as-is to wx.requestPayment / getBrandWCPayRequest "
-                  "(appId, timeStamp, nonceStr, package, signType, paySign). The client's 'ok' is not proof "
-                  "of payment: read the order again.",
-    )  # fmt: skip
-    code_url = serializers.CharField(allow_blank=True, help_text="For native: render as a QR code.")
-    h5_url = serializers.CharField(allow_blank=True, help_text="For h5: open it (append &redirect_url=…).")
-
-
-@extend_schema_view(
-    post=extend_schema(
-        tags=["orders"], operation_id="orders_payment_start", parameters=[SHOP_PARAM, ORDER_PARAM],
-        request=PaymentInSerializer, responses={200: PaymentOutSerializer, **ERRORS, 503: ErrorSerializer},
-    )
-)  # fmt: skip
-class OrderPaymentView(ShopperView):
-    """Start paying an unpaid order with WeChat Pay. The order turns paid only when WeChat's
-    verified notification (or our query) says so: poll the order afterwards."""
-
-    serializer_class = PaymentInSerializer
-
-    def post(self, request: Request, shop_slug: str, order_no: str) -> Response:
-        from payments import services as payment_services
-        from payments.h5 import notify_url, payer_openid, simulator_stand_in
-        from payments.models import WeChatPayConfig
-        from payments.wechat.provider import client_invoke_params
-
-        data = self.get_serializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        scene = data.validated_data["scene"]
-        order = services.order_get_for_user(user=request.user, shop=self.get_shop(), order_no=order_no)
-        config = WeChatPayConfig.objects.filter(shop_id=order.shop_id).first()
-        attempt = payment_services.payment_start(
-            order=order, scene=scene, notify_url=notify_url(request, shop_slug),
-            openid=payer_openid(user=request.user, config=config, scene=scene) or simulator_stand_in(request.user, config),
-            client_ip=client_ip(request),
-        )  # fmt: skip
-        params = None
-        if scene in ("miniprogram", "jsapi") and attempt.prepay_id:
-            params = client_invoke_params(config, appid=config.appid_for(scene), prepay_id=attempt.prepay_id)
-        body = {"out_trade_no": attempt.out_trade_no, "scene": scene, "amount_fen": attempt.amount_fen,
-                "request_payment": params, "code_url": attempt.code_url, "h5_url": attempt.h5_url}  # fmt: skip
-        return Response(PaymentOutSerializer(body).data)
