@@ -6,10 +6,6 @@ Every change goes through orders.services; admin never sets a status, stock or a
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-import unicodedata
 from typing import Any
 
 from django import forms
@@ -36,15 +32,13 @@ from orders.models import (
     OrderStatus,
     ShippingRegionFee,
 )
+from orders.shipping import CSV_MAX_BYTES, orders_ship_from_csv
 from payments.models import PaymentAttempt, Refund
 from shop.admin_base import ShopScopedAdmin, ShopScopedInline, is_operator, user_shop_ids
 from shop.csv_export import csv_response
 from shop.errors import ApplicationError
 from shop.models import Shop
 from shop.money import YuanFormField, fen_to_yuan, format_yuan
-
-CSV_MAX_ROWS = 2000
-CSV_MAX_BYTES = 2 * 1024 * 1024  # a shipping CSV is read whole or refused, never cut short
 
 
 def mask_phone(phone: str) -> str:
@@ -80,22 +74,6 @@ class RejectForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("拒绝原因"), max_length=200, widget=forms.Textarea(attrs={"rows": 3})
     )
-
-
-CARRIER_ALIASES = {label: value for value, label in Carrier.choices} | {
-    "顺丰": "sf", "中通": "zto", "圆通": "yto", "申通": "sto", "韵达": "yunda", "京东": "jd", "EMS": "ems", "邮政": "ems",  # i18n: data
-    "其他": "other", **{value: value for value in Carrier.values},  # i18n: data
-}  # fmt: skip
-_CARRIER_SUFFIX = re.compile(r"(?:快递|速运|速递|快运|物流)$")  # i18n: data
-
-
-def carrier_for(text: str) -> str | None:
-    """The carrier a merchant means by ``text``: 顺丰, 顺丰快递, 顺丰速运, sf or ＳＦ (full width), or None."""
-    text = unicodedata.normalize("NFKC", text).strip()
-    for candidate in (text, text.lower(), _CARRIER_SUFFIX.sub("", text)):
-        if candidate in CARRIER_ALIASES:
-            return CARRIER_ALIASES[candidate]
-    return None
 
 
 class ReadOnlyInline(ShopScopedInline, admin.TabularInline):
@@ -341,58 +319,17 @@ class OrderAdmin(ShopScopedAdmin):
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                if upload.size > CSV_MAX_BYTES:
+                if upload.size > CSV_MAX_BYTES:  # refused before it is read
                     raise ValueError(
                         _("文件太大：最多 %(mb)d MB，请分批上传。") % {"mb": CSV_MAX_BYTES // 1024 // 1024}
                     )
-                report = self._ship_rows(request, shops, upload)
+                report = orders_ship_from_csv(shops=shops, raw=upload.read(), actor=request.user)
             except ValueError as exc:  # refused whole, before any order ships
                 form.add_error("file", str(exc))
             else:
                 if report is None:
                     form.add_error("file", _("无法读取文件：请上传 UTF-8 或 GBK 编码的 CSV。"))
         return self._page(request, _("批量发货（上传 CSV）"), form, report=report, multipart=True)
-
-    def _ship_rows(self, request, shops, upload) -> list[dict] | None:
-        raw = upload.read()
-        for encoding in ("utf-8-sig", "gbk"):
-            try:
-                text = raw.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            return None
-        report = []
-        try:
-            rows = list(csv.reader(io.StringIO(text)))
-        except csv.Error as exc:
-            raise ValueError(_("无法读取文件：不是有效的 CSV。")) from exc
-        header = 1 if rows and rows[0] and not rows[0][0].strip().isdigit() else 0
-        if len(rows) - header > CSV_MAX_ROWS:
-            raise ValueError(_("最多 %(n)d 行，请分批上传。") % {"n": CSV_MAX_ROWS})
-        for number, row in enumerate(rows, start=1):
-            cells = [c.strip() for c in row]
-            if not any(cells) or (number == 1 and cells and not cells[0].isdigit()):
-                continue  # blank line or header
-            result = {"line": number, "order_no": cells[0] if cells else "", "ok": False, "message": ""}
-            if len(cells) < 3:
-                result["message"] = _("需要 3 列：订单号,快递公司,运单号")
-            elif (carrier := carrier_for(cells[1])) is None:
-                result["message"] = _("不认识的快递公司：%(c)s") % {"c": cells[1]}
-            else:
-                order = Order.objects.filter(order_no=cells[0], shop__in=shops).select_related("shop").first()
-                if order is None:
-                    result["message"] = _("订单不存在")
-                else:
-                    try:
-                        services.order_ship(shop=order.shop, order_no=order.order_no, carrier=carrier, tracking_no=cells[2],
-                                            actor=request.user, carrier_name=cells[1] if carrier == "other" else "")  # fmt: skip
-                        result.update(ok=True, message=_("已发货"))
-                    except ApplicationError as exc:
-                        result["message"] = exc.message
-            report.append(result)
-        return report
 
     # -- export ----------------------------------------------------------------------------------------
 

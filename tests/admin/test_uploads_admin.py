@@ -132,8 +132,8 @@ def test_a_ship_csv_too_big_to_read_whole_is_refused_not_cut(merchant, shop_a):
 
 
 def test_a_ship_csv_with_too_many_rows_is_refused_before_shipping_any(merchant, shop_a):
-    from orders.admin import CSV_MAX_ROWS
     from orders.models import OrderStatus
+    from orders.shipping import CSV_MAX_ROWS
 
     order = paid_order(shop_a)
     rows = [f"{order.order_no},顺丰,SF100001"] + [f"{90000000 + i},顺丰,SF{i}" for i in range(CSV_MAX_ROWS)]
