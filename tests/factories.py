@@ -171,3 +171,38 @@ def product_with_matrix(
         services.product_set_status(product=product, status=status)
     product.refresh_from_db()
     return product
+
+
+def make_paid_order(
+    *,
+    shop: Shop,
+    user: User | None = None,
+    quantity: int = 1,
+    price_fen: int = 5900,
+    stock: int = 10,
+    title: str = "T恤",
+    phone: str | None = None,
+):
+    """An order placed and paid through the real services (a product of its own, an address of the
+    buyer's), read back from the database."""
+    from orders import services as order_services
+    from orders.models import Order
+
+    address = AddressFactory(**({"user": user} if user else {}), **({"phone": phone} if phone else {}))
+    sku = make_product(shop=shop, title=title, price_fen=price_fen, stock=stock).skus.get()
+    order = order_services.order_place(
+        shop=shop, user=address.user, items=[(sku.pk, quantity)], address_id=address.pk
+    )
+    order_services.order_mark_paid(order=order, amount_fen=order.total_fen)
+    return Order.objects.get(pk=order.pk)
+
+
+def simulator_wechat_account(shop: Shop, **fields):
+    """A simulator-mode official account (and mini-program) for ``shop``, as the demo loader makes."""
+    from wechat.models import WeChatAccount
+
+    defaults = {
+        "mode": WeChatAccount.Mode.SIMULATOR, "name": shop.name, "appid": f"wxacct{shop.pk:012d}",
+        "secret": "s" * 32, "token": "tok", "miniprogram_appid": f"wxmini{shop.pk:012d}", "miniprogram_secret": "m" * 32,
+    }  # fmt: skip
+    return WeChatAccount.objects.create(shop=shop, **{**defaults, **fields})

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from orders import services
 from orders.models import AfterSale, Order, OrderStatus
-from tests.factories import AddressFactory, make_product
+from tests.factories import AddressFactory, make_paid_order, make_product
 
 
 @pytest.fixture
@@ -18,12 +18,7 @@ def merchant(client, merchant_a):
 
 
 def paid_order(shop, phone="13812345678"):
-    address = AddressFactory(phone=phone)
-    sku = make_product(shop=shop, stock=20, title=f"商品{Order.objects.count()}").skus.get()
-    order = services.order_place(shop=shop, user=address.user, items=[(sku.pk, 1)], address_id=address.pk)
-    services.order_mark_paid(order=order, amount_fen=order.total_fen)
-    order.refresh_from_db()
-    return order
+    return make_paid_order(shop=shop, phone=phone, stock=20, title=f"商品{Order.objects.count()}")
 
 
 def test_list_masks_phones_and_searches_by_phone_and_number(merchant, shop_a):

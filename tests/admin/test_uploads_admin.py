@@ -103,14 +103,9 @@ def test_shop_logo_follows_the_rule_and_saving_again_works(merchant, shop_a):
 
 
 def paid_order(shop):
-    from orders import services
-    from tests.factories import AddressFactory
+    from tests.factories import make_paid_order
 
-    address = AddressFactory()
-    sku = make_product(shop=shop, stock=5, title="发货商品").skus.get()
-    order = services.order_place(shop=shop, user=address.user, items=[(sku.pk, 1)], address_id=address.pk)
-    services.order_mark_paid(order=order, amount_fen=order.total_fen)
-    return order
+    return make_paid_order(shop=shop, stock=5, title="发货商品")
 
 
 def test_a_ship_csv_too_big_to_read_whole_is_refused_not_cut(merchant, shop_a):

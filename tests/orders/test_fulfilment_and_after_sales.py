@@ -9,7 +9,7 @@ from orders import services
 from orders.models import AfterSale, Order, OrderEvent, OrderStatus
 from payments.models import Refund
 from shop.errors import ApplicationError
-from tests.factories import AddressFactory, ShopperFactory, make_product
+from tests.factories import AddressFactory, ShopperFactory, make_paid_order
 
 
 @pytest.fixture
@@ -19,12 +19,7 @@ def shopper(db):
 
 @pytest.fixture
 def paid_order(shop_a, shopper):
-    address = AddressFactory(user=shopper)
-    sku = make_product(shop=shop_a, price_fen=5000, stock=5).skus.get()
-    order = services.order_place(shop=shop_a, user=shopper, items=[(sku.pk, 2)], address_id=address.pk)
-    services.order_mark_paid(order=order, amount_fen=order.total_fen)
-    order.refresh_from_db()
-    return order
+    return make_paid_order(shop=shop_a, user=shopper, quantity=2, price_fen=5000, stock=5)
 
 
 def ship(order, merchant=None, tracking_no="SF1234567890"):

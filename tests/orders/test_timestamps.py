@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from orders import services
 from orders.models import AfterSale, Order, OrderStatus, Shipment
-from tests.factories import AddressFactory, ShopperFactory, make_product
+from tests.factories import AddressFactory, ShopperFactory, make_paid_order, make_product
 
 
 @pytest.fixture
@@ -20,12 +20,7 @@ def shopper(db):
 
 @pytest.fixture
 def paid_order(shop_a, shopper):
-    sku = make_product(shop=shop_a, price_fen=5000, stock=5).skus.get()
-    order = services.order_place(
-        shop=shop_a, user=shopper, items=[(sku.pk, 1)], address_id=AddressFactory(user=shopper).pk
-    )
-    services.order_mark_paid(order=order, amount_fen=order.total_fen)
-    return Order.objects.get(pk=order.pk)
+    return make_paid_order(shop=shop_a, user=shopper, quantity=1, price_fen=5000, stock=5)
 
 
 def ship(order) -> Shipment:

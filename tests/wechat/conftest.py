@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from wechat.models import WeChatAccount
+from tests.factories import simulator_wechat_account
 
 APPID = "wx1111111111111111"
 MP_APPID = "wx2222222222222222"
@@ -18,8 +18,8 @@ WECHAT_UA = (
 
 @pytest.fixture
 def account(shop_a):
-    return WeChatAccount.objects.create(
-        shop=shop_a, name="甲店公众号", appid=APPID, secret="account-secret", token=TOKEN, encoding_aes_key=AES_KEY,
+    return simulator_wechat_account(
+        shop_a, name="甲店公众号", appid=APPID, secret="account-secret", token=TOKEN, encoding_aes_key=AES_KEY,
         miniprogram_appid=MP_APPID, miniprogram_secret="mini-secret",
         tpl_paid="TPL_PAID", tpl_shipped="TPL_SHIPPED", tpl_delivered="TPL_DELIVERED", tpl_refunded="TPL_REFUNDED",
         mp_tpl_paid="MP_PAID", mp_tpl_shipped="MP_SHIPPED", mp_tpl_delivered="MP_DELIVERED",
