@@ -49,98 +49,34 @@ CONFIG_MODULES: tuple[str, ...] = (
 # Upward imports that are known and waiting for their port or move: (importing file, imported
 # module) -> why it is still here. One entry covers every import of that module in that file. The
 # check fails when an entry no longer matches an import: delete it when its import goes.
+# fmt: off
 ALLOWLIST: dict[tuple[str, str], str] = {
-    (
-        "shop/__init__.py",
-        "shop.celery",
-    ): "the Celery app is loaded with the project package, until config/ lands",
-    (
-        "shop/admin_base.py",
-        "catalog.cache",
-    ): "admin saves bump the storefront cache version, until it moves to shop/",
-    (
-        "shop/services.py",
-        "accounts.models",
-    ): "sign-up creates the owner's User, until it uses get_user_model()",
-    (
-        "shop/services.py",
-        "catalog.cache",
-    ): "shop edits bump the storefront cache version, until it moves to shop/",
-    (
-        "shop/signup.py",
-        "accounts.models",
-    ): "the sign-up form checks the username, until it uses get_user_model()",
+    ("shop/__init__.py", "shop.celery"): "the Celery app is loaded with the project package, until config/ lands",
+    ("shop/admin_base.py", "catalog.cache"): "admin saves bump the storefront cache version, until it moves to shop/",
+    ("shop/services.py", "accounts.models"): "sign-up creates the owner's User, until it uses get_user_model()",
+    ("shop/services.py", "catalog.cache"): "shop edits bump the storefront cache version, until it moves to shop/",
+    ("shop/signup.py", "accounts.models"): "the sign-up form checks the username, until it uses get_user_model()",
     ("shop/views.py", "catalog.cache"): "the shop home page is cached by catalog, until the H5 home moves",
     ("shop/views.py", "catalog.selectors"): "shop_get_public lives in catalog, until it moves to shop/",
-    (
-        "accounts/auth.py",
-        "orders.services",
-    ): "login merges the session cart, until an accounts login hook port",
+    ("accounts/auth.py", "orders.services"): "login merges the session cart, until an accounts login hook port",
     ("accounts/h5.py", "catalog.selectors"): "shop_get_public lives in catalog, until it moves to shop/",
-    (
-        "accounts/h5.py",
-        "wechat.models",
-    ): "/me shows the WeChat identity, until the accounts <-> wechat circle is cut",
-    (
-        "accounts/h5.py",
-        "wechat.services",
-    ): "/me finds the WeChat account, until the accounts <-> wechat circle is cut",
-    (
-        "accounts/h5.py",
-        "wechat.views",
-    ): "/me links to WeChat login, until the accounts <-> wechat circle is cut",
-    (
-        "accounts/views.py",
-        "wechat.views",
-    ): "the login page links to WeChat login, until the accounts <-> wechat circle is cut",
-    (
-        "orders/admin.py",
-        "payments.models",
-    ): "the order admin shows attempts and refunds, until payments adds its inlines",
+    ("accounts/h5.py", "wechat.models"): "/me shows the WeChat identity, until the accounts <-> wechat circle is cut",
+    ("accounts/h5.py", "wechat.services"): "/me finds the WeChat account, until the accounts <-> wechat circle is cut",
+    ("accounts/h5.py", "wechat.views"): "/me links to WeChat login, until the accounts <-> wechat circle is cut",
+    ("accounts/views.py", "wechat.views"): "the login page links to WeChat login, until the accounts <-> wechat circle is cut",
+    ("orders/admin.py", "payments.models"): "the order admin shows attempts and refunds, until payments adds its inlines",
     ("orders/api.py", "payments.h5"): "the payment endpoint lives in orders, until it moves to payments",
     ("orders/api.py", "payments.models"): "the payment endpoint lives in orders, until it moves to payments",
-    (
-        "orders/api.py",
-        "payments.services",
-    ): "the payment endpoint lives in orders, until it moves to payments",
-    (
-        "orders/api.py",
-        "payments.wechat.provider",
-    ): "the payment endpoint lives in orders, until it moves to payments",
-    ("orders/jobs.py", "payments.services"): "the job list is the schedule (config's), until config/ lands",
-    (
-        "orders/jobs.py",
-        "wechat.notifications",
-    ): "the job list is the schedule (config's), until config/ lands",
-    (
-        "orders/services.py",
-        "payments.services",
-    ): "after-sales refund through payments, until the refund gateway port",
-    (
-        "orders/state.py",
-        "wechat.notifications",
-    ): "order events queue WeChat notifications, until the order events port",
-    (
-        "orders/tasks.py",
-        "payments.services",
-    ): "payment jobs are orders tasks (beat names), until config/ lands",
-    (
-        "orders/views.py",
-        "payments.services",
-    ): "checkout asks whether the shop can take payment, until the refund gateway port",
-    (
-        "payments/h5.py",
-        "wechat.identity",
-    ): "the pay page needs the shopper's openid, until a payer-identity port",
-    (
-        "payments/h5.py",
-        "wechat.services",
-    ): "the pay page needs the shop's WeChat account, until a payer-identity port",
-    (
-        "payments/h5.py",
-        "wechat.views",
-    ): "the pay page sends the shopper through WeChat login, until a payer-identity port",
+    ("orders/api.py", "payments.services"): "the payment endpoint lives in orders, until it moves to payments",
+    ("orders/api.py", "payments.wechat.provider"): "the payment endpoint lives in orders, until it moves to payments",
+    ("orders/services.py", "payments.services"): "after-sales refund through payments, until the refund gateway port",
+    ("orders/tasks.py", "payments.services"): "payment jobs are orders tasks (beat names), until config/ lands",
+    ("orders/views.py", "payments.services"): "checkout asks whether the shop can take payment, until the refund gateway port",
+    ("payments/h5.py", "wechat.identity"): "the pay page needs the shopper's openid, until a payer-identity port",
+    ("payments/h5.py", "wechat.services"): "the pay page needs the shop's WeChat account, until a payer-identity port",
+    ("payments/h5.py", "wechat.views"): "the pay page sends the shopper through WeChat login, until a payer-identity port",
 }
+# fmt: on
 
 EXCLUDED_DIRS = {"migrations", "tests", "__pycache__"}
 

@@ -24,6 +24,7 @@ from accounts.models import Address, User
 from catalog.cache import catalog_changed_for_ids
 from catalog.models import SKU, Product
 from orders.after_sale_state import after_sale_can_transition, after_sale_opened, after_sale_transition
+from orders.events import order_event_publish
 from orders.models import (
     AfterSale,
     Carrier,
@@ -433,8 +434,15 @@ def _order_place(
         ]
     )
     _adjust_product_stock(order_lines=[(line.sku.product_id, -line.quantity) for line in preview.lines])
-    OrderEvent.objects.create(
-        order=order, type=E.PLACED, actor_kind=A.SHOPPER, actor=user, to_status=order.status, created_at=now
+    order_event_publish(
+        OrderEvent.objects.create(
+            order=order,
+            type=E.PLACED,
+            actor_kind=A.SHOPPER,
+            actor=user,
+            to_status=order.status,
+            created_at=now,
+        )
     )
     if clear_cart:
         CartItem.objects.filter(

@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class PaymentsConfig(AppConfig):
     name = "payments"
     verbose_name = _("支付")
+
+    def ready(self) -> None:
+        from orders import jobs
+        from payments import services
+
+        jobs.job_register(
+            "reconcile_payments", services.payments_reconcile, first=True
+        )  # a paid order must not expire
+        jobs.job_register("close_abandoned_payments", services.payments_close_abandoned)
