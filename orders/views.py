@@ -25,6 +25,7 @@ from accounts.models import Address
 from catalog.selectors import product_get_public, shop_get_public
 from orders import selectors, services
 from orders.models import AfterSale, OrderEvent, OrderStatus
+from orders.ports import checkout_check
 from orders.selectors import TAB_NAMES
 from shop.errors import ApplicationError, NotFoundError
 from shop.h5 import is_wechat, not_found_as_404
@@ -202,10 +203,8 @@ def checkout(request: HttpRequest, shop_slug: str) -> HttpResponse:
 
 def _payment_error(shop) -> str:
     """Why the shop cannot take an order now (no WeChat Pay yet), said before the shopper submits."""
-    from payments.services import payment_require_configured
-
     try:
-        payment_require_configured(shop=shop)
+        checkout_check(shop=shop)
     except ApplicationError as exc:
         return exc.message
     return ""

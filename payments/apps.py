@@ -7,8 +7,12 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("支付")
 
     def ready(self) -> None:
-        from orders import jobs
+        from orders import jobs, ports
         from payments import services
+        from payments.ports import PaymentsRefundGateway, payment_checkout_guard
+
+        ports.refund_gateway_register(PaymentsRefundGateway())
+        ports.checkout_guard_register(payment_checkout_guard)
 
         jobs.job_register(
             "reconcile_payments", services.payments_reconcile, first=True
