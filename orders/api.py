@@ -18,7 +18,6 @@ from rest_framework.response import Response
 
 from accounts import services as account_services
 from accounts.models import Address
-from catalog.selectors import shop_get_public
 from orders import selectors, services
 from orders.models import AfterSale, Order, OrderEvent
 from orders.selectors import TAB_NAMES
@@ -26,6 +25,7 @@ from shop.api.errors import ErrorSerializer
 from shop.api.fields import StrictIntegerField
 from shop.h5 import client_ip
 from shop.models import Shop
+from shop.selectors import shop_get_public
 
 FEN = "Integer number of fen (CNY cents)."
 ERRORS = {
