@@ -4,6 +4,9 @@ identity provider (wechat) adds, without accounts importing it.
 
 - **Login links** (``login_link_register``): ``fn(request, next_path) -> url`` — a one-tap sign-in
   offered on the phone login page ("" when it does not apply). The first non-empty one is shown.
+- **Login hooks** (``login_hook_register``): ``fn(*, session_key, user)`` — called after a shopper
+  logs in on a browser that had an anonymous session (orders: ``cart_merge_session`` moves the
+  session's cart into theirs), in registration order.
 - **Member-centre sections** (``me_context_register``): ``fn(request, shop) -> dict`` — context for
   ``accounts/me.html`` (wechat: ``identity``, ``show_profile_url``), merged in registration order.
 """
@@ -18,8 +21,21 @@ from django.http import HttpRequest
 LoginLink = Callable[[HttpRequest, str], str]
 MeContext = Callable[[HttpRequest, Any], dict[str, Any]]
 
+LoginHook = Callable[..., object]
+
+login_hooks: list[LoginHook] = []
 login_links: list[LoginLink] = []
 me_contexts: list[MeContext] = []
+
+
+def login_hook_register(fn: LoginHook) -> None:
+    if fn not in login_hooks:
+        login_hooks.append(fn)
+
+
+def login_hooks_run(*, session_key: str, user: Any) -> None:
+    for fn in login_hooks:
+        fn(session_key=session_key, user=user)
 
 
 def login_link_register(fn: LoginLink) -> None:

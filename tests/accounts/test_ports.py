@@ -26,3 +26,9 @@ def test_the_first_login_link_that_applies_wins_and_none_is_empty():
         assert ports.login_link(request, "/s/demo/") == "/sso/?next=/s/demo/"
     finally:
         ports.login_links[:] = saved
+
+
+def test_orders_registers_the_cart_merge_as_a_login_hook():
+    from orders.services import cart_merge_session
+
+    assert cart_merge_session in ports.login_hooks
