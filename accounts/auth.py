@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.models import User
-from orders.services import cart_merge_session
+from accounts.ports import login_hooks_run
 
 
 def safe_next(request: HttpRequest, default: str = "/", target: str | None = None) -> str:
@@ -34,4 +34,4 @@ def shopper_login_complete(request: HttpRequest, user: User) -> None:
         return
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     if session_key:
-        cart_merge_session(session_key=session_key, user=user)
+        login_hooks_run(session_key=session_key, user=user)  # orders: the session's cart moves in

@@ -24,9 +24,9 @@ from django.views.decorators.http import require_POST
 from accounts import services
 from accounts.auth import safe_next, shopper_login_complete
 from accounts.models import User
+from accounts.ports import login_link
 from shop.errors import ApplicationError
 from shop.h5 import client_ip
-from wechat.views import wechat_login_url
 
 #: which field of the page an ``ApplicationError`` from the phone-login services is shown next to
 ERROR_FIELDS = {
@@ -79,7 +79,7 @@ def _page(
         "dev_form": dev_form if settings.DEBUG else None,
         "next": next_path,
         # inside WeChat, on the way back to a shop with an official account: one-tap WeChat sign-in
-        "wechat_login_url": wechat_login_url(request, next_path),
+        "wechat_login_url": login_link(request, next_path),
         "sent": sent,
         "resend_seconds": RESEND_SECONDS if sent else 0,
     }

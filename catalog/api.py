@@ -37,12 +37,12 @@ from catalog.selectors import (
     product_get_public,
     product_list,
     product_sku_matrix,
-    shop_get_public,
     sku_find_by_spec_values,
 )
 from shop.api.errors import ErrorSerializer
 from shop.errors import NotFoundError
 from shop.models import Shop
+from shop.selectors import shop_get_public
 
 FEN = "Integer number of fen (CNY cents): 5900 = ¥59.00."
 PUBLIC_ORDERINGS = [key for key in ORDERINGS if key != "default"]

@@ -44,8 +44,10 @@ def catalog_changed(shop) -> None:
     slug = shop if isinstance(shop, str) else shop.slug
 
     def bump() -> None:
+        from shop.selectors import shop_public_cache_key
+
         cache.set(_version_key(slug), str(time.time_ns()), VERSION_TTL)
-        cache.delete(f"shop:public:{slug}")
+        cache.delete(shop_public_cache_key(slug))
 
     transaction.on_commit(bump)
 
@@ -80,9 +82,9 @@ def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
     def wrapper(request: HttpRequest, shop_slug: str, *args, **kwargs) -> HttpResponse:
         if request.method != "GET" or request.user.is_authenticated:
             return view(request, shop_slug, *args, **kwargs)
-        from catalog.selectors import shop_get_public
         from shop.errors import NotFoundError
         from shop.h5 import is_wechat
+        from shop.selectors import shop_get_public
 
         try:
             shop_get_public(slug=shop_slug)  # unknown shops get no cache entries (nor a version)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext
 
@@ -26,19 +25,6 @@ ORDERINGS: dict[str, tuple[str, ...]] = {
     "-price": ("-price_max_fen", "-id"),
 }
 MAX_QUERY_TERMS = 5
-SHOP_CACHE_TTL = 60
-
-
-def shop_get_public(*, slug: str) -> Shop:
-    """The open shop with this handle, or ``NotFoundError`` (suspended shops are not found)."""
-    key = f"shop:public:{slug}"
-    shop = cache.get(key)
-    if shop is None:
-        shop = Shop.objects.filter(slug=slug, is_active=True).first()
-        if shop is None:
-            raise NotFoundError("shop_not_found", gettext("店铺不存在或已关闭。"))
-        cache.set(key, shop, SHOP_CACHE_TTL)  # dropped by catalog.cache.catalog_changed
-    return shop
 
 
 def category_tree(*, shop: Shop) -> list[Category]:

@@ -22,11 +22,11 @@ from catalog.selectors import (
     product_get_public,
     product_list,
     product_sku_matrix,
-    shop_get_public,
 )
 from shop.errors import ApplicationError
 from shop.h5 import is_wechat, not_found_as_404
 from shop.integers import parse_int
+from shop.selectors import shop_get_public
 
 PAGE_SIZE = 20
 CSRF_MARK = "__weishop_csrf_token__"

@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class OrdersConfig(AppConfig):
     name = "orders"
     verbose_name = _("订单")
+
+    def ready(self) -> None:
+        from accounts import ports as accounts_ports
+        from orders.services import cart_merge_session
+
+        accounts_ports.login_hook_register(cart_merge_session)

@@ -5,20 +5,30 @@ are safe to run from several workers at once."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from orders import services
-from payments import services as payments
-from wechat import notifications
 
 logger = logging.getLogger(__name__)
 
-JOBS = {
-    "reconcile_payments": payments.payments_reconcile,  # first: a paid order must not expire
+# name -> job, run in this order. Apps above orders add theirs in ``AppConfig.ready()``
+# (``job_register``): payments its reconcile (first: a paid order must not expire) and
+# abandoned-attempt jobs, wechat its notification sender.
+JOBS: dict[str, Callable[[], int]] = {
     "expire_unpaid_orders": services.orders_expire_due,
-    "close_abandoned_payments": payments.payments_close_abandoned,
     "auto_complete_orders": services.orders_auto_complete_due,
-    "send_notifications": notifications.notifications_send_due,
 }
+
+
+def job_register(name: str, job: Callable[[], int], *, first: bool = False) -> None:
+    """Add a periodic job (``first``: before every job registered so far)."""
+    JOBS.pop(name, None)
+    if first:
+        items = {name: job, **JOBS}
+        JOBS.clear()
+        JOBS.update(items)
+    else:
+        JOBS[name] = job
 
 
 def run_due_jobs() -> dict[str, int]:

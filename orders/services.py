@@ -24,6 +24,7 @@ from accounts.models import Address, User
 from catalog.cache import catalog_changed_for_ids
 from catalog.models import SKU, Product
 from orders.after_sale_state import after_sale_can_transition, after_sale_opened, after_sale_transition
+from orders.events import order_event_publish
 from orders.models import (
     AfterSale,
     Carrier,
@@ -37,6 +38,7 @@ from orders.models import (
     ShippingRegionFee,
     TrackingEvent,
 )
+from orders.ports import checkout_check, refund_gateway
 from orders.selectors import cart_summary, line_problem, sku_label
 from orders.state import order_note, order_transition
 from shop.errors import ApplicationError, NotFoundError
@@ -335,9 +337,7 @@ def order_place(
     the same order — looked up before the cart or the address is read, so a retry after the order
     emptied the cart still finds it; the same key with another request is a 409.
     """
-    from payments.services import payment_require_configured
-
-    payment_require_configured(shop=shop)  # no WeChat Pay yet: refuse before reserving anything
+    checkout_check(shop=shop)  # e.g. no WeChat Pay yet: refuse before reserving anything
     remark = (remark or "").strip()[:200]
     key = (idempotency_key or "").strip()
     if len(key) > 64:
@@ -433,8 +433,15 @@ def _order_place(
         ]
     )
     _adjust_product_stock(order_lines=[(line.sku.product_id, -line.quantity) for line in preview.lines])
-    OrderEvent.objects.create(
-        order=order, type=E.PLACED, actor_kind=A.SHOPPER, actor=user, to_status=order.status, created_at=now
+    order_event_publish(
+        OrderEvent.objects.create(
+            order=order,
+            type=E.PLACED,
+            actor_kind=A.SHOPPER,
+            actor=user,
+            to_status=order.status,
+            created_at=now,
+        )
     )
     if clear_cart:
         CartItem.objects.filter(
@@ -824,9 +831,9 @@ def after_sale_approve(*, shop: Shop, after_sale_no: str, actor: User | None) ->
     """The merchant approves: the refund goes out through the order's payment provider.
 
     The refund is reserved under the order's lock; the provider is called after commit, with no
-    row locked, and reports back through ``after_sale_refund_result``."""
-    from payments.services import refund_start
-
+    row locked, and reports back through ``after_sale_refund_result`` (the refund gateway port,
+    orders/ports.py: payments implements it)."""
+    gateway = refund_gateway()
     with transaction.atomic():
         after_sale, order = _after_sale_locked(shop=shop, after_sale_no=after_sale_no)
         if not after_sale_can_transition(after_sale.status, AfterSale.Status.REFUNDING):
@@ -843,10 +850,8 @@ def after_sale_approve(*, shop: Shop, after_sale_no: str, actor: User | None) ->
             actor_kind=A.MERCHANT,
             actor=actor,
         )
-        refund = refund_start(order=order, after_sale=after_sale)
-    from payments.services import refund_submit
-
-    refund_submit(refund=refund)
+        refund = gateway.refund_reserve(order=order, after_sale=after_sale)
+    gateway.refund_send(refund=refund)
     after_sale.refresh_from_db()
     return after_sale
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from orders.events import order_event_publish
 from orders.models import Order, OrderEvent, OrderStatus
 from shop.errors import ApplicationError
 
@@ -110,9 +111,7 @@ def order_note(
 
 
 def _recorded(event: OrderEvent) -> OrderEvent:
-    """Side effects of a timeline entry, queued in its transaction: the shopper's WeChat
-    notifications (sent after commit, in the background)."""
-    from wechat.notifications import notifications_queue
-
-    notifications_queue(order_event=event)
+    """Publish a timeline entry to the order event listeners (``orders.events``), in its
+    transaction: e.g. the shopper's WeChat notifications are written with it (sent after commit)."""
+    order_event_publish(event)
     return event

@@ -22,14 +22,16 @@ from django.views.decorators.http import require_POST
 from accounts import regions
 from accounts import services as account_services
 from accounts.models import Address
-from catalog.selectors import product_get_public, shop_get_public
+from catalog.selectors import product_get_public
 from orders import selectors, services
 from orders.models import AfterSale, OrderEvent, OrderStatus
+from orders.ports import checkout_check
 from orders.selectors import TAB_NAMES
 from shop.errors import ApplicationError, NotFoundError
 from shop.h5 import is_wechat, not_found_as_404
 from shop.integers import parse_int
 from shop.money import YuanFormField
+from shop.selectors import shop_get_public
 from shop.uploads import ImageUploadFormField
 
 TAB_LABELS = [("", gettext_lazy("全部")), ("pending_payment", gettext_lazy("待付款")), ("to_ship", gettext_lazy("待发货")),
@@ -202,10 +204,8 @@ def checkout(request: HttpRequest, shop_slug: str) -> HttpResponse:
 
 def _payment_error(shop) -> str:
     """Why the shop cannot take an order now (no WeChat Pay yet), said before the shopper submits."""
-    from payments.services import payment_require_configured
-
     try:
-        payment_require_configured(shop=shop)
+        checkout_check(shop=shop)
     except ApplicationError as exc:
         return exc.message
     return ""

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
 from catalog.cache import catalog_changed
 from shop.errors import ApplicationError
 from shop.models import RESERVED_SLUGS, SLUG_VALIDATOR, Shop, ShopMember
@@ -48,11 +48,11 @@ def shop_create_with_owner(*, name: str, slug: str, username: str, password: str
         raise ApplicationError("shop_name_required", _("请填写店铺名称。"), fields={"name": [_("必填")]})
     slug = shop_slug_check(slug)
     username = (username or "").strip()
-    if not username or User.objects.filter(username__iexact=username).exists():
+    if not username or get_user_model().objects.filter(username__iexact=username).exists():
         raise ApplicationError(
             "username_taken", _("该用户名已被使用。"), fields={"username": [_("已被使用")]}
         )
-    candidate = User(username=username, phone=phone)
+    candidate = get_user_model()(username=username, phone=phone)
     try:
         validate_password(password, user=candidate)
     except ValidationError as exc:

@@ -4,7 +4,7 @@ logs the merchant in and lands them in admin with the first-steps checklist."""
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth import login
+from django.contrib.auth import get_user_model, login
 from django.contrib.auth.password_validation import validate_password
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
-from accounts.models import User
 from shop import services
 from shop.errors import ApplicationError
 from shop.h5 import client_ip
@@ -69,7 +68,7 @@ class SignupForm(forms.Form):
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"].strip()
-        if User.objects.filter(username__iexact=username).exists():
+        if get_user_model().objects.filter(username__iexact=username).exists():
             raise forms.ValidationError(_("该用户名已被使用。"), code="username_taken")
         return username
 
@@ -77,7 +76,7 @@ class SignupForm(forms.Form):
         data = super().clean()
         password = data.get("password")
         if password:
-            candidate = User(
+            candidate = get_user_model()(
                 username=data.get("username") or self.data.get("username", ""), phone=data.get("phone") or ""
             )
             try:

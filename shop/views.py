@@ -19,10 +19,11 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 from catalog.cache import cache_public_page
-from catalog.selectors import shop_get_public, shop_home
+from catalog.selectors import shop_home
 from shop.errors import NotFoundError
 from shop.h5 import is_wechat, not_found_as_404
 from shop.models import Shop
+from shop.selectors import shop_get_public
 
 
 def platform_home(request: HttpRequest) -> HttpResponse:

@@ -15,10 +15,10 @@ from rest_framework.response import Response
 from wechatpy.exceptions import WeChatException
 
 from accounts.models import MOBILE_VALIDATOR, User
-from catalog.selectors import shop_get_public
 from shop.api.errors import ErrorSerializer
 from shop.api.throttling import ClientIPScopedRateThrottle
 from shop.errors import ApplicationError
+from shop.selectors import shop_get_public
 from wechat.client import miniprogram_client
 from wechat.identity import identity_login
 from wechat.models import WeChatAccount, WeChatIdentity

@@ -6,3 +6,14 @@ class WeChatConfig(AppConfig):
     name = "wechat"
     label = "wechat"
     verbose_name = _("微信公众号与小程序")
+
+    def ready(self) -> None:
+        from accounts import ports as accounts_ports
+        from orders import events, jobs
+        from wechat import notifications, views
+
+        accounts_ports.login_link_register(views.wechat_login_url)
+        accounts_ports.me_context_register(views.member_centre_context)
+
+        events.register(notifications.order_event_listener, in_transaction=True)
+        jobs.job_register("send_notifications", notifications.notifications_send_due)

@@ -94,6 +94,12 @@ def payload(*, order: Order, event: OrderEvent, kind: str) -> dict[str, dict[str
     return {key: {"value": value} for key, value in data.items()}
 
 
+def order_event_listener(event: OrderEvent) -> None:
+    """Registered on the order events port "in the transaction" (``WeChatConfig.ready``): the
+    rows are written with the event, so they commit or roll back with it."""
+    notifications_queue(order_event=event)
+
+
 def notifications_queue(*, order_event: OrderEvent) -> list[Notification]:
     """Called where an order event is recorded, inside its transaction."""
     kind = EVENTS.get(order_event.type)

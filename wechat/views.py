@@ -152,6 +152,22 @@ def wechat_login_url(request: HttpRequest, next_path: str) -> str:
     return oauth_url(match["slug"], next_path)
 
 
+def member_centre_context(request: HttpRequest, shop) -> dict[str, object]:
+    """The member centre's WeChat part (an ``accounts.ports`` section, registered in
+    ``WeChatConfig.ready()``): how the shop's account knows this shopper, and inside WeChat a link
+    to show their nickname and avatar."""
+    account = services.account_for_shop(shop_slug=shop.slug)
+    identity = (
+        WeChatIdentity.objects.filter(user=request.user, appid=account.appid).first() if account else None
+    )
+    here = reverse("h5:me", args=[shop.slug])
+    show = account and is_wechat(request) and not (identity and identity.avatar_url)
+    return {
+        "identity": identity,
+        "show_profile_url": oauth_url(shop.slug, here, scope="userinfo") if show else "",
+    }
+
+
 class SilentLoginMiddleware:
     """Inside WeChat, an anonymous visitor of a shop page with an official account is sent through
     ``snsapi_base`` OAuth and comes back logged in: no password, no form. Outside WeChat, and for

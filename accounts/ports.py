@@ -1,0 +1,62 @@
+"""Ports of ``accounts`` that an app above it fills in its ``AppConfig.ready()``
+(docs/architecture.md#layers-and-ports): the login page and the member centre show what an
+identity provider (wechat) adds, without accounts importing it.
+
+- **Login links** (``login_link_register``): ``fn(request, next_path) -> url`` — a one-tap sign-in
+  offered on the phone login page ("" when it does not apply). The first non-empty one is shown.
+- **Login hooks** (``login_hook_register``): ``fn(*, session_key, user)`` — called after a shopper
+  logs in on a browser that had an anonymous session (orders: ``cart_merge_session`` moves the
+  session's cart into theirs), in registration order.
+- **Member-centre sections** (``me_context_register``): ``fn(request, shop) -> dict`` — context for
+  ``accounts/me.html`` (wechat: ``identity``, ``show_profile_url``), merged in registration order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest
+
+LoginLink = Callable[[HttpRequest, str], str]
+MeContext = Callable[[HttpRequest, Any], dict[str, Any]]
+
+LoginHook = Callable[..., object]
+
+login_hooks: list[LoginHook] = []
+login_links: list[LoginLink] = []
+me_contexts: list[MeContext] = []
+
+
+def login_hook_register(fn: LoginHook) -> None:
+    if fn not in login_hooks:
+        login_hooks.append(fn)
+
+
+def login_hooks_run(*, session_key: str, user: Any) -> None:
+    for fn in login_hooks:
+        fn(session_key=session_key, user=user)
+
+
+def login_link_register(fn: LoginLink) -> None:
+    if fn not in login_links:
+        login_links.append(fn)
+
+
+def me_context_register(fn: MeContext) -> None:
+    if fn not in me_contexts:
+        me_contexts.append(fn)
+
+
+def login_link(request: HttpRequest, next_path: str) -> str:
+    for fn in login_links:
+        if url := fn(request, next_path):
+            return url
+    return ""
+
+
+def me_context(request: HttpRequest, shop: Any) -> dict[str, Any]:
+    context: dict[str, Any] = {}
+    for fn in me_contexts:
+        context.update(fn(request, shop))
+    return context

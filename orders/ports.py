@@ -1,0 +1,62 @@
+"""Ports of ``orders`` that an app above it implements (docs/architecture.md#layers-and-ports).
+
+- **Refund gateway**: orders asks "refund this after-sale of this order" through ``RefundGateway``;
+  ``payments`` implements it and registers it in ``PaymentsConfig.ready()``
+  (``refund_gateway_register``). The answer comes back through an orders service
+  (``after_sale_refund_result``), which payments calls directly (it is above orders).
+- **Checkout guards**: before an order reserves anything, each registered guard may refuse the
+  shop's checkout by raising ``ApplicationError`` (payments: no WeChat Pay account yet). With no
+  guard registered every checkout is allowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
+
+from django.core.exceptions import ImproperlyConfigured
+
+if TYPE_CHECKING:
+    from orders.models import AfterSale, Order
+    from shop.models import Shop
+
+
+class RefundGateway(Protocol):
+    def refund_reserve(self, *, order: Order, after_sale: AfterSale) -> Any:
+        """Record the refund of ``after_sale.amount_fen`` inside the caller's transaction (the order
+        and after-sale rows are locked); returns a handle for ``refund_send``."""
+
+    def refund_send(self, *, refund: Any) -> None:
+        """Send a reserved refund to the provider, after commit, with no row locked (network I/O).
+        The outcome reaches orders through ``after_sale_refund_result``."""
+
+
+_refund_gateway: RefundGateway | None = None
+
+
+def refund_gateway_register(gateway: RefundGateway) -> None:
+    global _refund_gateway
+    _refund_gateway = gateway
+
+
+def refund_gateway() -> RefundGateway:
+    if _refund_gateway is None:
+        raise ImproperlyConfigured(
+            "No refund gateway registered (the payments app registers one in ready())."
+        )
+    return _refund_gateway
+
+
+CheckoutGuard = Callable[["Shop"], None]
+checkout_guards: list[CheckoutGuard] = []
+
+
+def checkout_guard_register(guard: CheckoutGuard) -> None:
+    if guard not in checkout_guards:
+        checkout_guards.append(guard)
+
+
+def checkout_check(*, shop: Shop) -> None:
+    """Raise the first guard's ``ApplicationError`` if the shop cannot take an order now."""
+    for guard in checkout_guards:
+        guard(shop)

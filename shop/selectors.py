@@ -1,0 +1,27 @@
+"""Tenant reads: the open shop a public page or API call is about."""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.utils.translation import gettext
+
+from shop.errors import NotFoundError
+from shop.models import Shop
+
+SHOP_CACHE_TTL = 60
+
+
+def shop_public_cache_key(slug: str) -> str:
+    return f"shop:public:{slug}"
+
+
+def shop_get_public(*, slug: str) -> Shop:
+    """The open shop with this handle, or ``NotFoundError`` (suspended shops are not found)."""
+    key = shop_public_cache_key(slug)
+    shop = cache.get(key)
+    if shop is None:
+        shop = Shop.objects.filter(slug=slug, is_active=True).first()
+        if shop is None:
+            raise NotFoundError("shop_not_found", gettext("店铺不存在或已关闭。"))
+        cache.set(key, shop, SHOP_CACHE_TTL)  # dropped by catalog.cache.catalog_changed
+    return shop
