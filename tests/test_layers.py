@@ -60,19 +60,19 @@ def test_relative_imports_tests_and_migrations_and_config_modules(tmp_path):
     root = _tree(
         tmp_path,
         {
-            "shop/__init__.py": "from . import settings\n",  # shop.settings belongs to config
-            "shop/settings.py": "import orders.models\n",  # config may import anything
+            "shop/__init__.py": "from . import demo\n",  # shop.demo belongs to config
+            "shop/demo.py": "import orders.models\n",  # config may import anything
             "shop/migrations/0001_initial.py": "import orders.models\n",
             "shop/tests/test_x.py": "import orders.models\n",
             "orders/__init__.py": "",
             "orders/models.py": "from .state import x\n",
-            "orders/state.py": "from ..shop import settings\n",
+            "orders/state.py": "from ..shop import demo\n",
         },
     )
     report = layers.check(root, allowlist={})
     assert sorted(str(imp) for imp in report.unlisted) == [
-        "orders/state.py:1: app orders imports config (shop.settings, above it)",
-        "shop/__init__.py:1: app shop imports config (shop.settings, above it)",
+        "orders/state.py:1: app orders imports config (shop.demo, above it)",
+        "shop/__init__.py:1: app shop imports config (shop.demo, above it)",
     ]
 
 
