@@ -40,6 +40,8 @@ test: dev
 lint: dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) .ci/layers.py
+	$(PY) -m mypy
 
 check: dev
 	DEBUG=1 $(PY) manage.py check
