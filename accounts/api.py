@@ -15,8 +15,8 @@ from rest_framework.response import Response
 from accounts import regions
 from accounts import services as account_services
 from accounts.models import Address
-from shop.api.errors import ErrorSerializer
-from shop.api.schema import ERRORS
+from core.api.errors import ErrorSerializer
+from core.api.schema import ERRORS
 
 CODE_HELP = "6-digit administrative division code (GB/T 2260, 民政部), e.g. `650000` 新疆维吾尔自治区."  # i18n: data (API docs)
 

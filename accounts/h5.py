@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from accounts.ports import me_context
-from shop.h5 import not_found_as_404
+from core.h5 import not_found_as_404
 from shop.selectors import shop_get_public
 
 

@@ -26,7 +26,7 @@ from typing import cast
 
 from django.utils.translation import gettext as _
 
-from shop.errors import ApplicationError, NotFoundError
+from core.errors import ApplicationError, NotFoundError
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "regions.json"
 CODE_RE = re.compile(r"[0-9]{6}")

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from accounts import regions
 from accounts.models import MOBILE_VALIDATOR, Address, PhoneLoginCode, User
 from accounts.sms import send_sms
-from shop.errors import ApplicationError, NotFoundError
+from core.errors import ApplicationError, NotFoundError
 
 logger = logging.getLogger(__name__)
 

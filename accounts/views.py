@@ -25,8 +25,8 @@ from accounts import services
 from accounts.auth import safe_next, shopper_login_complete
 from accounts.models import User
 from accounts.ports import login_link
-from shop.errors import ApplicationError
-from shop.h5 import client_ip
+from core.errors import ApplicationError
+from core.h5 import client_ip
 
 #: which field of the page an ``ApplicationError`` from the phone-login services is shown next to
 ERROR_FIELDS = {

@@ -92,9 +92,9 @@ def run(args) -> int:
     from django.db import connection
 
     from accounts.models import Address, User
+    from core.errors import ApplicationError
     from orders import services
     from orders.models import Order
-    from shop.errors import ApplicationError
     from shop.models import Shop
     from tests.factories import make_product, simulator_pay_config
 

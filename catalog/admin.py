@@ -22,9 +22,9 @@ from django.utils.translation import gettext_lazy
 from catalog import services
 from catalog.forms import ProductSpecForm, SkuBulkForm, SkuInlineForm
 from catalog.models import SKU, Category, Product, ProductImage, ProductSpec
+from core.errors import ApplicationError
+from core.money import format_yuan_range
 from shop.admin_base import ShopScopedAdmin, ShopScopedInline, is_operator, user_shop_ids
-from shop.errors import ApplicationError
-from shop.money import format_yuan_range
 
 
 def thumbnail(image: ProductImage | None, size: int = 48) -> str:

@@ -39,8 +39,8 @@ from catalog.selectors import (
     product_sku_matrix,
     sku_find_by_spec_values,
 )
-from shop.api.errors import ErrorSerializer
-from shop.errors import NotFoundError
+from core.api.errors import ErrorSerializer
+from core.errors import NotFoundError
 from shop.models import Shop
 from shop.selectors import shop_get_public
 

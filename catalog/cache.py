@@ -82,8 +82,8 @@ def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
     def wrapper(request: HttpRequest, shop_slug: str, *args, **kwargs) -> HttpResponse:
         if request.method != "GET" or request.user.is_authenticated:
             return view(request, shop_slug, *args, **kwargs)
-        from shop.errors import NotFoundError
-        from shop.h5 import is_wechat
+        from core.errors import NotFoundError
+        from core.h5 import is_wechat
         from shop.selectors import shop_get_public
 
         try:

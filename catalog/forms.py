@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import SKU, ProductSpec
-from shop.money import YuanFormField
+from core.money import YuanFormField
 
 VALUE_SEPARATORS = re.compile(r"[\s,，、/／;；|]+")
 

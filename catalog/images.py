@@ -14,12 +14,12 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from PIL import Image, ImageOps
 
-from shop.uploads import ALLOWED_FORMATS, random_name, validate_image_file
+from core.uploads import ALLOWED_FORMATS, random_name, validate_image_file
 
 if TYPE_CHECKING:
     from catalog.models import ProductImage
 
-# The upload rule lives in shop.uploads (one rule for every upload field in the project); these
+# The upload rule lives in core.uploads (one rule for every upload field in the project); these
 # names stay importable from here (the first migration refers to catalog.images.validate_image_file).
 __all__ = ["ALLOWED_FORMATS", "generate_thumbnails", "make_demo_image", "validate_image_file"]
 

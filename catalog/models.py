@@ -18,9 +18,9 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.images import generate_thumbnails
 from catalog.sanitize import sanitize_description
+from core.money import MoneyField
+from core.uploads import ImageUploadField
 from shop.models import Shop, TimeStampedModel
-from shop.money import MoneyField
-from shop.uploads import ImageUploadField
 
 
 class Category(TimeStampedModel):

@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 
 from catalog.models import SKU, Category, Product, ProductImage, ProductSpec, SpecValue
 from catalog.services import spec_key_for
-from shop.errors import NotFoundError
+from core.errors import NotFoundError
 from shop.models import Shop
 
 ORDERINGS: dict[str, tuple[str, ...]] = {

@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 
 from catalog.cache import catalog_changed_for_ids
 from catalog.models import SKU, Product, ProductSpec, SpecValue
-from shop.errors import ApplicationError
+from core.errors import ApplicationError
+from core.money import MAX_FEN
 from shop.models import Shop
-from shop.money import MAX_FEN
 
 
 @dataclass

@@ -23,9 +23,9 @@ from catalog.selectors import (
     product_list,
     product_sku_matrix,
 )
-from shop.errors import ApplicationError
-from shop.h5 import is_wechat, not_found_as_404
-from shop.integers import parse_int
+from core.errors import ApplicationError
+from core.h5 import is_wechat, not_found_as_404
+from core.integers import parse_int
 from shop.selectors import shop_get_public
 
 PAGE_SIZE = 20

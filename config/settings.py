@@ -54,7 +54,7 @@ def required_secret(name: str, dev_default: str) -> str:
 
 SECRET_KEY = required_secret("SECRET_KEY", "django-insecure-dev-only-weishop-key")
 
-# Encrypts secrets at rest (shop.fields.EncryptedTextField): a Fernet key, required in production;
+# Encrypts secrets at rest (core.fields.EncryptedTextField): a Fernet key, required in production;
 # development derives one from SECRET_KEY (an empty value here).
 FIELD_ENCRYPTION_KEY = required_secret("FIELD_ENCRYPTION_KEY", "")
 if FIELD_ENCRYPTION_KEY:
@@ -126,7 +126,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
-            "builtins": ["shop.templatetags.money"],
+            "builtins": ["core.templatetags.money"],
         },
     }
 ]
@@ -207,16 +207,16 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "30")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "shop.h5.client_ip"  # the project's one client-IP rule (BEHIND_PROXY)
+AXES_CLIENT_IP_CALLABLE = "core.h5.client_ip"  # the project's one client-IP rule (BEHIND_PROXY)
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"  # a Chinese page, status 429
 AXES_ENABLE_ADMIN = False  # accounts/admin.py registers axes' models for superusers only
 
-# Django's password rules, worded in plain Chinese (shop/passwords.py).
+# Django's password rules, worded in plain Chinese (core/passwords.py).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "shop.passwords.UserAttributeSimilarityValidator"},
-    {"NAME": "shop.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
-    {"NAME": "shop.passwords.CommonPasswordValidator"},
-    {"NAME": "shop.passwords.NumericPasswordValidator"},
+    {"NAME": "core.passwords.UserAttributeSimilarityValidator"},
+    {"NAME": "core.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "core.passwords.CommonPasswordValidator"},
+    {"NAME": "core.passwords.NumericPasswordValidator"},
 ]
 
 # Chinese for everyone (shoppers and merchants), whatever the browser says; every string is marked
@@ -263,7 +263,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
 SECURE_REFERRER_POLICY = "same-origin"
 # Behind nginx (BEHIND_PROXY=1): the scheme comes from X-Forwarded-Proto and the client's address
-# from the last X-Forwarded-For entry, the one our own proxy appended (shop.h5.client_ip).
+# from the last X-Forwarded-For entry, the one our own proxy appended (core.h5.client_ip).
 BEHIND_PROXY = env_bool("BEHIND_PROXY")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 X_FRAME_OPTIONS = "DENY"
@@ -281,9 +281,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "shop.api.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
-    "EXCEPTION_HANDLER": "shop.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"auth": os.environ.get("API_AUTH_RATE", "30/min")},
 }
 if DEBUG:
@@ -370,8 +370,8 @@ SMS_BACKEND = os.environ.get("SMS_BACKEND", "accounts.sms.ConsoleBackend")
 # from our own origin or carry the response's nonce (`{{ request.csp_nonce }}`); never inline
 # otherwise. The WeChat JS-SDK loads from WECHAT_JSSDK_URL's origin (the simulator's copy is served
 # from our own origin); WeixinJSBridge is injected by WeChat itself. Images may come from any https
-# host (merchants' product descriptions). The API docs pages relax styles (shop/api/views.py) and
-# /media/ answers with its own sandbox policy (shop/uploads.py). docs/deployment.md has the details.
+# host (merchants' product descriptions). The API docs pages relax styles (core/api/views.py) and
+# /media/ answers with its own sandbox policy (core/uploads.py). docs/deployment.md has the details.
 from urllib.parse import urlsplit  # noqa: E402
 
 from csp.constants import NONCE, NONE, SELF  # noqa: E402

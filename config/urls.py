@@ -6,11 +6,11 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from accounts import views as account_views
+from core.api.views import NoncedSwaggerView, OfflineRedocView
+from core.uploads import serve_media
 from orders.webhooks import tracking_push
 from payments import views as payment_views
 from shop import health, signup, views
-from shop.api.views import NoncedSwaggerView, OfflineRedocView
-from shop.uploads import serve_media
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -36,7 +36,7 @@ urlpatterns = [
 
 if settings.SERVE_MEDIA:
     # Small deployments serve uploaded images from Django; larger ones let nginx do it (docs/deployment.md).
-    # Only the four image types, with nosniff and a sandboxing CSP (shop.uploads.serve_media).
+    # Only the four image types, with nosniff and a sandboxing CSP (core.uploads.serve_media).
     urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve_media, name="media")]
 
 handler404 = "shop.views.page_not_found"

@@ -20,6 +20,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.csv_export import csv_response
+from core.errors import ApplicationError
+from core.money import YuanFormField, fen_to_yuan, format_yuan
 from orders import services
 from orders.after_sale_state import after_sale_can_transition
 from orders.models import (
@@ -35,10 +38,7 @@ from orders.models import (
 from orders.shipping import CSV_MAX_BYTES, orders_ship_from_csv
 from payments.models import PaymentAttempt, Refund
 from shop.admin_base import ShopScopedAdmin, ShopScopedInline, is_operator, user_shop_ids
-from shop.csv_export import csv_response
-from shop.errors import ApplicationError
 from shop.models import Shop
-from shop.money import YuanFormField, fen_to_yuan, format_yuan
 
 
 def mask_phone(phone: str) -> str:

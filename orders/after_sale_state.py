@@ -23,9 +23,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.errors import ApplicationError
 from orders.models import AfterSale, AfterSaleEvent, Order, OrderEvent
 from orders.state import order_note
-from shop.errors import ApplicationError
 
 AS = AfterSale.Status
 E = OrderEvent.Type

@@ -17,11 +17,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts import services as account_services
+from core.api.fields import StrictIntegerField
+from core.api.schema import ERRORS, FEN, ORDER_PARAM, SHOP_PARAM, media_url
 from orders import selectors, services
 from orders.models import AfterSale, Order, OrderEvent
 from orders.selectors import TAB_NAMES
-from shop.api.fields import StrictIntegerField
-from shop.api.schema import ERRORS, FEN, ORDER_PARAM, SHOP_PARAM, media_url
 from shop.models import Shop
 from shop.selectors import shop_get_public
 

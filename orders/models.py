@@ -21,9 +21,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import regions
 from catalog.models import SKU
+from core.money import MoneyField
+from core.uploads import ImageUploadField
 from shop.models import Shop, TimeStampedModel
-from shop.money import MoneyField
-from shop.uploads import ImageUploadField
 
 
 def new_order_no() -> str:

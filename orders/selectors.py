@@ -8,9 +8,9 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from catalog.models import SKU, Product
+from core.errors import NotFoundError
 from orders.models import AfterSale, Cart, CartItem, Order, OrderEvent, TrackingEvent
 from orders.state import TABS
-from shop.errors import NotFoundError
 
 TAB_NAMES = (*TABS, "after_sale")
 

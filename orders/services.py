@@ -23,6 +23,8 @@ from django.utils.translation import gettext as _
 from accounts.models import Address, User
 from catalog.cache import catalog_changed_for_ids
 from catalog.models import SKU, Product
+from core.errors import ApplicationError, NotFoundError
+from core.integers import is_int
 from orders.after_sale_state import after_sale_can_transition, after_sale_opened, after_sale_transition
 from orders.events import order_event_publish
 from orders.models import (
@@ -41,8 +43,6 @@ from orders.models import (
 from orders.ports import checkout_check, refund_gateway
 from orders.selectors import cart_summary, line_problem, sku_label
 from orders.state import order_note, order_transition
-from shop.errors import ApplicationError, NotFoundError
-from shop.integers import is_int
 from shop.models import Shop
 
 MAX_QUANTITY = 999  # of one SKU in one cart line or order (repeated lines are added up first)
@@ -748,7 +748,7 @@ def after_sale_request(
     *, order: Order, user: User, kind: str, reason: str, amount_fen: int, photos: Sequence = ()
 ) -> AfterSale:
     """The shopper asks for a refund (or a return and refund) of up to what they paid."""
-    from shop.uploads import validate_image_file
+    from core.uploads import validate_image_file
 
     order = _locked(order)
     if order.user_id != user.pk:
@@ -779,7 +779,7 @@ def after_sale_request(
         )
     available = order.paid_fen - _refund_committed_fen(order)
     if not isinstance(amount_fen, int) or amount_fen <= 0 or amount_fen > available:
-        from shop.money import format_yuan
+        from core.money import format_yuan
 
         raise ApplicationError(
             "refund_amount_invalid",
@@ -805,7 +805,7 @@ def after_sale_request(
     after_sale.save(update_fields=["respond_by"])
     for photo in photos:
         after_sale.photos.create(image=photo)
-    from shop.money import format_yuan
+    from core.money import format_yuan
 
     after_sale_opened(
         after_sale=after_sale, order=order, actor=user,
@@ -909,7 +909,7 @@ def after_sale_refund_result(*, after_sale: AfterSale, succeeded: bool, detail: 
     order.refunded_fen = F("refunded_fen") + after_sale.amount_fen
     order.save(update_fields=["refunded_fen", "updated_at"])
     order.refresh_from_db()
-    from shop.money import format_yuan
+    from core.money import format_yuan
 
     after_sale_transition(
         after_sale=after_sale, order=order, to=AfterSale.Status.REFUNDED, actor_kind=A.SYSTEM,

@@ -15,9 +15,9 @@ from collections.abc import Iterable
 
 from django.utils.translation import gettext as _
 
+from core.errors import ApplicationError
 from orders import services
 from orders.models import Carrier, Order
-from shop.errors import ApplicationError
 
 CSV_MAX_ROWS = 2000
 CSV_MAX_BYTES = 2 * 1024 * 1024  # a shipping CSV is read whole or refused, never cut short

@@ -10,9 +10,9 @@ from datetime import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import ApplicationError
 from orders.events import order_event_publish
 from orders.models import Order, OrderEvent, OrderStatus
-from shop.errors import ApplicationError
 
 S = OrderStatus
 

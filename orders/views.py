@@ -23,16 +23,16 @@ from accounts import regions
 from accounts import services as account_services
 from accounts.models import Address
 from catalog.selectors import product_get_public
+from core.errors import ApplicationError, NotFoundError
+from core.h5 import is_wechat, not_found_as_404
+from core.integers import parse_int
+from core.money import YuanFormField
+from core.uploads import ImageUploadFormField
 from orders import selectors, services
 from orders.models import AfterSale, OrderEvent, OrderStatus
 from orders.ports import checkout_check
 from orders.selectors import TAB_NAMES
-from shop.errors import ApplicationError, NotFoundError
-from shop.h5 import is_wechat, not_found_as_404
-from shop.integers import parse_int
-from shop.money import YuanFormField
 from shop.selectors import shop_get_public
-from shop.uploads import ImageUploadFormField
 
 TAB_LABELS = [("", gettext_lazy("全部")), ("pending_payment", gettext_lazy("待付款")), ("to_ship", gettext_lazy("待发货")),
               ("to_receive", gettext_lazy("待收货")), ("completed", gettext_lazy("已完成")), ("after_sale", gettext_lazy("售后"))]  # fmt: skip
@@ -408,7 +408,7 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultipleImageField(ImageUploadFormField):
-    """Up to three photos, each under the project's upload rule (shop.uploads; the service checks
+    """Up to three photos, each under the project's upload rule (core.uploads; the service checks
     them again)."""
 
     def __init__(self, *args, **kwargs):

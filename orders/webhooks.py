@@ -24,9 +24,9 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from core.errors import ApplicationError
 from orders import services
 from orders.models import Shipment
-from shop.errors import ApplicationError
 from shop.models import Shop
 
 MAX_SKEW_SECONDS = 300

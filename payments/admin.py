@@ -12,12 +12,12 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.csv_export import csv_response
+from core.money import format_yuan
 from payments.bill import bill_reconcile, decode_bill
 from payments.models import PaymentAttempt, PaymentEvent, Refund, WeChatPayConfig
 from payments.wechat import crypto
 from shop.admin_base import ReadOnlyShopAdmin, ShopScopedAdmin, ShopScopedInline, is_operator, user_shop_ids
-from shop.csv_export import csv_response
-from shop.money import format_yuan
 
 SECRET_FIELDS = ("merchant_private_key", "apiv3_key")
 

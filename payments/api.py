@@ -8,15 +8,15 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api.errors import ErrorSerializer
+from core.api.schema import ERRORS, FEN, ORDER_PARAM, SHOP_PARAM
+from core.h5 import client_ip
 from orders import services
 from orders.api import ShopperView
 from payments import services as payment_services
 from payments.h5 import notify_url, payer_openid, simulator_stand_in
 from payments.models import WeChatPayConfig
 from payments.wechat.provider import client_invoke_params
-from shop.api.errors import ErrorSerializer
-from shop.api.schema import ERRORS, FEN, ORDER_PARAM, SHOP_PARAM
-from shop.h5 import client_ip
 
 
 class PaymentInSerializer(serializers.Serializer):

@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.money import yuan_to_fen
 from payments.models import PaymentAttempt
-from shop.money import yuan_to_fen
 
 PROBLEM_LABELS = {
     "missing_locally": gettext_lazy("本店无记录"),

@@ -18,12 +18,12 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from core.errors import ApplicationError
+from core.h5 import client_ip, is_wechat, not_found_as_404
 from orders import selectors
 from payments import services
 from payments.models import WeChatPayConfig
 from payments.wechat.provider import client_invoke_params
-from shop.errors import ApplicationError
-from shop.h5 import client_ip, is_wechat, not_found_as_404
 from shop.selectors import shop_get_public
 from wechat.identity import openid_for
 from wechat.services import shop_has_account

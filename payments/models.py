@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from shop.fields import EncryptedTextField
+from core.fields import EncryptedTextField
+from core.money import MoneyField
 from shop.models import Shop, TimeStampedModel
-from shop.money import MoneyField
 
 
 def new_refund_no() -> str:

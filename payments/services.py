@@ -167,10 +167,10 @@ def payment_apply_success(*, shop, config, resource: dict) -> str:
     payment attempt, mark the order paid once, and refund it if the order cannot take it (paid by
     another payment already, cancelled meanwhile). Notification and query may race: the attempt
     row lock makes exactly one of them apply it."""
+    from core.errors import ApplicationError
     from orders.models import Order, OrderEvent
     from orders.services import order_mark_paid
     from orders.state import order_note
-    from shop.errors import ApplicationError
 
     if resource.get("mchid") != config.mchid:
         raise _reject("mchid_mismatch", "mchid does not match this shop's merchant account")
@@ -236,8 +236,8 @@ def payment_apply_success(*, shop, config, resource: dict) -> str:
 def payment_require_configured(*, shop) -> None:
     """Orders are taken only once the shop can be paid: a WeChat Pay account is set up (a
     simulator-mode one counts). ``order_place`` asks this before it reserves any stock."""
+    from core.errors import ApplicationError
     from payments.models import WeChatPayConfig
-    from shop.errors import ApplicationError
 
     if not WeChatPayConfig.objects.filter(shop=shop).exists():
         raise ApplicationError(
@@ -250,9 +250,9 @@ def payment_start(*, order, scene: str, notify_url: str, openid: str = "", clien
     answer. The prepay is a network call: no row is locked while it runs. Any provider failure
     (timeout, no connection, an answer whose signature does not verify, not JSON, a refusal) is
     ``503 payment_provider_unavailable``; the merchant sees why on the shop's WeChat Pay config."""
+    from core.errors import ApplicationError
     from orders.models import OrderStatus
     from payments.models import WeChatPayConfig
-    from shop.errors import ApplicationError
 
     if order.status != OrderStatus.PENDING_PAYMENT or order.pay_deadline <= timezone.now():
         raise ApplicationError(
@@ -292,8 +292,8 @@ def _payment_attempt_new(*, order, scene: str, openid: str) -> PaymentAttempt:
     """The order's next attempt (``<order_no>P01``, ``P02``, …), numbered under the order's row
     lock, so two starts at once never pick the same number; a start that finds another one just
     made an attempt for the same scene reuses it."""
+    from core.errors import ApplicationError
     from orders.models import Order, OrderStatus
-    from shop.errors import ApplicationError
 
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)

@@ -17,8 +17,8 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import ApplicationError
 from payments.models import PaymentAttempt, PaymentEvent, Refund
-from shop.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
 P = PaymentAttempt.Status

@@ -8,9 +8,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.errors import ApplicationError
 from shop import services
 from shop.admin_base import ShopScopedAdmin, ShopScopedInline, is_operator
-from shop.errors import ApplicationError
 from shop.models import Shop, ShopMember
 
 MERCHANT_READONLY = ["slug", "verification", "verification_note", "verified_at", "is_active"]

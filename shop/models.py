@@ -7,8 +7,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from shop.money import MoneyField
-from shop.uploads import ImageUploadField
+from core.money import MoneyField
+from core.uploads import ImageUploadField
 
 SLUG_VALIDATOR = RegexValidator(
     r"^[a-z0-9](?:[a-z0-9-]{1,30}[a-z0-9])$",

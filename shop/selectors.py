@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.cache import cache
 from django.utils.translation import gettext
 
-from shop.errors import NotFoundError
+from core.errors import NotFoundError
 from shop.models import Shop
 
 SHOP_CACHE_TTL = 60

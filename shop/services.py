@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.cache import catalog_changed
-from shop.errors import ApplicationError
+from core.errors import ApplicationError
 from shop.models import RESERVED_SLUGS, SLUG_VALIDATOR, Shop, ShopMember
 
 DETAIL_FIELDS = ("name", "intro", "logo", *Shop.VERIFIED_FIELDS, "service_phone", "return_policy")

@@ -14,9 +14,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
+from core.errors import ApplicationError
+from core.h5 import client_ip
 from shop import services
-from shop.errors import ApplicationError
-from shop.h5 import client_ip
 
 SIGNUPS_PER_IP_PER_HOUR = 5
 

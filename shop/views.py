@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 
 from catalog.cache import cache_public_page
 from catalog.selectors import shop_home
-from shop.errors import NotFoundError
-from shop.h5 import is_wechat, not_found_as_404
+from core.errors import NotFoundError
+from core.h5 import is_wechat, not_found_as_404
 from shop.models import Shop
 from shop.selectors import shop_get_public
 

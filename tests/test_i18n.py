@@ -26,7 +26,7 @@ GETTEXT = {
     "pgettext_lazy",
     "gettext_noop",
 }
-APPS = ("accounts", "catalog", "orders", "payments", "shop", "wechat")
+APPS = ("core", "config", "accounts", "catalog", "orders", "payments", "shop", "wechat")
 EXEMPT = ("shop/demo.py", "/management/commands/", "simulator")
 DOC_KEYWORDS = {"help_text", "description", "summary"}
 DATA_MARK = "# i18n: data"

@@ -43,7 +43,7 @@ def test_an_upward_import_inside_a_function_fails_and_is_reported_with_its_line(
             "wechat/__init__.py": "",
             "wechat/notifications.py": "from orders.models import Order\n",
             "shop/__init__.py": "",
-            "shop/errors.py": "",
+            "core/errors.py": "",
         },
     )
     report = layers.check(root, allowlist={})

@@ -17,8 +17,8 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import ApplicationError
 from shop.admin_base import ReadOnlyShopAdmin, ShopScopedAdmin
-from shop.errors import ApplicationError
 from wechat import services
 from wechat.models import (
     AutoReplyRule,

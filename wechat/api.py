@@ -15,9 +15,9 @@ from rest_framework.response import Response
 from wechatpy.exceptions import WeChatException
 
 from accounts.models import MOBILE_VALIDATOR, User
-from shop.api.errors import ErrorSerializer
-from shop.api.throttling import ClientIPScopedRateThrottle
-from shop.errors import ApplicationError
+from core.api.errors import ErrorSerializer
+from core.api.throttling import ClientIPScopedRateThrottle
+from core.errors import ApplicationError
 from shop.selectors import shop_get_public
 from wechat.client import miniprogram_client
 from wechat.identity import identity_login

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from shop.fields import EncryptedTextField
+from core.fields import EncryptedTextField
 from shop.models import Shop, TimeStampedModel
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wechatpy.exceptions import WeChatException
 
-from shop.errors import ApplicationError
+from core.errors import ApplicationError
 from shop.models import Shop
 from wechat.client import account_client
 from wechat.models import AutoReplyRule, ChannelQRCode, Follower, InboundMessage, QRScan, WeChatAccount

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
-from shop.errors import ApplicationError
+from core.errors import ApplicationError
 
 LOCK_SECONDS = 15  # longer than one refresh may take (HTTP timeout included)
 WAIT_SECONDS = 10.0  # how long a waiter waits for another process's refresh

@@ -24,7 +24,7 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException, WeChatException
 
 from accounts.auth import safe_next, shopper_login_complete
-from shop.h5 import is_wechat
+from core.h5 import is_wechat
 from wechat import services, share
 from wechat.client import account_client, oauth
 from wechat.identity import identity_login

@@ -3,7 +3,7 @@
 import catalog.images
 import django.core.validators
 import django.db.models.deletion
-import shop.money
+import core.money
 from django.db import migrations, models
 
 
@@ -48,8 +48,8 @@ class Migration(migrations.Migration):
                 ('is_featured', models.BooleanField(default=False, help_text='出现在店铺首页的推荐横幅中', verbose_name='首页推荐')),
                 ('position', models.IntegerField(default=0, verbose_name='排序')),
                 ('published_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='首次上架时间')),
-                ('price_min_fen', shop.money.MoneyField(default=0, editable=False, validators=[django.core.validators.MinValueValidator(0)], verbose_name='最低价')),
-                ('price_max_fen', shop.money.MoneyField(default=0, editable=False, validators=[django.core.validators.MinValueValidator(0)], verbose_name='最高价')),
+                ('price_min_fen', core.money.MoneyField(default=0, editable=False, validators=[django.core.validators.MinValueValidator(0)], verbose_name='最低价')),
+                ('price_max_fen', core.money.MoneyField(default=0, editable=False, validators=[django.core.validators.MinValueValidator(0)], verbose_name='最高价')),
                 ('stock_total', models.PositiveIntegerField(default=0, editable=False, verbose_name='总库存')),
                 ('sales_count', models.PositiveIntegerField(default=0, editable=False, verbose_name='销量')),
                 ('category', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='products', to='catalog.category', verbose_name='分类')),
@@ -114,7 +114,7 @@ class Migration(migrations.Migration):
                 ('spec_key', models.CharField(blank=True, editable=False, max_length=255, verbose_name='规格组合')),
                 ('spec_text', models.CharField(blank=True, editable=False, max_length=255, verbose_name='规格')),
                 ('code', models.CharField(blank=True, max_length=64, verbose_name='商品编码')),
-                ('price_fen', shop.money.MoneyField(default=0, validators=[django.core.validators.MinValueValidator(0)], verbose_name='价格（元）')),
+                ('price_fen', core.money.MoneyField(default=0, validators=[django.core.validators.MinValueValidator(0)], verbose_name='价格（元）')),
                 ('stock', models.PositiveIntegerField(default=0, verbose_name='库存')),
                 ('is_active', models.BooleanField(default=True, verbose_name='启用')),
                 ('sales_count', models.PositiveIntegerField(default=0, editable=False, verbose_name='销量')),

@@ -4,7 +4,7 @@ import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
 import orders.models
-import shop.money
+import core.money
 from django.conf import settings
 from django.db import migrations, models
 
@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
                 ('kind', models.CharField(choices=[('refund_only', '仅退款'), ('return_refund', '退货退款')], max_length=16, verbose_name='类型')),
                 ('status', models.CharField(choices=[('requested', '待处理'), ('refunding', '退款中'), ('refunded', '已退款'), ('rejected', '已拒绝'), ('withdrawn', '已撤销'), ('failed', '退款失败')], default='requested', max_length=16, verbose_name='状态')),
                 ('reason', models.CharField(max_length=200, verbose_name='原因')),
-                ('amount_fen', shop.money.MoneyField(validators=[django.core.validators.MinValueValidator(0)], verbose_name='退款金额')),
+                ('amount_fen', core.money.MoneyField(validators=[django.core.validators.MinValueValidator(0)], verbose_name='退款金额')),
                 ('reject_reason', models.CharField(blank=True, max_length=200, verbose_name='拒绝原因')),
                 ('respond_by', models.DateTimeField(blank=True, null=True, verbose_name='商家处理截止')),
                 ('handled_at', models.DateTimeField(blank=True, null=True, verbose_name='处理时间')),
@@ -91,12 +91,12 @@ class Migration(migrations.Migration):
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
                 ('order_no', models.CharField(default=orders.models.new_order_no, editable=False, max_length=32, unique=True, verbose_name='订单号')),
                 ('status', models.CharField(choices=[('pending_payment', '待付款'), ('paid', '待发货'), ('shipped', '已发货'), ('delivered', '已签收'), ('completed', '已完成'), ('cancelled', '已取消'), ('closed', '已关闭')], db_index=True, default='pending_payment', max_length=20, verbose_name='状态')),
-                ('goods_fen', shop.money.MoneyField(default=0, validators=[django.core.validators.MinValueValidator(0)], verbose_name='商品金额')),
-                ('shipping_fen', shop.money.MoneyField(default=0, validators=[django.core.validators.MinValueValidator(0)], verbose_name='运费')),
-                ('discount_fen', shop.money.MoneyField(default=0, validators=[django.core.validators.MinValueValidator(0)], verbose_name='优惠')),
-                ('total_fen', shop.money.MoneyField(default=0, validators=[django.core.validators.MinValueValidator(0)], verbose_name='应付金额')),
-                ('paid_fen', shop.money.MoneyField(default=0, validators=[django.core.validators.MinValueValidator(0)], verbose_name='实付金额')),
-                ('refunded_fen', shop.money.MoneyField(default=0, validators=[django.core.validators.MinValueValidator(0)], verbose_name='已退款')),
+                ('goods_fen', core.money.MoneyField(default=0, validators=[django.core.validators.MinValueValidator(0)], verbose_name='商品金额')),
+                ('shipping_fen', core.money.MoneyField(default=0, validators=[django.core.validators.MinValueValidator(0)], verbose_name='运费')),
+                ('discount_fen', core.money.MoneyField(default=0, validators=[django.core.validators.MinValueValidator(0)], verbose_name='优惠')),
+                ('total_fen', core.money.MoneyField(default=0, validators=[django.core.validators.MinValueValidator(0)], verbose_name='应付金额')),
+                ('paid_fen', core.money.MoneyField(default=0, validators=[django.core.validators.MinValueValidator(0)], verbose_name='实付金额')),
+                ('refunded_fen', core.money.MoneyField(default=0, validators=[django.core.validators.MinValueValidator(0)], verbose_name='已退款')),
                 ('recipient', models.CharField(max_length=32, verbose_name='收货人')),
                 ('phone', models.CharField(db_index=True, max_length=20, verbose_name='手机号')),
                 ('province', models.CharField(max_length=32, verbose_name='省')),
@@ -156,9 +156,9 @@ class Migration(migrations.Migration):
                 ('spec_text', models.CharField(blank=True, max_length=255, verbose_name='规格')),
                 ('sku_code', models.CharField(blank=True, max_length=64, verbose_name='商品编码')),
                 ('image', models.CharField(blank=True, max_length=255, verbose_name='图片')),
-                ('unit_price_fen', shop.money.MoneyField(validators=[django.core.validators.MinValueValidator(0)], verbose_name='单价')),
+                ('unit_price_fen', core.money.MoneyField(validators=[django.core.validators.MinValueValidator(0)], verbose_name='单价')),
                 ('quantity', models.PositiveIntegerField(verbose_name='数量')),
-                ('total_fen', shop.money.MoneyField(validators=[django.core.validators.MinValueValidator(0)], verbose_name='小计')),
+                ('total_fen', core.money.MoneyField(validators=[django.core.validators.MinValueValidator(0)], verbose_name='小计')),
                 ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='orders.order')),
                 ('sku', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.sku')),
             ],
@@ -192,7 +192,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('province', models.CharField(max_length=32, verbose_name='省份')),
-                ('fee_fen', shop.money.MoneyField(validators=[django.core.validators.MinValueValidator(0)], verbose_name='运费')),
+                ('fee_fen', core.money.MoneyField(validators=[django.core.validators.MinValueValidator(0)], verbose_name='运费')),
                 ('free_shipping_applies', models.BooleanField(default=False, verbose_name='满额包邮也适用')),
                 ('shop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='region_fees', to='shop.shop')),
             ],

@@ -3,7 +3,7 @@
 import django.db.models.deletion
 import django.utils.timezone
 import orders.models
-import shop.uploads
+import core.uploads
 from django.conf import settings
 from django.db import migrations, models
 
@@ -50,7 +50,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='aftersalephoto',
             name='image',
-            field=shop.uploads.ImageUploadField(upload_to='after_sales/%Y/%m/', verbose_name='照片'),
+            field=core.uploads.ImageUploadField(upload_to='after_sales/%Y/%m/', verbose_name='照片'),
         ),
         migrations.AlterField(
             model_name='cart',

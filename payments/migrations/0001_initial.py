@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import payments.models
-import shop.money
+import core.money
 from django.db import migrations, models
 
 
@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
                 ('out_refund_no', models.CharField(default=payments.models.new_refund_no, max_length=32, unique=True, verbose_name='退款单号')),
                 ('provider', models.CharField(max_length=16, verbose_name='支付渠道')),
-                ('amount_fen', shop.money.MoneyField(validators=[django.core.validators.MinValueValidator(0)], verbose_name='退款金额')),
+                ('amount_fen', core.money.MoneyField(validators=[django.core.validators.MinValueValidator(0)], verbose_name='退款金额')),
                 ('status', models.CharField(choices=[('pending', '待提交'), ('processing', '退款中'), ('succeeded', '退款成功'), ('failed', '退款失败')], default='pending', max_length=16, verbose_name='状态')),
                 ('provider_refund_id', models.CharField(blank=True, max_length=64, verbose_name='渠道退款单号')),
                 ('failure_reason', models.CharField(blank=True, max_length=255, verbose_name='失败原因')),

@@ -2,8 +2,8 @@
 
 import django.core.validators
 import django.db.models.deletion
-import shop.fields
-import shop.money
+import core.fields
+import core.money
 from django.db import migrations, models
 
 
@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
             name='SimulatorKey',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('private_key_pem', shop.fields.EncryptedTextField()),
+                ('private_key_pem', core.fields.EncryptedTextField()),
                 ('public_key_id', models.CharField(max_length=64, unique=True)),
                 ('certificate_serial', models.CharField(max_length=64)),
                 ('certificate_pem', models.TextField()),
@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
                 ('out_trade_no', models.CharField(max_length=32, unique=True, verbose_name='商户订单号')),
                 ('provider', models.CharField(default='wechat', max_length=16, verbose_name='支付渠道')),
                 ('scene', models.CharField(max_length=16, verbose_name='场景')),
-                ('amount_fen', shop.money.MoneyField(validators=[django.core.validators.MinValueValidator(0)], verbose_name='金额')),
+                ('amount_fen', core.money.MoneyField(validators=[django.core.validators.MinValueValidator(0)], verbose_name='金额')),
                 ('status', models.CharField(choices=[('pending', '待支付'), ('succeeded', '已支付'), ('closed', '已关闭'), ('failed', '失败')], db_index=True, default='pending', max_length=16, verbose_name='状态')),
                 ('prepay_id', models.CharField(blank=True, max_length=64)),
                 ('code_url', models.CharField(blank=True, max_length=255)),
@@ -81,8 +81,8 @@ class Migration(migrations.Migration):
                 ('appid', models.CharField(max_length=32, verbose_name='公众号 AppID')),
                 ('miniprogram_appid', models.CharField(blank=True, max_length=32, verbose_name='小程序 AppID')),
                 ('merchant_serial_no', models.CharField(max_length=64, verbose_name='商户证书序列号')),
-                ('merchant_private_key', shop.fields.EncryptedTextField(verbose_name='商户私钥（PEM）')),
-                ('apiv3_key', shop.fields.EncryptedTextField(verbose_name='APIv3 密钥')),
+                ('merchant_private_key', core.fields.EncryptedTextField(verbose_name='商户私钥（PEM）')),
+                ('apiv3_key', core.fields.EncryptedTextField(verbose_name='APIv3 密钥')),
                 ('platform_public_key_id', models.CharField(blank=True, max_length=64, verbose_name='微信支付公钥 ID')),
                 ('platform_public_key', models.TextField(blank=True, verbose_name='微信支付公钥（PEM）')),
                 ('platform_certificates', models.JSONField(blank=True, default=dict, help_text='{序列号: 证书 PEM}，证书模式时填写', verbose_name='平台证书')),

@@ -44,7 +44,7 @@ def test_the_settings_are_what_the_docs_say():
     assert django_settings.AXES_COOLOFF_TIME.total_seconds() == 30 * 60
     assert django_settings.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"]]
     assert django_settings.AXES_HANDLER == "axes.handlers.database.AxesDatabaseHandler"
-    assert django_settings.AXES_CLIENT_IP_CALLABLE == "shop.h5.client_ip"
+    assert django_settings.AXES_CLIENT_IP_CALLABLE == "core.h5.client_ip"
 
 
 def test_fifty_wrong_guesses_then_the_right_password_is_refused(client, merchant):

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts import services
 from accounts.models import PhoneLoginCode, User
-from shop.errors import ApplicationError
+from core.errors import ApplicationError
 from tests.factories import ShopperFactory, make_product
 
 PHONE = "13812345678"

@@ -10,7 +10,7 @@ from django.db.models import F
 
 from accounts import services
 from accounts.models import PhoneLoginCode, User
-from shop.errors import ApplicationError
+from core.errors import ApplicationError
 from tests.concurrency import run_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

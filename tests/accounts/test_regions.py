@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from accounts import regions
 from accounts import services as account_services
 from accounts.models import Address
-from shop.errors import ApplicationError
+from core.errors import ApplicationError
 from tests.factories import AddressFactory, ShopperFactory
 
 API = "/api/v1"

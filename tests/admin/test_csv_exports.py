@@ -7,9 +7,9 @@ import io
 
 import pytest
 
+from core.csv_export import csv_cell
 from orders import services
 from orders.models import Order
-from shop.csv_export import csv_cell
 from tests.factories import AddressFactory, make_product
 
 EVIL = [

@@ -2,8 +2,8 @@
 
 import pytest
 
+from core.errors import ApplicationError
 from shop import services
-from shop.errors import ApplicationError
 from shop.models import Shop
 
 

@@ -1,4 +1,4 @@
-"""Every upload a merchant makes in admin follows the one upload rule (shop.uploads): images by
+"""Every upload a merchant makes in admin follows the one upload rule (core.uploads): images by
 content and extension, re-encoded, stored under a random name; and saving again never reopens a
 stored file (issue 9)."""
 

@@ -2,7 +2,7 @@ import pytest
 
 from catalog import services
 from catalog.models import SKU, Product
-from shop.errors import ApplicationError
+from core.errors import ApplicationError
 from tests.factories import make_product, product_with_matrix
 
 

@@ -139,7 +139,7 @@ def test_stored_images_are_re_encoded_whatever_path_stores_them(shop_a):
 
 
 def test_animated_gif_keeps_its_frames():
-    from shop.uploads import reencode_image
+    from core.uploads import reencode_image
 
     frames = [Image.new("RGB", (200, 200), (i * 60, 200 - i * 40, 30)) for i in range(4)]
     out = io.BytesIO()
@@ -166,7 +166,7 @@ def test_every_upload_field_in_the_project_follows_the_upload_rule():
     from django.apps import apps
     from django.db.models import FileField
 
-    from shop.uploads import ImageUploadField
+    from core.uploads import ImageUploadField
 
     editable = [
         f"{model._meta.label}.{field.name}"

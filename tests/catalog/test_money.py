@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from shop.money import YuanFormField, format_yuan, format_yuan_range, yuan_to_fen
+from core.money import YuanFormField, format_yuan, format_yuan_range, yuan_to_fen
 
 
 @pytest.mark.parametrize(

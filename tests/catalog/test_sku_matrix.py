@@ -5,7 +5,7 @@ from django.db import IntegrityError, transaction
 
 from catalog import services
 from catalog.models import SKU, Product, SpecValue
-from shop.errors import ApplicationError
+from core.errors import ApplicationError
 from tests.factories import make_product, product_with_matrix
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from catalog.models import SKU
+from core.errors import ApplicationError
 from orders import services
 from orders.models import AfterSale, AfterSaleEvent, Order, OrderEvent, OrderStatus
 from payments.models import Refund
-from shop.errors import ApplicationError
 from tests.concurrency import run_at_once
 from tests.factories import AddressFactory, ShopperFactory, make_product
 

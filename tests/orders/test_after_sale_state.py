@@ -8,11 +8,11 @@ from __future__ import annotations
 import pytest
 
 from catalog.models import SKU
+from core.errors import ApplicationError
 from orders import services
 from orders.after_sale_state import AFTER_SALE_TRANSITIONS, after_sale_can_transition
 from orders.models import AfterSale, AfterSaleEvent, Order, OrderEvent, OrderStatus
 from payments.models import Refund
-from shop.errors import ApplicationError
 from tests.factories import AddressFactory, ShopperFactory, make_product
 
 S = AfterSale.Status

@@ -110,7 +110,7 @@ def test_photo_metadata_is_stripped(client, shopper, paid_order):
 
 
 def test_the_service_refuses_a_web_extension_too(shopper, paid_order):
-    from shop.errors import ApplicationError
+    from core.errors import ApplicationError
 
     with pytest.raises(ApplicationError) as err:
         services.after_sale_request(

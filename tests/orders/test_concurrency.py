@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 
 from catalog.models import SKU
+from core.errors import ApplicationError
 from orders import services
 from orders.models import Order, OrderEvent, OrderStatus
-from shop.errors import ApplicationError
 from tests.concurrency import run_at_once
 from tests.factories import AddressFactory, ShopperFactory, make_product
 

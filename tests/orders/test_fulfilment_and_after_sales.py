@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from core.errors import ApplicationError
 from orders import services
 from orders.models import AfterSale, Order, OrderEvent, OrderStatus
 from payments.models import Refund
-from shop.errors import ApplicationError
 from tests.factories import AddressFactory, ShopperFactory, make_paid_order
 
 

@@ -6,10 +6,10 @@ import pytest
 from rest_framework.test import APIClient
 
 from catalog.models import SKU, Product
+from core.errors import ApplicationError
 from orders import services
 from orders.models import Order
 from payments.models import WeChatPayConfig
-from shop.errors import ApplicationError
 from tests.factories import AddressFactory, MerchantFactory, ShopFactory, ShopperFactory, make_product
 
 

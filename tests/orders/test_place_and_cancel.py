@@ -7,9 +7,9 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from catalog.models import SKU, Product
+from core.errors import ApplicationError
 from orders import services
 from orders.models import Order, OrderEvent, OrderStatus, ShippingRegionFee
-from shop.errors import ApplicationError
 from tests.factories import AddressFactory, ShopperFactory, make_product, product_with_matrix
 
 

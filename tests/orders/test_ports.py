@@ -7,10 +7,10 @@ import pytest
 from django.db import transaction
 
 from catalog.models import SKU
+from core.errors import ApplicationError
 from orders import ports, services
 from orders.models import AfterSale
 from payments.ports import PaymentsRefundGateway, payment_checkout_guard
-from shop.errors import ApplicationError
 from tests.factories import AddressFactory, ShopperFactory, make_product
 
 

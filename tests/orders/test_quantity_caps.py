@@ -4,9 +4,9 @@ cap is checked, an order (and a cart) has at most MAX_LINES lines, and only real
 import pytest
 
 from catalog.models import SKU
+from core.errors import ApplicationError
 from orders import services
 from orders.models import CartItem, Order
-from shop.errors import ApplicationError
 from tests.factories import AddressFactory, ShopperFactory, make_product
 
 

@@ -4,7 +4,7 @@ every rate limit keys on it, so rotating the client part of X-Forwarded-For esca
 import pytest
 from rest_framework.test import APIClient
 
-from shop.h5 import client_ip
+from core.h5 import client_ip
 from tests.api.routes import api_routes
 
 
@@ -34,7 +34,7 @@ def rotating(behind_proxy: bool, i: int) -> dict[str, str]:
 
 def test_every_api_throttle_keys_on_the_client_ip_rule(rf, settings):
     """DRF's own ``get_ident`` reads the whole X-Forwarded-For header (so a client picks its own
-    identity); every throttle of every API view must use ``shop.h5.client_ip`` instead."""
+    identity); every throttle of every API view must use ``core.h5.client_ip`` instead."""
     settings.BEHIND_PROXY = True
     request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=f"1.2.3.4, {REAL_IP}")
     checked = 0

@@ -9,8 +9,8 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 
 from accounts.models import User
+from core.money import YuanFormField
 from shop.models import Shop
-from shop.money import YuanFormField
 
 GOOD = {
     "name": "小新的店",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from shop.errors import ApplicationError
+from core.errors import ApplicationError
 from tests.concurrency import run_at_once
 from tests.wechat.conftest import APPID
 from wechat import services, simulator

@@ -1,4 +1,4 @@
-"""Bring images stored before the upload rule (shop/uploads.py) under it: every ImageUploadField
+"""Bring images stored before the upload rule (core/uploads.py) under it: every ImageUploadField
 file whose name is not one the rule gives (32 hex digits and the extension of its real format) is
 decoded, encoded again and stored under a random name; the row is updated and the old file removed.
 Files that are not images (an ``x.html`` after-sale "photo") are listed, never served (serve_media
@@ -15,7 +15,7 @@ from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db.models.fields.files import ImageFieldFile
 
-from shop.uploads import ImageUploadField, random_name, reencode_image
+from core.uploads import ImageUploadField, random_name, reencode_image
 
 RULE_NAME = re.compile(r"[0-9a-f]{32}\.(?:jpg|png|webp|gif)")
 

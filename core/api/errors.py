@@ -14,7 +14,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from shop.errors import ApplicationError
+from core.errors import ApplicationError
 
 DRF_CODES = {
     exceptions.NotFound: "not_found",

@@ -2,7 +2,7 @@
 
 from django import template
 
-from shop.money import format_yuan, format_yuan_range
+from core.money import format_yuan, format_yuan_range
 
 register = template.Library()
 

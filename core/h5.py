@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 
-from shop.errors import NotFoundError
+from core.errors import NotFoundError
 
 
 def is_wechat(request: HttpRequest) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.request import Request
 
-from shop.api.errors import ErrorSerializer
+from core.api.errors import ErrorSerializer
 
 FEN = "Integer number of fen (CNY cents)."
 ERRORS = {

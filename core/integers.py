@@ -3,7 +3,7 @@
 Python's ``int()`` reads far more than a shopper types: ``int("５")``, ``int("٣")``, ``int("1_0")``,
 ``int(" 2 ")`` and ``int(1.0)`` all succeed, and ``True`` is an ``int``. A number is only ever:
 
-- in the API (JSON): a JSON integer, nothing else (``shop.api.fields.StrictIntegerField``);
+- in the API (JSON): a JSON integer, nothing else (``core.api.fields.StrictIntegerField``);
 - in an H5 form or query string: ASCII digits and nothing else (``parse_int``), at most 18 of them
   (every value fits a 64-bit column).
 
@@ -18,7 +18,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from shop.errors import ApplicationError
+from core.errors import ApplicationError
 
 ASCII_INT = re.compile(r"[0-9]{1,18}")
 

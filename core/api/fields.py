@@ -7,7 +7,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from shop.integers import is_int
+from core.integers import is_int
 
 
 class StrictIntegerField(serializers.IntegerField):
