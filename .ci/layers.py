@@ -149,7 +149,11 @@ def collect(root: Path) -> list[Import]:
     for path in _app_files(root):
         module = _module_name(root, path)
         source_app = module_app(module) or ""  # always one of LAYERS: _app_files walks only those
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        source = path.read_text(encoding="utf-8")
+        try:
+            tree = ast.parse(source, filename=str(path))
+        except SystemError:  # CPython 3.11.7 with another thread parsing (python/cpython#106905): retry
+            tree = ast.parse(source, filename=str(path))
         seen: set[tuple[int, str]] = set()
         for line, target in _imported_modules(tree, module, path.name == "__init__.py", known):
             target_app = module_app(target)

@@ -14,6 +14,8 @@ import ast
 import re
 from pathlib import Path
 
+from tests.ast_parse import parse
+
 ROOT = Path(__file__).resolve().parent.parent
 CJK = re.compile(r"[\u3400-\u9fff]")
 GETTEXT = {
@@ -79,7 +81,7 @@ def unmarked_strings() -> list[str]:
                 continue
             source = path.read_text(encoding="utf-8")
             lines = source.splitlines()
-            tree = ast.parse(source)
+            tree = parse(source, relative)
             allowed = _marked(tree) | _docstrings(tree) | _documentation(tree)
             problems.extend(
                 f"{relative}:{node.lineno}: {node.value[:50]!r}"

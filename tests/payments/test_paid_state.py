@@ -13,6 +13,7 @@ from orders import services as order_services
 from orders.models import OrderEvent, OrderStatus
 from payments import services, simulator
 from payments.models import PaymentAttempt, Refund, SimulatedTransaction
+from tests.ast_parse import parse
 from tests.factories import AddressFactory, ShopperFactory, make_product
 from tests.payments.test_notifications import post
 from tests.payments.test_pay_flow import DESKTOP, pay_on_sheet
@@ -62,7 +63,7 @@ def test_no_code_outside_the_transition_assigns_an_order_stamp():
             continue
         if relative == "orders/state.py":
             continue
-        tree = ast.parse(path.read_text())
+        tree = parse(path.read_text(), str(path))
         for node in ast.walk(tree):
             targets = node.targets if isinstance(node, ast.Assign) else []
             offenders.extend(
@@ -94,7 +95,7 @@ def test_no_code_outside_payments_state_moves_a_payment_or_refund():
             continue
         if relative in ("payments/state.py", "payments/simulator_views.py"):
             continue
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in ast.walk(parse(path.read_text(), str(path))):
             if isinstance(node, ast.Assign):
                 offenders.extend(
                     f"{relative}:{node.lineno}"
