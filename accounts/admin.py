@@ -5,29 +5,23 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import PhoneLoginCode, User
+from shop.admin_base import OperatorOnly, is_operator
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(OperatorOnly, DjangoUserAdmin):
     """Platform operators manage people; merchants never see this page (superuser only)."""
 
     list_display = ("username", "nickname", "phone", "is_staff", "is_superuser", "date_joined")
     search_fields = ("username", "nickname", "phone", "email")
     fieldsets = (*DjangoUserAdmin.fieldsets, (None, {"fields": ("nickname", "phone")}))
 
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
-
-    has_change_permission = has_view_permission
-    has_add_permission = has_module_permission
-    has_delete_permission = has_view_permission
+    def has_add_permission(self, request):
+        return is_operator(request)
 
 
 @admin.register(PhoneLoginCode)
-class PhoneLoginCodeAdmin(admin.ModelAdmin):
+class PhoneLoginCodeAdmin(OperatorOnly, admin.ModelAdmin):
     """The SMS login code log, read-only, for platform operators (superusers) only: when codes were
     sent, to which number and from which IP, whether they were used. The code hash is never shown."""
 
@@ -37,12 +31,6 @@ class PhoneLoginCodeAdmin(admin.ModelAdmin):
     search_fields = ("phone", "ip")
     date_hierarchy = "created_at"
     list_filter = (("used_at", admin.EmptyFieldListFilter),)
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
 
     def has_add_permission(self, request):
         return False
@@ -54,22 +42,10 @@ class PhoneLoginCodeAdmin(admin.ModelAdmin):
         return False
 
 
-class _OperatorOnly:
-    """django-axes' login attempts and logs: platform operators (superusers) only, never merchants.
-    Deleting a locked-out attempt here unlocks that username and IP (docs/deployment.md)."""
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
-
-    has_change_permission = has_view_permission
-    has_delete_permission = has_view_permission
-
-
+# django-axes' login attempts and logs: platform operators only. Deleting a locked-out attempt
+# unlocks that username and IP (docs/deployment.md).
 @admin.register(AccessAttempt)
-class AccessAttemptAdmin(_OperatorOnly, axes_admin.AccessAttemptAdmin):
+class AccessAttemptAdmin(OperatorOnly, axes_admin.AccessAttemptAdmin):
     @admin.display(description=_("状态"))
     def status(self, obj: AccessAttempt) -> str:
         return super().status(obj)
@@ -80,10 +56,10 @@ class AccessAttemptAdmin(_OperatorOnly, axes_admin.AccessAttemptAdmin):
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(_OperatorOnly, axes_admin.AccessLogAdmin):
+class AccessLogAdmin(OperatorOnly, axes_admin.AccessLogAdmin):
     pass
 
 
 @admin.register(AccessFailureLog)
-class AccessFailureLogAdmin(_OperatorOnly, axes_admin.AccessFailureLogAdmin):
+class AccessFailureLogAdmin(OperatorOnly, axes_admin.AccessFailureLogAdmin):
     pass

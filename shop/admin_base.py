@@ -41,6 +41,20 @@ def is_operator(request: HttpRequest) -> bool:
     return request.user.is_active and request.user.is_superuser
 
 
+class OperatorOnly:
+    """An admin mixin for platform models: only operators (superusers) see, change and delete
+    them; merchants never see the page. A class may narrow it further (read-only, no add)."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_operator(request)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_operator(request)
+
+    has_change_permission = has_view_permission
+    has_delete_permission = has_view_permission
+
+
 def _shop_lookup(model: type[Model]) -> str | None:
     """How to reach the owning shop from ``model`` (``None``: not shop-owned)."""
     if model is Shop:
