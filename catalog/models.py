@@ -18,9 +18,10 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.images import generate_thumbnails
 from catalog.sanitize import sanitize_description
+from core.models import TimeStampedModel
 from core.money import MoneyField
 from core.uploads import ImageUploadField
-from shop.models import Shop, TimeStampedModel
+from shop.models import Shop
 
 
 class Category(TimeStampedModel):

@@ -21,9 +21,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import regions
 from catalog.models import SKU
+from core.models import TimeStampedModel, TransitionEvent
 from core.money import MoneyField
 from core.uploads import ImageUploadField
-from shop.models import Shop, TimeStampedModel
+from shop.models import Shop
 
 
 def new_order_no() -> str:
@@ -195,7 +196,7 @@ class OrderLine(models.Model):
         return default_storage.url(self.image) if self.image else ""
 
 
-class OrderEvent(models.Model):
+class OrderEvent(TransitionEvent):
     """One entry of an order's timeline: who did what, when, and the status before and after."""
 
     class Type(models.TextChoices):
@@ -225,24 +226,13 @@ class OrderEvent(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events", verbose_name=_("订单"))
     type = models.CharField(_("事件"), max_length=32, choices=Type.choices)
     actor_kind = models.CharField(_("操作方"), max_length=16, choices=Actor.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("操作人"),
-    )
     from_status = models.CharField(_("原状态"), max_length=20, blank=True, choices=OrderStatus.choices)
     to_status = models.CharField(_("新状态"), max_length=20, blank=True, choices=OrderStatus.choices)
     message = models.CharField(_("说明"), max_length=255, blank=True)
-    data = models.JSONField(_("数据"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
 
-    class Meta:
+    class Meta(TransitionEvent.Meta):
         verbose_name = _("订单动态")
         verbose_name_plural = _("订单动态")
-        ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
         return f"{self.get_type_display()} {self.message}".strip()
@@ -415,7 +405,7 @@ class ShippingRegionFee(models.Model):
         super().save(*args, **kwargs)
 
 
-class AfterSaleEvent(models.Model):
+class AfterSaleEvent(TransitionEvent):
     """One step of an after-sale's own history (its status before and after, who, why), written
     by ``orders.after_sale_state`` together with the entry on the order's timeline."""
 
@@ -426,22 +416,11 @@ class AfterSaleEvent(models.Model):
     from_status = models.CharField(_("原状态"), max_length=16, choices=AfterSale.Status.choices, blank=True)
     to_status = models.CharField(_("新状态"), max_length=16, choices=AfterSale.Status.choices)
     actor_kind = models.CharField(_("操作方"), max_length=16, choices=OrderEvent.Actor.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("操作人"),
-    )
     message = models.CharField(_("说明"), max_length=255, blank=True)
-    data = models.JSONField(_("数据"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
 
-    class Meta:
+    class Meta(TransitionEvent.Meta):
         verbose_name = _("售后记录")
         verbose_name_plural = _("售后记录")
-        ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
         return f"{self.get_from_status_display() or '—'} → {self.get_to_status_display()}"

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import secrets
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.fields import EncryptedTextField
+from core.models import TimeStampedModel, TransitionEvent
 from core.money import MoneyField
-from shop.models import Shop, TimeStampedModel
+from shop.models import Shop
 
 
 def new_refund_no() -> str:
@@ -163,7 +163,7 @@ class PaymentAttempt(TimeStampedModel):
         return self.out_trade_no
 
 
-class PaymentEvent(models.Model):
+class PaymentEvent(TransitionEvent):
     """One status change of a payment attempt or a refund (payments/state.py writes them): who,
     when, from, to, why. Read-only in admin, under the attempt or refund it belongs to."""
 
@@ -182,20 +182,13 @@ class PaymentEvent(models.Model):
         Refund, on_delete=models.CASCADE, null=True, blank=True, related_name="events", verbose_name=_("退款")
     )
     actor_kind = models.CharField(_("操作方"), max_length=16, choices=Actor.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-        verbose_name=_("操作人"),
-    )  # fmt: skip
     from_status = models.CharField(_("原状态"), max_length=16, blank=True)
     to_status = models.CharField(_("新状态"), max_length=16)
     message = models.CharField(_("原因"), max_length=255, blank=True)
-    data = models.JSONField(_("数据"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("时间"), default=timezone.now)
 
-    class Meta:
+    class Meta(TransitionEvent.Meta):
         verbose_name = _("支付状态变更")
         verbose_name_plural = _("支付状态变更")
-        ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(payment__isnull=False) ^ models.Q(refund__isnull=False),

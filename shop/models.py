@@ -7,6 +7,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.models import TimeStampedModel
 from core.money import MoneyField
 from core.uploads import ImageUploadField
 
@@ -15,14 +16,6 @@ SLUG_VALIDATOR = RegexValidator(
     _("店铺地址只能使用小写字母、数字和连字符，3–32 位，且不能以连字符开头或结尾。"),
 )
 RESERVED_SLUGS = frozenset({"admin", "api", "static", "media", "merchant", "www", "shop", "s", "wechat"})
-
-
-class TimeStampedModel(models.Model):
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
-
-    class Meta:
-        abstract = True
 
 
 class Shop(TimeStampedModel):

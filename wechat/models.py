@@ -12,7 +12,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.fields import EncryptedTextField
-from shop.models import Shop, TimeStampedModel
+from core.models import TimeStampedModel
+from shop.models import Shop
 
 
 class WeChatAccount(TimeStampedModel):
