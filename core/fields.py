@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
@@ -39,12 +40,13 @@ def decrypt(value: str) -> str:
         raise ValueError("cannot decrypt a secret field: FIELD_ENCRYPTION_KEY changed?") from exc
 
 
-class EncryptedTextField(models.TextField):
+# Unparameterised on purpose: django-stubs then types each field str or str | None from its null=.
+class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
     """Stores ``encrypt(value)``; Python code sees the plain value."""
 
-    def from_db_value(self, value, expression, connection):
+    def from_db_value(self, value: str | None, expression: object, connection: object) -> str | None:
         return decrypt(value) if value else value
 
-    def get_prep_value(self, value):
+    def get_prep_value(self, value: Any) -> Any:
         value = super().get_prep_value(value)
         return encrypt(value) if value else value

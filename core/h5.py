@@ -25,7 +25,7 @@ def client_ip(request: HttpRequest) -> str:
         forwarded = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",")]
         if forwarded[-1]:
             return forwarded[-1]
-    return request.META.get("REMOTE_ADDR", "")
+    return str(request.META.get("REMOTE_ADDR", ""))
 
 
 def not_found_as_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -81,7 +81,7 @@ class YuanFormField(forms.DecimalField):
             return fen_to_yuan(value)
         return value
 
-    def to_python(self, value: Any) -> Decimal | None:
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]  # a DecimalField's
         # Decimal() also reads "５", "١٠", "1_0" and "1e1": only ASCII digits with a point are yuan.
         if isinstance(value, str) and value.strip() and not YUAN_TEXT.fullmatch(value.strip()):
             raise ValidationError(self.error_messages["invalid"], code="invalid")
@@ -105,14 +105,15 @@ class YuanFormField(forms.DecimalField):
         return initial_fen != data_fen
 
 
-class MoneyField(models.BigIntegerField):
+# Unparameterised on purpose: django-stubs then types each field int or int | None from its null=.
+class MoneyField(models.BigIntegerField):  # type: ignore[type-arg]
     """Integer fen in storage; yuan in forms. Never negative."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("validators", [MinValueValidator(0)])
         super().__init__(*args, **kwargs)
 
-    def formfield(self, **kwargs: Any) -> forms.Field:
+    def formfield(self, **kwargs: Any) -> forms.Field | None:
         defaults: dict[str, Any] = {"form_class": YuanFormField}
         defaults.update(kwargs)
         defaults["form_class"] = YuanFormField

@@ -23,10 +23,10 @@ from typing import IO, Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import models
 from django.db.models.fields.files import FieldFile, ImageFieldFile
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.views import static
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -58,7 +58,7 @@ MEDIA_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 def _is_stored(file: Any) -> bool:
     """A file already in storage (an unchanged image on a form saved again) passed this rule when
     it was uploaded; it is not opened and checked again on every save."""
-    return isinstance(file, FieldFile) and file._committed
+    return isinstance(file, FieldFile) and bool(getattr(file, "_committed", False))
 
 
 def _open_for_reading(file: Any) -> None:
@@ -134,7 +134,7 @@ def reencode_image(file: IO[bytes], *, name: str | None = None) -> tuple[bytes, 
     _open_for_reading(file)
     out = io.BytesIO()
     with Image.open(file) as source:
-        fmt = source.format
+        fmt = source.format or ""  # validate_image_file accepted it: one of IMAGE_FORMATS
         icc_profile = source.info.get("icc_profile")
         animated = getattr(source, "n_frames", 1) > 1 and fmt in {"GIF", "WEBP", "PNG"}
         params: dict[str, Any] = {}
@@ -147,7 +147,7 @@ def reencode_image(file: IO[bytes], *, name: str | None = None) -> tuple[bytes, 
             if fmt == "GIF" and "transparency" in source.info:
                 params["transparency"] = source.info["transparency"]
             source.info = {}
-            img = source
+            img: Image.Image = source
         else:
             source.load()
             img = ImageOps.exif_transpose(source)
@@ -174,7 +174,7 @@ def random_name(extension: str) -> str:
 
 
 class ImageUploadFieldFile(ImageFieldFile):
-    def save(self, name: str, content, save: bool = True) -> None:
+    def save(self, name: str, content: File[Any], save: bool = True) -> None:
         """Every way of storing a file through the field (a form, ``Model.objects.create(image=...)``,
         ``instance.image.save(...)``) is re-encoded and renamed here."""
         data, extension = reencode_image(content, name=name)
@@ -187,13 +187,13 @@ class ImageUploadFormField(forms.FileField):
     """The form side of the rule: one clear message per problem (Django's own ImageField lists the
     fifty extensions Pillow can read), and a file picker that offers only the four types."""
 
-    def to_python(self, data):
+    def to_python(self, data: Any) -> Any:
         upload = super().to_python(data)
         if upload is not None:
             validate_image_file(upload)
         return upload
 
-    def widget_attrs(self, widget):
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
         attrs = super().widget_attrs(widget)
         if isinstance(widget, forms.FileInput) and "accept" not in widget.attrs:
             attrs["accept"] = ACCEPT
@@ -206,17 +206,17 @@ class ImageUploadField(models.ImageField):
     attr_class = ImageUploadFieldFile
     default_validators = [validate_image_file]
 
-    def formfield(self, **kwargs):
+    def formfield(self, **kwargs: Any) -> forms.Field | None:
         return super().formfield(**{"form_class": ImageUploadFormField, **kwargs})
 
 
-def serve_media(request: HttpRequest, path: str) -> HttpResponse:
+def serve_media(request: HttpRequest, path: str) -> HttpResponse | FileResponse:
     """The development (and small-deployment) media route: django.views.static.serve for the four
     image types only, with their Content-Type, nosniff and a sandboxing CSP; anything else is 404."""
     content_type = IMAGE_EXTENSIONS.get(Path(path).suffix.lower())
     if content_type is None:
         raise Http404
-    response = static.serve(request, path, document_root=settings.MEDIA_ROOT)
+    response = static.serve(request, path, document_root=str(settings.MEDIA_ROOT))
     if response.status_code == 200:
         response["Content-Type"] = content_type
     response["X-Content-Type-Options"] = "nosniff"

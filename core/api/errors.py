@@ -30,12 +30,12 @@ DRF_CODES = {
 }
 
 
-class ErrorSerializer(serializers.Serializer):
+class ErrorSerializer(serializers.Serializer[Any]):
     """Documented in the schema for every error response."""
 
     code = serializers.CharField(help_text="Stable machine-readable error code.")
     message = serializers.CharField(help_text="Human-readable explanation (Chinese).")
-    fields = serializers.DictField(
+    fields = serializers.DictField(  # type: ignore[assignment]  # the error body's "fields" key
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="Per-field messages, for validation errors.",

@@ -21,4 +21,4 @@ class StrictIntegerField(serializers.IntegerField):
     def to_internal_value(self, data: Any) -> int:
         if not is_int(data):
             self.fail("invalid")
-        return data
+        return int(data)

@@ -1,7 +1,13 @@
-import re
+from __future__ import annotations
 
+import re
+from typing import Any
+
+from django.core.paginator import Paginator as DjangoPaginator
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.views import APIView
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -17,13 +23,13 @@ class PageNumberPagination(pagination.PageNumberPagination):
     max_page_size = 100
     last_page_strings = ()  # the schema says `page` is an integer
 
-    def get_page_number(self, request, paginator):
+    def get_page_number(self, request: Request, paginator: DjangoPaginator[Any]) -> int:
         raw = request.query_params.get(self.page_query_param)
         if raw is None:
             return 1
         return int(raw) if re.fullmatch(r"[0-9]{1,9}", raw) else 0  # page 0 does not exist: 404
 
-    def get_page_size(self, request):
+    def get_page_size(self, request: Request) -> int:
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
@@ -32,7 +38,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
             raise ValidationError({self.page_size_query_param: ["must be a whole number from 1 to 100"]})
         return int(raw)
 
-    def get_schema_operation_parameters(self, view):
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
         return [
             {
                 "name": self.page_query_param,

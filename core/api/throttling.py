@@ -7,13 +7,14 @@ client every time. Every throttle here takes the address from the project's one 
 
 from __future__ import annotations
 
+from rest_framework.request import Request
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 
 from core.h5 import client_ip
 
 
 class ClientIPMixin:
-    def get_ident(self, request) -> str:
+    def get_ident(self, request: Request) -> str:
         return client_ip(request)
 
 

@@ -13,6 +13,8 @@ ReDoc's bundle also shows Redocly's logo from their CDN: images come from our ow
 
 from __future__ import annotations
 
+from typing import Any
+
 from csp.constants import NONCE, SELF, UNSAFE_INLINE
 from csp.decorators import csp_replace
 from django.http import HttpResponse
@@ -77,8 +79,8 @@ class NoncedSwaggerView(SpectacularSwaggerView):
     """drf-spectacular's Swagger UI, its start-up script with the CSP nonce."""
 
     @extend_schema(exclude=True)
-    def get(self, request: Request, *args, **kwargs) -> HttpResponse:
-        context = super().get(request, *args, **kwargs).data
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+        context = super().get(request, *args, **kwargs).data  # type: ignore[no-untyped-call]
         html = engines["django"].from_string(SWAGGER_UI).render(context, request)
         return HttpResponse(html)
 
@@ -86,7 +88,7 @@ class NoncedSwaggerView(SpectacularSwaggerView):
 @method_decorator(csp_replace(DOCS_CSP), name="dispatch")
 class OfflineRedocView(SpectacularRedocView):
     @extend_schema(exclude=True)
-    def get(self, request: Request, *args, **kwargs) -> HttpResponse:
-        context = super().get(request, *args, **kwargs).data
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+        context = super().get(request, *args, **kwargs).data  # type: ignore[no-untyped-call]
         html = engines["django"].from_string(OFFLINE_REDOC).render(context, request)
         return HttpResponse(html)
