@@ -254,6 +254,6 @@ def phone_code_login(*, phone: str, code: str) -> User:
             elif not user.is_active:
                 refusal = ApplicationError("account_disabled", _("该账号已停用，请联系客服。"))
     # Raised outside the transaction, so the counted attempt (or the used-up code) is kept.
-    if refusal is not None:
-        raise refusal
+    if refusal is not None or user is None:
+        raise refusal or ApplicationError("code_expired", _("验证码已失效，请重新获取。"))
     return user

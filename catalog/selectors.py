@@ -151,5 +151,5 @@ def product_sku_matrix(product: Product) -> list[dict[str, Any]]:
             "stock": sku.stock,
             "image": sku.image.detail_url if sku.image_id and sku.image else None,
         }
-        for sku in product.active_skus
+        for sku in product.active_skus  # type: ignore[attr-defined]  # Prefetch(to_attr=) of product_get_public
     ]

@@ -62,8 +62,7 @@ def product_sync_summary(*, product: Product) -> Product:
 
 def _clean_values(values: Sequence[str]) -> list[str]:
     cleaned = [v.strip() for v in values if v and v.strip()]
-    seen: set[str] = set()
-    duplicates = [v for v in cleaned if v in seen or seen.add(v)]
+    duplicates = [v for index, v in enumerate(cleaned) if v in cleaned[:index]]
     if duplicates:
         raise ApplicationError(
             "spec_value_duplicate",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
@@ -12,10 +13,14 @@ from core.errors import NotFoundError
 from orders.models import AfterSale, Cart, CartItem, Order, OrderEvent, TrackingEvent
 from orders.state import TABS
 
+if TYPE_CHECKING:
+    from accounts.models import User
+    from shop.models import Shop
+
 TAB_NAMES = (*TABS, "after_sale")
 
 
-def order_list_for_user(*, user, shop, tab: str | None = None) -> QuerySet[Order]:
+def order_list_for_user(*, user: User, shop: Shop, tab: str | None = None) -> QuerySet[Order]:
     """ "My orders" in one shop, newest first; ``tab``: pending_payment, to_ship, to_receive,
     completed or after_sale."""
     queryset = (
@@ -28,7 +33,7 @@ def order_list_for_user(*, user, shop, tab: str | None = None) -> QuerySet[Order
     return queryset
 
 
-def order_detail_for_user(*, user, shop, order_no: str) -> Order:
+def order_detail_for_user(*, user: User, shop: Shop, order_no: str) -> Order:
     order = (
         Order.objects.filter(user=user, shop=shop, order_no=order_no)
         .select_related("shipment", "shop")
@@ -74,7 +79,7 @@ class CartLine:
 
     @property
     def total_fen(self) -> int:
-        return self.item.sku.price_fen * self.item.quantity
+        return int(self.item.sku.price_fen) * self.item.quantity
 
 
 @dataclass(frozen=True)
@@ -113,7 +118,7 @@ def cart_items(*, cart: Cart | None) -> list[CartItem]:
     )
 
 
-def order_after_sale_state(order: Order) -> dict:
+def order_after_sale_state(order: Order) -> dict[str, Any]:
     """What the order page offers for after-sales, by the rules ``after_sale_request`` applies
     (no queries: ``order_detail_for_user`` has loaded the after-sales): the open request, if any,
     and whether a new one may be asked for."""

@@ -12,9 +12,12 @@ provider (Alipay, say) is one more class registered here, with no change to orde
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from payments.models import PaymentAttempt, Refund
+
+if TYPE_CHECKING:
+    from orders.models import Order
 
 
 class ProviderError(Exception):
@@ -41,6 +44,7 @@ class PaymentProvider(Protocol):
     def refund(self, *, refund: Refund, total_fen: int, reason: str) -> RefundOutcome: ...
 
 
+@runtime_checkable
 class OnlinePaymentProvider(PaymentProvider, Protocol):
     """A provider shoppers pay through (WeChat Pay). ``create`` returns the client data (prepay id,
     QR code URL or redirect URL); ``query`` returns the provider's view of the payment in WeChat's
@@ -76,11 +80,20 @@ def get_provider(code: str) -> PaymentProvider:
     return _PROVIDERS[code]
 
 
+def online_provider(code: str) -> OnlinePaymentProvider:
+    """The provider a payment attempt or refund was made with, for the calls only a provider that
+    shoppers pay through has (prepay, query, close, refund query)."""
+    provider = get_provider(code)
+    if not isinstance(provider, OnlinePaymentProvider):
+        raise ProviderError(f"provider {code!r} takes no payments")
+    return provider
+
+
 def register_provider(provider: PaymentProvider) -> None:
     _PROVIDERS[provider.code] = provider
 
 
-def provider_for_order(order) -> PaymentProvider:
+def provider_for_order(order: Order) -> PaymentProvider:
     """The provider that took the order's payment: WeChat Pay when a WeChat payment succeeded,
     the local provider otherwise (development data)."""
     from payments.models import PaymentAttempt

@@ -5,7 +5,9 @@ no network call is made with a row locked."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -19,10 +21,18 @@ from payments.providers import (
     ProviderUnavailable,
     RefundOutcome,
     get_provider,
+    online_provider,
     provider_for_order,
 )
 from payments.selectors import payment_of_order
 from payments.state import payment_created, payment_move, payment_transition, refund_created, refund_move
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from orders.models import AfterSale, Order
+    from payments.models import WeChatPayConfig
+    from payments.wechat.notify import NotificationRejected
+    from shop.models import Shop
 
 logger = logging.getLogger(__name__)
 P = PaymentAttempt.Status
@@ -30,7 +40,7 @@ R = Refund.Status
 A = PaymentEvent.Actor
 
 
-def refund_start(*, order, after_sale, actor=None) -> Refund:
+def refund_start(*, order: Order, after_sale: AfterSale, actor: User | None = None) -> Refund:
     """Create the refund record (inside the caller's transaction, rows locked). It goes back
     through the payment that paid the order."""
     payment = payment_of_order(order_id=order.pk)
@@ -57,8 +67,8 @@ def refund_submit(*, refund: Refund) -> Refund:
 
 def _refund_send(refund: Refund) -> Refund:
     provider = get_provider(refund.provider)
-    reason = refund.reason or (refund.after_sale.reason if refund.after_sale_id else "")
-    total_fen = refund.payment.amount_fen if refund.payment_id else refund.order.paid_fen
+    reason = refund.reason or (refund.after_sale.reason if refund.after_sale else "")
+    total_fen = refund.payment.amount_fen if refund.payment else refund.order.paid_fen
     try:
         outcome = provider.refund(refund=refund, total_fen=total_fen, reason=reason)
     except ProviderUnavailable as exc:
@@ -87,14 +97,14 @@ def refund_record_answer(*, refund_id: int, outcome: RefundOutcome | None, detai
                 refund_id=refund_id, to=R.FAILED, actor_kind=A.PROVIDER, message=outcome.detail,
                 fields={"failure_reason": outcome.detail[:255]},
             )  # fmt: skip
-            if moved is not None and moved.after_sale_id:
+            if moved is not None and moved.after_sale is not None:
                 after_sale_refund_result(after_sale=moved.after_sale, succeeded=False, detail=outcome.detail)
         elif outcome.settled:
             moved = refund_move(
                 refund_id=refund_id, to=R.SUCCEEDED, actor_kind=A.PROVIDER,
                 fields={"provider_refund_id": outcome.provider_refund_id},
             )  # fmt: skip
-            if moved is not None and moved.after_sale_id:
+            if moved is not None and moved.after_sale is not None:
                 after_sale_refund_result(after_sale=moved.after_sale, succeeded=True)
         else:
             refund_move(
@@ -107,13 +117,13 @@ def refund_record_answer(*, refund_id: int, outcome: RefundOutcome | None, detai
 # ---------------------------------------------------------------- payment notifications
 
 
-def _reject(code: str, message: str, status: int = 400):
+def _reject(code: str, message: str, status: int = 400) -> NotificationRejected:
     from payments.wechat.notify import NotificationRejected
 
     return NotificationRejected(code, message, status)
 
 
-def payment_notify_handle(*, shop, headers, body: bytes) -> str:
+def payment_notify_handle(*, shop: Shop, headers: Mapping[str, str], body: bytes) -> str:
     """Handle a WeChat Pay notification for ``shop``. Returns what happened; raises
     ``NotificationRejected`` (answered 4xx with ``{"code": "FAIL"}``) if it must not be believed.
     Handling the same notification again changes nothing."""
@@ -162,7 +172,7 @@ def _give_back(code: str) -> tuple[str, str, str]:
     )
 
 
-def payment_apply_success(*, shop, config, resource: dict) -> str:
+def payment_apply_success(*, shop: Shop, config: WeChatPayConfig, resource: dict[str, Any]) -> str:
     """A transaction reported SUCCESS (by a notification or by our query): check it against our
     payment attempt, mark the order paid once, and refund it if the order cannot take it (paid by
     another payment already, cancelled meanwhile). Notification and query may race: the attempt
@@ -233,7 +243,7 @@ def payment_apply_success(*, shop, config, resource: dict) -> str:
 # ---------------------------------------------------------------- paying an order
 
 
-def payment_require_configured(*, shop) -> None:
+def payment_require_configured(*, shop: Shop) -> None:
     """Orders are taken only once the shop can be paid: a WeChat Pay account is set up (a
     simulator-mode one counts). ``order_place`` asks this before it reserves any stock."""
     from core.errors import ApplicationError
@@ -245,7 +255,9 @@ def payment_require_configured(*, shop) -> None:
         )
 
 
-def payment_start(*, order, scene: str, notify_url: str, openid: str = "", client_ip: str = ""):
+def payment_start(
+    *, order: Order, scene: str, notify_url: str, openid: str = "", client_ip: str = ""
+) -> PaymentAttempt:
     """Create (or reuse) a payment attempt for an unpaid order and get the provider's prepay
     answer. The prepay is a network call: no row is locked while it runs. Any provider failure
     (timeout, no connection, an answer whose signature does not verify, not JSON, a refusal) is
@@ -268,7 +280,7 @@ def payment_start(*, order, scene: str, notify_url: str, openid: str = "", clien
         first_line = order.lines.first()
         description = f"{order.shop.name}-{first_line.title if first_line else order.order_no}"
         try:
-            data = get_provider(attempt.provider).create(
+            data = online_provider(attempt.provider).create(
                 attempt=attempt,
                 description=description,
                 notify_url=notify_url,
@@ -288,7 +300,7 @@ def payment_start(*, order, scene: str, notify_url: str, openid: str = "", clien
     return attempt
 
 
-def _payment_attempt_new(*, order, scene: str, openid: str) -> PaymentAttempt:
+def _payment_attempt_new(*, order: Order, scene: str, openid: str) -> PaymentAttempt:
     """The order's next attempt (``<order_no>P01``, ``P02``, …), numbered under the order's row
     lock, so two starts at once never pick the same number; a start that finds another one just
     made an attempt for the same scene reuses it."""
@@ -314,7 +326,7 @@ def _payment_attempt_new(*, order, scene: str, openid: str) -> PaymentAttempt:
     return attempt
 
 
-def payment_refresh(*, order) -> bool:
+def payment_refresh(*, order: Order) -> bool:
     """The shopper is back from paying but no notification has arrived: ask WeChat (query) about
     every pending attempt and apply a SUCCESS exactly as a notification would. Returns True if
     the order is now paid."""
@@ -328,7 +340,7 @@ def payment_refresh(*, order) -> bool:
         prepay_id="", code_url="", h5_url=""
     ):
         try:
-            resource = get_provider(attempt.provider).query(attempt=attempt)
+            resource = online_provider(attempt.provider).query(attempt=attempt)
         except (ProviderError, OSError, ValueError) as exc:
             logger.warning("query failed for %s: %s", attempt.out_trade_no, exc)
             continue
@@ -350,7 +362,7 @@ REFUND_FINAL = {
 }
 
 
-def refund_apply_result(*, shop, config, resource: dict) -> str:
+def refund_apply_result(*, shop: Shop, config: WeChatPayConfig, resource: dict[str, Any]) -> str:
     """A refund's final state from WeChat (notification or query): record it once and tell the
     after-sales request, whose result then shows on the order's timeline. A refund already
     settled stays as it is (a late or repeated answer changes nothing)."""
@@ -382,7 +394,7 @@ def refund_apply_result(*, shop, config, resource: dict) -> str:
             fields={"provider_refund_id": str(resource.get("refund_id", refund.provider_refund_id))[:64],
                     "failure_reason": failure},
         )  # fmt: skip
-        if refund.after_sale_id:
+        if refund.after_sale is not None:
             after_sale_refund_result(after_sale=refund.after_sale, succeeded=succeeded, detail=failure)
     return "refund_" + ("succeeded" if succeeded else "failed")
 
@@ -425,7 +437,7 @@ def refunds_reconcile(*, older_than_minutes: int = 3, limit: int = 200) -> int:
         if config is None:
             continue
         try:
-            resource = get_provider(refund.provider).query_refund(refund=refund)
+            resource = online_provider(refund.provider).query_refund(refund=refund)
         except WeChatPayError as exc:
             if exc.code == "RESOURCE_NOT_EXISTS":
                 settled += _refund_send(refund).status in (R.SUCCEEDED, R.FAILED)
@@ -454,7 +466,7 @@ def payments_close_abandoned(*, limit: int = 200) -> int:
         if config is None:
             continue
         try:
-            get_provider(attempt.provider).close(attempt=attempt)
+            online_provider(attempt.provider).close(attempt=attempt)
         except WeChatPayError as exc:
             if exc.code == "ORDERPAID":
                 try:
@@ -476,9 +488,9 @@ def payments_close_abandoned(*, limit: int = 200) -> int:
     return closed
 
 
-def payment_refresh_attempt(*, attempt, config) -> str | None:
+def payment_refresh_attempt(*, attempt: PaymentAttempt, config: WeChatPayConfig) -> str | None:
     """Ask the provider about one attempt and apply a SUCCESS (even of a refunded payment)."""
-    resource = get_provider(attempt.provider).query(attempt=attempt)
+    resource = online_provider(attempt.provider).query(attempt=attempt)
     if resource.get("trade_state") in ("SUCCESS", "REFUND"):
         return payment_apply_success(
             shop=attempt.shop, config=config, resource={**resource, "trade_state": "SUCCESS"}

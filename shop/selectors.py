@@ -18,7 +18,7 @@ def shop_public_cache_key(slug: str) -> str:
 def shop_get_public(*, slug: str) -> Shop:
     """The open shop with this handle, or ``NotFoundError`` (suspended shops are not found)."""
     key = shop_public_cache_key(slug)
-    shop = cache.get(key)
+    shop: Shop | None = cache.get(key)
     if shop is None:
         shop = Shop.objects.filter(slug=slug, is_active=True).first()
         if shop is None:

@@ -37,7 +37,7 @@ def account_for_shop(*, shop_slug: str) -> WeChatAccount | None:
 def shop_has_account(*, shop_slug: str) -> bool:
     """Cached: asked by the login middleware on WeChat page views."""
     key = f"wechat:has-account:{shop_slug}"
-    found = cache.get(key)
+    found: bool | None = cache.get(key)
     if found is None:
         found = WeChatAccount.objects.filter(shop__slug=shop_slug, shop__is_active=True).exists()
         cache.set(key, found, ACCOUNT_CACHE_SECONDS)
@@ -148,6 +148,7 @@ def qrcode_issue(*, qrcode: ChannelQRCode) -> ChannelQRCode:
         raise ApplicationError("wechat_not_configured", _("请先配置店铺的公众号。"))
     client = account_client(account)
     try:
+        data: dict[str, Any]
         if qrcode.is_permanent:
             data = {
                 "action_name": "QR_LIMIT_STR_SCENE",
