@@ -18,6 +18,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from accounts import regions
+from accounts.locks import phone_code_live_lock, phone_codes_lock, user_lock
 from accounts.models import MOBILE_VALIDATOR, Address, PhoneLoginCode, User
 from accounts.sms import send_sms
 from core.errors import ApplicationError, NotFoundError
@@ -63,7 +64,7 @@ def address_save(
     unknown = set(data) - set(ADDRESS_FIELDS)
     if unknown:
         raise ApplicationError("invalid", _("未知字段：%(f)s") % {"f": ", ".join(sorted(unknown))})
-    User.objects.select_for_update().filter(pk=user.pk).first()  # serialise address-book edits per user
+    user_lock(user)
     if address_id is None:
         if Address.objects.filter(user=user).count() >= MAX_ADDRESSES:
             raise ApplicationError("too_many_addresses", _("最多保存 %(n)d 个地址。") % {"n": MAX_ADDRESSES})
@@ -156,11 +157,8 @@ def phone_code_send(*, phone: str, ip: str | None) -> None:
     code = f"{secrets.randbelow(10**6):06d}"
     with transaction.atomic():
         now = timezone.now()
-        # Lock the number's newest code: concurrent requests for one number queue here, so the
-        # 60-second rule holds under a burst (a number's very first code has nothing to lock yet).
-        # Then read again: after waiting for the lock, only a new query sees the code just sent.
+        phone_codes_lock(phone)
         codes = PhoneLoginCode.objects.filter(phone=phone).order_by("-created_at", "-pk")
-        codes.select_for_update().first()
         last = codes.first()
         if last is not None and last.created_at > now - PHONE_CODE_INTERVAL:
             wait = max(1, math.ceil((last.created_at + PHONE_CODE_INTERVAL - now).total_seconds()))
@@ -224,12 +222,7 @@ def phone_code_login(*, phone: str, code: str) -> User:
     code = (code or "").strip()
     with transaction.atomic():
         now = timezone.now()
-        row = (
-            PhoneLoginCode.objects.select_for_update()
-            .filter(phone=phone, used_at__isnull=True, expires_at__gt=now)
-            .order_by("-created_at", "-pk")
-            .first()
-        )
+        row = phone_code_live_lock(phone, now=now)
         if row is None or row.attempts >= PhoneLoginCode.MAX_ATTEMPTS:
             raise ApplicationError("code_expired", _("验证码已失效，请重新获取。"))
         if not constant_time_compare(row.code_hash, _code_hash(phone, code)):

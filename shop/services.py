@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from catalog.cache import catalog_changed
 from core.errors import ApplicationError
+from shop.locks import shop_lock
 from shop.models import RESERVED_SLUGS, SLUG_VALIDATOR, Shop, ShopMember
 
 DETAIL_FIELDS = ("name", "intro", "logo", *Shop.VERIFIED_FIELDS, "service_phone", "return_policy")
@@ -74,7 +75,7 @@ def shop_update_details(*, shop: Shop, **changes: Any) -> Shop:
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise ApplicationError("field_not_editable", _("不能修改：%(f)s") % {"f": ", ".join(sorted(unknown))})
-    shop = Shop.objects.select_for_update().get(pk=shop.pk)
+    shop = shop_lock(shop)
     reverify = any(name in changes and changes[name] != getattr(shop, name) for name in Shop.VERIFIED_FIELDS)
     for name, value in changes.items():
         setattr(shop, name, value)
@@ -89,7 +90,7 @@ def shop_update_details(*, shop: Shop, **changes: Any) -> Shop:
 
 @transaction.atomic
 def shop_submit_for_verification(*, shop: Shop) -> Shop:
-    shop = Shop.objects.select_for_update().get(pk=shop.pk)
+    shop = shop_lock(shop)
     if not shop.has_business_details:
         raise ApplicationError(
             "shop_details_incomplete", _("请先填写经营主体名称、营业执照号、经营地址和客服电话，再提交认证。")
@@ -105,7 +106,7 @@ def shop_submit_for_verification(*, shop: Shop) -> Shop:
 @transaction.atomic
 def shop_set_verification(*, shop: Shop, verified: bool, note: str = "") -> Shop:
     """The platform operator's decision on a shop's business details."""
-    shop = Shop.objects.select_for_update().get(pk=shop.pk)
+    shop = shop_lock(shop)
     if verified and not shop.has_business_details:
         raise ApplicationError("shop_details_incomplete", _("店铺经营信息不完整，不能通过认证。"))
     if not verified and not (note or "").strip():
