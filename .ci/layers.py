@@ -44,10 +44,6 @@ CONFIG_MODULES: tuple[str, ...] = (
 # check fails when an entry no longer matches an import: delete it when its import goes.
 # fmt: off
 ALLOWLIST: dict[tuple[str, str], str] = {
-    ("shop/admin_base.py", "catalog.cache"): "admin saves bump the storefront cache version, until it moves to shop/",
-    ("shop/services.py", "catalog.cache"): "shop edits bump the storefront cache version, until it moves to shop/",
-    ("shop/views.py", "catalog.cache"): "the shop home page is cached by catalog, until the H5 home moves",
-    ("shop/views.py", "catalog.selectors"): "the shop home page is built by catalog (shop_home), until the H5 home moves",
     ("orders/admin.py", "payments.models"): "the order admin shows attempts and refunds, until payments adds its inlines",
     ("orders/tasks.py", "payments.services"): "payment jobs are orders tasks (beat names), until config/ lands",
     ("payments/h5.py", "wechat.identity"): "the pay page needs the shopper's openid, until a payer-identity port",
