@@ -15,8 +15,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-# Bottom to top. An app may import only the apps listed before it. ``notifications`` does not exist
-# yet: it keeps its place so that code moving there is checked the day it lands.
+# Bottom to top. An app may import only the apps listed before it.
 LAYERS: tuple[str, ...] = (
     "core",
     "shop",

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "orders",
     "payments",
     "wechat",
+    "notifications",
 ]
 
 MIDDLEWARE = [
