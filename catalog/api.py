@@ -3,7 +3,7 @@
 Read-only and public (no authentication is looked at; every write method is a 405). Views are thin:
 resolve the shop, call one selector, serialize. Serializers are plain and explicit and never query:
 the list runs a fixed number of queries whatever the page size, the detail whatever the number of
-SKUs (tests/api/test_catalog_api.py). Answers are cached per shop catalog version (catalog.cache).
+SKUs (tests/api/test_catalog_api.py). Answers are cached per shop storefront version (shop.cache).
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from catalog.cache import cached_value
 from catalog.models import Category, Product, ProductImage
 from catalog.selectors import (
     ORDERINGS,
@@ -41,6 +40,7 @@ from catalog.selectors import (
 )
 from core.api.errors import ErrorSerializer
 from core.errors import NotFoundError
+from shop.cache import cached_value
 from shop.models import Shop
 from shop.selectors import shop_get_public
 
@@ -259,7 +259,7 @@ class ProductDetailSerializer(ProductListSerializer):
 
 class ShopScopedView(generics.GenericAPIView):
     """Resolves ``shop_slug`` to an open shop (404 ``shop_not_found`` otherwise) and serves GETs
-    from the catalog cache (catalog.cache: keyed by the shop's catalog version and the full URL).
+    from the storefront cache (shop.cache: keyed by the shop's storefront version and the full URL).
     The catalog is public: no authentication is looked at."""
 
     authentication_classes: list = []

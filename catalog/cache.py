@@ -1,103 +1,13 @@
-"""Version-keyed caching of what anonymous shoppers and the mini-program read.
+"""Transitional names for the storefront cache, which lives in ``shop.cache`` (issue 10).
 
-Every shop has a catalog *version* in the cache. Anything that changes what a shopper could see
-(a price, stock, a product, a category, the shop's details) calls ``catalog_changed(shop)`` after
-its transaction commits, which moves the version on; cached pages and API responses are keyed by
-the version, so they are never served after a change, and simply age out (``ENTRY_TTL``).
-
-Correct across processes only with a shared cache: production sets ``REDIS_URL`` (it needs it for
-WeChat tokens too). With the default per-process memory cache, another worker may serve an entry
-up to ``ENTRY_TTL`` seconds old; a single process (``make run``) is always exact.
+``catalog/services.py``, ``orders/services.py`` and ``shop/demo.py`` still import these names while
+other parts of the re-layout move those files; new code imports ``shop.cache``. Delete this module
+once nothing imports it (``git grep catalog.cache``).
 """
 
 from __future__ import annotations
 
-import hashlib
-import time
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
+from shop.cache import storefront_changed as catalog_changed
+from shop.cache import storefront_changed_for_ids as catalog_changed_for_ids
 
-from django.core.cache import cache
-from django.db import transaction
-from django.http import HttpRequest, HttpResponse
-
-ENTRY_TTL = 300
-VERSION_TTL = 7 * 24 * 3600
-
-
-def _version_key(shop_slug: str) -> str:
-    return f"catalog:version:{shop_slug}"
-
-
-def catalog_version(shop_slug: str) -> str:
-    key = _version_key(shop_slug)
-    version = cache.get(key)
-    if version is None:
-        cache.add(key, str(time.time_ns()), VERSION_TTL)
-        version = cache.get(key) or "0"
-    return version
-
-
-def catalog_changed(shop) -> None:
-    """Call after a write that changes what shoppers see in ``shop`` (a Shop or its slug)."""
-    slug = shop if isinstance(shop, str) else shop.slug
-
-    def bump() -> None:
-        from shop.selectors import shop_public_cache_key
-
-        cache.set(_version_key(slug), str(time.time_ns()), VERSION_TTL)
-        cache.delete(shop_public_cache_key(slug))
-
-    transaction.on_commit(bump)
-
-
-def catalog_changed_for_ids(shop_ids) -> None:
-    from shop.models import Shop
-
-    for slug in Shop.objects.filter(pk__in=list(shop_ids)).values_list("slug", flat=True):
-        catalog_changed(slug)
-
-
-def cache_key(*parts: str) -> str:
-    return "catalog:entry:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
-
-
-def cached_value(shop_slug: str, parts: tuple[str, ...], build: Callable[[], Any]) -> Any:
-    """``build()``'s result, cached under the shop's current catalog version (exceptions propagate
-    and nothing is cached)."""
-    key = cache_key(shop_slug, catalog_version(shop_slug), *parts)
-    body = cache.get(key)
-    if body is None:
-        body = build()
-        cache.set(key, body, ENTRY_TTL)
-    return body
-
-
-def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Serve an H5 page from the cache to anonymous visitors (keyed by shop version, URL and
-    whether the visitor is inside WeChat). Logged-in shoppers always get a fresh page."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, shop_slug: str, *args, **kwargs) -> HttpResponse:
-        if request.method != "GET" or request.user.is_authenticated:
-            return view(request, shop_slug, *args, **kwargs)
-        from core.errors import NotFoundError
-        from core.h5 import is_wechat
-        from shop.selectors import shop_get_public
-
-        try:
-            shop_get_public(slug=shop_slug)  # unknown shops get no cache entries (nor a version)
-        except NotFoundError:
-            return view(request, shop_slug, *args, **kwargs)
-        parts = ("page", request.get_full_path(), "wx" if is_wechat(request) else "web")
-        key = cache_key(shop_slug, catalog_version(shop_slug), *parts)
-        body = cache.get(key)
-        if body is not None:
-            return HttpResponse(body)
-        response = view(request, shop_slug, *args, **kwargs)
-        if response.status_code == 200 and not response.streaming:
-            cache.set(key, response.content, ENTRY_TTL)
-        return response
-
-    return wrapper
+__all__ = ["catalog_changed", "catalog_changed_for_ids"]

@@ -1,4 +1,4 @@
-"""The catalog's H5 pages: category index, category and search lists, the product page.
+"""The catalog's H5 pages: the shop home, category index, category and search lists, the product page.
 
 Each view resolves the shop from the URL, asks one selector for everything the page shows, and
 renders; templates never query. Anonymous views write nothing (no sessions, no view counters).
@@ -14,7 +14,6 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from catalog.cache import cache_public_page, cached_value
 from catalog.selectors import (
     ORDERINGS,
     category_get_public,
@@ -22,10 +21,12 @@ from catalog.selectors import (
     product_get_public,
     product_list,
     product_sku_matrix,
+    shop_home,
 )
 from core.errors import ApplicationError
 from core.h5 import is_wechat, not_found_as_404
 from core.integers import parse_int
+from shop.cache import cache_public_page, cached_value
 from shop.selectors import shop_get_public
 
 PAGE_SIZE = 20
@@ -51,6 +52,15 @@ def _page(request: HttpRequest, queryset):
     except ApplicationError as exc:
         raise Http404(exc.message) from exc
     return Paginator(queryset, PAGE_SIZE).get_page(number)
+
+
+@cache_public_page
+@not_found_as_404
+def home(request: HttpRequest, shop_slug: str) -> HttpResponse:
+    """The shop's home: featured banner, categories, new arrivals and best sellers."""
+    shop = shop_get_public(slug=shop_slug)
+    context = {"shop": shop, "is_wechat": is_wechat(request), "tab": "home", **shop_home(shop=shop)}
+    return render(request, "shop/home.html", context)
 
 
 @cache_public_page

@@ -72,7 +72,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "shop.admin_apps.WeiShopAdminConfig",
+    "config.admin_apps.WeiShopAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "orders",
     "payments",
     "wechat",
+    "notifications",
 ]
 
 MIDDLEWARE = [

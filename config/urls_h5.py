@@ -9,7 +9,7 @@ from payments import h5 as payment_views
 from shop import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", catalog_views.home, name="home"),
     path("about/", views.about, name="about"),
     path("categories/", catalog_views.categories, name="categories"),
     path("c/<int:category_id>/", catalog_views.category, name="category"),

@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import InlineModelAdmin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -36,7 +37,6 @@ from orders.models import (
     ShippingRegionFee,
 )
 from orders.shipping import CSV_MAX_BYTES, orders_ship_from_csv
-from payments.models import PaymentAttempt, Refund
 from shop.admin_base import ShopScopedAdmin, ShopScopedInline, is_operator, user_shop_ids
 from shop.models import Shop
 
@@ -140,35 +140,21 @@ class AfterSaleInline(ShopScopedInline, admin.TabularInline):
         return format_yuan(after_sale.amount_fen)
 
 
-class PaymentAttemptInline(ReadOnlyInline):
-    model = PaymentAttempt
-    fields = ["out_trade_no", "scene", "status", "amount", "transaction_id", "paid_at", "note"]
-    readonly_fields = fields
-    verbose_name_plural = gettext_lazy("支付记录")
-
-    @admin.display(description=gettext_lazy("金额"))
-    def amount(self, attempt: PaymentAttempt) -> str:
-        return format_yuan(attempt.amount_fen)
+# The order page's port: apps above orders add their inlines to the order change page here (payments:
+# its attempts and refunds), in their own admin.py, so orders imports none of them. They are shown
+# after the order lines, in the order they were registered, before the after-sales and the timeline.
+_order_admin_inlines: list[type[InlineModelAdmin]] = []
 
 
-class RefundInline(ReadOnlyInline):
-    model = Refund
-    fk_name = "order"
-    fields = [
-        "out_refund_no",
-        "provider",
-        "status",
-        "amount",
-        "provider_refund_id",
-        "failure_reason",
-        "succeeded_at",
-    ]
-    readonly_fields = fields
-    verbose_name_plural = gettext_lazy("退款记录")
+def order_admin_inline_register(inline: type[InlineModelAdmin]) -> None:
+    """Show ``inline`` on the order change page (registering the same class twice shows it once)."""
+    if inline not in _order_admin_inlines:
+        _order_admin_inlines.append(inline)
 
-    @admin.display(description=gettext_lazy("金额"))
-    def amount(self, refund: Refund) -> str:
-        return format_yuan(refund.amount_fen)
+
+def order_admin_inlines() -> list[type[InlineModelAdmin]]:
+    """The order page's inlines: its own lines, the registered ones, after-sales, the timeline."""
+    return [OrderLineInline, *_order_admin_inlines, AfterSaleInline, OrderEventInline]
 
 
 @admin.register(Order)
@@ -178,7 +164,7 @@ class OrderAdmin(ShopScopedAdmin):
     search_fields = ["=order_no", "phone", "recipient"]
     date_hierarchy = "created_at"
     list_select_related = ["shipment"]
-    inlines = [OrderLineInline, PaymentAttemptInline, RefundInline, AfterSaleInline, OrderEventInline]
+    inlines = [OrderLineInline, AfterSaleInline, OrderEventInline]  # and the registered ones: get_inlines
     actions = ["export_csv"]
     fieldsets = [
         (None, {"fields": ["order_no", "shop", "status", "created_at", "pay_deadline", "paid_at", "shipped_at",
@@ -198,6 +184,9 @@ class OrderAdmin(ShopScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False  # orders are records; they are cancelled or closed, never deleted
+
+    def get_inlines(self, request: HttpRequest, obj: Order | None) -> list[type[InlineModelAdmin]]:
+        return order_admin_inlines()
 
     def get_search_results(self, request, queryset, search_term):
         return super().get_search_results(request, queryset, search_term.strip())

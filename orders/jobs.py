@@ -1,6 +1,7 @@
-"""Periodic order and payment jobs. Celery beat runs them in production (orders/tasks.py); `manage.py run_jobs`
-runs them in-process where there is no Redis (``make run``). Both call the same services, which
-are safe to run from several workers at once."""
+"""Periodic order and payment jobs. Celery beat runs them in production (orders/tasks.py and the
+tasks.py of each app that registers jobs here); `manage.py run_jobs` runs them in-process where
+there is no Redis (``make run``). Both call the same services, which are safe to run from several
+workers at once."""
 
 from __future__ import annotations
 

@@ -1,3 +1,6 @@
+"""The order jobs as Celery tasks (Celery beat's schedule: ``CELERY_BEAT_SCHEDULE``); the payment
+jobs are payments' (payments/tasks.py)."""
+
 from celery import shared_task
 
 from orders import services
@@ -11,17 +14,3 @@ def expire_unpaid_orders() -> int:
 @shared_task(name="orders.tasks.auto_complete_orders")
 def auto_complete_orders() -> int:
     return services.orders_auto_complete_due()
-
-
-@shared_task(name="orders.tasks.reconcile_payments")
-def reconcile_payments() -> int:
-    from payments.services import payments_reconcile
-
-    return payments_reconcile()
-
-
-@shared_task(name="orders.tasks.close_abandoned_payments")
-def close_abandoned_payments() -> int:
-    from payments.services import payments_close_abandoned
-
-    return payments_close_abandoned()

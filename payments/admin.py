@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.csv_export import csv_response
 from core.money import format_yuan
+from orders.admin import ReadOnlyInline, order_admin_inline_register
 from payments.bill import bill_reconcile, decode_bill
 from payments.models import PaymentAttempt, PaymentEvent, Refund, WeChatPayConfig
 from payments.wechat import crypto
@@ -140,6 +141,42 @@ class BillForm(forms.Form):
     file = forms.FileField(
         label=_("微信支付交易账单（CSV）"), help_text=_("在商户平台下载的“交易账单”，UTF-8 或 GBK 编码。")
     )
+
+
+# On the order page (orders.admin's port): the order's payment attempts and refunds.
+class PaymentAttemptInline(ReadOnlyInline):
+    model = PaymentAttempt
+    fields = ["out_trade_no", "scene", "status", "amount", "transaction_id", "paid_at", "note"]
+    readonly_fields = fields
+    verbose_name_plural = _("支付记录")
+
+    @admin.display(description=_("金额"))
+    def amount(self, attempt: PaymentAttempt) -> str:
+        return format_yuan(attempt.amount_fen)
+
+
+class RefundInline(ReadOnlyInline):
+    model = Refund
+    fk_name = "order"
+    fields = [
+        "out_refund_no",
+        "provider",
+        "status",
+        "amount",
+        "provider_refund_id",
+        "failure_reason",
+        "succeeded_at",
+    ]
+    readonly_fields = fields
+    verbose_name_plural = _("退款记录")
+
+    @admin.display(description=_("金额"))
+    def amount(self, refund: Refund) -> str:
+        return format_yuan(refund.amount_fen)
+
+
+order_admin_inline_register(PaymentAttemptInline)
+order_admin_inline_register(RefundInline)
 
 
 @admin.register(PaymentAttempt)

@@ -20,7 +20,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from catalog.cache import catalog_changed_for_ids
+from shop.cache import storefront_changed_for_ids
 from shop.formsets import ChineseInlineFormSet
 from shop.models import Shop
 
@@ -195,22 +195,22 @@ class ShopScopedAdmin(ShopScopedMixin, admin.ModelAdmin):
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)
-        self._catalog_changed(form.instance)
+        self._storefront_changed(form.instance)
 
     def delete_model(self, request: HttpRequest, obj: Model) -> None:
         super().delete_model(request, obj)
-        self._catalog_changed(obj)
+        self._storefront_changed(obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         shop_ids = set(queryset.values_list(self.shop_lookup, flat=True))
         super().delete_queryset(request, queryset)
-        catalog_changed_for_ids(shop_ids)
+        storefront_changed_for_ids(shop_ids)
 
-    def _catalog_changed(self, obj: Model) -> None:
+    def _storefront_changed(self, obj: Model) -> None:
         """Whatever a merchant saves may change what shoppers see: move the shop's cache version."""
         shop_id = obj.pk if isinstance(obj, Shop) else getattr(obj, "shop_id", None)
         if shop_id:
-            catalog_changed_for_ids([shop_id])
+            storefront_changed_for_ids([shop_id])
 
     def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
         parent_shop = getattr(form.instance, "shop_id", None)

@@ -23,5 +23,5 @@ def shop_get_public(*, slug: str) -> Shop:
         shop = Shop.objects.filter(slug=slug, is_active=True).first()
         if shop is None:
             raise NotFoundError("shop_not_found", gettext("店铺不存在或已关闭。"))
-        cache.set(key, shop, SHOP_CACHE_TTL)  # dropped by catalog.cache.catalog_changed
+        cache.set(key, shop, SHOP_CACHE_TTL)  # dropped by shop.cache.storefront_changed
     return shop

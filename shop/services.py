@@ -11,8 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.cache import catalog_changed
 from core.errors import ApplicationError
+from shop.cache import storefront_changed
 from shop.locks import shop_lock
 from shop.models import RESERVED_SLUGS, SLUG_VALIDATOR, Shop, ShopMember
 
@@ -84,7 +84,7 @@ def shop_update_details(*, shop: Shop, **changes: Any) -> Shop:
         shop.verified_at = None
         shop.verification_note = _("经营信息已修改，等待平台重新审核。")
     shop.save()
-    catalog_changed(shop)
+    storefront_changed(shop)
     return shop
 
 
@@ -115,7 +115,7 @@ def shop_set_verification(*, shop: Shop, verified: bool, note: str = "") -> Shop
     shop.verified_at = timezone.now() if verified else None
     shop.verification_note = (note or "").strip()[:255]
     shop.save(update_fields=["verification", "verified_at", "verification_note", "updated_at"])
-    catalog_changed(shop)
+    storefront_changed(shop)
     return shop
 
 
@@ -124,5 +124,5 @@ def shop_set_active(*, shop: Shop, active: bool) -> Shop:
     """Operator: suspend a shop (shoppers get 404) or let it trade again."""
     Shop.objects.filter(pk=shop.pk).update(is_active=active, updated_at=timezone.now())
     shop.refresh_from_db()
-    catalog_changed(shop)
+    storefront_changed(shop)
     return shop

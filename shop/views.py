@@ -1,4 +1,5 @@
-"""Shop-level H5 pages: the platform landing, a shop's home and its business details, and 404."""
+"""Shop-level H5 pages: the platform landing, a shop's business details, 404 and the CSRF page (the
+shop's home page is a catalog page: catalog.views.home)."""
 
 from __future__ import annotations
 
@@ -18,10 +19,9 @@ from django.template import loader
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
-from catalog.cache import cache_public_page
-from catalog.selectors import shop_home
 from core.errors import NotFoundError
 from core.h5 import is_wechat, not_found_as_404
+from shop.cache import cache_public_page
 from shop.models import Shop
 from shop.selectors import shop_get_public
 
@@ -31,14 +31,6 @@ def platform_home(request: HttpRequest) -> HttpResponse:
         Shop.objects.filter(is_active=True, verification=Shop.Verification.VERIFIED).order_by("id")[:20]
     )
     return render(request, "shop/platform_home.html", {"shops": shops})
-
-
-@cache_public_page
-@not_found_as_404
-def home(request: HttpRequest, shop_slug: str) -> HttpResponse:
-    shop = shop_get_public(slug=shop_slug)
-    context = {"shop": shop, "is_wechat": is_wechat(request), "tab": "home", **shop_home(shop=shop)}
-    return render(request, "shop/home.html", context)
 
 
 @cache_public_page

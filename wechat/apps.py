@@ -9,11 +9,11 @@ class WeChatConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import ports as accounts_ports
-        from orders import events, jobs
+        from orders import jobs
         from wechat import notifications, views
 
         accounts_ports.login_link_register(views.wechat_login_url)
         accounts_ports.me_context_register(views.member_centre_context)
 
-        events.register(notifications.order_event_listener, in_transaction=True)
+        # the outbox's delivery job; which order events write rows is the notifications app's
         jobs.job_register("send_notifications", notifications.notifications_send_due)

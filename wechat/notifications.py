@@ -1,8 +1,7 @@
-"""Order notifications: "paid", "shipped" (carrier and tracking number), "delivered", "refunded".
+"""The order-message outbox: sending the ``Notification`` rows the notifications app writes with an
+order event ("paid", "shipped", "delivered", "refunded": notifications/services.py decides which
+message goes out on which event and what it says), and the shopper's subscribe-message acceptances.
 
-For each such order event, one ``Notification`` row per channel the shopper can be reached on (the
-account's template message and/or the mini-program's subscribe message, when the shop configured
-the template and the shopper has an openid there) is written in the same transaction as the event.
 After commit the rows are sent in the background: a Celery task per row when a broker runs,
 otherwise the periodic job (``manage.py run_jobs``, ``make run``). Each row is claimed before the
 call (``sending``, with a lease of ``LEASE``; the claim locks only notification rows and skips
@@ -25,132 +24,20 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.timezone import localtime
 from django.utils.translation import gettext
 from wechatpy.exceptions import WeChatException
 
-from orders.models import Carrier, Order, OrderEvent
 from wechat.client import account_client, miniprogram_client
-from wechat.identity import openid_for
-from wechat.models import Follower, MessageSubscription, Notification, WeChatAccount
+from wechat.models import MessageSubscription, Notification, WeChatAccount
 
 logger = logging.getLogger(__name__)
 
-EVENTS = {
-    OrderEvent.Type.PAID: Notification.Event.PAID,
-    OrderEvent.Type.SHIPPED: Notification.Event.SHIPPED,
-    OrderEvent.Type.DELIVERED: Notification.Event.DELIVERED,
-    OrderEvent.Type.REFUNDED: Notification.Event.REFUNDED,
-}
 REFUSED_CODES = frozenset({43101, 43004})  # refused the subscription / does not follow the account
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
 MAX_ATTEMPTS = len(BACKOFF) + 1
 # how long a claim holds a row: far above one send (two HTTP calls of WECHAT_HTTP_TIMEOUT each)
 LEASE = timedelta(minutes=2)
 S = Notification.Status
-
-
-def _thing(text: str) -> str:
-    return text if len(text) <= 20 else text[:19] + "…"
-
-
-def _amount(fen: int) -> str:
-    return f"¥{fen // 100}.{fen % 100:02d}"
-
-
-def _time(value) -> str:
-    return localtime(value or timezone.now()).strftime("%Y-%m-%d %H:%M")
-
-
-def payload(*, order: Order, event: OrderEvent, kind: str) -> dict[str, dict[str, str]]:
-    """The message data; keys are fixed (docs/wechat.md#notifications). ``thing`` ≤ 20 characters,
-    ``character_string`` ≤ 32, as WeChat requires."""
-    lines = list(order.lines.all()[:2])
-    goods = lines[0].title if lines else ""
-    if len(lines) > 1:
-        goods = gettext("%(first)s等%(count)d件") % {
-            "first": _thing(goods)[:14],
-            "count": order.lines.count(),
-        }
-    data: dict[str, str]
-    if kind == Notification.Event.PAID:
-        data = {"character_string1": order.order_no, "thing2": _thing(goods),
-                "amount3": _amount(order.paid_fen or order.total_fen), "time4": _time(order.paid_at)}  # fmt: skip
-    elif kind == Notification.Event.SHIPPED:
-        carrier = event.data.get("carrier_name") or (
-            Carrier(event.data["carrier"]).label if event.data.get("carrier") in Carrier.values else ""
-        )
-        data = {"character_string1": order.order_no, "thing2": _thing(str(carrier)),
-                "character_string3": str(event.data.get("tracking_no", ""))[:32], "time4": _time(order.shipped_at)}  # fmt: skip
-    elif kind == Notification.Event.DELIVERED:
-        data = {
-            "character_string1": order.order_no,
-            "thing2": _thing(goods),
-            "time3": _time(order.delivered_at),
-        }
-    else:
-        data = {"character_string1": order.order_no, "amount2": _amount(int(event.data.get("amount_fen", 0))),
-                "thing3": _thing(gettext("退款已原路退回")), "time4": _time(event.created_at)}  # fmt: skip
-    return {key: {"value": value} for key, value in data.items()}
-
-
-def order_event_listener(event: OrderEvent) -> None:
-    """Registered on the order events port "in the transaction" (``WeChatConfig.ready``): the
-    rows are written with the event, so they commit or roll back with it."""
-    notifications_queue(order_event=event)
-
-
-def notifications_queue(*, order_event: OrderEvent) -> list[Notification]:
-    """Called where an order event is recorded, inside its transaction."""
-    kind = EVENTS.get(order_event.type)
-    if kind is None:
-        return []
-    order = order_event.order
-    account = WeChatAccount.objects.filter(shop_id=order.shop_id).first()
-    if account is None:
-        return []
-    created = []
-    for channel, appid in ((Notification.Channel.ACCOUNT, account.appid),
-                           (Notification.Channel.MINIPROGRAM, account.miniprogram_appid)):  # fmt: skip
-        template = account.template_for(channel=channel, event=kind)
-        openid = openid_for(user=order.user, appid=appid) if template else ""
-        if not openid:
-            continue
-        if (
-            channel == Notification.Channel.ACCOUNT
-            and Follower.objects.filter(shop_id=order.shop_id, openid=openid, is_subscribed=False).exists()
-        ):
-            continue  # template messages reach followers only
-        if channel == Notification.Channel.MINIPROGRAM and not _use_subscription(
-            order=order, template_id=template
-        ):
-            continue  # subscribe messages need an acceptance each
-        created.append(
-            Notification.objects.create(
-                shop_id=order.shop_id,
-                order=order,
-                order_event=order_event,
-                event=kind,
-                channel=channel,
-                openid=openid,
-                template_id=template,
-                data=payload(order=order, event=order_event, kind=kind),
-                next_attempt_at=timezone.now(),
-            )
-        )
-    if created:
-        ids = [n.pk for n in created]
-        transaction.on_commit(lambda: notifications_dispatch(ids))
-    return created
-
-
-def _use_subscription(*, order: Order, template_id: str) -> bool:
-    """Spend one of the shopper's acceptances of this template, if they have one left."""
-    return bool(
-        MessageSubscription.objects.filter(
-            shop_id=order.shop_id, user_id=order.user_id, template_id=template_id, remaining__gt=0
-        ).update(remaining=F("remaining") - 1)
-    )
 
 
 def subscriptions_record(*, shop_id: int, user, results: dict[str, str]) -> dict[str, int]:
@@ -174,7 +61,8 @@ def miniprogram_templates(account: WeChatAccount | None) -> dict[str, str]:
     if account is None or not account.miniprogram_appid:
         return {}
     templates = {
-        e: account.template_for(channel=Notification.Channel.MINIPROGRAM, event=e) for e in EVENTS.values()
+        e: account.template_for(channel=Notification.Channel.MINIPROGRAM, event=e)
+        for e in Notification.Event.values
     }
     return {event: template for event, template in templates.items() if template}
 

@@ -160,17 +160,6 @@ def test_orders_cannot_be_added_or_deleted(merchant, shop_a):
     assert Order.objects.filter(pk=order.pk).exists()
 
 
-def test_order_page_shows_payments_and_refunds(merchant, shop_a):
-    from payments.models import PaymentAttempt, Refund
-
-    order = paid_order(shop_a)
-    PaymentAttempt.objects.create(shop=shop_a, order=order, out_trade_no=f"{order.order_no}P01", scene="jsapi",
-                                  amount_fen=order.total_fen, status="succeeded", transaction_id="4200000123")  # fmt: skip
-    Refund.objects.create(shop=shop_a, order=order, provider="wechat", amount_fen=100, status="succeeded")
-    page = merchant.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
-    assert "4200000123" in page and "支付记录" in page and "退款记录" in page and "退款成功" in page
-
-
 def test_ship_csv_knows_carriers_by_the_names_merchants_write(merchant, shop_a):
     """Same class as the province fees: a carrier written 顺丰快递 or ＳＦ (full width) is the one
     in the list, not an unknown name."""

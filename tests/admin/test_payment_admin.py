@@ -1,10 +1,13 @@
 """WeChat Pay credentials in admin: validated on save, encrypted at rest, never shown again."""
 
+import re
+
 import pytest
 
 from payments import simulator
 from payments.models import WeChatPayConfig
 from payments.wechat import crypto
+from tests.factories import make_paid_order
 
 
 @pytest.fixture
@@ -64,3 +67,31 @@ def test_simulator_mode_needs_no_platform_key_from_the_merchant(merchant, shop_a
     data = form(mode="simulator", platform_public_key="", platform_public_key_id="")
     data.update({k: v for k, v in simulator.platform_settings().items() if k != "platform_certificates"})
     assert merchant.post("/admin/payments/wechatpayconfig/add/", data).status_code == 302
+
+
+def test_order_page_shows_payments_and_refunds(client, merchant_a, shop_a):
+    """payments adds its inlines to the order page through orders.admin's port: after the order's
+    lines, before its after-sales and timeline, as when orders listed them itself."""
+    from orders.admin import order_admin_inlines
+    from payments.admin import PaymentAttemptInline, RefundInline
+    from payments.models import PaymentAttempt, Refund
+
+    names = [inline.__name__ for inline in order_admin_inlines()]
+    assert names == [
+        "OrderLineInline",
+        "PaymentAttemptInline",
+        "RefundInline",
+        "AfterSaleInline",
+        "OrderEventInline",
+    ]
+    assert order_admin_inlines().count(PaymentAttemptInline) == 1 and RefundInline in order_admin_inlines()
+
+    order = make_paid_order(shop=shop_a, phone="13812345678", stock=20, title="商品")
+    PaymentAttempt.objects.create(shop=shop_a, order=order, out_trade_no=f"{order.order_no}P01", scene="jsapi",
+                                  amount_fen=order.total_fen, status="succeeded", transaction_id="4200000123")  # fmt: skip
+    Refund.objects.create(shop=shop_a, order=order, provider="wechat", amount_fen=100, status="succeeded")
+    client.force_login(merchant_a)
+    page = client.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
+    assert "4200000123" in page and "支付记录" in page and "退款记录" in page and "退款成功" in page
+    groups = re.findall(r'id="([a-z_]+)-group"', page)
+    assert groups == ["lines", "payments", "refunds", "after_sales", "events"]

@@ -78,7 +78,8 @@ def test_registering_twice_adds_a_listener_once_and_the_decorator_form_works():
 
 
 def test_apps_above_orders_register_in_ready():
-    from wechat.notifications import notifications_send_due, order_event_listener
+    from notifications.services import order_event_listener
+    from wechat.notifications import notifications_send_due
 
     assert order_event_listener in events.order_event_listeners["in_transaction"]
     # the jobs payments and wechat add, in the order they must run (reconcile before expiry)

@@ -17,8 +17,8 @@ from orders.models import Order
 from shop.models import Shop
 from tests.concurrency import run_at_once
 from tests.factories import AddressFactory, ShopperFactory, make_product
+from tests.notifications.test_order_messages import MP_OPENID, OA_OPENID, sent, subscribe
 from tests.wechat.conftest import APPID, MP_APPID
-from tests.wechat.test_notifications import MP_OPENID, OA_OPENID, sent, subscribe
 from wechat import notifications
 from wechat.models import Notification, WeChatIdentity
 

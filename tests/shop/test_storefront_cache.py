@@ -1,4 +1,4 @@
-"""The catalog cache: anonymous pages and API answers are cached, and never outlive a change."""
+"""The storefront cache (shop.cache): anonymous pages and API answers are cached, and never outlive a change."""
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext

@@ -1,4 +1,6 @@
-"""Our admin site: Chinese titles and, for a merchant, a "what to do first" checklist on the index."""
+"""Our admin site: Chinese titles and, for a merchant, a "what to do first" checklist on the index
+(installed by ``config.admin_apps.WeiShopAdminConfig`` in place of ``django.contrib.admin``). It is
+project code: the checklist reads catalog and payments, so it lives in config, above every app."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Order notifications: queued with the order event, sent after commit in the background, once
-per event and channel, retried on failure, never retried after a refusal."""
+"""Order messages (the notifications app): queued with the order event, sent after commit in the
+background by wechat's outbox, once per event and channel, retried on failure, never retried after
+a refusal."""
 
 from __future__ import annotations
 
