@@ -2,7 +2,7 @@
 
 import pytest
 
-from payments import simulator
+from devtools.wechatpay_sim import keys as simulator
 from payments.models import WeChatPayConfig
 from payments.wechat import crypto
 

@@ -8,7 +8,8 @@ from html import unescape
 import pytest
 from django.db import connection
 
-from wechat.models import ChannelQRCode, SimulatorRecord, WeChatAccount
+from devtools.wechat_sim.models import SimulatorRecord
+from wechat.models import ChannelQRCode, WeChatAccount
 
 AES = "A" * 43
 
