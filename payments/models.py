@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import ApplicationError
 from core.fields import EncryptedTextField
 from core.models import TimeStampedModel, TransitionEvent
 from core.money import MoneyField
@@ -115,15 +114,14 @@ class WeChatPayConfig(TimeStampedModel):
         """Where this account's WeChat Pay API calls go: WeChat Pay's own host for live accounts
         (``WECHATPAY_API_URL``), the local simulator (``WECHATPAY_SIMULATOR_URL``) for simulator
         ones. ``ApplicationError("simulator_off")`` when the account is in simulator mode but the
-        simulator is off (not installed): never a call to a URL nothing answers."""
+        simulator is off (not installed): never a call to a URL nothing answers
+        (``payments.providers.SimulatorOff``, a ``ProviderUnavailable`` as well)."""
         if self.mode == self.Mode.LIVE:
             return settings.WECHATPAY_API_URL.rstrip("/")
         if not settings.WECHATPAY_SIMULATOR:
-            raise ApplicationError(
-                "simulator_off",
-                gettext("店铺的微信支付配置为本地模拟模式，但本地模拟器未开启。"),
-                http_status=503,
-            )
+            from payments.providers import SimulatorOff
+
+            raise SimulatorOff(gettext("店铺的微信支付配置为本地模拟模式，但本地模拟器未开启。"))
         return settings.WECHATPAY_SIMULATOR_URL.rstrip("/")
 
     def platform_keys(self) -> dict:

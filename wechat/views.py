@@ -24,6 +24,7 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException, WeChatException
 
 from accounts.auth import safe_next, shopper_login_complete
+from core.errors import ApplicationError
 from core.h5 import is_wechat
 from wechat import services, share
 from wechat.client import account_client, oauth
@@ -73,7 +74,10 @@ def oauth_start(request: HttpRequest, shop_slug: str) -> HttpResponse:
     pending[state] = {"shop": shop_slug, "next": next_path, "scope": scope, "at": time.time()}
     request.session[SESSION_KEY] = pending
     callback = f"{site_url(request)}{reverse('wechat-oauth-callback', args=[shop_slug])}"
-    client = oauth(account, redirect_uri=callback, scope=scope, state=state)
+    try:
+        client = oauth(account, redirect_uri=callback, scope=scope, state=state)
+    except ApplicationError as exc:  # simulator_off: a simulator-mode account with the simulator off
+        return _login_failed(request, account, exc.message, status=exc.http_status)
     return redirect(request.build_absolute_uri(client.authorize_url))  # absolute already, but for a path
 
 
@@ -284,10 +288,10 @@ def jssdk_config(request: HttpRequest, shop_slug: str) -> JsonResponse:
         return JsonResponse(
             {"code": "url_invalid", "message": "url must be a page of this site", "fields": {}}, status=400
         )
-    client = account_client(account)
     try:
+        client = account_client(account)
         ticket = client.jsapi_ticket()
-    except (WeChatException, requests.RequestException) as exc:
+    except (ApplicationError, WeChatException, requests.RequestException) as exc:
         logger.warning("jsapi ticket for %s failed: %s", shop_slug, exc)
         return JsonResponse(
             {"code": "wechat_error", "message": "WeChat is unavailable", "fields": {}}, status=502

@@ -24,7 +24,7 @@ def wechatpay_client(
     timeout: tuple[float, float] | None = None,
 ) -> WeChatPay:
     """A client for ``config``'s merchant account that calls ``config.api_base_url``
-    (``ApplicationError("simulator_off")`` for a simulator-mode account while the simulator is off)."""
+    (``SimulatorOff``, code ``simulator_off``, for a simulator-mode account while the simulator is off)."""
     base_url = config.api_base_url  # first: never build a client for a URL nothing answers
     wxpay = WeChatPay(
         wechatpay_type=WeChatPayType.JSAPI, mchid=config.mchid, private_key=config.merchant_private_key,

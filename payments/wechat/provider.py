@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from wechatpayv3 import WeChatPay, WeChatPayType
 
 from payments.models import PaymentAttempt, Refund, WeChatPayConfig
-from payments.providers import ProviderError, ProviderUnavailable, RefundOutcome
+from payments.providers import ProviderError, ProviderUnavailable, RefundOutcome, SimulatorOff
 from payments.selectors import payment_of_order
 from payments.wechat import crypto
 from payments.wechat.client import wechatpay_client
@@ -85,7 +85,11 @@ def _call(
 ) -> dict[str, Any]:
     """Make one API call and return its JSON answer. Anything but a verified JSON answer raises
     ``WeChatPayUnavailable`` (and is recorded for the merchant); a refusal raises ``WeChatPayError``."""
-    wxpay = client(config, notify_url=notify_url, appid=appid)  # ApplicationError("simulator_off") propagates
+    try:
+        wxpay = client(config, notify_url=notify_url, appid=appid)
+    except SimulatorOff as exc:  # raised before any call: the merchant reads why in admin
+        record_error(config, exc.message)
+        raise
     try:
         code, text = request(wxpay)
     except requests.Timeout as exc:

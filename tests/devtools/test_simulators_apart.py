@@ -94,3 +94,12 @@ def test_a_simulator_that_is_off_answers_404(client, settings):
     settings.WECHAT_SIMULATOR = False
     assert client.get("/wechatpay-sim/bridge.js").status_code == 404
     assert client.get("/wechat-sim/jweixin.js").status_code == 404
+
+
+def test_wechat_pages_of_a_simulator_account_with_the_simulator_off_fail_politely(client, shop_a, settings):
+    simulator_wechat_account(shop_a)
+    settings.WECHAT_SIMULATOR = False
+    login = client.get("/wechat/shop-a/oauth/", {"next": "/s/shop-a/"})
+    assert login.status_code == 503 and "本地模拟器未开启" in login.content.decode()
+    jssdk = client.get("/wechat/shop-a/jssdk/", {"url": "http://testserver/s/shop-a/"})
+    assert jssdk.status_code == 502 and jssdk.json()["code"] == "wechat_error"

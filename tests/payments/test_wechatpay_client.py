@@ -60,6 +60,23 @@ def test_a_simulator_account_with_the_simulator_off_fails_clearly(pay_config, se
     with pytest.raises(ApplicationError) as raised:
         provider.query(config=pay_config, out_trade_no="T0000000001")
     assert raised.value.code == "simulator_off" and not sent_urls
+    pay_config.refresh_from_db()
+    assert "本地模拟器未开启" in pay_config.last_error  # the merchant reads why in admin
+
+
+def test_paying_a_shop_whose_simulator_is_off_is_a_chinese_503(pay_config, settings, client, shop_a):
+    from orders import services as order_services
+    from tests.factories import AddressFactory, ShopperFactory, make_product
+
+    user = ShopperFactory(username="payer")
+    sku = make_product(shop=shop_a, price_fen=5900, stock=5).skus.get()
+    order = order_services.order_place(
+        shop=shop_a, user=user, items=[(sku.pk, 1)], address_id=AddressFactory(user=user).pk
+    )
+    settings.WECHATPAY_SIMULATOR = False
+    client.force_login(user)
+    page = client.get(f"/s/shop-a/orders/{order.order_no}/pay/")
+    assert page.status_code == 503 and "微信支付暂时不可用" in page.content.decode()
 
 
 def test_accounts_are_live_unless_set_otherwise(shop_a):
