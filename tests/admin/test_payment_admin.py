@@ -64,3 +64,11 @@ def test_simulator_mode_needs_no_platform_key_from_the_merchant(merchant, shop_a
     data = form(mode="simulator", platform_public_key="", platform_public_key_id="")
     data.update({k: v for k, v in simulator.platform_settings().items() if k != "platform_certificates"})
     assert merchant.post("/admin/payments/wechatpayconfig/add/", data).status_code == 302
+
+
+def test_simulator_mode_is_refused_while_the_simulator_is_off(merchant, shop_a, settings):
+    settings.WECHATPAY_SIMULATOR = False
+    data = form(mode="simulator")
+    response = merchant.post("/admin/payments/wechatpayconfig/add/", data)
+    assert response.status_code == 200 and "本地模拟器未开启" in response.content.decode()
+    assert not WeChatPayConfig.objects.exists()
