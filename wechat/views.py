@@ -78,7 +78,8 @@ def oauth_start(request: HttpRequest, shop_slug: str) -> HttpResponse:
         client = oauth(account, redirect_uri=callback, scope=scope, state=state)
     except ApplicationError as exc:  # simulator_off: a simulator-mode account with the simulator off
         return _login_failed(request, account, exc.message, status=exc.http_status)
-    return redirect(request.build_absolute_uri(client.authorize_url))  # absolute already, but for a path
+    # a live account's authorize URL is absolute; a simulator one's is a path on the page's own host
+    return redirect(request.build_absolute_uri(client.authorize_url))
 
 
 def _login_failed(
