@@ -338,12 +338,16 @@ SELF_URL = (
     or f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
 )
 
-# WeChat Pay. The local simulator (payments/simulator_views.py) is mounted at /wechatpay-sim/ when
-# WECHATPAY_SIMULATOR is on; shops in "simulator" mode send their API calls there. With DEBUG on it is
-# on unless turned off; with DEBUG off only an explicit WECHATPAY_SIMULATOR=1 turns it on, and then the
-# start-up log and `check --deploy` say loudly that payments are simulated (shop/checks.py).
+# WeChat Pay. Each shop's account (payments.WeChatPayConfig) has a mode: "live" (the default) calls
+# WECHATPAY_API_URL, "simulator" calls the local WeChat Pay simulator (devtools/wechatpay_sim/) at
+# WECHATPAY_SIMULATOR_URL. That simulator is installed and routed at /wechatpay-sim/ only while
+# WECHATPAY_SIMULATOR is on: with DEBUG on it is on unless turned off; with DEBUG off only an explicit
+# WECHATPAY_SIMULATOR=1 turns it on, and then the start-up log and `check --deploy` say loudly that
+# payments are simulated (shop/checks.py). With it off, admin refuses simulator mode and a
+# simulator-mode account's calls fail with `simulator_off`.
 WECHATPAY_SIMULATOR = env_bool("WECHATPAY_SIMULATOR", default=DEBUG)
 WECHATPAY_SIMULATOR_URL = os.environ.get("WECHATPAY_SIMULATOR_URL", f"{SELF_URL}/wechatpay-sim").rstrip("/")
+WECHATPAY_API_URL = os.environ.get("WECHATPAY_API_URL", "https://api.mch.weixin.qq.com").rstrip("/")
 
 # Catalog image rules (see catalog/images.py).
 WEISHOP_IMAGE_MAX_BYTES = 5 * 1024 * 1024
@@ -351,9 +355,11 @@ WEISHOP_IMAGE_MAX_PIXELS = 6000
 WEISHOP_IMAGE_MIN_PIXELS = 100
 WEISHOP_THUMB_SIZES = {"list": (360, 360), "detail": (750, 750)}
 
-# WeChat official account and mini-program (wechat/). Shops whose account is in "simulator" mode
-# talk to the local WeChat API simulator mounted at /wechat-sim/ (on when WECHAT_SIMULATOR, default:
-# with DEBUG); "live" accounts talk to WeChat at the URLs below.
+# WeChat official account and mini-program (wechat/). Each shop's account (wechat.WeChatAccount) is
+# "live" (the default: WeChat at the URLs below) or "simulator": the local WeChat API simulator
+# (devtools/wechat_sim/) at WECHAT_SIMULATOR_URL for the server's calls, and at that URL's path on the
+# page's own host for the browser (OAuth, the JS-SDK copy). It is installed and routed at /wechat-sim/
+# only while WECHAT_SIMULATOR is on (default: with DEBUG), like the WeChat Pay simulator above.
 WECHAT_SIMULATOR = env_bool("WECHAT_SIMULATOR", default=DEBUG)
 WECHAT_SIMULATOR_URL = os.environ.get("WECHAT_SIMULATOR_URL", f"{SELF_URL}/wechat-sim").rstrip("/")
 WECHAT_API_URL = os.environ.get("WECHAT_API_URL", "https://api.weixin.qq.com").rstrip("/")
@@ -363,6 +369,14 @@ WECHAT_HTTP_TIMEOUT = float(os.environ.get("WECHAT_HTTP_TIMEOUT", "5"))
 # The simulator can answer /cgi-bin/token slowly, so that tests can race several refreshers.
 WECHAT_SIMULATOR_TOKEN_DELAY = float(os.environ.get("WECHAT_SIMULATOR_TOKEN_DELAY", "0"))
 
+# The simulators are development apps: installed (their tables, their admin-free models) only when
+# on. config/urls.py routes them under the same condition. The WeChat Pay simulator also plays
+# WeChat's browser: its middleware gives pages opened with a WeChat user agent a WeixinJSBridge.
+SIMULATOR_APPS = {"WECHAT_SIMULATOR": "devtools.wechat_sim", "WECHATPAY_SIMULATOR": "devtools.wechatpay_sim"}
+SIMULATOR_MIDDLEWARE = {"WECHATPAY_SIMULATOR": "devtools.wechatpay_sim.bridge.BridgeMiddleware"}
+INSTALLED_APPS += [app for flag, app in SIMULATOR_APPS.items() if globals()[flag]]
+MIDDLEWARE += [mw for flag, mw in SIMULATOR_MIDDLEWARE.items() if globals()[flag]]
+
 # Text messages (shopper login codes): a dotted path to a backend class (accounts/sms.py). The default
 # prints to the console (development); production names a real provider's backend.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "accounts.sms.ConsoleBackend")
@@ -370,7 +384,8 @@ SMS_BACKEND = os.environ.get("SMS_BACKEND", "accounts.sms.ConsoleBackend")
 # Content-Security-Policy (django-csp) on every page: H5, admin, simulators. Scripts and styles come
 # from our own origin or carry the response's nonce (`{{ request.csp_nonce }}`); never inline
 # otherwise. The WeChat JS-SDK loads from WECHAT_JSSDK_URL's origin (the simulator's copy is served
-# from our own origin); WeixinJSBridge is injected by WeChat itself. Images may come from any https
+# from our own origin); WeixinJSBridge is injected by WeChat itself (by the WeChat Pay simulator's
+# middleware, from our own origin, when it is on). Images may come from any https
 # host (merchants' product descriptions). The API docs pages relax styles (core/api/views.py) and
 # /media/ answers with its own sandbox policy (core/uploads.py). docs/deployment.md has the details.
 from urllib.parse import urlsplit  # noqa: E402

@@ -25,14 +25,18 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("webhooks/tracking/<slug:shop_slug>/", tracking_push, name="tracking-push"),
     path("payments/wechat/notify/<slug:shop_slug>/", payment_views.wechat_notify, name="wechat-notify"),
-    path("wechatpay-sim/", include("payments.simulator_urls")),
     path("wechat/", include("wechat.urls")),
-    path("wechat-sim/", include("wechat.simulator_urls")),
     path("api/v1/", include("config.urls_api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", NoncedSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", OfflineRedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]
+
+# The local simulators of WeChat's servers (devtools/), only while they are on (config/settings.py).
+if settings.WECHATPAY_SIMULATOR:
+    urlpatterns += [path("wechatpay-sim/", include("devtools.wechatpay_sim.urls"))]
+if settings.WECHAT_SIMULATOR:
+    urlpatterns += [path("wechat-sim/", include("devtools.wechat_sim.urls"))]
 
 if settings.SERVE_MEDIA:
     # Small deployments serve uploaded images from Django; larger ones let nginx do it (docs/deployment.md).

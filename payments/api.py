@@ -14,8 +14,9 @@ from core.h5 import client_ip
 from orders import services
 from orders.api import ShopperView
 from payments import services as payment_services
-from payments.h5 import notify_url, payer_openid, simulator_stand_in
+from payments.h5 import notify_url
 from payments.models import WeChatPayConfig
+from payments.ports import payer_openid
 from payments.wechat.provider import client_invoke_params
 
 
@@ -60,7 +61,7 @@ class OrderPaymentView(ShopperView):
         config = WeChatPayConfig.objects.filter(shop_id=order.shop_id).first()
         attempt = payment_services.payment_start(
             order=order, scene=scene, notify_url=notify_url(request, shop_slug),
-            openid=payer_openid(user=request.user, config=config, scene=scene) or simulator_stand_in(request.user, config),
+            openid=payer_openid(user=request.user, config=config, scene=scene),
             client_ip=client_ip(request),
         )  # fmt: skip
         params = None

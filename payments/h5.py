@@ -4,7 +4,9 @@
   parameters);
 - a desktop browser: Native (a QR code of ``code_url``; the page moves on by itself once paid);
 - a phone browser outside WeChat: H5 (a redirect to ``h5_url``, back to the order afterwards).
-In simulator mode every scene ends on the local payment sheet instead of WeChat's.
+The page knows nothing of the local simulator: in simulator mode the simulator answers the same
+protocol with its own pages (devtools/wechatpay_sim/). The payer's openid, and the WeChat login
+that gets it, come through the payer-identity port (payments/ports.py).
 """
 
 from __future__ import annotations
@@ -23,11 +25,9 @@ from core.h5 import client_ip, is_wechat, not_found_as_404
 from orders import selectors
 from payments import services
 from payments.models import WeChatPayConfig
+from payments.ports import payer_resolve
 from payments.wechat.provider import client_invoke_params
 from shop.selectors import shop_get_public
-from wechat.identity import openid_for
-from wechat.services import shop_has_account
-from wechat.views import oauth_url
 
 MOBILE = re.compile(r"Mobile|Android|iPhone|iPad", re.IGNORECASE)
 
@@ -43,20 +43,6 @@ def notify_url(request: HttpRequest, shop_slug: str) -> str:
     return f"{settings.PUBLIC_URL}{path}" if settings.PUBLIC_URL else request.build_absolute_uri(path)
 
 
-def payer_openid(*, user, config: WeChatPayConfig | None, scene: str) -> str:
-    """The payer's openid under the appid paying in this scene (JSAPI: the official account's; the
-    mini-program's for mini-program payments), from their WeChat login; "" if they have none."""
-    if config is None or scene not in ("jsapi", "miniprogram"):
-        return ""
-    return openid_for(user=user, appid=config.appid_for(scene))
-
-
-def simulator_stand_in(user, config: WeChatPayConfig | None) -> str:
-    """For a shop in simulator mode, an openid for a shopper who signed in without WeChat
-    (development login, phone code); only the simulator accepts it. "" for live shops."""
-    return f"o-dev-{user.pk}" if config is not None and config.mode == WeChatPayConfig.Mode.SIMULATOR else ""
-
-
 @not_found_as_404
 def pay(request: HttpRequest, shop_slug: str, order_no: str) -> HttpResponse:
     if not request.user.is_authenticated:
@@ -70,14 +56,15 @@ def pay(request: HttpRequest, shop_slug: str, order_no: str) -> HttpResponse:
         else scene_for(request)
     )
     config = WeChatPayConfig.objects.filter(shop=shop).first()
-    openid = payer_openid(user=request.user, config=config, scene=scene)
-    if scene == "jsapi" and not openid and shop_has_account(shop_slug=shop.slug):
+    openid, login_url = payer_resolve(
+        user=request.user, config=config, scene=scene, shop=shop, next_path=request.get_full_path()
+    )
+    if scene == "jsapi" and not openid and login_url:
         # Signed in without WeChat (e.g. by phone) but paying inside WeChat: get their openid first.
-        return redirect(oauth_url(shop.slug, request.get_full_path()))
+        return redirect(login_url)
     try:
         attempt = services.payment_start(
-            order=order, scene=scene, notify_url=notify_url(request, shop.slug),
-            openid=openid or simulator_stand_in(request.user, config),
+            order=order, scene=scene, notify_url=notify_url(request, shop.slug), openid=openid,
             client_ip=client_ip(request),
         )  # fmt: skip
     except ApplicationError as exc:  # e.g. 503 payment_provider_unavailable: a Chinese message, never a 500
@@ -87,30 +74,16 @@ def pay(request: HttpRequest, shop_slug: str, order_no: str) -> HttpResponse:
             {"shop": shop, "order": order, "error": exc.message, "order_url": order_url},
             status=exc.http_status,
         )
-    simulator = config.mode == WeChatPayConfig.Mode.SIMULATOR
-    context = {
-        "shop": shop,
-        "order": order,
-        "attempt": attempt,
-        "scene": scene,
-        "order_url": order_url,
-        "simulator": simulator,
-    }
-    if simulator:
-        sheet = reverse(
-            "wechatpay-sim-sheet",
-            args=[
-                attempt.prepay_id
-                or attempt.h5_url.rstrip("/").rsplit("/", 1)[-1]
-                or attempt.code_url.split("pr=")[-1].split("&")[0]
-            ],
-        )
-        context["sheet_url"] = f"{sheet}?back={quote(order_url)}"
-    if scene == "h5" and not simulator:
+    context = {"shop": shop, "order": order, "attempt": attempt, "scene": scene, "order_url": order_url}
+    if scene == "h5":
         return redirect(f"{attempt.h5_url}&redirect_url={quote(request.build_absolute_uri(order_url))}")
     if scene == "native":
         context["qr_svg"] = segno.make(attempt.code_url, error="m").svg_inline(scale=5)
-    if scene == "jsapi" and not simulator:
+        # A code a browser can open (not WeChat's ``weixin://``) is a link as well as a QR code.
+        context["code_link"] = (
+            attempt.code_url if attempt.code_url.startswith(("http://", "https://")) else ""
+        )
+    if scene == "jsapi":
         context["invoke"] = client_invoke_params(config, appid=config.appid, prepay_id=attempt.prepay_id)
     return render(request, "payments/pay.html", context)
 

@@ -1,9 +1,11 @@
-"""Money moving in and out through a payment provider (WeChat Pay, the local simulator, ...)."""
+"""Money moving in and out through a payment provider (WeChat Pay, ...)."""
 
 from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -77,7 +79,7 @@ class WeChatPayConfig(TimeStampedModel):
     shop = models.OneToOneField(
         Shop, on_delete=models.CASCADE, related_name="wechatpay", verbose_name=_("店铺")
     )
-    mode = models.CharField(_("模式"), max_length=16, choices=Mode.choices, default=Mode.SIMULATOR)
+    mode = models.CharField(_("模式"), max_length=16, choices=Mode.choices, default=Mode.LIVE)
     mchid = models.CharField(_("商户号 mchid"), max_length=32)
     appid = models.CharField(_("公众号 AppID"), max_length=32)
     miniprogram_appid = models.CharField(_("小程序 AppID"), max_length=32, blank=True)
@@ -98,6 +100,29 @@ class WeChatPayConfig(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.shop} · {self.mchid}"
+
+    def clean(self) -> None:
+        """Simulator mode only while the WeChat Pay simulator is on (admin refuses it otherwise)."""
+        super().clean()
+        if self.mode == self.Mode.SIMULATOR and not settings.WECHATPAY_SIMULATOR:
+            raise ValidationError(
+                {"mode": _("本地模拟器未开启（WECHATPAY_SIMULATOR），不能选择本地模拟模式。")}
+            )
+
+    @property
+    def api_base_url(self) -> str:
+        """Where this account's WeChat Pay API calls go: WeChat Pay's own host for live accounts
+        (``WECHATPAY_API_URL``), the local simulator (``WECHATPAY_SIMULATOR_URL``) for simulator
+        ones. ``ApplicationError("simulator_off")`` when the account is in simulator mode but the
+        simulator is off (not installed): never a call to a URL nothing answers
+        (``payments.providers.SimulatorOff``, a ``ProviderUnavailable`` as well)."""
+        if self.mode == self.Mode.LIVE:
+            return settings.WECHATPAY_API_URL.rstrip("/")
+        if not settings.WECHATPAY_SIMULATOR:
+            from payments.providers import SimulatorOff
+
+            raise SimulatorOff(gettext("店铺的微信支付配置为本地模拟模式，但本地模拟器未开启。"))
+        return settings.WECHATPAY_SIMULATOR_URL.rstrip("/")
 
     def platform_keys(self) -> dict:
         """Every platform key we accept a signature from, by serial (public-key and certificate mode)."""
@@ -220,70 +245,3 @@ class PaymentNotification(models.Model):
 
     def __str__(self) -> str:
         return self.notification_id
-
-
-class SimulatorKey(models.Model):
-    """The local WeChat Pay simulator's platform key (one per database, made on first use)."""
-
-    private_key_pem = EncryptedTextField(_("私钥（PEM）"))
-    public_key_id = models.CharField(_("公钥 ID"), max_length=64, unique=True)
-    certificate_serial = models.CharField(_("证书序列号"), max_length=64)
-    certificate_pem = models.TextField(_("证书（PEM）"))
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("支付模拟器密钥")
-        verbose_name_plural = _("支付模拟器密钥")
-
-    def __str__(self) -> str:
-        return self.public_key_id
-
-
-class SimulatedTransaction(models.Model):
-    """What the local simulator remembers of a prepay (WeChat's side of a payment)."""
-
-    mchid = models.CharField(_("商户号"), max_length=32)
-    appid = models.CharField(_("AppID"), max_length=32)
-    out_trade_no = models.CharField(_("商户订单号"), max_length=32)
-    prepay_id = models.CharField(_("预支付 ID"), max_length=64, unique=True)
-    trade_type = models.CharField(_("交易类型"), max_length=16)
-    description = models.CharField(_("商品描述"), max_length=127)
-    amount_fen = models.PositiveIntegerField(_("金额（分）"))
-    notify_url = models.CharField(_("通知地址"), max_length=255)
-    payer_openid = models.CharField(_("付款人 OpenID"), max_length=64, blank=True)
-    trade_state = models.CharField(_("交易状态"), max_length=16, default="NOTPAY")
-    transaction_id = models.CharField(_("微信支付单号"), max_length=64, blank=True)
-    success_time = models.DateTimeField(_("支付时间"), null=True, blank=True)
-    refunded_fen = models.PositiveIntegerField(_("已退款（分）"), default=0)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("模拟交易")
-        verbose_name_plural = _("模拟交易")
-        constraints = [
-            models.UniqueConstraint(fields=["mchid", "out_trade_no"], name="sim_transaction_unique")
-        ]
-
-    def __str__(self) -> str:
-        return self.out_trade_no
-
-
-class SimulatedRefund(models.Model):
-    """What the local simulator remembers of a refund (answers the refund query)."""
-
-    mchid = models.CharField(_("商户号"), max_length=32)
-    out_refund_no = models.CharField(_("商户退款单号"), max_length=64)
-    out_trade_no = models.CharField(_("商户订单号"), max_length=32)
-    refund_id = models.CharField(_("微信退款单号"), max_length=64)
-    amount_fen = models.PositiveIntegerField(_("退款金额（分）"))
-    total_fen = models.PositiveIntegerField(_("订单金额（分）"))
-    status = models.CharField(_("状态"), max_length=16, default="SUCCESS")
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("模拟退款")
-        verbose_name_plural = _("模拟退款")
-        constraints = [models.UniqueConstraint(fields=["mchid", "out_refund_no"], name="sim_refund_unique")]
-
-    def __str__(self) -> str:
-        return gettext("模拟退款 %(no)s") % {"no": self.out_refund_no}

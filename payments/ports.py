@@ -1,9 +1,19 @@
-"""payments' implementations of the orders ports (orders/ports.py), registered in
-``PaymentsConfig.ready()``."""
+"""payments' ports: what it implements for the orders ports (orders/ports.py), registered in
+``PaymentsConfig.ready()``; and the port it offers the apps above it: the payer identity.
+
+**Payer identity.** JSAPI and mini-program payments need the payer's openid under the paying appid,
+which only the WeChat platform app knows (and only it can send a shopper through a WeChat login to
+get one). payments never imports it: ``wechat`` registers a ``PayerIdentity`` in its
+``AppConfig.ready()``. Several may be registered; they are asked in the order they registered
+(INSTALLED_APPS order), and the first that knows the openid, or knows where the shopper gets one,
+answers (``payer_resolve``).
+"""
 
 from __future__ import annotations
 
-from payments.models import Refund
+from typing import Protocol
+
+from payments.models import Refund, WeChatPayConfig
 from payments.services import payment_require_configured, refund_start, refund_submit
 
 
@@ -20,3 +30,51 @@ class PaymentsRefundGateway:
 def payment_checkout_guard(shop) -> None:
     """No order before the shop can be paid (a WeChat Pay account is set up)."""
     payment_require_configured(shop=shop)
+
+
+class PayerIdentity(Protocol):
+    """Who pays, as WeChat knows them."""
+
+    def openid(self, *, user, config: WeChatPayConfig, scene: str) -> str:
+        """The user's openid under the appid that pays in ``scene`` for this account
+        (``config.appid_for(scene)``), or "" if unknown or the scene needs none."""
+        ...
+
+    def login_url(self, *, shop, next_path: str) -> str:
+        """Where the shopper signs in through WeChat (so that their openid becomes known) and comes
+        back to ``next_path``; "" if this identity cannot do that for this shop."""
+        ...
+
+
+_payer_identities: list[PayerIdentity] = []
+
+
+def payer_identity_register(identity: PayerIdentity) -> None:
+    """Add a payer identity (``AppConfig.ready()``); registering the same one twice is a no-op."""
+    if identity not in _payer_identities:
+        _payer_identities.append(identity)
+
+
+def payer_openid(*, user, config: WeChatPayConfig | None, scene: str) -> str:
+    """The payer's openid from the first registered identity that knows it; "" if none does."""
+    if config is None:
+        return ""
+    for identity in _payer_identities:
+        if openid := identity.openid(user=user, config=config, scene=scene):
+            return openid
+    return ""
+
+
+def payer_resolve(
+    *, user, config: WeChatPayConfig | None, scene: str, shop, next_path: str
+) -> tuple[str, str]:
+    """(openid, login URL) for paying in a browser: the first identity that knows the openid or
+    knows where the shopper gets one answers; ("", "") if none does."""
+    if config is None:
+        return "", ""
+    for identity in _payer_identities:
+        if openid := identity.openid(user=user, config=config, scene=scene):
+            return openid, ""
+        if url := identity.login_url(shop=shop, next_path=next_path):
+            return "", url
+    return "", ""

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from core.errors import ApplicationError
 from payments.models import PaymentAttempt, Refund
 
 if TYPE_CHECKING:
@@ -28,6 +29,15 @@ class ProviderUnavailable(ProviderError):
     """No answer we can believe: a timeout, a refused connection, an answer whose signature does
     not verify (a wrong or rotated platform key), or one that is not the JSON the API speaks. What
     happened at the provider is unknown: query before retrying anything that moves money."""
+
+
+class SimulatorOff(ApplicationError, ProviderUnavailable):
+    """A simulator-mode account while the WeChat Pay simulator is off (not installed): code
+    ``simulator_off``, raised before any call is made. It is a ``ProviderUnavailable`` too, so that
+    jobs and refunds treat that shop like any unreachable provider and carry on with the others."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("simulator_off", message, http_status=503)
 
 
 @dataclass(frozen=True)

@@ -316,12 +316,17 @@ def _region_fees(shop: Shop, result: DemoResult) -> None:
 
 
 def _wechatpay(shop: Shop, result: DemoResult) -> None:
-    """A simulator-mode WeChat Pay account, with its own merchant key made here (never shipped)."""
-    from payments import simulator
+    """A simulator-mode WeChat Pay account, with its own merchant key made here (never shipped). An
+    existing simulator-mode account is made to trust the simulator's current key (a database
+    migrated since the simulator's tables moved has a new one)."""
+    from devtools.wechatpay_sim import keys as simulator
     from payments.models import WeChatPayConfig
     from payments.wechat import crypto
 
     if WeChatPayConfig.objects.filter(shop=shop).exists():
+        WeChatPayConfig.objects.filter(shop=shop, mode=WeChatPayConfig.Mode.SIMULATOR).update(
+            **simulator.platform_settings()
+        )
         return
     WeChatPayConfig.objects.create(
         shop=shop, mode=WeChatPayConfig.Mode.SIMULATOR, mchid=f"19000{shop.pk:05d}", appid=f"wxdemo{shop.pk:011d}",

@@ -10,3 +10,10 @@ os.environ.setdefault("SECURE_COOKIES", "0")
 os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
 
 from config.settings import *  # noqa: F403
+
+# Both simulators are installed and routed in every test run (tests turn a simulator off by setting
+# WECHAT_SIMULATOR / WECHATPAY_SIMULATOR to False: its views then answer 404, its accounts'
+# calls fail with ``simulator_off``).
+WECHAT_SIMULATOR = WECHATPAY_SIMULATOR = True
+INSTALLED_APPS = [*INSTALLED_APPS, *(app for app in SIMULATOR_APPS.values() if app not in INSTALLED_APPS)]  # noqa: F405
+MIDDLEWARE = [*MIDDLEWARE, *(mw for mw in SIMULATOR_MIDDLEWARE.values() if mw not in MIDDLEWARE)]  # noqa: F405

@@ -59,7 +59,7 @@ def two_shops(shop_a, shop_b, merchant_a, merchant_b):
     ShippingRegionFee.objects.create(shop=shop_a, province_code="540000", fee_fen=3000)
     ShippingRegionFee.objects.create(shop=shop_b, province_code="540000", fee_fen=2000)
 
-    from payments import simulator
+    from devtools.wechatpay_sim import keys as simulator
     from payments.models import PaymentAttempt, Refund, WeChatPayConfig
     from payments.wechat import crypto
 

@@ -82,3 +82,22 @@ def test_an_allowlisted_import_that_is_gone_fails(tmp_path):
     report = layers.check(root, allowlist={("orders/state.py", "wechat.notifications"): "until the port"})
     assert not report.ok
     assert report.stale == [("orders/state.py", "wechat.notifications")]
+
+
+def test_devtools_stands_above_the_apps_and_below_config(tmp_path):
+    """The simulators may import every app; no app but config may import them."""
+    layers = _layers()
+    root = _tree(
+        tmp_path,
+        {
+            "devtools/__init__.py": "",
+            "devtools/wechatpay_sim/views.py": "from payments.models import WeChatPayConfig\nimport wechat.models\n",
+            "payments/__init__.py": "",
+            "payments/h5.py": "from devtools.wechatpay_sim import views\n",
+            "config/urls.py": "import devtools.wechatpay_sim.urls\n",
+        },
+    )
+    report = layers.check(root, allowlist={})
+    assert [str(imp) for imp in report.unlisted] == [
+        "payments/h5.py:1: app payments imports devtools (devtools.wechatpay_sim.views, above it)"
+    ]

@@ -10,9 +10,11 @@ class WeChatConfig(AppConfig):
     def ready(self) -> None:
         from accounts import ports as accounts_ports
         from orders import jobs
+        from payments import ports as payments_ports
         from wechat import notifications, views
 
         accounts_ports.login_link_register(views.wechat_login_url)
+        payments_ports.payer_identity_register(views.WeChatPayerIdentity())
         accounts_ports.me_context_register(views.member_centre_context)
 
         # the outbox's delivery job; which order events write rows is the notifications app's

@@ -1,4 +1,5 @@
-"""Talking to WeChat: ``wechatpy`` clients pointed at WeChat or at our local simulator.
+"""Talking to WeChat: ``wechatpy`` clients pointed at the account's ``api_base_url`` (WeChat's
+servers for live accounts, the local simulator for simulator ones; this module does not care which).
 
 - ``account_client(account)`` / ``miniprogram_client(account)``: ``wechatpy.WeChatClient`` whose
   access token comes from ``wechat.tokens`` (one refresher for all processes) and which, when WeChat
@@ -38,22 +39,6 @@ class TimeoutSession(requests.Session):
             return super().request(*args, **kwargs)
         finally:
             self.close()  # drop the pool: the next call opens a fresh connection
-
-
-def api_url(account: WeChatAccount) -> str:
-    return (
-        settings.WECHAT_SIMULATOR_URL
-        if account.mode == WeChatAccount.Mode.SIMULATOR
-        else settings.WECHAT_API_URL
-    )
-
-
-def open_url(account: WeChatAccount) -> str:
-    return (
-        settings.WECHAT_SIMULATOR_URL
-        if account.mode == WeChatAccount.Mode.SIMULATOR
-        else settings.WECHAT_OPEN_URL
-    )
 
 
 class Client(WeChatClient):
@@ -142,12 +127,12 @@ class Client(WeChatClient):
 
 
 def account_client(account: WeChatAccount) -> Client:
-    return Client(appid=account.appid, secret=account.secret, base_url=api_url(account))
+    return Client(appid=account.appid, secret=account.secret, base_url=account.api_base_url)
 
 
 def miniprogram_client(account: WeChatAccount) -> Client:
     return Client(
-        appid=account.miniprogram_appid, secret=account.miniprogram_secret, base_url=api_url(account)
+        appid=account.miniprogram_appid, secret=account.miniprogram_secret, base_url=account.api_base_url
     )
 
 
@@ -155,7 +140,8 @@ def oauth(
     account: WeChatAccount, *, redirect_uri: str, scope: str = "snsapi_base", state: str = ""
 ) -> WeChatOAuth:
     client = WeChatOAuth(account.appid, account.secret, redirect_uri, scope=scope, state=state)
-    client.API_BASE_URL = f"{api_url(account)}/"
-    client.OAUTH_BASE_URL = f"{open_url(account)}/connect/"
+    client.API_BASE_URL = f"{account.api_base_url}/"
+    # the authorize page is the shopper's browser's: an absolute URL, or a path on the page's host
+    client.OAUTH_BASE_URL = f"{account.web_base_url}/connect/"
     client._http = TimeoutSession()
     return client

@@ -7,10 +7,15 @@ gives one, ties the identities of one person across the shop's account and mini-
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import ApplicationError
 from core.fields import EncryptedTextField
 from core.models import TimeStampedModel
 from shop.models import Shop
@@ -27,7 +32,7 @@ class WeChatAccount(TimeStampedModel):
     shop = models.OneToOneField(
         Shop, on_delete=models.CASCADE, related_name="wechat_account", verbose_name=_("店铺")
     )
-    mode = models.CharField(_("模式"), max_length=16, choices=Mode.choices, default=Mode.SIMULATOR)
+    mode = models.CharField(_("模式"), max_length=16, choices=Mode.choices, default=Mode.LIVE)
     name = models.CharField(_("公众号名称"), max_length=64, blank=True)
     appid = models.CharField(_("公众号 AppID"), max_length=32, unique=True)
     secret = EncryptedTextField(_("公众号 AppSecret"))
@@ -68,6 +73,48 @@ class WeChatAccount(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.shop} · {self.name or self.appid}"
+
+    def clean(self) -> None:
+        """Simulator mode only while the WeChat simulator is on (admin refuses it otherwise)."""
+        super().clean()
+        if self.mode == self.Mode.SIMULATOR and not settings.WECHAT_SIMULATOR:
+            raise ValidationError({"mode": _("本地模拟器未开启（WECHAT_SIMULATOR），不能选择本地模拟模式。")})
+
+    def _simulator_url(self) -> str:
+        if not settings.WECHAT_SIMULATOR:
+            raise ApplicationError(
+                "simulator_off",
+                gettext("店铺的公众号配置为本地模拟模式，但本地模拟器未开启。"),
+                http_status=503,
+            )
+        return settings.WECHAT_SIMULATOR_URL.rstrip("/")
+
+    @property
+    def api_base_url(self) -> str:
+        """Where this account's server-side API calls go: ``WECHAT_API_URL``
+        (https://api.weixin.qq.com) for live accounts, ``WECHAT_SIMULATOR_URL`` for simulator ones
+        (``ApplicationError("simulator_off")`` if that simulator is off)."""
+        if self.mode == self.Mode.LIVE:
+            return settings.WECHAT_API_URL.rstrip("/")
+        return self._simulator_url()
+
+    @property
+    def web_base_url(self) -> str:
+        """Where the shopper's browser goes for this account's pages (OAuth's authorize page, the
+        JS-SDK): ``WECHAT_OPEN_URL`` for live accounts; for simulator ones the simulator's path on
+        the host the page came from (a phone on the LAN cannot reach the loopback address the
+        server's own calls use)."""
+        if self.mode == self.Mode.LIVE:
+            return settings.WECHAT_OPEN_URL.rstrip("/")
+        return urlsplit(self._simulator_url()).path
+
+    @property
+    def jssdk_url(self) -> str:
+        """The JS-SDK (``jweixin.js``) a page of this account loads: ``WECHAT_JSSDK_URL`` for live
+        accounts, the simulator's copy for simulator ones."""
+        if self.mode == self.Mode.LIVE:
+            return settings.WECHAT_JSSDK_URL
+        return f"{self.web_base_url}/jweixin.js"
 
     @property
     def has_miniprogram(self) -> bool:
@@ -334,24 +381,3 @@ class MessageSubscription(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.template_id} × {self.remaining}"
-
-
-class SimulatorRecord(models.Model):
-    """State of the local WeChat API simulator (codes, tokens, menus, sent messages). Never used
-    when talking to WeChat."""
-
-    kind = models.CharField(_("类型"), max_length=32)
-    key = models.CharField(_("键"), max_length=128)
-    appid = models.CharField(_("AppID"), max_length=32, blank=True)
-    data = models.JSONField(_("数据"), default=dict)
-    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("微信模拟器记录")
-        verbose_name_plural = _("微信模拟器记录")
-        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="wechat_sim_record_unique")]
-        indexes = [models.Index(fields=["kind", "appid"])]
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.key}"

@@ -24,10 +24,11 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException, WeChatException
 
 from accounts.auth import safe_next, shopper_login_complete
+from core.errors import ApplicationError
 from core.h5 import is_wechat
 from wechat import services, share
 from wechat.client import account_client, oauth
-from wechat.identity import identity_login
+from wechat.identity import identity_login, openid_for
 from wechat.models import WeChatAccount, WeChatIdentity
 
 logger = logging.getLogger(__name__)
@@ -41,12 +42,6 @@ MAX_SKEW_SECONDS = 300
 
 def site_url(request: HttpRequest) -> str:
     return settings.PUBLIC_URL or f"{request.scheme}://{request.get_host()}"
-
-
-def browser_simulator_url(request: HttpRequest) -> str:
-    """The simulator as the shopper's browser reaches it: on the host the page came from (a phone on
-    the LAN cannot reach the 127.0.0.1 the server itself uses for its calls)."""
-    return f"{request.scheme}://{request.get_host()}/wechat-sim"
 
 
 def _account_or_404(shop_slug: str) -> WeChatAccount:
@@ -79,10 +74,12 @@ def oauth_start(request: HttpRequest, shop_slug: str) -> HttpResponse:
     pending[state] = {"shop": shop_slug, "next": next_path, "scope": scope, "at": time.time()}
     request.session[SESSION_KEY] = pending
     callback = f"{site_url(request)}{reverse('wechat-oauth-callback', args=[shop_slug])}"
-    client = oauth(account, redirect_uri=callback, scope=scope, state=state)
-    if account.mode == WeChatAccount.Mode.SIMULATOR:
-        client.OAUTH_BASE_URL = f"{browser_simulator_url(request)}/connect/"
-    return redirect(client.authorize_url)
+    try:
+        client = oauth(account, redirect_uri=callback, scope=scope, state=state)
+    except ApplicationError as exc:  # simulator_off: a simulator-mode account with the simulator off
+        return _login_failed(request, account, exc.message, status=exc.http_status)
+    # a live account's authorize URL is absolute; a simulator one's is a path on the page's own host
+    return redirect(request.build_absolute_uri(client.authorize_url))
 
 
 def _login_failed(
@@ -166,6 +163,19 @@ def member_centre_context(request: HttpRequest, shop) -> dict[str, object]:
         "identity": identity,
         "show_profile_url": oauth_url(shop.slug, here, scope="userinfo") if show else "",
     }
+
+
+class WeChatPayerIdentity:
+    """payments' payer-identity port (payments/ports.py), registered in ``WeChatConfig.ready()``:
+    the shopper's openid from their WeChat login, and the shop's OAuth login to get one."""
+
+    def openid(self, *, user, config, scene: str) -> str:
+        if scene not in ("jsapi", "miniprogram"):
+            return ""
+        return openid_for(user=user, appid=config.appid_for(scene))
+
+    def login_url(self, *, shop, next_path: str) -> str:
+        return oauth_url(shop.slug, next_path) if services.shop_has_account(shop_slug=shop.slug) else ""
 
 
 class SilentLoginMiddleware:
@@ -279,10 +289,10 @@ def jssdk_config(request: HttpRequest, shop_slug: str) -> JsonResponse:
         return JsonResponse(
             {"code": "url_invalid", "message": "url must be a page of this site", "fields": {}}, status=400
         )
-    client = account_client(account)
     try:
+        client = account_client(account)
         ticket = client.jsapi_ticket()
-    except (WeChatException, requests.RequestException) as exc:
+    except (ApplicationError, WeChatException, requests.RequestException) as exc:
         logger.warning("jsapi ticket for %s failed: %s", shop_slug, exc)
         return JsonResponse(
             {"code": "wechat_error", "message": "WeChat is unavailable", "fields": {}}, status=502
@@ -293,10 +303,9 @@ def jssdk_config(request: HttpRequest, shop_slug: str) -> JsonResponse:
         if request.user.is_authenticated
         else None
     )
-    simulated = account.mode == WeChatAccount.Mode.SIMULATOR
     return JsonResponse({
         "appId": account.appid, "timestamp": timestamp, "nonceStr": nonce,
         "signature": client.jsapi.get_jsapi_signature(nonce, ticket, timestamp, url),
-        "script": f"{browser_simulator_url(request)}/jweixin.js" if simulated else settings.WECHAT_JSSDK_URL,
+        "script": request.build_absolute_uri(account.jssdk_url),
         "link": share.share_link(url, code=code),
     }, headers={"Cache-Control": "private, no-store"})  # fmt: skip

@@ -1,8 +1,8 @@
 """WeChat Pay as a payment provider, through the ``wechatpayv3`` client.
 
-In ``simulator`` mode the same client talks to our local simulator (``WECHATPAY_SIMULATOR_URL``);
-in ``live`` mode to ``https://api.mch.weixin.qq.com``. Every call has a timeout and is made with no
-database row locked (callers make sure of that).
+The client (payments/wechat/client.py) calls the account's ``api_base_url``: WeChat Pay for live
+accounts, the local simulator for simulator ones; nothing here depends on which. Every call has a
+timeout and is made with no database row locked (callers make sure of that).
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ from django.utils.translation import gettext as _
 from wechatpayv3 import WeChatPay, WeChatPayType
 
 from payments.models import PaymentAttempt, Refund, WeChatPayConfig
-from payments.providers import ProviderError, ProviderUnavailable, RefundOutcome
+from payments.providers import ProviderError, ProviderUnavailable, RefundOutcome, SimulatorOff
 from payments.selectors import payment_of_order
 from payments.wechat import crypto
+from payments.wechat.client import wechatpay_client
 
 logger = logging.getLogger(__name__)
 
@@ -56,15 +57,7 @@ def timeout() -> tuple[float, float]:
 
 
 def client(config: WeChatPayConfig, *, notify_url: str | None = None, appid: str | None = None) -> WeChatPay:
-    wxpay = WeChatPay(
-        wechatpay_type=WeChatPayType.JSAPI, mchid=config.mchid, private_key=config.merchant_private_key,
-        cert_serial_no=config.merchant_serial_no, appid=appid or config.appid, apiv3_key=config.apiv3_key,
-        notify_url=notify_url, timeout=timeout(), public_key=config.platform_public_key or None,
-        public_key_id=config.platform_public_key_id or None,
-    )  # fmt: skip
-    if config.mode == WeChatPayConfig.Mode.SIMULATOR:
-        wxpay._core._gate_way = settings.WECHATPAY_SIMULATOR_URL.rstrip("/")
-    return wxpay
+    return wechatpay_client(config, notify_url=notify_url, appid=appid, timeout=timeout())
 
 
 def record_error(config: WeChatPayConfig, message: str) -> None:
@@ -93,7 +86,12 @@ def _call(
     """Make one API call and return its JSON answer. Anything but a verified JSON answer raises
     ``WeChatPayUnavailable`` (and is recorded for the merchant); a refusal raises ``WeChatPayError``."""
     try:
-        code, text = request(client(config, notify_url=notify_url, appid=appid))
+        wxpay = client(config, notify_url=notify_url, appid=appid)
+    except SimulatorOff as exc:  # raised before any call: the merchant reads why in admin
+        record_error(config, exc.message)
+        raise
+    try:
+        code, text = request(wxpay)
     except requests.Timeout as exc:
         raise _unavailable(config, _("微信支付在 %(s)s 秒内没有应答。") % {"s": timeout()[1]}, exc) from exc
     except requests.RequestException as exc:

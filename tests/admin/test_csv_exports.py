@@ -100,7 +100,7 @@ def test_a_product_title_or_address_that_starts_a_formula_is_neutralised(merchan
 def test_bill_reconciliation_downloads_as_a_safe_csv(merchant, shop_a):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from payments import simulator
+    from devtools.wechatpay_sim import keys as simulator
     from payments.models import WeChatPayConfig
     from payments.wechat import crypto
     from tests.payments.test_bill import bill, row
@@ -128,7 +128,7 @@ def test_bill_reconciliation_downloads_as_a_safe_csv(merchant, shop_a):
 def test_a_file_that_is_not_a_bill_is_refused_in_chinese(merchant, shop_a):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from payments import simulator
+    from devtools.wechatpay_sim import keys as simulator
     from payments.models import WeChatPayConfig
     from payments.wechat import crypto
 

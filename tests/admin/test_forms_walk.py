@@ -33,7 +33,7 @@ MOVING_COLUMNS = {"updated_at"}
 
 
 def _pay_config() -> dict[str, str]:
-    from payments import simulator
+    from devtools.wechatpay_sim import keys as simulator
     from payments.wechat import crypto
 
     values = {k: v for k, v in simulator.platform_settings().items() if k != "platform_certificates"}

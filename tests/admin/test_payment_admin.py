@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from payments import simulator
+from devtools.wechatpay_sim import keys as simulator
 from payments.models import WeChatPayConfig
 from payments.wechat import crypto
 from tests.factories import make_paid_order
@@ -95,3 +95,11 @@ def test_order_page_shows_payments_and_refunds(client, merchant_a, shop_a):
     assert "4200000123" in page and "支付记录" in page and "退款记录" in page and "退款成功" in page
     groups = re.findall(r'id="([a-z_]+)-group"', page)
     assert groups == ["lines", "payments", "refunds", "after_sales", "events"]
+
+
+def test_simulator_mode_is_refused_while_the_simulator_is_off(merchant, shop_a, settings):
+    settings.WECHATPAY_SIMULATOR = False
+    data = form(mode="simulator")
+    response = merchant.post("/admin/payments/wechatpayconfig/add/", data)
+    assert response.status_code == 200 and "本地模拟器未开启" in response.content.decode()
+    assert not WeChatPayConfig.objects.exists()

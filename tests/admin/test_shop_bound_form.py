@@ -3,7 +3,7 @@ shop already has its one WeChat Pay config / official account) must be a form er
 
 from __future__ import annotations
 
-from payments import simulator
+from devtools.wechatpay_sim import keys as simulator
 from payments.models import WeChatPayConfig
 from payments.wechat import crypto
 from wechat.models import WeChatAccount

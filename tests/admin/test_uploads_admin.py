@@ -151,7 +151,7 @@ def test_a_ship_csv_with_too_many_rows_is_refused_before_shipping_any(merchant, 
     ids=["too-big", "huge-field"],
 )
 def test_a_bill_that_cannot_be_read_whole_is_a_form_error(merchant, shop_a, content, message):
-    from payments import simulator
+    from devtools.wechatpay_sim import keys as simulator
     from payments.models import WeChatPayConfig
     from payments.wechat import crypto
 

@@ -8,7 +8,8 @@ from html import unescape
 import pytest
 from django.db import connection
 
-from wechat.models import ChannelQRCode, SimulatorRecord, WeChatAccount
+from devtools.wechat_sim.models import SimulatorRecord
+from wechat.models import ChannelQRCode, WeChatAccount
 
 AES = "A" * 43
 
@@ -98,3 +99,11 @@ def test_channel_qr_code_is_issued_and_shown(merchant, shop_a, live_server, sett
     assert "<svg" in page
     listing = merchant.get("/admin/wechat/channelqrcode/").content.decode()
     assert "门店海报" in listing
+
+
+def test_simulator_mode_is_refused_while_the_simulator_is_off(merchant, shop_a, settings):
+    settings.WECHAT_SIMULATOR = False
+    response = merchant.post("/admin/wechat/wechataccount/add/", form())
+    assert response.status_code == 200 and "本地模拟器未开启" in response.content.decode()
+    assert not WeChatAccount.objects.exists()
+    assert merchant.post("/admin/wechat/wechataccount/add/", form(mode="live")).status_code == 302

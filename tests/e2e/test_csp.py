@@ -5,7 +5,7 @@ formsets, Swagger UI and ReDoc."""
 
 import pytest
 
-from payments import simulator
+from devtools.wechatpay_sim import keys as simulator
 from payments.models import WeChatPayConfig
 from payments.wechat import crypto
 from tests.factories import AddressFactory, ShopperFactory, add_image, make_product, product_with_matrix
@@ -34,7 +34,9 @@ def violations(page, refused: list[str]) -> list[str]:
 def test_wechat_product_page_share_card(phone, live_server, shop_a, settings):
     settings.WECHAT_SIMULATOR = True
     settings.WECHAT_SIMULATOR_URL = f"{live_server.url}/wechat-sim"
-    WeChatAccount.objects.create(shop=shop_a, name="甲店", appid="wx1111111111111111", secret="s", token="t")
+    WeChatAccount.objects.create(
+        shop=shop_a, mode="simulator", name="甲店", appid="wx1111111111111111", secret="s", token="t"
+    )
     product = product_with_matrix(shop=shop_a, colors=("红", "蓝"), sizes=("M",))
     add_image(product)
     refused = watched(phone)
@@ -65,7 +67,7 @@ def test_qr_pay_page_polls(browser, client, live_server, shop_a, settings):
     settings.WECHATPAY_SIMULATOR_URL = f"{live_server.url}/wechatpay-sim"
     WeChatPayConfig.objects.filter(shop=shop_a).delete()  # the factory's simulator account
     WeChatPayConfig.objects.create(
-        shop=shop_a, mchid="1900000109", appid="wx8888888888888888", merchant_serial_no="SERIAL1",
+        shop=shop_a, mode="simulator", mchid="1900000109", appid="wx8888888888888888", merchant_serial_no="SERIAL1",
         merchant_private_key=crypto.private_pem(crypto.new_private_key()), apiv3_key=crypto.new_apiv3_key(),
         **simulator.platform_settings(),
     )  # fmt: skip

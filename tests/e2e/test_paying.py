@@ -2,8 +2,8 @@
 
 import pytest
 
+from devtools.wechatpay_sim import keys as simulator
 from orders.models import Order, OrderStatus
-from payments import simulator
 from payments.models import WeChatPayConfig
 from payments.wechat import crypto
 from tests.e2e.test_buying import logged_in_phone
@@ -17,7 +17,7 @@ def test_buy_and_pay_with_the_simulator(browser, client, live_server, shop_a, se
     settings.WECHATPAY_SIMULATOR_URL = f"{live_server.url}/wechatpay-sim"
     WeChatPayConfig.objects.filter(shop=shop_a).delete()  # replaces the factory's stand-in account
     WeChatPayConfig.objects.create(
-        shop=shop_a, mchid="1900000109", appid="wx8888888888888888", merchant_serial_no="SERIAL1",
+        shop=shop_a, mode="simulator", mchid="1900000109", appid="wx8888888888888888", merchant_serial_no="SERIAL1",
         merchant_private_key=crypto.private_pem(crypto.new_private_key()), apiv3_key=crypto.new_apiv3_key(),
         **simulator.platform_settings(),
     )  # fmt: skip

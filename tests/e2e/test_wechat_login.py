@@ -17,7 +17,7 @@ def wechat_shop(live_server, shop_a, settings):
     settings.WECHAT_SIMULATOR = True
     settings.WECHAT_SIMULATOR_URL = f"{live_server.url}/wechat-sim"
     WeChatAccount.objects.create(
-        shop=shop_a, name="甲店", appid="wx1111111111111111", secret="s3cret", token="tok3n"
+        shop=shop_a, mode="simulator", name="甲店", appid="wx1111111111111111", secret="s3cret", token="tok3n"
     )
     return shop_a
 

@@ -7,13 +7,16 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
+from devtools.wechat_sim import views as simulator
+from devtools.wechat_sim.models import SimulatorRecord
 from orders import services as order_services
 from orders.models import Shipment
 from tests.concurrency import run_at_once
+from tests.devtools import hooks
 from tests.factories import AddressFactory, ShopperFactory, make_product
 from tests.wechat.conftest import APPID, MP_APPID
-from wechat import notifications, simulator
-from wechat.models import Follower, Notification, SimulatorRecord, WeChatIdentity
+from wechat import notifications
+from wechat.models import Follower, Notification, WeChatIdentity
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -100,7 +103,7 @@ def test_delivered_and_refunded_are_notified(sim, order, shop_a):
 
 
 def test_a_refused_subscription_is_recorded_and_not_retried(sim, order):
-    simulator.refuse_messages(MP_OPENID)
+    hooks.refuse_messages(MP_OPENID)
     order_services.order_mark_paid(order=order, amount_fen=order.total_fen)
     notifications.notifications_send_due()
     refused = Notification.objects.get(order=order, channel="miniprogram")
@@ -112,7 +115,7 @@ def test_a_refused_subscription_is_recorded_and_not_retried(sim, order):
 
 
 def test_a_failed_send_is_retried_later_and_then_succeeds(sim, order):
-    simulator.fail_next_message(OA_OPENID)
+    hooks.fail_next_message(OA_OPENID)
     order_services.order_mark_paid(order=order, amount_fen=order.total_fen)
     notifications.notifications_send_due()
     failed = Notification.objects.get(order=order, channel="account")
@@ -162,7 +165,7 @@ def test_each_acceptance_allows_one_subscribe_message(sim, order, shop_a):
 
 def test_an_acceptance_wechat_does_not_know_is_refused(sim, order, shop_a):
     """Our count says yes, WeChat says 43101 (e.g. the shopper turned messages off since)."""
-    from wechat.models import SimulatorRecord
+    from devtools.wechat_sim.models import SimulatorRecord
 
     SimulatorRecord.objects.filter(kind="acceptance").delete()
     order_services.order_mark_paid(order=order, amount_fen=order.total_fen)

@@ -1,7 +1,7 @@
 import pytest
 
+from devtools.wechatpay_sim import keys as simulator
 from orders import services as order_services
-from payments import simulator
 from payments.models import PaymentAttempt, WeChatPayConfig
 from payments.wechat import crypto
 from tests.factories import AddressFactory, make_product
@@ -14,7 +14,7 @@ def pay_config(shop_a):
     merchant_key = crypto.new_private_key()
     WeChatPayConfig.objects.filter(shop=shop_a).delete()  # replaces the factory's stand-in account
     return WeChatPayConfig.objects.create(
-        shop=shop_a, mchid="1900000109", appid="wx8888888888888888", miniprogram_appid="wx9999999999999999",
+        shop=shop_a, mode=WeChatPayConfig.Mode.SIMULATOR, mchid="1900000109", appid="wx8888888888888888", miniprogram_appid="wx9999999999999999",
         merchant_serial_no="5157F09EFDC096DE15EBE81A47057A72", merchant_private_key=crypto.private_pem(merchant_key),
         apiv3_key=APIV3_KEY, **simulator.platform_settings(),
     )  # fmt: skip

@@ -5,10 +5,11 @@ import json
 import pytest
 from django.db import connection
 
+from devtools.wechatpay_sim import keys as simulator
 from orders.models import OrderEvent, OrderStatus
-from payments import simulator
 from payments.models import PaymentAttempt, PaymentNotification, Refund, WeChatPayConfig
 from payments.wechat import crypto
+from tests.devtools import hooks
 from tests.payments.conftest import APIV3_KEY
 
 URL = "/payments/wechat/notify/shop-a/"
@@ -32,7 +33,7 @@ def nothing_changed(attempt):
 @pytest.mark.parametrize("use_certificate", [False, True], ids=["public-key mode", "certificate mode"])
 def test_valid_notification_marks_the_order_paid(client, attempt, pay_config, use_certificate):
     headers, body = simulator.notification(
-        pay_config, simulator.transaction_resource(attempt, pay_config), use_certificate=use_certificate
+        pay_config, hooks.transaction_resource(attempt, pay_config), use_certificate=use_certificate
     )
     response = post(client, headers, body)
     assert response.status_code == 204 and response.content == b""
@@ -45,7 +46,7 @@ def test_valid_notification_marks_the_order_paid(client, attempt, pay_config, us
 
 
 def forged(pay_config, attempt):
-    headers, body = simulator.notification(pay_config, simulator.transaction_resource(attempt, pay_config))
+    headers, body = simulator.notification(pay_config, hooks.transaction_resource(attempt, pay_config))
     other = crypto.new_private_key()
     headers["Wechatpay-Signature"] = crypto.sign(
         other,
@@ -58,37 +59,35 @@ def replayed(pay_config, attempt):
     import time
 
     return simulator.notification(
-        pay_config, simulator.transaction_resource(attempt, pay_config), timestamp=int(time.time()) - 301
+        pay_config, hooks.transaction_resource(attempt, pay_config), timestamp=int(time.time()) - 301
     )
 
 
 def wrong_amount(pay_config, attempt):
-    resource = simulator.transaction_resource(attempt, pay_config)
+    resource = hooks.transaction_resource(attempt, pay_config)
     resource["amount"]["total"] = attempt.amount_fen - 1
     return simulator.notification(pay_config, resource)
 
 
 def unknown_order(pay_config, attempt):
     return simulator.notification(
-        pay_config, simulator.transaction_resource(attempt, pay_config, out_trade_no="NOSUCHORDER01")
+        pay_config, hooks.transaction_resource(attempt, pay_config, out_trade_no="NOSUCHORDER01")
     )
 
 
 def wrong_mchid(pay_config, attempt):
     return simulator.notification(
-        pay_config, simulator.transaction_resource(attempt, pay_config, mchid="1234567890")
+        pay_config, hooks.transaction_resource(attempt, pay_config, mchid="1234567890")
     )
 
 
 def wrong_appid(pay_config, attempt):
-    return simulator.notification(
-        pay_config, simulator.transaction_resource(attempt, pay_config, appid="wxevil")
-    )
+    return simulator.notification(pay_config, hooks.transaction_resource(attempt, pay_config, appid="wxevil"))
 
 
 def not_success(pay_config, attempt):
     return simulator.notification(
-        pay_config, simulator.transaction_resource(attempt, pay_config, trade_state="NOTPAY")
+        pay_config, hooks.transaction_resource(attempt, pay_config, trade_state="NOTPAY")
     )
 
 
@@ -99,24 +98,24 @@ def malformed(pay_config, attempt):
 
 def wrong_apiv3_key(pay_config, attempt):
     other = WeChatPayConfig(mchid=pay_config.mchid, appid=pay_config.appid, apiv3_key="v" * 32)
-    return simulator.notification(other, simulator.transaction_resource(attempt, pay_config))
+    return simulator.notification(other, hooks.transaction_resource(attempt, pay_config))
 
 
 def missing_header(pay_config, attempt):
-    headers, body = simulator.notification(pay_config, simulator.transaction_resource(attempt, pay_config))
+    headers, body = simulator.notification(pay_config, hooks.transaction_resource(attempt, pay_config))
     del headers["Wechatpay-Signature"]
     return headers, body
 
 
 def unknown_serial(pay_config, attempt):
-    headers, body = simulator.notification(pay_config, simulator.transaction_resource(attempt, pay_config))
+    headers, body = simulator.notification(pay_config, hooks.transaction_resource(attempt, pay_config))
     headers["Wechatpay-Serial"] = "PUB_KEY_ID_0000000000000000000000000000NOPE"
     return headers, body
 
 
 def unexpected_event(pay_config, attempt):
     return simulator.notification(
-        pay_config, simulator.transaction_resource(attempt, pay_config), event_type="TRANSACTION.CLOSED"
+        pay_config, hooks.transaction_resource(attempt, pay_config), event_type="TRANSACTION.CLOSED"
     )
 
 
@@ -140,7 +139,7 @@ def test_untrustworthy_notifications_are_refused_and_change_nothing(
 
 
 def test_sixteen_deliveries_mark_paid_once(client, attempt, pay_config):
-    headers, body = simulator.notification(pay_config, simulator.transaction_resource(attempt, pay_config))
+    headers, body = simulator.notification(pay_config, hooks.transaction_resource(attempt, pay_config))
     for _ in range(16):
         assert post(client, headers, body).status_code == 204
     attempt.order.refresh_from_db()
@@ -150,7 +149,7 @@ def test_sixteen_deliveries_mark_paid_once(client, attempt, pay_config):
 
 
 def test_a_second_notification_for_a_paid_order_changes_nothing(client, attempt, pay_config):
-    resource = simulator.transaction_resource(attempt, pay_config)
+    resource = hooks.transaction_resource(attempt, pay_config)
     for _ in range(2):  # two different notification ids for the same transaction
         assert post(client, *simulator.notification(pay_config, resource)).status_code == 204
     attempt.order.refresh_from_db()
@@ -162,7 +161,7 @@ def test_payment_for_a_cancelled_order_starts_a_refund(client, attempt, pay_conf
     from orders.services import order_cancel
 
     order_cancel(order=attempt.order, actor=None, actor_kind="system", reason="超时")
-    headers, body = simulator.notification(pay_config, simulator.transaction_resource(attempt, pay_config))
+    headers, body = simulator.notification(pay_config, hooks.transaction_resource(attempt, pay_config))
     assert post(client, headers, body).status_code == 204
     attempt.order.refresh_from_db()
     assert attempt.order.status == OrderStatus.CANCELLED and attempt.order.paid_fen == 0
@@ -184,7 +183,7 @@ def test_secrets_are_encrypted_at_rest(pay_config):
 
 
 def test_notification_body_is_what_wechat_sends(pay_config, attempt):
-    headers, body = simulator.notification(pay_config, simulator.transaction_resource(attempt, pay_config))
+    headers, body = simulator.notification(pay_config, hooks.transaction_resource(attempt, pay_config))
     envelope = json.loads(body)
     assert set(envelope) == {"id", "create_time", "event_type", "resource_type", "summary", "resource"}
     assert envelope["resource"]["algorithm"] == "AEAD_AES_256_GCM"
@@ -197,7 +196,7 @@ def test_notification_body_is_what_wechat_sends(pay_config, attempt):
 
 
 def test_a_superscript_timestamp_is_refused_not_crashing(client, attempt, pay_config):
-    headers, body = simulator.notification(pay_config, simulator.transaction_resource(attempt, pay_config))
+    headers, body = simulator.notification(pay_config, hooks.transaction_resource(attempt, pay_config))
     headers["Wechatpay-Timestamp"] = "²"
     assert post(client, headers, body).status_code == 401
     assert nothing_changed(attempt)
@@ -218,7 +217,7 @@ def test_every_header_wechat_sends_is_required(client, attempt, pay_config, head
     """A notification missing any of WeChat's headers (Signature-Type too) is a 401 that changes
     nothing, for payments and refunds alike (they share the path)."""
     if event == "payment":
-        resource = simulator.transaction_resource(attempt, pay_config)
+        resource = hooks.transaction_resource(attempt, pay_config)
         headers, body = simulator.notification(pay_config, resource)
     else:
         resource = {"mchid": pay_config.mchid, "out_trade_no": attempt.out_trade_no, "out_refund_no": "R1",
@@ -234,7 +233,7 @@ def test_every_header_wechat_sends_is_required(client, attempt, pay_config, head
 
 @pytest.mark.parametrize("value", ["WECHATPAY2-SHA256-RSA1024", "wechatpay2-sha256-rsa2048", " ", "NONE"])
 def test_a_wrong_signature_type_is_refused(client, attempt, pay_config, value):
-    headers, body = simulator.notification(pay_config, simulator.transaction_resource(attempt, pay_config))
+    headers, body = simulator.notification(pay_config, hooks.transaction_resource(attempt, pay_config))
     headers["Wechatpay-Signature-Type"] = value
     response = post(client, headers, body)
     assert response.status_code == 401 and response.json()["code"] == "FAIL"

@@ -9,11 +9,14 @@ from pathlib import Path
 import pytest
 from django.utils.dateparse import parse_datetime
 
+from devtools.wechatpay_sim import keys as simulator
+from devtools.wechatpay_sim.models import SimulatedTransaction
 from orders import services as order_services
 from orders.models import OrderEvent, OrderStatus
-from payments import services, simulator
-from payments.models import PaymentAttempt, Refund, SimulatedTransaction
+from payments import services
+from payments.models import PaymentAttempt, Refund
 from tests.ast_parse import parse
+from tests.devtools import hooks
 from tests.factories import AddressFactory, ShopperFactory, make_product
 from tests.payments.test_notifications import post
 from tests.payments.test_pay_flow import DESKTOP, pay_on_sheet
@@ -23,7 +26,7 @@ STAMPS = {"paid_at", "shipped_at", "delivered_at", "completed_at", "cancelled_at
 
 
 def test_notification_saves_paid_at(client, attempt, pay_config):
-    resource = simulator.transaction_resource(attempt, pay_config)
+    resource = hooks.transaction_resource(attempt, pay_config)
     assert post(client, *simulator.notification(pay_config, resource)).status_code == 204
     order = attempt.order
     order.refresh_from_db()
@@ -39,7 +42,7 @@ def test_every_transition_saves_its_stamp(attempt, pay_config):
 
     order = attempt.order
     services.payment_apply_success(
-        shop=order.shop, config=pay_config, resource=simulator.transaction_resource(attempt, pay_config)
+        shop=order.shop, config=pay_config, resource=hooks.transaction_resource(attempt, pay_config)
     )
     shipment = order_services.order_ship(
         shop=order.shop, order_no=order.order_no, carrier="sf", tracking_no="SF1234567890", actor=None
@@ -175,7 +178,7 @@ def test_a_second_payment_of_a_paid_order_is_refunded_as_a_duplicate(simulated, 
     first = services.payment_start(order=order, scene="jsapi", notify_url=notify, openid="o-test")
     second = services.payment_start(order=order, scene="native", notify_url=notify)
     pay_on_sheet(simulated.url, first.prepay_id)  # paid on the phone …
-    code_url_id = second.code_url.split("pr=")[-1].split("&")[0]
+    code_url_id = second.code_url.rstrip("/").rsplit("/", 1)[-1]  # the simulator's sheet, /pay/<prepay_id>/
     pay_on_sheet(simulated.url, code_url_id)  # … and again by scanning the desktop QR code
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID and order.paid_fen == order.total_fen
@@ -217,7 +220,7 @@ def test_a_payment_for_a_cancelled_order_is_refunded_as_cancelled(simulated, ord
 
 
 def test_merchant_reads_the_payment_events_in_admin(client, attempt, pay_config, merchant_a):
-    resource = simulator.transaction_resource(attempt, pay_config)
+    resource = hooks.transaction_resource(attempt, pay_config)
     assert post(client, *simulator.notification(pay_config, resource)).status_code == 204
     client.force_login(merchant_a)
     page = client.get(f"/admin/payments/paymentattempt/{attempt.pk}/change/").content.decode()

@@ -5,10 +5,11 @@ from datetime import timedelta
 
 import pytest
 
+from devtools.wechatpay_sim.models import SimulatedTransaction
 from orders import services as order_services
 from orders.models import OrderStatus
 from payments import services
-from payments.models import PaymentAttempt, SimulatedTransaction
+from payments.models import PaymentAttempt
 from payments.wechat import provider as wechat
 from tests.factories import AddressFactory, ShopperFactory, make_product
 
@@ -38,10 +39,10 @@ def test_prepay_in_every_scene(simulated, order, scene):
     assert attempt.status == PaymentAttempt.Status.PENDING and attempt.amount_fen == order.total_fen
     if scene in ("jsapi", "miniprogram"):
         assert attempt.prepay_id.startswith("wx")
-    elif scene == "native":
-        assert attempt.code_url.startswith("weixin://wxpay/bizpayurl")
-    else:
-        assert "/wechatpay-sim/pay/" in attempt.h5_url
+    elif scene == "native":  # the simulator's code is its own sheet, where WeChat's is weixin://…
+        assert attempt.code_url.startswith(f"{simulated.url}/wechatpay-sim/pay/wx")
+    else:  # H5: the merchant appends &redirect_url=…
+        assert attempt.h5_url.startswith("/wechatpay-sim/pay/wx") and "?prepay_id=" in attempt.h5_url
     again = services.payment_start(order=order, scene=scene, notify_url="http://unused/", openid="o-test")
     assert again.pk == attempt.pk  # no second prepay for the same scene
 
@@ -222,12 +223,38 @@ WECHAT = "Mozilla/5.0 (iPhone) AppleWebKit/605.1.15 Mobile/15E148 MicroMessenger
 
 @pytest.mark.parametrize(("agent", "scene"), [(DESKTOP, "native"), (PHONE, "h5"), (WECHAT, "jsapi")])
 def test_pay_page_picks_the_scene_from_the_browser(simulated, order, client, agent, scene):
+    """The pay page speaks WeChat Pay's protocol whatever the account's mode; the simulator answers
+    with its own sheet: the Native code is a link to it, H5 redirects to it, and inside WeChat the
+    page's WeixinJSBridge (the simulator's, playing WeChat's browser) opens it."""
     client.force_login(order.user)
     page = client.get(f"/s/shop-a/orders/{order.order_no}/pay/", HTTP_USER_AGENT=agent)
-    html = page.content.decode()
-    assert page.status_code == 200 and "/wechatpay-sim/pay/" in html
     assert PaymentAttempt.objects.get(order=order).scene == scene
+    if scene == "h5":
+        assert page.status_code == 302 and page["Location"].startswith("/wechatpay-sim/pay/wx")
+        assert "&redirect_url=http%3A//testserver/s/shop-a/orders/" in page["Location"]
+        return
+    html = page.content.decode()
+    assert page.status_code == 200
     assert ("<svg" in html) == (scene == "native")  # desktops get a QR code to scan
+    if scene == "native":
+        assert 'id="pay-now" href="http://' in html and "/wechatpay-sim/pay/" in html
+    else:
+        assert 'id="pay-params"' in html and "prepay_id=wx" in html
+        assert '<script src="/wechatpay-sim/bridge.js" defer></script>' in html
+
+
+def test_the_sheet_returns_the_shopper_to_the_merchant(simulated, order, client):
+    """Like WeChat, the sheet leads back to the merchant: H5's redirect_url (this site only), else
+    the order the transaction pays."""
+    attempt = services.payment_start(order=order, scene="jsapi", notify_url="http://unused/", openid="o-test")
+    sheet = f"/wechatpay-sim/pay/{attempt.prepay_id}/"
+    order_page = f"/s/shop-a/orders/{order.order_no}/"
+    SimulatedTransaction.objects.filter(prepay_id=attempt.prepay_id).update(trade_state="SUCCESS")
+    assert f'href="{order_page}"' in client.get(sheet).content.decode()
+    back = client.get(sheet, {"redirect_url": f"http://testserver{order_page}?from=h5"}).content.decode()
+    assert f'href="http://testserver{order_page}?from=h5"' in back
+    elsewhere = client.get(sheet, {"redirect_url": "https://evil.example/"}).content.decode()
+    assert "evil.example" not in elsewhere and f'href="{order_page}"' in elsewhere
 
 
 def test_qr_page_status_turns_paid_by_itself(simulated, order, client):

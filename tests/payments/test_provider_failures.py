@@ -10,10 +10,11 @@ import socket
 import pytest
 from rest_framework.test import APIClient
 
+from devtools.wechatpay_sim.models import SimulatedTransaction
 from orders import services as order_services
 from orders.models import AfterSale, OrderStatus
 from payments import services
-from payments.models import PaymentAttempt, Refund, SimulatedTransaction, WeChatPayConfig
+from payments.models import PaymentAttempt, Refund, WeChatPayConfig
 from tests.factories import AddressFactory, ShopperFactory, make_product
 from tests.payments.test_pay_flow import pay_on_sheet
 

@@ -7,10 +7,11 @@ import pytest
 
 from orders import services as order_services
 from orders.models import AfterSale
-from payments import services, simulator
+from payments import services
 from payments.models import PaymentAttempt, PaymentEvent, Refund
 from payments.providers import RefundOutcome
 from tests.concurrency import run_at_once
+from tests.devtools import hooks
 from tests.factories import AddressFactory, ShopperFactory, make_product
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -55,7 +56,7 @@ def test_concurrent_starts_number_attempts_without_collision(simulated, order):
 def refund(attempt, pay_config):
     """A paid order with an approved after-sale whose refund is waiting for WeChat's answer."""
     services.payment_apply_success(
-        shop=attempt.shop, config=pay_config, resource=simulator.transaction_resource(attempt, pay_config)
+        shop=attempt.shop, config=pay_config, resource=hooks.transaction_resource(attempt, pay_config)
     )
     order = attempt.order
     request = order_services.after_sale_request(

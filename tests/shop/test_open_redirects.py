@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from accounts.auth import safe_next
-from payments.models import SimulatedTransaction
+from devtools.wechatpay_sim.models import SimulatedTransaction
 from tests.factories import ShopperFactory
 from tests.wechat.conftest import APPID
 from wechat.models import WeChatAccount
@@ -97,7 +97,7 @@ def test_shopper_pages_redirect_only_to_local_paths(client, shop_a, settings, ta
 def test_the_wechat_simulator_only_returns_to_this_site(client, shop_a, settings, target):
     """Like WeChat (网页授权域名), the simulator's OAuth page sends the browser back only to our own host."""
     settings.WECHAT_SIMULATOR = True
-    WeChatAccount.objects.create(shop=shop_a, appid=APPID, secret="s", token="t")
+    WeChatAccount.objects.create(shop=shop_a, mode="simulator", appid=APPID, secret="s", token="t")
     response = client.get(
         "/wechat-sim/connect/oauth2/authorize",
         {

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
+from devtools.wechat_sim import views as simulator
 from tests.factories import ShopperFactory
 from tests.wechat.conftest import MP_APPID, WECHAT_UA, local
-from wechat import simulator
 from wechat.models import WeChatIdentity
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -157,7 +157,7 @@ def test_a_phone_shopper_paying_in_wechat_is_linked_to_their_openid_first(sim, c
     from tests.factories import AddressFactory, make_product
 
     WeChatPayConfig.objects.filter(shop=shop_a).delete()  # replaces the factory's stand-in account
-    WeChatPayConfig.objects.create(shop=shop_a, mchid="1900000109", appid=APPID, merchant_serial_no="S",
+    WeChatPayConfig.objects.create(shop=shop_a, mode="simulator", mchid="1900000109", appid=APPID, merchant_serial_no="S",
                                    merchant_private_key=crypto.private_pem(crypto.new_private_key()),
                                    apiv3_key="k" * 32)  # fmt: skip
     from orders import services

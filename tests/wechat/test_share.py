@@ -8,9 +8,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from devtools.wechat_sim.models import SimulatorRecord
 from tests.factories import ShopFactory, ShopperFactory, make_product
 from wechat import share
-from wechat.models import SimulatorRecord
 
 PAGE = "http://testserver/s/shop-a/"
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 import pytest
 
 from core.errors import ApplicationError
+from devtools.wechat_sim.models import SimulatorRecord
 from tests.concurrency import run_at_once
+from tests.devtools import hooks
 from tests.wechat.conftest import APPID
-from wechat import services, simulator
+from wechat import services
 from wechat.client import account_client
-from wechat.models import SimulatorRecord
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,7 +33,7 @@ def test_the_token_is_reused_until_wechat_refuses_it_then_refreshed_once(sim, ac
     services.menu_publish(account=account, site_url="http://shop.test")
     services.menu_publish(account=account, site_url="http://shop.test")
     assert issued() == 1  # cached
-    simulator.expire_tokens(APPID)  # WeChat expired it early (42001)
+    hooks.expire_tokens(APPID)  # WeChat expired it early (42001)
     services.menu_publish(account=account, site_url="http://shop.test")
     assert issued() == 2  # one refresh, then the call succeeded
     assert SimulatorRecord.objects.filter(kind="menu").count() == 3

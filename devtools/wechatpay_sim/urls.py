@@ -1,4 +1,5 @@
-"""The local WeChat Pay simulator's routes (404 unless settings.WECHATPAY_SIMULATOR)."""
+"""The local WeChat Pay simulator's routes, at WeChat Pay's own paths (404 unless WECHATPAY_SIMULATOR:
+mounted only then, and a test may turn it off)."""
 
 from functools import wraps
 
@@ -6,7 +7,7 @@ from django.conf import settings
 from django.http import Http404
 from django.urls import path
 
-from payments import simulator_views as views
+from devtools.wechatpay_sim import bridge, views
 
 
 def enabled(view):
@@ -26,4 +27,5 @@ urlpatterns = [
     path("v3/refund/domestic/refunds", enabled(views.refund)),
     path("v3/refund/domestic/refunds/<str:out_refund_no>", enabled(views.refund_query)),
     path("pay/<str:prepay_id>/", enabled(views.sheet), name="wechatpay-sim-sheet"),
+    path("bridge.js", enabled(bridge.bridge_script), name="wechatpay-sim-bridge"),
 ]

@@ -1,7 +1,8 @@
 """A local stand-in for WeChat's servers, speaking the formats of ../shared/WECHAT.md.
 
-Mounted at ``/wechat-sim/`` when ``WECHAT_SIMULATOR`` is on (development, demo, tests); accounts in
-"simulator" mode send their calls here instead of ``api.weixin.qq.com`` / ``open.weixin.qq.com``.
+Installed and mounted at ``/wechat-sim/`` only when ``WECHAT_SIMULATOR`` is on (development, demo,
+tests); accounts in "simulator" mode send their calls here (``WeChatAccount.api_base_url``) instead
+of ``api.weixin.qq.com`` / ``open.weixin.qq.com``.
 It checks what WeChat checks (appid + secret, single-use 5-minute codes, valid access tokens, menu
 limits) and answers with WeChat's error codes, so our real client code runs against it.
 
@@ -34,7 +35,8 @@ from django.views.decorators.csrf import csrf_exempt
 from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
 
-from wechat.models import ChannelQRCode, SimulatorRecord, WeChatAccount
+from devtools.wechat_sim.models import SimulatorRecord
+from wechat.models import ChannelQRCode, WeChatAccount
 
 USER_COOKIE = "wxsim_uid"
 CODE_SECONDS = 300
@@ -156,7 +158,7 @@ def authorize(request: HttpRequest) -> HttpResponse:
             query["confirm"] = "0"
             deny = f"{request.path}?{query.urlencode()}"
             response = render(
-                request, "wechat/sim_consent.html", {"account": account, "allow": allow, "deny": deny}
+                request, "wechat_sim/consent.html", {"account": account, "allow": allow, "deny": deny}
             )
     else:
         code = _issue("oauth_code", appid=appid, data={"user": user, "scope": scope})
@@ -461,23 +463,6 @@ def device_subscribe(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"errMsg": "requestSubscribeMessage:ok", **results})
 
 
-def refuse_messages(openid: str) -> None:
-    """From now on this person refuses notifications (errcode 43101)."""
-    SimulatorRecord.objects.get_or_create(kind="refuse", key=openid)
-
-
-def fail_next_message(openid: str) -> None:
-    """The next message to this person fails with a system error (-1): senders must retry."""
-    SimulatorRecord.objects.update_or_create(kind="fail_next", key=openid, defaults={"used_at": None})
-
-
-def expire_tokens(appid: str) -> None:
-    """Expire every access token of ``appid`` early (WeChat then answers 42001)."""
-    for record in SimulatorRecord.objects.filter(kind="access_token", appid=appid):
-        record.data["expires_at"] = 0
-        record.save(update_fields=["data"])
-
-
 def jssdk_script(request: HttpRequest) -> HttpResponse:
     """A JS-SDK for the simulator: ``wx.config`` has its signature checked by ``jssdk/verify``; the
     share data it is given is kept in ``window.__wxShare`` (what WeChat would put on the card)."""
@@ -590,7 +575,7 @@ def chat(request: HttpRequest, appid: str) -> HttpResponse:
         log.save(update_fields=["data"])
         response = HttpResponseRedirect(request.path)
     else:
-        response = render(request, "wechat/sim_chat.html", {
+        response = render(request, "wechat_sim/chat.html", {
             "account": account, "lines": lines, "openid": openid,
             "scenes": list(ChannelQRCode.objects.filter(shop=account.shop).values_list("scene", "name")),
         })  # fmt: skip

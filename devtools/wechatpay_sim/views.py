@@ -4,7 +4,8 @@ It checks our requests' ``Authorization`` signatures with the merchant's key, an
 query, close and refund with signed responses, shows a payment sheet where the demo shopper
 confirms or cancels, and then POSTs a signed, encrypted notification to our notify URL — so the
 real ``wechatpayv3`` client and our real verification run end to end with no internet.
-It is mounted only when ``WECHATPAY_SIMULATOR`` is on (default: with DEBUG; tests turn it on).
+It is installed and mounted only when ``WECHATPAY_SIMULATOR`` is on (default: with DEBUG; tests turn
+it on).
 """
 
 from __future__ import annotations
@@ -21,12 +22,15 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.auth import safe_next
-from payments import simulator
-from payments.models import SimulatedRefund, SimulatedTransaction, WeChatPayConfig
+from devtools.wechatpay_sim import keys as simulator
+from devtools.wechatpay_sim.models import SimulatedRefund, SimulatedTransaction
+from payments.models import PaymentAttempt, WeChatPayConfig
 from payments.wechat import crypto
 
 AUTH = re.compile(r'(\w+)="([^"]*)"')
@@ -143,11 +147,14 @@ def prepay(request: HttpRequest, kind: str) -> HttpResponse:
                 )  # fmt: skip
         except IntegrityError:
             tx = SimulatedTransaction.objects.get(mchid=config.mchid, out_trade_no=body["out_trade_no"])
-    sheet = request.build_absolute_uri(f"/wechatpay-sim/pay/{tx.prepay_id}/")
+    # Like WeChat's answers, with the simulator's own sheet where WeChat's pages would be: the H5
+    # ``h5_url`` (a path on the shopper's host; the merchant appends ``&redirect_url=``) and the
+    # Native ``code_url`` (a web address here, so a browser can open the "QR code" as a link).
+    sheet = reverse("wechatpay-sim-sheet", args=[tx.prepay_id])
     if kind == "native":
-        return _signed(200, {"code_url": f"weixin://wxpay/bizpayurl?pr={tx.prepay_id}&sim={sheet}"})
+        return _signed(200, {"code_url": request.build_absolute_uri(sheet)})
     if kind == "h5":
-        return _signed(200, {"h5_url": sheet})
+        return _signed(200, {"h5_url": f"{sheet}?prepay_id={tx.prepay_id}"})
     return _signed(200, {"prepay_id": tx.prepay_id})
 
 
@@ -257,10 +264,30 @@ def refund(request: HttpRequest) -> HttpResponse:
     return _signed(200, result)
 
 
+def _back(request: HttpRequest, tx: SimulatedTransaction) -> str:
+    """Where "返回商户" leads: ``back`` (a local path), else H5's ``redirect_url`` (on this site
+    only), else — as WeChat returns the shopper to the merchant after a JSAPI or Native payment —
+    the merchant's order page for this transaction; "" if none is known."""
+    source = request.GET  # the sheet's form posts back to its own URL, query and all
+    if back := safe_next(request, default="", target=source.get("back", "")):
+        return back
+    redirect_url = source.get("redirect_url", "")
+    if redirect_url and url_has_allowed_host_and_scheme(
+        redirect_url, allowed_hosts={request.get_host()}, require_https=False
+    ):
+        return redirect_url
+    attempt = (
+        PaymentAttempt.objects.filter(out_trade_no=tx.out_trade_no).select_related("order", "shop").first()
+    )
+    if attempt is None:
+        return ""
+    return reverse("h5:order", args=[attempt.shop.slug, attempt.order.order_no])
+
+
 def sheet(request: HttpRequest, prepay_id: str) -> HttpResponse:
     """The payment sheet: the demo shopper confirms (money moves, WeChat notifies) or cancels."""
     tx = get_object_or_404(SimulatedTransaction, prepay_id=prepay_id)
-    back = safe_next(request, default="", target=request.GET.get("back", ""))  # a local path only
+    back = _back(request, tx)
     if request.method == "POST" and tx.trade_state == "NOTPAY":
         if request.POST.get("action") == "pay":
             with transaction.atomic():
@@ -270,9 +297,9 @@ def sheet(request: HttpRequest, prepay_id: str) -> HttpResponse:
                     tx.transaction_id = f"4200{secrets.randbelow(10**24):024d}"
                     tx.save(update_fields=["trade_state", "success_time", "transaction_id"])
             deliver_notification(tx)
-        return render(request, "payments/sim_sheet.html", {"tx": tx, "done": True, "back": back})
+        return render(request, "wechatpay_sim/sheet.html", {"tx": tx, "done": True, "back": back})
     return render(
-        request, "payments/sim_sheet.html", {"tx": tx, "done": tx.trade_state != "NOTPAY", "back": back}
+        request, "wechatpay_sim/sheet.html", {"tx": tx, "done": tx.trade_state != "NOTPAY", "back": back}
     )
 
 

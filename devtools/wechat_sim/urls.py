@@ -1,8 +1,9 @@
-"""The local WeChat API simulator's routes, at WeChat's own paths (404 unless WECHAT_SIMULATOR)."""
+"""The local WeChat API simulator's routes, at WeChat's own paths (404 unless WECHAT_SIMULATOR:
+mounted only then, and a test may turn it off)."""
 
 from django.urls import path
 
-from wechat import simulator as sim
+from devtools.wechat_sim import views as sim
 
 e = sim.enabled
 

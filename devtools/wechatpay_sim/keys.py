@@ -7,7 +7,6 @@ APIv3 key (AES-256-GCM), so the demo and the tests exercise our real verificatio
 
 from __future__ import annotations
 
-import secrets
 import time
 import uuid
 from typing import Any
@@ -15,7 +14,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from payments.models import PaymentAttempt, SimulatorKey, WeChatPayConfig
+from devtools.wechatpay_sim.models import SimulatorKey
+from payments.models import WeChatPayConfig
 from payments.wechat import crypto
 
 # One simulator key per database. A fixed id makes a second creation (another process, or a request
@@ -67,34 +67,6 @@ def signed_headers(
         "Wechatpay-Serial": key.certificate_serial if use_certificate else key.public_key_id,
         "Wechatpay-Signature-Type": "WECHATPAY2-SHA256-RSA2048",
     }
-
-
-def transaction_resource(
-    attempt: PaymentAttempt, config: WeChatPayConfig, *, trade_state: str = "SUCCESS", **overrides: Any
-) -> dict[str, Any]:
-    resource = {
-        "appid": config.appid_for(attempt.scene),
-        "mchid": config.mchid,
-        "out_trade_no": attempt.out_trade_no,
-        "transaction_id": attempt.transaction_id or f"4200{secrets.randbelow(10**24):024d}",
-        "trade_type": {"jsapi": "JSAPI", "miniprogram": "JSAPI", "native": "NATIVE", "h5": "MWEB"}.get(
-            attempt.scene, "JSAPI"
-        ),
-        "trade_state": trade_state,
-        "trade_state_desc": "支付成功" if trade_state == "SUCCESS" else trade_state,
-        "bank_type": "OTHERS",
-        "attach": "",
-        "success_time": timezone.localtime().isoformat(timespec="seconds"),
-        "payer": {"openid": attempt.payer_openid or "o-simulator-openid"},
-        "amount": {
-            "total": attempt.amount_fen,
-            "payer_total": attempt.amount_fen,
-            "currency": "CNY",
-            "payer_currency": "CNY",
-        },
-    }
-    resource.update(overrides)
-    return resource
 
 
 def notification(

@@ -1,0 +1,2 @@
+"""The local WeChat Pay APIv3 simulator (``/wechatpay-sim/``), installed only when
+``WECHATPAY_SIMULATOR`` is on."""
