@@ -15,6 +15,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from payments.locks import payment_attempt_lock, refund_lock_by_number
 from payments.models import PaymentAttempt, PaymentEvent, Refund
 from payments.providers import (
     ProviderError,
@@ -200,9 +201,7 @@ def payment_apply_success(*, shop: Shop, config: WeChatPayConfig, resource: dict
         # The order first, then the attempt, as every other path locks them (never both in one
         # statement: the order in which a join locks its rows is not ours to choose).
         Order.objects.select_for_update().filter(pk=found[1]).first()
-        attempt = (
-            PaymentAttempt.objects.select_for_update(of=("self",)).select_related("order").get(pk=found[0])
-        )
+        attempt = payment_attempt_lock(pk=found[0])
         amount = resource.get("amount") or {}
         if amount.get("total") != attempt.amount_fen or amount.get("currency", "CNY") != "CNY":
             raise _reject("amount_mismatch", "amount does not match the order")
@@ -372,11 +371,7 @@ def refund_apply_result(*, shop: Shop, config: WeChatPayConfig, resource: dict[s
         raise _reject("mchid_mismatch", "mchid does not match this shop's merchant account")
     status = resource.get("refund_status") or resource.get("status")
     with transaction.atomic():
-        refund = (
-            Refund.objects.select_for_update()
-            .filter(shop=shop, out_refund_no=str(resource.get("out_refund_no", "")))
-            .first()
-        )
+        refund = refund_lock_by_number(shop_id=shop.pk, out_refund_no=str(resource.get("out_refund_no", "")))
         if refund is None:
             raise _reject("refund_unknown", "no refund with this out_refund_no", 404)
         if (resource.get("amount") or {}).get("refund") not in (None, refund.amount_fen):

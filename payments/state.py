@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
+from payments.locks import payment_attempt_lock, refund_lock
 from payments.models import PaymentAttempt, PaymentEvent, Refund
 
 logger = logging.getLogger(__name__)
@@ -101,7 +102,7 @@ def _move(model: type[PaymentAttempt] | type[Refund], *, pk: int, to: str, **kwa
         if model is PaymentAttempt
         else (REFUND_TRANSITIONS, REFUND_STAMPS)
     )
-    obj = model.objects.select_for_update().get(pk=pk)
+    obj = payment_attempt_lock(pk=pk) if model is PaymentAttempt else refund_lock(pk=pk)
     if to not in table.get(obj.status, frozenset()):
         logger.info("%s %s stays %s (not moved to %s)", model._meta.model_name, obj.pk, obj.status, to)
         return None

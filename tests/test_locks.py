@@ -16,11 +16,6 @@ NOT_YET: set[str] = {
     "catalog/services.py",
     "orders/services.py",
     "payments/services.py",
-    "payments/simulator_views.py",
-    "payments/state.py",
-    "wechat/identity.py",
-    "wechat/notifications.py",
-    "wechat/simulator.py",
 }
 
 

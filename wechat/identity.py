@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 
 from accounts.models import User
+from wechat.locks import identity_lock
 from wechat.models import WeChatIdentity
 
 
@@ -40,12 +41,7 @@ def identity_login(
     person, seen through the account or the mini-program); else ``current_user`` (already signed in
     on this browser by another means, who now opens the shop in WeChat); else a new shopper.
     Staff accounts are never reached through WeChat: a staff member shops as a separate shopper."""
-    identity = (
-        WeChatIdentity.objects.select_for_update(of=("self",))  # the identity row, not the user's
-        .filter(appid=appid, openid=openid)
-        .select_related("user")
-        .first()
-    )
+    identity = identity_lock(appid=appid, openid=openid)
     if identity is not None:
         changed = []
         if unionid and identity.unionid != unionid:

@@ -28,6 +28,7 @@ from django.utils.translation import gettext
 from wechatpy.exceptions import WeChatException
 
 from wechat.client import account_client, miniprogram_client
+from wechat.locks import notifications_claimable_lock
 from wechat.models import MessageSubscription, Notification, WeChatAccount
 
 logger = logging.getLogger(__name__)
@@ -105,12 +106,7 @@ def notifications_claim_due(*, limit: int = 1, pk: int | None = None) -> list[No
     while True:
         now = timezone.now()
         with transaction.atomic():
-            queryset = (
-                Notification.objects.select_for_update(of=("self",), skip_locked=True)
-                .select_related("shop", "order")
-                .filter(_claimable(now))
-                .order_by("pk")
-            )
+            queryset = notifications_claimable_lock().filter(_claimable(now))
             if pk is not None:
                 queryset = queryset.filter(pk=pk)
             rows = list(queryset[:limit])
