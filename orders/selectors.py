@@ -121,7 +121,7 @@ def order_after_sale_state(order: Order) -> dict:
 
     from django.utils import timezone
 
-    from orders.services import AFTER_SALE_STATUSES, OPEN_AFTER_SALE
+    from orders.services.after_sales import AFTER_SALE_STATUSES, OPEN_AFTER_SALE
 
     after_sales = list(order.after_sales.all())
     open_request = next((a for a in after_sales if a.status in OPEN_AFTER_SALE), None)
