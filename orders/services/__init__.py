@@ -8,9 +8,10 @@
 - ``stock``: the stock and sales-counter bookkeeping they share (internal).
 
 Each public function is one use case, runs in a transaction, takes ``shop=`` (and the acting
-person) explicitly and raises ``ApplicationError`` with a stable code. Rows are locked with the
-``select_for_update`` in primary-key order; side effects (notifications, tasks) are queued with
-``transaction.on_commit``; no network call happens while a row is locked.
+person) explicitly and raises ``ApplicationError`` with a stable code. Rows are locked through the
+helpers of ``orders.locks`` (one lock order, several rows in primary-key order); side effects
+(notifications, tasks) are queued with ``transaction.on_commit``; no network call happens while a
+row is locked.
 
 Other apps (and tests) import from here (``from orders.services import order_place``); code inside
 ``orders`` imports from the submodules.

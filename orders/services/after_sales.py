@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from core.errors import ApplicationError, NotFoundError
 from orders.after_sale_state import after_sale_can_transition, after_sale_opened, after_sale_transition
+from orders.locks import order_and_after_sale_lock, order_lock
 from orders.models import AfterSale, Order, OrderEvent, OrderStatus
 from orders.ports import refund_gateway
-from orders.services.lifecycle import _locked
 from orders.services.stock import order_stock_release, order_unsell
 from orders.state import order_transition
 from shop.models import Shop
@@ -42,7 +42,7 @@ def after_sale_request(
     """The shopper asks for a refund (or a return and refund) of up to what they paid."""
     from core.uploads import validate_image_file
 
-    order = _locked(order)
+    order = order_lock(pk=order.pk)
     if order.user_id != user.pk:
         raise NotFoundError("order_not_found", _("订单不存在。"))
     if kind not in AfterSale.Kind.values:
@@ -114,8 +114,7 @@ def _after_sale_locked(*, shop: Shop, after_sale_no: str) -> tuple[AfterSale, Or
     )
     if found is None:
         raise NotFoundError("after_sale_not_found", _("售后申请不存在。"))
-    order = Order.objects.select_for_update().get(pk=found)
-    after_sale = AfterSale.objects.select_for_update().get(shop=shop, after_sale_no=after_sale_no)
+    order, after_sale = order_and_after_sale_lock(order_id=found, shop=shop, after_sale_no=after_sale_no)
     return after_sale, order
 
 
@@ -185,8 +184,7 @@ def after_sale_withdraw(*, order: Order, user: User, after_sale_no: str) -> Afte
 def after_sale_refund_result(*, after_sale: AfterSale, succeeded: bool, detail: str = "") -> AfterSale:
     """The payment provider's answer for a refund (synchronously or from its notification).
     Applying the same result twice changes nothing."""
-    order = Order.objects.select_for_update().get(pk=after_sale.order_id)
-    after_sale = AfterSale.objects.select_for_update().get(pk=after_sale.pk)
+    order, after_sale = order_and_after_sale_lock(order_id=after_sale.order_id, pk=after_sale.pk)
     if after_sale.status != AfterSale.Status.REFUNDING:
         return after_sale  # already applied (or never approved): a repeated answer changes nothing
     if not succeeded:

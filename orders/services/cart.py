@@ -9,6 +9,7 @@ from accounts.models import User
 from catalog.models import SKU, Product
 from core.errors import ApplicationError, NotFoundError
 from core.integers import is_int
+from orders.locks import cart_item_lock, cart_lock
 from orders.models import Cart, CartItem
 from orders.selectors import sku_label
 from shop.models import Shop
@@ -54,15 +55,14 @@ def too_many_lines_error() -> ApplicationError:
     return ApplicationError("too_many_lines", message, fields={"items": [message]})
 
 
-def _sellable_sku(*, shop: Shop, sku_id: int, lock: bool = False) -> SKU:
+def _sellable_sku(*, shop: Shop, sku_id: int) -> SKU:
     if not is_int(sku_id):
         raise _sku_not_found()
-    queryset = SKU.objects.select_related("product").filter(
-        pk=sku_id, shop=shop, is_active=True, product__status=Product.Status.ON_SALE
+    sku = (
+        SKU.objects.select_related("product")
+        .filter(pk=sku_id, shop=shop, is_active=True, product__status=Product.Status.ON_SALE)
+        .first()
     )
-    if lock:
-        queryset = queryset.select_for_update(of=("self",))
-    sku = queryset.first()
     if sku is None:
         raise _sku_not_found()
     return sku
@@ -94,8 +94,8 @@ def cart_add(*, cart: Cart, sku_id: int, quantity: int = 1) -> CartItem:
     if not is_int(quantity) or quantity < 1:
         raise _quantity_invalid()
     sku = _sellable_sku(shop=cart.shop, sku_id=sku_id)
-    Cart.objects.select_for_update().filter(pk=cart.pk).first()  # one add at a time per cart
-    item = CartItem.objects.select_for_update().filter(cart=cart, sku=sku).first()
+    cart_lock(cart=cart)  # one add at a time per cart
+    item = cart_item_lock(cart=cart, sku=sku)
     wanted = (item.quantity if item else 0) + quantity
     _check_quantity(wanted, sku)
     if item is None:
@@ -109,7 +109,7 @@ def cart_add(*, cart: Cart, sku_id: int, quantity: int = 1) -> CartItem:
 
 @transaction.atomic
 def cart_set_quantity(*, cart: Cart, item_id: int, quantity: int) -> CartItem:
-    item = CartItem.objects.select_for_update().filter(cart=cart, pk=item_id).first()
+    item = cart_item_lock(cart=cart, pk=item_id)
     if item is None:
         raise NotFoundError("cart_item_not_found", _("购物车中没有这件商品。"))
     sku = _sellable_sku(shop=cart.shop, sku_id=item.sku_id)

@@ -14,6 +14,7 @@ from accounts.models import User
 from catalog.cache import catalog_changed_for_ids
 from catalog.models import SKU, Product
 from core.errors import ApplicationError, NotFoundError
+from orders.locks import order_lock, order_lock_if_exists, order_qs_select_for_update
 from orders.models import AfterSale, Order, OrderEvent, OrderStatus
 from orders.services.stock import order_stock_release
 from orders.state import order_transition
@@ -24,35 +25,28 @@ A = OrderEvent.Actor
 
 
 def order_get_for_shop(*, shop: Shop, order_no: str, lock: bool = False) -> Order:
-    queryset = Order.objects.filter(shop=shop, order_no=order_no)
-    if lock:
-        queryset = queryset.select_for_update()
-    order = queryset.first()
+    order = (
+        (order_qs_select_for_update() if lock else Order.objects).filter(shop=shop, order_no=order_no).first()
+    )
     if order is None:
         raise NotFoundError("order_not_found", _("订单不存在。"))
     return order
 
 
 def order_get_for_user(*, user: User, order_no: str, shop: Shop | None = None, lock: bool = False) -> Order:
-    queryset = Order.objects.filter(user=user, order_no=order_no)
+    queryset = (order_qs_select_for_update() if lock else Order.objects).filter(user=user, order_no=order_no)
     if shop is not None:
         queryset = queryset.filter(shop=shop)
-    if lock:
-        queryset = queryset.select_for_update()
     order = queryset.first()
     if order is None:
         raise NotFoundError("order_not_found", _("订单不存在。"))
     return order
 
 
-def _locked(order: Order) -> Order:
-    return Order.objects.select_for_update().get(pk=order.pk)
-
-
 @transaction.atomic
 def order_cancel(*, order: Order, actor: User | None, actor_kind: str, reason: str = "") -> Order:
     """Cancel an unpaid order and put its stock back."""
-    order = _locked(order)
+    order = order_lock(pk=order.pk)
     order_transition(
         order=order, to=OrderStatus.CANCELLED, event=E.CANCELLED, actor_kind=actor_kind, actor=actor,
         message=reason[:255],
@@ -68,7 +62,7 @@ def _for_each_due(queryset, handle: Callable[[Order], bool], *, limit: int) -> i
     changed = 0
     for pk in list(queryset.values_list("pk", flat=True)[:limit]):
         with transaction.atomic():
-            order = Order.objects.select_for_update().filter(pk=pk).first()
+            order = order_lock_if_exists(pk=pk)
             if order is not None and handle(order):
                 changed += 1
     return changed
@@ -104,7 +98,7 @@ def order_mark_paid(
     can no longer be paid raises ``ApplicationError`` — the payments app refunds it, saying why by
     the code: ``order_already_paid`` (another payment paid it first), ``order_not_payable``
     (cancelled), ``amount_mismatch``."""
-    order = _locked(order)
+    order = order_lock(pk=order.pk)
     if order.status != OrderStatus.PENDING_PAYMENT:
         if order.paid_at is None:
             raise ApplicationError("order_not_payable", _("订单已取消，不能再支付。"), http_status=409)
@@ -130,7 +124,7 @@ def order_mark_paid(
 @transaction.atomic
 def order_confirm_receipt(*, order: Order, user: User) -> Order:
     """The shopper confirms they received a shipped order."""
-    order = _locked(order)
+    order = order_lock(pk=order.pk)
     if order.user_id != user.pk:
         raise NotFoundError("order_not_found", _("订单不存在。"))
     order_transition(

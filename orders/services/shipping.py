@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import ApplicationError
+from orders.locks import order_lock
 from orders.models import AfterSale, Carrier, OrderEvent, OrderStatus, Shipment, TrackingEvent
-from orders.services.lifecycle import _locked, order_get_for_shop
+from orders.services.lifecycle import order_get_for_shop
 from orders.state import order_note, order_transition
 from shop.models import Shop
 
@@ -91,7 +92,7 @@ def tracking_event_add(
     location = _printable(location)
     if not description:
         raise ApplicationError("tracking_description_required", _("请填写物流信息。"))
-    order = _locked(shipment.order)
+    order = order_lock(pk=shipment.order_id)
     fingerprint = tracking_fingerprint(occurred_at=occurred_at, description=description)
     if TrackingEvent.objects.filter(shipment=shipment, fingerprint=fingerprint).exists():
         return None
