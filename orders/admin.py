@@ -30,6 +30,7 @@ from orders.models import (
     AfterSaleEvent,
     Carrier,
     Order,
+    OrderDiscount,
     OrderEvent,
     OrderLine,
     OrderStatus,
@@ -102,6 +103,18 @@ class OrderLineInline(ReadOnlyInline):
     @admin.display(description=gettext_lazy("小计"))
     def line_total(self, line: OrderLine) -> str:
         return format_yuan(line.total_fen)
+
+
+class OrderDiscountInline(ReadOnlyInline):
+    """The discount lines the pricing rules gave at checkout (they add up to the order's 优惠)."""
+
+    model = OrderDiscount
+    fields = ["label", "code", "amount", "ref"]
+    readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("优惠金额"))
+    def amount(self, discount: OrderDiscount) -> str:
+        return format_yuan(discount.amount_fen)
 
 
 class OrderEventInline(ReadOnlyInline):
@@ -178,7 +191,14 @@ class OrderAdmin(ShopScopedAdmin):
     search_fields = ["=order_no", "phone", "recipient"]
     date_hierarchy = "created_at"
     list_select_related = ["shipment"]
-    inlines = [OrderLineInline, PaymentAttemptInline, RefundInline, AfterSaleInline, OrderEventInline]
+    inlines = [
+        OrderLineInline,
+        OrderDiscountInline,
+        PaymentAttemptInline,
+        RefundInline,
+        AfterSaleInline,
+        OrderEventInline,
+    ]
     actions = ["export_csv"]
     fieldsets = [
         (None, {"fields": ["order_no", "shop", "status", "created_at", "pay_deadline", "paid_at", "shipped_at",
@@ -568,3 +588,29 @@ class ShippingRegionFeeAdmin(ShopScopedAdmin):
     @admin.display(description=gettext_lazy("运费"))
     def fee(self, region: ShippingRegionFee) -> str:
         return format_yuan(region.fee_fen)
+
+
+@admin.register(OrderDiscount)
+class OrderDiscountAdmin(ShopScopedAdmin):
+    """Every discount line of the shop's orders (which coupon or sale paid for what): a record,
+    read only; the pricing rules write it at checkout."""
+
+    list_display = ["order", "label", "code", "amount", "ref"]
+    list_filter = ["code", "shop"]
+    search_fields = ["=order__order_no", "ref"]
+    list_select_related = ["order"]
+    fields = ["order", "label", "code", "amount", "ref", "data", "allocation"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=gettext_lazy("优惠金额"))
+    def amount(self, discount: OrderDiscount) -> str:
+        return format_yuan(discount.amount_fen)

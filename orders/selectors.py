@@ -34,6 +34,7 @@ def order_detail_for_user(*, user, shop, order_no: str) -> Order:
         .select_related("shipment", "shop")
         .prefetch_related(
             "lines",
+            "discounts",
             Prefetch("events", queryset=OrderEvent.objects.order_by("created_at", "id")),
             Prefetch(
                 "shipment__tracking_events", queryset=TrackingEvent.objects.order_by("-occurred_at", "-id")

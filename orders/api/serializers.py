@@ -95,11 +95,20 @@ class PreviewLineSerializer(serializers.Serializer):
     problem = serializers.CharField(help_text="Why this line cannot be bought now (empty if it can).")
 
 
+class DiscountSerializer(serializers.Serializer):
+    """One discount line given by a pricing rule (a coupon, a flash price, …)."""
+
+    code = serializers.CharField(help_text="The rule that gave it (stable, machine-readable).")
+    label = serializers.CharField(help_text="What the shopper reads, e.g. 满 100 减 10.")
+    amount_fen = serializers.IntegerField(help_text=FEN)
+
+
 class PreviewSerializer(serializers.Serializer):
     lines = PreviewLineSerializer(many=True)
     goods_fen = serializers.IntegerField()
     shipping_fen = serializers.IntegerField()
-    discount_fen = serializers.IntegerField()
+    discount_fen = serializers.IntegerField(help_text=f"The sum of `discounts`. {FEN}")
+    discounts = DiscountSerializer(many=True, help_text="Empty when no rule applies.")
     total_fen = serializers.IntegerField()
     problems = serializers.ListField(child=serializers.CharField())
 
@@ -169,7 +178,8 @@ class AfterSaleSerializer(serializers.Serializer):
 class OrderDetailSerializer(OrderSummarySerializer):
     goods_fen = serializers.IntegerField()
     shipping_fen = serializers.IntegerField()
-    discount_fen = serializers.IntegerField()
+    discount_fen = serializers.IntegerField(help_text=f"The sum of `discounts`. {FEN}")
+    discounts = DiscountSerializer(many=True, source="discounts.all", help_text="As given at checkout.")
     paid_fen = serializers.IntegerField()
     refunded_fen = serializers.IntegerField()
     remark = serializers.CharField()

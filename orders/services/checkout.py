@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from types import MappingProxyType
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -18,11 +20,13 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Address, User
 from catalog.models import SKU
+from core.attribution import NO_ATTRIBUTION, Attribution
 from core.errors import ApplicationError, NotFoundError
 from core.integers import is_int
 from orders.events import order_event_publish
-from orders.models import CartItem, Order, OrderEvent, OrderLine, ShippingRegionFee
+from orders.models import CartItem, Order, OrderDiscount, OrderEvent, OrderLine, ShippingRegionFee
 from orders.ports import checkout_check
+from orders.pricing import Discount, PricingContext, PricingLine, PricingResult, pricing_consume, pricing_run
 from orders.selectors import cart_summary, line_problem
 from orders.services.cart import (
     MAX_LINES,
@@ -71,8 +75,17 @@ class CheckoutPreview:
     lines: list[PreviewLine] = field(default_factory=list)
     goods_fen: int = 0
     shipping_fen: int = 0
-    discount_fen: int = 0
     address: Address | None = None
+    pricing: PricingResult = field(default_factory=PricingResult)  # the registered rules' discounts
+    context: PricingContext | None = None  # what the rules were given (order_place consumes with it)
+
+    @property
+    def discounts(self) -> tuple[Discount, ...]:
+        return self.pricing.discounts
+
+    @property
+    def discount_fen(self) -> int:
+        return self.pricing.discount_fen
 
     @property
     def total_fen(self) -> int:
@@ -103,9 +116,18 @@ def _normalize_items(items: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def checkout_preview(
-    *, shop: Shop, user: User, items: Sequence[tuple[int, int]], address: Address | None = None
+    *,
+    shop: Shop,
+    user: User,
+    items: Sequence[tuple[int, int]],
+    address: Address | None = None,
+    options: Mapping[str, Any] | None = None,
+    attribution: Attribution = NO_ATTRIBUTION,
+    placing: bool = False,
 ) -> CheckoutPreview:
-    """Price a would-be order from server data only: SKU prices, the shop's shipping rules."""
+    """Price a would-be order from server data only: SKU prices, the registered pricing rules
+    (orders/pricing.py, given the shopper's ``options`` as plain data) and the shop's shipping
+    rules. ``placing`` is True only inside ``order_place``."""
     wanted = _normalize_items(items)
     skus = {
         sku.pk: sku
@@ -122,6 +144,25 @@ def checkout_preview(
         line.problem = line_problem(sku=sku, quantity=quantity)
         preview.lines.append(line)
         preview.goods_fen += line.total_fen
+    preview.context = PricingContext(
+        shop=shop,
+        user=user,
+        lines=tuple(
+            PricingLine(
+                sku_id=line.sku.pk,
+                product_id=line.sku.product_id,
+                category_id=line.sku.product.category_id,
+                quantity=line.quantity,
+                unit_price_fen=line.unit_price_fen,
+            )
+            for line in preview.lines
+        ),
+        goods_fen=preview.goods_fen,
+        options=MappingProxyType(dict(options or {})),
+        attribution=attribution.for_shop(shop.pk),
+        placing=placing,
+    )
+    preview.pricing = pricing_run(preview.context)
     if address is not None:
         preview.shipping_fen = shipping_fee_fen(
             shop=shop, province_code=address.province_code, goods_fen=preview.goods_fen
@@ -130,19 +171,25 @@ def checkout_preview(
 
 
 def _fingerprint(
-    *, shop: Shop, items: Sequence[tuple[int, int]] | None, address_id: int | None, remark: str
+    *,
+    shop: Shop,
+    items: Sequence[tuple[int, int]] | None,
+    address_id: int | None,
+    remark: str,
+    options: Mapping[str, Any] | None,
 ) -> str:
     """What the request asked for: its lines, or "the cart" (the cart is emptied by the order, so
-    a retry must be recognised without reading it)."""
-    payload = json.dumps(
-        {
-            "shop": shop.pk,
-            "items": "cart" if items is None else _normalize_items(items),
-            "address": address_id,
-            "remark": remark,
-        },
-        sort_keys=True,
-    )
+    a retry must be recognised without reading it), and the shopper's pricing options (left out
+    when there are none, so fingerprints from before the options stay the same)."""
+    asked: dict[str, Any] = {
+        "shop": shop.pk,
+        "items": "cart" if items is None else _normalize_items(items),
+        "address": address_id,
+        "remark": remark,
+    }
+    if options:
+        asked["options"] = dict(options)
+    payload = json.dumps(asked, sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -174,6 +221,8 @@ def order_place(
     remark: str = "",
     idempotency_key: str = "",
     clear_cart: bool = True,
+    options: Mapping[str, Any] | None = None,
+    attribution: Attribution = NO_ATTRIBUTION,
 ) -> Order:
     """Place an order: price it on the server, reserve stock, and start the payment clock.
 
@@ -182,13 +231,22 @@ def order_place(
     buys the shopper's cart (``cart_checkout_items``). With an ``idempotency_key`` a retry returns
     the same order — looked up before the cart or the address is read, so a retry after the order
     emptied the cart still finds it; the same key with another request is a 409.
+
+    ``options`` are the shopper's pricing choices (plain data, e.g. ``{"coupon_id": 12}``) for the
+    registered pricing rules, which may refuse the order when they consume what they gave
+    (orders/pricing.py). ``attribution`` (where the shopper came from, ``request.attribution``) is
+    stored on the order when it belongs to this shop.
     """
     checkout_check(shop=shop)  # e.g. no WeChat Pay yet: refuse before reserving anything
     remark = (remark or "").strip()[:200]
     key = (idempotency_key or "").strip()
     if len(key) > 64:
         raise ApplicationError("idempotency_key_invalid", _("Idempotency-Key 最长 64 个字符。"))
-    fingerprint = _fingerprint(shop=shop, items=items, address_id=address_id, remark=remark) if key else ""
+    fingerprint = (
+        _fingerprint(shop=shop, items=items, address_id=address_id, remark=remark, options=options)
+        if key
+        else ""
+    )
     if key:
         existing = _order_for_key(user=user, key=key, fingerprint=fingerprint)
         if existing is not None:
@@ -199,7 +257,7 @@ def order_place(
     try:
         return _order_place(
             shop=shop, user=user, items=items, address=address, remark=remark, key=key, fingerprint=fingerprint,
-            clear_cart=clear_cart,
+            clear_cart=clear_cart, options=options, attribution=attribution,
         )  # fmt: skip
     except IntegrityError:
         if key:  # a concurrent retry with the same key won the race
@@ -229,8 +287,18 @@ def _order_place(
     key: str,
     fingerprint: str,
     clear_cart: bool,
+    options: Mapping[str, Any] | None,
+    attribution: Attribution,
 ) -> Order:
-    preview = checkout_preview(shop=shop, user=user, items=items, address=address)
+    preview = checkout_preview(
+        shop=shop,
+        user=user,
+        items=items,
+        address=address,
+        options=options,
+        attribution=attribution,
+        placing=True,
+    )
     if preview.problems:
         raise ApplicationError("out_of_stock", " ".join(preview.problems), http_status=409)
     now = timezone.now()
@@ -274,10 +342,28 @@ def _order_place(
                 unit_price_fen=line.unit_price_fen,
                 quantity=line.quantity,
                 total_fen=line.total_fen,
+                discount_fen=preview.pricing.line_discounts.get(line.sku.pk, 0),
             )
             for line in preview.lines
         ]
     )
+    if preview.discounts:
+        OrderDiscount.objects.bulk_create(
+            OrderDiscount(
+                shop=shop,
+                order=order,
+                code=discount.code[:32],
+                label=str(discount.label)[:64],
+                amount_fen=discount.amount_fen,
+                ref=discount.ref[:64],
+                data=dict(discount.data),
+                allocation={str(sku_id): fen for sku_id, fen in (discount.allocation or {}).items()},
+            )
+            for discount in preview.discounts
+        )
+    if preview.context is not None and preview.discounts:
+        # after the stock: a rule that refuses (a coupon just used elsewhere) rolls it all back
+        pricing_consume(context=preview.context, result=preview.pricing, order=order)
     product_stock_adjust(order_lines=[(line.sku.product_id, -line.quantity) for line in preview.lines])
     order_event_publish(
         OrderEvent.objects.create(
