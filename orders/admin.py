@@ -206,11 +206,12 @@ class OrderAdmin(ShopScopedAdmin):
         (gettext_lazy("金额"), {"fields": ["goods", "shipping", "discount", "total", "paid", "refunded"]}),
         (gettext_lazy("收货地址"), {"fields": ["recipient", "phone", "full_address"]}),
         (gettext_lazy("物流"), {"fields": ["shipping_info", "actions_links"]}),
+        (gettext_lazy("来源"), {"fields": ["channel_code", "referrer_code", "attributed_at"]}),
     ]  # fmt: skip
     readonly_fields = [
         "order_no", "shop", "status", "created_at", "pay_deadline", "paid_at", "shipped_at", "completed_at", "remark",
         "goods", "shipping", "discount", "total", "paid", "refunded", "recipient", "phone", "full_address",
-        "shipping_info", "actions_links",
+        "shipping_info", "actions_links", "channel_code", "referrer_code", "attributed_at",
     ]  # fmt: skip
 
     def has_add_permission(self, request: HttpRequest) -> bool:

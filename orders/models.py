@@ -122,6 +122,11 @@ class Order(TimeStampedModel):
     address_detail = models.CharField(_("详细地址"), max_length=255)
 
     remark = models.CharField(_("买家留言"), max_length=200, blank=True)
+    # Where the shopper came from (the last valid signed touch before placing, orders/middleware.py):
+    # plain values, never a key into the app that made the link.
+    channel_code = models.CharField(_("来源渠道"), max_length=32, blank=True, db_index=True)
+    referrer_code = models.CharField(_("推荐人"), max_length=32, blank=True, db_index=True)
+    attributed_at = models.DateTimeField(_("来源时间"), null=True, blank=True)
     idempotency_key = models.CharField(_("幂等键"), max_length=64, blank=True, editable=False)
     request_fingerprint = models.CharField(_("请求指纹"), max_length=64, blank=True, editable=False)
 

@@ -29,6 +29,7 @@ from core.integers import parse_int
 from core.money import YuanFormField
 from core.uploads import ImageUploadFormField
 from orders import selectors
+from orders.middleware import attribution_of
 from orders.models import AfterSale, OrderEvent, OrderStatus
 from orders.ports import checkout_check
 from orders.selectors import TAB_NAMES
@@ -183,6 +184,7 @@ def checkout(request: HttpRequest, shop_slug: str) -> HttpResponse:
             order = checkout_services.order_place(
                 shop=shop, user=request.user, items=buy_now, address_id=chosen_id,
                 remark=request.POST.get("remark", ""), idempotency_key=request.POST.get("token", "")[:64],
+                attribution=attribution_of(request),
             )  # fmt: skip
         except ApplicationError as exc:
             refused = exc.message
@@ -194,7 +196,7 @@ def checkout(request: HttpRequest, shop_slug: str) -> HttpResponse:
     try:
         items = buy_now or checkout_services.cart_checkout_items(shop=shop, user=request.user)
         preview = checkout_services.checkout_preview(
-            shop=shop, user=request.user, items=items, address=address
+            shop=shop, user=request.user, items=items, address=address, attribution=attribution_of(request)
         )
     except ApplicationError as exc:
         if exc.message != refused:

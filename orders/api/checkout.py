@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -12,7 +12,17 @@ from accounts import services as account_services
 from core.api.schema import ERRORS, SHOP_PARAM
 from orders.api.base import ShopperView
 from orders.api.serializers import CheckoutInSerializer, PreviewSerializer
+from orders.middleware import HEADER, attribution_of
 from orders.services.checkout import cart_checkout_items, checkout_preview
+
+ATTRIBUTION_PARAM = OpenApiParameter(
+    HEADER,
+    str,
+    OpenApiParameter.HEADER,
+    description="Where the shopper came from: `ch=<code>&ref=<code>`, the signed channel and referrer "
+    "codes of this shop from the link that opened the mini-program. Unsigned, tampered or another "
+    "shop's codes are ignored.",
+)
 
 
 def checkout_items(data: dict[str, Any]) -> list[tuple[int, int]] | None:
@@ -27,7 +37,7 @@ def checkout_items(data: dict[str, Any]) -> list[tuple[int, int]] | None:
     post=extend_schema(
         tags=["orders"],
         operation_id="checkout_preview",
-        parameters=[SHOP_PARAM],
+        parameters=[SHOP_PARAM, ATTRIBUTION_PARAM],
         request=CheckoutInSerializer,
         responses={200: PreviewSerializer, **ERRORS},
     )
@@ -48,5 +58,11 @@ class CheckoutPreviewView(ShopperView):
         items = checkout_items(data.validated_data)
         if items is None:
             items = cart_checkout_items(shop=self.get_shop(), user=request.user)
-        preview = checkout_preview(shop=self.get_shop(), user=request.user, items=items, address=address)
+        preview = checkout_preview(
+            shop=self.get_shop(),
+            user=request.user,
+            items=items,
+            address=address,
+            attribution=attribution_of(request),
+        )
         return Response(PreviewSerializer(preview).data)

@@ -13,8 +13,9 @@ from rest_framework.response import Response
 from core.api.schema import ERRORS, ORDER_PARAM, SHOP_PARAM
 from orders import selectors
 from orders.api.base import ShopperView
-from orders.api.checkout import checkout_items
+from orders.api.checkout import ATTRIBUTION_PARAM, checkout_items
 from orders.api.serializers import CheckoutInSerializer, OrderDetailSerializer, OrderSummarySerializer
+from orders.middleware import attribution_of
 from orders.models import Order, OrderEvent
 from orders.selectors import TAB_NAMES
 from orders.services.checkout import order_place
@@ -34,7 +35,7 @@ TAB_HELP = (
     ),
     post=extend_schema(
         tags=["orders"], operation_id="orders_create",
-        parameters=[SHOP_PARAM, OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, description="Retry-safe: the same key returns the same order; the same key with another request is a 409.")],
+        parameters=[SHOP_PARAM, OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, description="Retry-safe: the same key returns the same order; the same key with another request is a 409."), ATTRIBUTION_PARAM],
         request=CheckoutInSerializer, responses={201: OrderDetailSerializer, 200: OrderDetailSerializer, **ERRORS},
     ),
 )  # fmt: skip
@@ -57,7 +58,7 @@ class OrderListView(ShopperView, ListAPIView):
         order = order_place(
             shop=self.get_shop(), user=request.user, items=checkout_items(data.validated_data),
             address_id=data.validated_data.get("address_id"), remark=data.validated_data.get("remark", ""),
-            idempotency_key=key,
+            idempotency_key=key, attribution=attribution_of(request),
         )  # fmt: skip
         detail = selectors.order_detail_for_user(
             user=request.user, shop=self.get_shop(), order_no=order.order_no

@@ -302,9 +302,13 @@ def _order_place(
     if preview.problems:
         raise ApplicationError("out_of_stock", " ".join(preview.problems), http_status=409)
     now = timezone.now()
+    touch = attribution.for_shop(shop.pk)
     order = Order.objects.create(
         shop=shop,
         user=user,
+        channel_code=touch.channel_code,
+        referrer_code=touch.referrer_code,
+        attributed_at=touch.touched_at if touch else None,
         goods_fen=preview.goods_fen,
         shipping_fen=preview.shipping_fen,
         discount_fen=preview.discount_fen,
