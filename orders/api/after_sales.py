@@ -32,8 +32,8 @@ class AfterSaleRequestView(ShopperView):
     def post(self, request: Request, shop_slug: str, order_no: str) -> Response:
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
-        order = order_get_for_user(user=request.user, shop=self.get_shop(), order_no=order_no)
-        after_sale_request(order=order, user=request.user, **data.validated_data)
+        order = order_get_for_user(user=self.shopper, shop=self.get_shop(), order_no=order_no)
+        after_sale_request(order=order, user=self.shopper, **data.validated_data)
         response = order_detail_response(self, order_no)
         response.status_code = status.HTTP_201_CREATED
         return response

@@ -47,7 +47,7 @@ class CartItemsView(ShopperView):
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
         cart_add(
-            cart=self.cart(create=True),
+            cart=self.cart_for_writing(),
             sku_id=data.validated_data["sku_id"],
             quantity=data.validated_data["quantity"],
         )
@@ -77,10 +77,10 @@ class CartItemView(ShopperView):
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
         cart_set_quantity(
-            cart=self.cart(create=True), item_id=item_id, quantity=data.validated_data["quantity"]
+            cart=self.cart_for_writing(), item_id=item_id, quantity=data.validated_data["quantity"]
         )
         return self.cart_response()
 
     def delete(self, request: Request, shop_slug: str, item_id: int) -> Response:
-        cart_remove(cart=self.cart(create=True), item_id=item_id)
+        cart_remove(cart=self.cart_for_writing(), item_id=item_id)
         return self.cart_response()

@@ -53,14 +53,14 @@ class CheckoutPreviewView(ShopperView):
         address = None
         if data.validated_data.get("address_id"):
             address = account_services.address_get(
-                user=request.user, address_id=data.validated_data["address_id"]
+                user=self.shopper, address_id=data.validated_data["address_id"]
             )
         items = checkout_items(data.validated_data)
         if items is None:
-            items = cart_checkout_items(shop=self.get_shop(), user=request.user)
+            items = cart_checkout_items(shop=self.get_shop(), user=self.shopper)
         preview = checkout_preview(
             shop=self.get_shop(),
-            user=request.user,
+            user=self.shopper,
             items=items,
             address=address,
             attribution=attribution_of(request),

@@ -48,27 +48,27 @@ class OrderListView(ShopperView, ListAPIView):
         tab = self.request.query_params.get("tab")
         if tab is not None and tab not in TAB_NAMES:  # "" too: the schema lists the tabs only
             raise ValidationError({"tab": [f"must be one of: {', '.join(TAB_NAMES)}"]})
-        return selectors.order_list_for_user(user=self.request.user, shop=self.get_shop(), tab=tab)
+        return selectors.order_list_for_user(user=self.shopper, shop=self.get_shop(), tab=tab)
 
     def post(self, request: Request, shop_slug: str) -> Response:
         data = CheckoutInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         key = request.headers.get("Idempotency-Key", "")
-        existed = bool(key) and Order.objects.filter(user=request.user, idempotency_key=key).exists()
+        existed = bool(key) and Order.objects.filter(user=self.shopper, idempotency_key=key).exists()
         order = order_place(
-            shop=self.get_shop(), user=request.user, items=checkout_items(data.validated_data),
+            shop=self.get_shop(), user=self.shopper, items=checkout_items(data.validated_data),
             address_id=data.validated_data.get("address_id"), remark=data.validated_data.get("remark", ""),
             idempotency_key=key, attribution=attribution_of(request),
         )  # fmt: skip
         detail = selectors.order_detail_for_user(
-            user=request.user, shop=self.get_shop(), order_no=order.order_no
+            user=self.shopper, shop=self.get_shop(), order_no=order.order_no
         )
         body = OrderDetailSerializer(detail, context={"request": request}).data
         return Response(body, status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
 
 
 def order_detail_response(view: ShopperView, order_no: str) -> Response:
-    order = selectors.order_detail_for_user(user=view.request.user, shop=view.get_shop(), order_no=order_no)
+    order = selectors.order_detail_for_user(user=view.shopper, shop=view.get_shop(), order_no=order_no)
     return Response(OrderDetailSerializer(order, context={"request": view.request}).data)
 
 
@@ -104,9 +104,9 @@ class OrderCancelView(ShopperView):
     serializer_class = OrderDetailSerializer
 
     def post(self, request: Request, shop_slug: str, order_no: str) -> Response:
-        order = order_get_for_user(user=request.user, shop=self.get_shop(), order_no=order_no)
+        order = order_get_for_user(user=self.shopper, shop=self.get_shop(), order_no=order_no)
         order_cancel(
-            order=order, actor=request.user, actor_kind=OrderEvent.Actor.SHOPPER, reason=gettext("顾客取消")
+            order=order, actor=self.shopper, actor_kind=OrderEvent.Actor.SHOPPER, reason=gettext("顾客取消")
         )
         return order_detail_response(self, order_no)
 
@@ -126,6 +126,6 @@ class OrderConfirmView(ShopperView):
     serializer_class = OrderDetailSerializer
 
     def post(self, request: Request, shop_slug: str, order_no: str) -> Response:
-        order = order_get_for_user(user=request.user, shop=self.get_shop(), order_no=order_no)
-        order_confirm_receipt(order=order, user=request.user)
+        order = order_get_for_user(user=self.shopper, shop=self.get_shop(), order_no=order_no)
+        order_confirm_receipt(order=order, user=self.shopper)
         return order_detail_response(self, order_no)

@@ -76,7 +76,7 @@ class CartSerializer(serializers.Serializer):
 
 
 class CheckoutInSerializer(serializers.Serializer):
-    items = ItemInSerializer(
+    items = ItemInSerializer(  # type: ignore[call-arg]  # many=True: a ListSerializer, which takes max_length
         many=True, required=False, max_length=MAX_LINES,
         help_text=f"What to buy (at most {MAX_LINES} lines; a repeated SKU is added up); "
         "default: the cart's available items.",
@@ -99,7 +99,9 @@ class DiscountSerializer(serializers.Serializer):
     """One discount line given by a pricing rule (a coupon, a flash price, …)."""
 
     code = serializers.CharField(help_text="The rule that gave it (stable, machine-readable).")
-    label = serializers.CharField(help_text="What the shopper reads, e.g. 满 100 减 10.")
+    label = serializers.CharField(  # type: ignore[assignment]  # a declared field, not Field.label
+        help_text="What the shopper reads, e.g. 满 100 减 10."
+    )
     amount_fen = serializers.IntegerField(help_text=FEN)
 
 

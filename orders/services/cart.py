@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -22,6 +24,7 @@ def cart_get(
     *, shop: Shop, user: User | None = None, session_key: str = "", create: bool = False
 ) -> Cart | None:
     """The shopper's cart in ``shop`` (by user when logged in, else by session)."""
+    lookup: dict[str, Any]
     if user is not None and user.is_authenticated:
         lookup = {"shop": shop, "user": user}
     elif session_key:
@@ -131,7 +134,7 @@ def cart_merge_session(*, session_key: str, user: User) -> int:
     up, capped at stock). Returns how many lines moved."""
     moved = 0
     for anon in Cart.objects.filter(session_key=session_key, user=None).select_related("shop"):
-        cart = cart_get(shop=anon.shop, user=user, create=True)
+        cart = cast(Cart, cart_get(shop=anon.shop, user=user, create=True))  # create=True: never None
         lines = CartItem.objects.filter(cart=cart).count()
         for item in anon.items.select_related("sku").order_by("created_at", "pk"):
             existing = CartItem.objects.filter(cart=cart, sku=item.sku).first()

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -203,7 +203,9 @@ def cart_checkout_items(*, shop: Shop, user: User) -> list[tuple[int, int]]:
 
 
 def _address_of(*, user: User, address_id: int | None) -> Address:
-    address = Address.objects.filter(user=user, pk=address_id).first() if is_int(address_id) else None
+    address = (
+        Address.objects.filter(user=user, pk=cast(int, address_id)).first() if is_int(address_id) else None
+    )
     if address is None:
         raise NotFoundError("address_not_found", _("请选择收货地址。"), fields={"address_id": [_("不存在")]})
     if not address.region_complete:  # saved as text before codes: the shopper picks the region again
@@ -390,4 +392,4 @@ def _line_image(sku: SKU) -> str:
     image = sku.image if sku.image_id else sku.product.cover
     if image is None:
         return ""
-    return (image.thumb_list or image.image).name
+    return (image.thumb_list or image.image).name or ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
+from typing import cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -57,11 +58,12 @@ def order_ship(
         data={"carrier": carrier, "carrier_name": carrier_name.strip(), "tracking_no": tracking_no},
     )  # fmt: skip
     # the confirmation period and the shipment count from the transition's own stamp
-    order.auto_complete_at = order.shipped_at + timedelta(days=shop.auto_confirm_days)
+    shipped_at = cast(datetime, order.shipped_at)  # just stamped by the transition
+    order.auto_complete_at = shipped_at + timedelta(days=shop.auto_confirm_days)
     order.save(update_fields=["auto_complete_at"])
     shipment = Shipment.objects.create(
         shop=shop, order=order, carrier=carrier, carrier_name=carrier_name.strip(), tracking_no=tracking_no,
-        shipped_at=order.shipped_at,
+        shipped_at=shipped_at,
     )  # fmt: skip
     return shipment
 
