@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.cache import catalog_changed_for_ids
+from catalog.locks import product_lock, sku_lock, skus_lock
 from catalog.models import SKU, Product, ProductSpec, SpecValue
 from core.errors import ApplicationError
 from core.money import MAX_FEN
@@ -143,7 +144,7 @@ def product_generate_skus(*, product: Product, default_price_fen: int | None = N
     - a product without specs has exactly one SKU.
     Running it twice changes nothing the second time.
     """
-    product = Product.objects.select_for_update().get(pk=product.pk)
+    product = product_lock(pk=product.pk)
     specs = list(
         ProductSpec.objects.filter(product=product).prefetch_related("values").order_by("position", "id")
     )
@@ -253,7 +254,7 @@ def skus_bulk_update(
     queryset = SKU.objects.filter(pk__in=list(sku_ids))
     if shop is not None:
         queryset = queryset.filter(shop=shop)
-    skus = list(queryset.select_for_update().order_by("pk"))
+    skus = skus_lock(queryset)
     if not skus:
         return 0
     if stock_delta is not None and stock_delta < 0:
@@ -290,7 +291,7 @@ def sku_update(
 ) -> SKU:
     """Change one SKU's price, stock, code or availability."""
     _check_amounts(price_fen=price_fen, stock=stock)
-    sku = SKU.objects.select_for_update().get(pk=sku.pk)
+    sku = sku_lock(pk=sku.pk)
     changed = []
     for name, value in (("price_fen", price_fen), ("stock", stock), ("code", code), ("is_active", is_active)):
         if value is not None and getattr(sku, name) != value:
@@ -318,7 +319,7 @@ def product_set_status(*, product: Product, status: str) -> Product:
     """
     if status not in Product.Status.values:
         raise ApplicationError("invalid_status", _("未知的商品状态。"))
-    product = Product.objects.select_for_update().get(pk=product.pk)
+    product = product_lock(pk=product.pk)
     if status == Product.Status.ON_SALE:
         if not SKU.objects.filter(product=product, is_active=True).exists():
             raise ApplicationError(

@@ -106,6 +106,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "wechat.views.SilentLoginMiddleware",
     "wechat.share.ReferralMiddleware",
+    "orders.middleware.AttributionMiddleware",  # request.attribution: ?ch= / ?ref= / API header
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # turns a locked-out login into the lockout page

@@ -31,6 +31,7 @@ from orders.models import (
     AfterSaleEvent,
     Carrier,
     Order,
+    OrderDiscount,
     OrderEvent,
     OrderLine,
     OrderStatus,
@@ -104,6 +105,18 @@ class OrderLineInline(ReadOnlyInline):
         return format_yuan(line.total_fen)
 
 
+class OrderDiscountInline(ReadOnlyInline):
+    """The discount lines the pricing rules gave at checkout (they add up to the order's 优惠)."""
+
+    model = OrderDiscount
+    fields = ["label", "code", "amount", "ref"]
+    readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("优惠金额"))
+    def amount(self, discount: OrderDiscount) -> str:
+        return format_yuan(discount.amount_fen)
+
+
 class OrderEventInline(ReadOnlyInline):
     model = OrderEvent
     shop_lookup = "order__shop"
@@ -153,8 +166,9 @@ def order_admin_inline_register(inline: type[InlineModelAdmin]) -> None:
 
 
 def order_admin_inlines() -> list[type[InlineModelAdmin]]:
-    """The order page's inlines: its own lines, the registered ones, after-sales, the timeline."""
-    return [OrderLineInline, *_order_admin_inlines, AfterSaleInline, OrderEventInline]
+    """The order page's inlines: its own lines and discounts, the registered ones, after-sales, the
+    timeline."""
+    return [OrderLineInline, OrderDiscountInline, *_order_admin_inlines, AfterSaleInline, OrderEventInline]
 
 
 @admin.register(Order)
@@ -164,7 +178,8 @@ class OrderAdmin(ShopScopedAdmin):
     search_fields = ["=order_no", "phone", "recipient"]
     date_hierarchy = "created_at"
     list_select_related = ["shipment"]
-    inlines = [OrderLineInline, AfterSaleInline, OrderEventInline]  # and the registered ones: get_inlines
+    # and the registered ones: get_inlines
+    inlines = [OrderLineInline, OrderDiscountInline, AfterSaleInline, OrderEventInline]
     actions = ["export_csv"]
     fieldsets = [
         (None, {"fields": ["order_no", "shop", "status", "created_at", "pay_deadline", "paid_at", "shipped_at",
@@ -172,11 +187,12 @@ class OrderAdmin(ShopScopedAdmin):
         (gettext_lazy("金额"), {"fields": ["goods", "shipping", "discount", "total", "paid", "refunded"]}),
         (gettext_lazy("收货地址"), {"fields": ["recipient", "phone", "full_address"]}),
         (gettext_lazy("物流"), {"fields": ["shipping_info", "actions_links"]}),
+        (gettext_lazy("来源"), {"fields": ["channel_code", "referrer_code", "attributed_at"]}),
     ]  # fmt: skip
     readonly_fields = [
         "order_no", "shop", "status", "created_at", "pay_deadline", "paid_at", "shipped_at", "completed_at", "remark",
         "goods", "shipping", "discount", "total", "paid", "refunded", "recipient", "phone", "full_address",
-        "shipping_info", "actions_links",
+        "shipping_info", "actions_links", "channel_code", "referrer_code", "attributed_at",
     ]  # fmt: skip
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -557,3 +573,29 @@ class ShippingRegionFeeAdmin(ShopScopedAdmin):
     @admin.display(description=gettext_lazy("运费"))
     def fee(self, region: ShippingRegionFee) -> str:
         return format_yuan(region.fee_fen)
+
+
+@admin.register(OrderDiscount)
+class OrderDiscountAdmin(ShopScopedAdmin):
+    """Every discount line of the shop's orders (which coupon or sale paid for what): a record,
+    read only; the pricing rules write it at checkout."""
+
+    list_display = ["order", "label", "code", "amount", "ref"]
+    list_filter = ["code", "shop"]
+    search_fields = ["=order__order_no", "ref"]
+    list_select_related = ["order"]
+    fields = ["order", "label", "code", "amount", "ref", "data", "allocation"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=gettext_lazy("优惠金额"))
+    def amount(self, discount: OrderDiscount) -> str:
+        return format_yuan(discount.amount_fen)

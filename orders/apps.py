@@ -8,6 +8,6 @@ class OrdersConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import ports as accounts_ports
-        from orders.services import cart_merge_session
+        from orders.services.cart import cart_merge_session
 
         accounts_ports.login_hook_register(cart_merge_session)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from orders import services
+from orders.services.lifecycle import orders_auto_complete_due, orders_expire_due
 
 logger = logging.getLogger(__name__)
 
@@ -16,8 +16,8 @@ logger = logging.getLogger(__name__)
 # (``job_register``): payments its reconcile (first: a paid order must not expire) and
 # abandoned-attempt jobs, wechat its notification sender.
 JOBS: dict[str, Callable[[], int]] = {
-    "expire_unpaid_orders": services.orders_expire_due,
-    "auto_complete_orders": services.orders_auto_complete_due,
+    "expire_unpaid_orders": orders_expire_due,
+    "auto_complete_orders": orders_auto_complete_due,
 }
 
 

@@ -122,6 +122,11 @@ class Order(TimeStampedModel):
     address_detail = models.CharField(_("详细地址"), max_length=255)
 
     remark = models.CharField(_("买家留言"), max_length=200, blank=True)
+    # Where the shopper came from (the last valid signed touch before placing, orders/middleware.py):
+    # plain values, never a key into the app that made the link.
+    channel_code = models.CharField(_("来源渠道"), max_length=32, blank=True, db_index=True)
+    referrer_code = models.CharField(_("推荐人"), max_length=32, blank=True, db_index=True)
+    attributed_at = models.DateTimeField(_("来源时间"), null=True, blank=True)
     idempotency_key = models.CharField(_("幂等键"), max_length=64, blank=True, editable=False)
     request_fingerprint = models.CharField(_("请求指纹"), max_length=64, blank=True, editable=False)
 
@@ -151,6 +156,10 @@ class Order(TimeStampedModel):
                 condition=Q(refunded_fen__lte=models.F("paid_fen")), name="order_refund_le_paid"
             ),
             models.CheckConstraint(condition=Q(total_fen__gte=0), name="order_total_not_negative"),
+            models.CheckConstraint(
+                condition=Q(discount_fen__gte=0, discount_fen__lte=models.F("goods_fen")),
+                name="order_discount_within_goods",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -177,13 +186,20 @@ class OrderLine(models.Model):
     unit_price_fen = MoneyField(_("单价"))
     quantity = models.PositiveIntegerField(_("数量"))
     total_fen = MoneyField(_("小计"))
+    # This line's share of the order's discount (orders/pricing.py allocates it; the lines add up
+    # to Order.discount_fen), so a refund of some lines can give back what they were charged.
+    discount_fen = MoneyField(_("分摊优惠"), default=0)
 
     class Meta:
         verbose_name = _("订单商品")
         verbose_name_plural = _("订单商品")
         ordering = ["id"]
         constraints = [
-            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_line_quantity_positive")
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(discount_fen__gte=0, discount_fen__lte=models.F("total_fen")),
+                name="order_line_discount_within_total",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -194,6 +210,36 @@ class OrderLine(models.Model):
         from django.core.files.storage import default_storage
 
         return default_storage.url(self.image) if self.image else ""
+
+
+class OrderDiscount(models.Model):
+    """One discount line of an order, as a pricing rule gave it at checkout (orders/pricing.py):
+    what it was (``code``, the shopper's ``label``), how much, and what it consumed (``ref``, e.g.
+    ``coupon:12``). The lines add up to ``Order.discount_fen``; ``allocation`` is each SKU's share
+    (``{"<sku id>": fen}``), whose sums per SKU are the lines' ``OrderLine.discount_fen``."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", verbose_name=_("店铺"))
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="discounts", verbose_name=_("订单")
+    )
+    code = models.CharField(_("规则"), max_length=32)
+    label = models.CharField(_("名称"), max_length=64)
+    amount_fen = MoneyField(_("优惠金额"))
+    ref = models.CharField(_("使用了"), max_length=64, blank=True)
+    data = models.JSONField(_("数据"), default=dict, blank=True)
+    allocation = models.JSONField(_("分摊"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("订单优惠")
+        verbose_name_plural = _("订单优惠")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["shop", "code", "ref"], name="order_discount_ref")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="order_discount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
 
 
 class OrderEvent(TransitionEvent):

@@ -39,6 +39,7 @@ def order_detail_for_user(*, user: User, shop: Shop, order_no: str) -> Order:
         .select_related("shipment", "shop")
         .prefetch_related(
             "lines",
+            "discounts",
             Prefetch("events", queryset=OrderEvent.objects.order_by("created_at", "id")),
             Prefetch(
                 "shipment__tracking_events", queryset=TrackingEvent.objects.order_by("-occurred_at", "-id")
@@ -126,7 +127,7 @@ def order_after_sale_state(order: Order) -> dict[str, Any]:
 
     from django.utils import timezone
 
-    from orders.services import AFTER_SALE_STATUSES, OPEN_AFTER_SALE
+    from orders.services.after_sales import AFTER_SALE_STATUSES, OPEN_AFTER_SALE
 
     after_sales = list(order.after_sales.all())
     open_request = next((a for a in after_sales if a.status in OPEN_AFTER_SALE), None)

@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
-from orders import services
 from orders.models import Carrier, Order
+from orders.services.shipping import order_ship
 
 CSV_MAX_ROWS = 2000
 CSV_MAX_BYTES = 2 * 1024 * 1024  # a shipping CSV is read whole or refused, never cut short
@@ -73,7 +73,7 @@ def orders_ship_from_csv(*, shops: Iterable, raw: bytes, actor) -> list[dict] | 
                 result["message"] = _("订单不存在")
             else:
                 try:
-                    services.order_ship(shop=order.shop, order_no=order.order_no, carrier=carrier, tracking_no=cells[2],
+                    order_ship(shop=order.shop, order_no=order.order_no, carrier=carrier, tracking_no=cells[2],
                                         actor=actor, carrier_name=cells[1] if carrier == "other" else "")  # fmt: skip
                     result.update(ok=True, message=_("已发货"))
                 except ApplicationError as exc:

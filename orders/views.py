@@ -28,10 +28,15 @@ from core.h5 import is_wechat, not_found_as_404
 from core.integers import parse_int
 from core.money import YuanFormField
 from core.uploads import ImageUploadFormField
-from orders import selectors, services
+from orders import selectors
+from orders.middleware import attribution_of
 from orders.models import AfterSale, OrderEvent, OrderStatus
 from orders.ports import checkout_check
 from orders.selectors import TAB_NAMES
+from orders.services import after_sales as after_sale_services
+from orders.services import cart as cart_services
+from orders.services import checkout as checkout_services
+from orders.services import lifecycle as order_services
 from shop.selectors import shop_get_public
 
 TAB_LABELS = [("", gettext_lazy("全部")), ("pending_payment", gettext_lazy("待付款")), ("to_ship", gettext_lazy("待发货")),
@@ -46,12 +51,12 @@ def _login_required(request: HttpRequest) -> HttpResponse | None:
 
 def _cart(request: HttpRequest, shop, *, create: bool = False):
     if request.user.is_authenticated:
-        return services.cart_get(shop=shop, user=request.user, create=create)
+        return cart_services.cart_get(shop=shop, user=request.user, create=create)
     if not request.session.session_key:
         if not create:
             return None
         request.session.save()
-    return services.cart_get(shop=shop, session_key=request.session.session_key, create=create)
+    return cart_services.cart_get(shop=shop, session_key=request.session.session_key, create=create)
 
 
 def _context(request, shop, **extra):
@@ -60,7 +65,7 @@ def _context(request, shop, **extra):
 
 def _quantity(raw: str | None, *, default: int | None = None) -> int:
     return parse_int(
-        raw, field="quantity", label=_("购买数量"), default=default, max_value=services.MAX_QUANTITY
+        raw, field="quantity", label=_("购买数量"), default=default, max_value=cart_services.MAX_QUANTITY
     )
 
 
@@ -113,7 +118,7 @@ def cart_add(request: HttpRequest, shop_slug: str) -> HttpResponse:
     try:
         sku_id = _id(request.POST.get("sku_id"), field="sku_id", label=_("商品规格"))
         quantity = _quantity(request.POST.get("quantity"), default=1)
-        services.cart_add(cart=_cart(request, shop, create=True), sku_id=sku_id, quantity=quantity)
+        cart_services.cart_add(cart=_cart(request, shop, create=True), sku_id=sku_id, quantity=quantity)
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return _back_to_product(request, shop, sku=sku_id, qty=quantity)
@@ -134,9 +139,9 @@ def cart_item(request: HttpRequest, shop_slug: str, item_id: int) -> HttpRespons
         raise Http404
     try:
         if request.POST.get("remove"):
-            services.cart_remove(cart=current, item_id=item_id)
+            cart_services.cart_remove(cart=current, item_id=item_id)
         else:
-            services.cart_set_quantity(
+            cart_services.cart_set_quantity(
                 cart=current, item_id=item_id, quantity=_quantity(request.POST.get("quantity"))
             )
     except ApplicationError as exc:
@@ -176,9 +181,10 @@ def checkout(request: HttpRequest, shop_slug: str) -> HttpResponse:
     payment_error = _payment_error(shop)
     if request.method == "POST":
         try:  # the cart is read by the service, after the token: a double tap finds the first order
-            order = services.order_place(
+            order = checkout_services.order_place(
                 shop=shop, user=request.user, items=buy_now, address_id=chosen_id,
                 remark=request.POST.get("remark", ""), idempotency_key=request.POST.get("token", "")[:64],
+                attribution=attribution_of(request),
             )  # fmt: skip
         except ApplicationError as exc:
             refused = exc.message
@@ -188,8 +194,10 @@ def checkout(request: HttpRequest, shop_slug: str) -> HttpResponse:
             return redirect("h5:order", shop.slug, order.order_no)
     address = next((a for a in addresses if a.pk == chosen_id), None) or next(iter(addresses), None)
     try:
-        items = buy_now or services.cart_checkout_items(shop=shop, user=request.user)
-        preview = services.checkout_preview(shop=shop, user=request.user, items=items, address=address)
+        items = buy_now or checkout_services.cart_checkout_items(shop=shop, user=request.user)
+        preview = checkout_services.checkout_preview(
+            shop=shop, user=request.user, items=items, address=address, attribution=attribution_of(request)
+        )
     except ApplicationError as exc:
         if exc.message != refused:
             messages.error(request, exc.message)
@@ -373,15 +381,15 @@ def order_detail(request: HttpRequest, shop_slug: str, order_no: str) -> HttpRes
         action = request.POST.get("action")
         try:
             if action == "cancel":
-                services.order_cancel(
+                order_services.order_cancel(
                     order=order, actor=request.user, actor_kind=OrderEvent.Actor.SHOPPER, reason=_("顾客取消")
                 )
                 messages.success(request, _("订单已取消。"))
             elif action == "confirm":
-                services.order_confirm_receipt(order=order, user=request.user)
+                order_services.order_confirm_receipt(order=order, user=request.user)
                 messages.success(request, _("已确认收货，感谢您的购买！"))
             elif action == "withdraw":
-                services.after_sale_withdraw(
+                after_sale_services.after_sale_withdraw(
                     order=order, user=request.user, after_sale_no=request.POST.get("after_sale_no", "")
                 )
                 messages.success(request, _("售后申请已撤销。"))
@@ -454,7 +462,7 @@ def after_sale_new(request: HttpRequest, shop_slug: str, order_no: str) -> HttpR
     if request.method == "POST" and form.is_valid():
         photos = form.cleaned_data["photos"]
         try:
-            services.after_sale_request(
+            after_sale_services.after_sale_request(
                 order=order, user=request.user, kind=form.cleaned_data["kind"], reason=form.cleaned_data["reason"],
                 amount_fen=form.cleaned_data["amount_fen"], photos=photos,
             )  # fmt: skip

@@ -25,8 +25,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError
-from orders import services
 from orders.models import Shipment
+from orders.services.shipping import tracking_event_add
 from shop.models import Shop
 
 MAX_SKEW_SECONDS = 300
@@ -89,7 +89,7 @@ def tracking_push(request: HttpRequest, shop_slug: str) -> JsonResponse:
     added = 0
     try:
         for occurred_at, description, location, signed in sorted(parsed, key=lambda e: e[0]):
-            event = services.tracking_event_add(
+            event = tracking_event_add(
                 shipment=shipment, occurred_at=occurred_at, description=description, location=location,
                 is_signed=signed, source="push",
             )  # fmt: skip

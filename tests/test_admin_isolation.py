@@ -56,6 +56,9 @@ def two_shops(shop_a, shop_b, merchant_a, merchant_b):
     order_services.after_sale_request(
         order=order, user=address.user, kind="refund_only", reason="甲的售后", amount_fen=100
     )
+    from orders.models import OrderDiscount
+
+    OrderDiscount.objects.create(shop=shop_a, order=order, code="test", label="甲的满减", amount_fen=100)
     ShippingRegionFee.objects.create(shop=shop_a, province_code="540000", fee_fen=3000)
     ShippingRegionFee.objects.create(shop=shop_b, province_code="540000", fee_fen=2000)
 

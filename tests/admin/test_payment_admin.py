@@ -79,6 +79,7 @@ def test_order_page_shows_payments_and_refunds(client, merchant_a, shop_a):
     names = [inline.__name__ for inline in order_admin_inlines()]
     assert names == [
         "OrderLineInline",
+        "OrderDiscountInline",
         "PaymentAttemptInline",
         "RefundInline",
         "AfterSaleInline",
@@ -94,7 +95,7 @@ def test_order_page_shows_payments_and_refunds(client, merchant_a, shop_a):
     page = client.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
     assert "4200000123" in page and "支付记录" in page and "退款记录" in page and "退款成功" in page
     groups = re.findall(r'id="([a-z_]+)-group"', page)
-    assert groups == ["lines", "payments", "refunds", "after_sales", "events"]
+    assert groups == ["lines", "discounts", "payments", "refunds", "after_sales", "events"]
 
 
 def test_simulator_mode_is_refused_while_the_simulator_is_off(merchant, shop_a, settings):

@@ -1,0 +1,211 @@
+"""Input and output serializers of the shopper's order API (cart, checkout, orders, after-sales)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from core.api.fields import StrictIntegerField
+from core.api.schema import FEN, media_url
+from orders.models import AfterSale, Order
+from orders.services.cart import MAX_LINES, MAX_QUANTITY, too_many_lines_error
+
+
+class OrderAddressSerializer(serializers.Serializer):
+    """The delivery address as copied onto the order (no id: later edits never change it)."""
+
+    recipient = serializers.CharField()
+    phone = serializers.CharField()
+    province = serializers.CharField()
+    city = serializers.CharField()
+    district = serializers.CharField()
+    detail = serializers.CharField()
+
+
+class ItemListSerializer(serializers.ListSerializer):
+    """At most ``MAX_LINES`` lines, counted before any line is parsed: ``too_many_lines``, as the
+    service says it."""
+
+    def to_internal_value(self, data: Any) -> list[dict[str, Any]]:
+        if isinstance(data, list) and len(data) > MAX_LINES:
+            raise too_many_lines_error()
+        return super().to_internal_value(data)
+
+
+class ItemInSerializer(serializers.Serializer):
+    sku_id = StrictIntegerField(min_value=1)
+    quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY, default=1)
+
+    class Meta:
+        list_serializer_class = ItemListSerializer
+
+
+class QuantitySerializer(serializers.Serializer):
+    quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY)
+
+
+class CartItemSerializer(serializers.Serializer):
+    """One line of ``selectors.cart_summary``."""
+
+    id = serializers.IntegerField(source="item.pk")
+    sku_id = serializers.IntegerField(source="item.sku_id")
+    product_id = serializers.IntegerField(source="item.sku.product_id")
+    title = serializers.CharField(source="item.sku.product.title")
+    spec_text = serializers.CharField(source="item.sku.spec_text")
+    price_fen = serializers.IntegerField(source="item.sku.price_fen", help_text=FEN)
+    quantity = serializers.IntegerField(source="item.quantity")
+    stock = serializers.IntegerField(source="item.sku.stock")
+    available = serializers.BooleanField(
+        source="ok", help_text="False when sold out, off shelf, the spec is retired or stock is short."
+    )
+    problem = serializers.CharField(help_text="Why this line cannot be bought now (empty if it can).")
+    image = serializers.SerializerMethodField()
+
+    def get_image(self, line) -> str | None:
+        image = line.item.sku.image or line.item.sku.product.cover
+        return self.context["request"].build_absolute_uri(image.list_url) if image else None
+
+
+class CartSerializer(serializers.Serializer):
+    items = CartItemSerializer(many=True, source="lines")
+    goods_fen = serializers.IntegerField(
+        help_text=f"Sum over available items: what checkout from the cart buys. {FEN}"
+    )
+
+
+class CheckoutInSerializer(serializers.Serializer):
+    items = ItemInSerializer(  # type: ignore[call-arg]  # many=True: a ListSerializer, which takes max_length
+        many=True, required=False, max_length=MAX_LINES,
+        help_text=f"What to buy (at most {MAX_LINES} lines; a repeated SKU is added up); "
+        "default: the cart's available items.",
+    )  # fmt: skip
+    address_id = StrictIntegerField(required=False, min_value=1)
+    remark = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class PreviewLineSerializer(serializers.Serializer):
+    sku_id = serializers.IntegerField(source="sku.pk")
+    title = serializers.CharField(source="sku.product.title")
+    spec_text = serializers.CharField(source="sku.spec_text")
+    unit_price_fen = serializers.IntegerField()
+    quantity = serializers.IntegerField()
+    total_fen = serializers.IntegerField()
+    problem = serializers.CharField(help_text="Why this line cannot be bought now (empty if it can).")
+
+
+class DiscountSerializer(serializers.Serializer):
+    """One discount line given by a pricing rule (a coupon, a flash price, …)."""
+
+    code = serializers.CharField(help_text="The rule that gave it (stable, machine-readable).")
+    label = serializers.CharField(  # type: ignore[assignment]  # a declared field, not Field.label
+        help_text="What the shopper reads, e.g. 满 100 减 10."
+    )
+    amount_fen = serializers.IntegerField(help_text=FEN)
+
+
+class PreviewSerializer(serializers.Serializer):
+    lines = PreviewLineSerializer(many=True)
+    goods_fen = serializers.IntegerField()
+    shipping_fen = serializers.IntegerField()
+    discount_fen = serializers.IntegerField(help_text=f"The sum of `discounts`. {FEN}")
+    discounts = DiscountSerializer(many=True, help_text="Empty when no rule applies.")
+    total_fen = serializers.IntegerField()
+    problems = serializers.ListField(child=serializers.CharField())
+
+
+class OrderLineSerializer(serializers.Serializer):
+    sku_id = serializers.IntegerField()
+    product_id = serializers.IntegerField(source="product_id_snapshot")
+    title = serializers.CharField()
+    spec_text = serializers.CharField()
+    image = serializers.SerializerMethodField()
+    unit_price_fen = serializers.IntegerField()
+    quantity = serializers.IntegerField()
+    total_fen = serializers.IntegerField()
+
+    def get_image(self, line) -> str | None:
+        return media_url(self.context["request"], line.image)
+
+
+class OrderSummarySerializer(serializers.Serializer):
+    order_no = serializers.CharField()
+    status = serializers.CharField()
+    status_text = serializers.CharField(source="get_status_display")
+    total_fen = serializers.IntegerField(help_text=FEN)
+    created_at = serializers.DateTimeField()
+    pay_deadline = serializers.DateTimeField()
+    lines = OrderLineSerializer(many=True)
+
+
+class EventSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    text = serializers.CharField(source="get_type_display")
+    message = serializers.CharField()
+    actor = serializers.CharField(source="actor_kind")
+    from_status = serializers.CharField()
+    to_status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class TrackingSerializer(serializers.Serializer):
+    occurred_at = serializers.DateTimeField()
+    description = serializers.CharField()
+    location = serializers.CharField()
+    is_signed = serializers.BooleanField()
+
+
+class ShipmentSerializer(serializers.Serializer):
+    carrier = serializers.CharField()
+    carrier_name = serializers.CharField(source="carrier_label")
+    tracking_no = serializers.CharField()
+    shipped_at = serializers.DateTimeField()
+    delivered_at = serializers.DateTimeField(allow_null=True)
+    tracking = TrackingSerializer(many=True, source="tracking_events.all")
+
+
+class AfterSaleSerializer(serializers.Serializer):
+    after_sale_no = serializers.CharField()
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    status_text = serializers.CharField(source="get_status_display")
+    reason = serializers.CharField()
+    amount_fen = serializers.IntegerField()
+    reject_reason = serializers.CharField()
+    respond_by = serializers.DateTimeField(allow_null=True, help_text="The merchant answers by then.")
+    created_at = serializers.DateTimeField()
+
+
+class OrderDetailSerializer(OrderSummarySerializer):
+    goods_fen = serializers.IntegerField()
+    shipping_fen = serializers.IntegerField()
+    discount_fen = serializers.IntegerField(help_text=f"The sum of `discounts`. {FEN}")
+    discounts = DiscountSerializer(many=True, source="discounts.all", help_text="As given at checkout.")
+    paid_fen = serializers.IntegerField()
+    refunded_fen = serializers.IntegerField()
+    remark = serializers.CharField()
+    address = serializers.SerializerMethodField()
+    timeline = EventSerializer(many=True, source="events.all")
+    shipment = serializers.SerializerMethodField()
+    after_sales = AfterSaleSerializer(many=True, source="after_sales.all")
+
+    @extend_schema_field(OrderAddressSerializer)
+    def get_address(self, order: Order) -> dict[str, str]:
+        return {
+            "recipient": order.recipient, "phone": order.phone, "province": order.province, "city": order.city,
+            "district": order.district, "detail": order.address_detail,
+        }  # fmt: skip
+
+    @extend_schema_field(ShipmentSerializer(allow_null=True))
+    def get_shipment(self, order: Order) -> dict[str, Any] | None:
+        shipment = getattr(order, "shipment", None)
+        return ShipmentSerializer(shipment, context=self.context).data if shipment else None
+
+
+class AfterSaleInSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=AfterSale.Kind.choices)
+    reason = serializers.CharField(max_length=200)
+    amount_fen = StrictIntegerField(
+        min_value=1, help_text=f"At most what was paid and not yet refunded. {FEN}"
+    )

@@ -1,0 +1,118 @@
+"""Attribution as data: ``request.attribution`` for every request of a shop (docs/architecture.md).
+
+``AttributionMiddleware`` (in ``MIDDLEWARE``, after authentication) reads the signed codes a request
+carries for the shop in its URL (``core.attribution``):
+
+- an H5 page ``/s/<shop>/…``: ``?ch=<code>`` (a channel) and ``?ref=<code>`` (a referrer);
+- an API call ``/api/v1/shops/<shop>/…``: the header ``X-WeiShop-Attribution: ch=<code>&ref=<code>``
+  (the mini-program sends what its launch link carried).
+
+Codes that verify for this shop are the *touch*: it replaces what was remembered (last touch wins,
+channel and referrer together) and is kept in a signed cookie per shop for the attribution window
+(``WEISHOP_ATTRIBUTION_WINDOW_DAYS``, default 7). Unsigned, tampered or foreign-shop codes are
+ignored, silently. Nothing here reads or writes the database, so an anonymous page view with
+``?ch=`` costs no query. ``request.attribution`` is an ``Attribution`` (empty when nothing is known);
+checkout passes it to ``order_place``, which stores it on the order.
+
+It lives in ``orders`` (not ``core``) because it is checkout's input; the codes' rule is in ``core``
+so the app that makes the links (marketing) signs them without importing ``orders``.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from urllib.parse import parse_qsl
+
+from django.conf import settings
+from django.core import signing
+from django.http import HttpRequest, HttpResponse
+
+from core.attribution import NO_ATTRIBUTION, Attribution, Kind, attribution_verify
+
+H5_SHOP_PATH = re.compile(r"^/s/(?P<slug>[a-z0-9-]{3,32})/")
+API_SHOP_PATH = re.compile(r"^/api/v1/shops/(?P<slug>[a-z0-9-]{3,32})/")
+HEADER = "X-WeiShop-Attribution"
+COOKIE_PREFIX = "ws_attr_"
+COOKIE_SALT = "weishop.attribution.cookie"
+DEFAULT_WINDOW_DAYS = 7
+
+
+def attribution_window_seconds() -> int:
+    return int(getattr(settings, "WEISHOP_ATTRIBUTION_WINDOW_DAYS", DEFAULT_WINDOW_DAYS)) * 86400
+
+
+def attribution_of(request: HttpRequest) -> Attribution:
+    """The request's attribution (empty where the middleware did not run, e.g. a bare test request)."""
+    return getattr(request, "attribution", NO_ATTRIBUTION)
+
+
+def _touch_codes(request: HttpRequest) -> tuple[str, dict[Kind, str]] | None:
+    """The URL's shop and the codes this request carries, or None outside a shop's URLs."""
+    path = request.path_info
+    if match := H5_SHOP_PATH.match(path):
+        codes = {kind: request.GET.get(kind, "") for kind in ("ch", "ref")}
+    elif match := API_SHOP_PATH.match(path):
+        header = dict(parse_qsl(request.headers.get(HEADER, "")[:500]))
+        codes = {kind: header.get(kind, "") for kind in ("ch", "ref")}
+    else:
+        return None
+    return match["slug"], {kind: code for kind, code in codes.items() if code}  # type: ignore[misc]
+
+
+def _verified(slug: str, codes: dict[Kind, str]) -> Attribution | None:
+    values: dict[Kind, str] = {}
+    shop_ids = set()
+    for kind, code in codes.items():
+        found = attribution_verify(kind=kind, code=code, shop_slug=slug)
+        if found is not None:
+            shop_ids.add(found[0])
+            values[kind] = found[1]
+    if not values or len(shop_ids) != 1:
+        return None
+    return Attribution(
+        shop_id=shop_ids.pop(),
+        channel_code=values.get("ch", ""),
+        referrer_code=values.get("ref", ""),
+        touched_at=datetime.now(tz=UTC),
+    )
+
+
+def _remembered(request: HttpRequest, slug: str) -> Attribution:
+    try:
+        value = request.get_signed_cookie(
+            f"{COOKIE_PREFIX}{slug}", salt=COOKIE_SALT + slug, max_age=attribution_window_seconds()
+        )
+        shop_id, channel, referrer, at = str(value).split("|")
+        return Attribution(
+            shop_id=int(shop_id), channel_code=channel, referrer_code=referrer,
+            touched_at=datetime.fromtimestamp(int(at), tz=UTC),
+        )  # fmt: skip
+    except (KeyError, ValueError, signing.BadSignature):
+        return NO_ATTRIBUTION
+
+
+class AttributionMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        found = _touch_codes(request)
+        touch = None
+        if found is None:
+            request.attribution = NO_ATTRIBUTION  # type: ignore[attr-defined]
+        else:
+            slug, codes = found
+            touch = _verified(slug, codes) if codes else None
+            request.attribution = touch or _remembered(request, slug)  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        if touch is not None and found is not None and response.status_code < 400:
+            value = f"{touch.shop_id}|{touch.channel_code}|{touch.referrer_code}|{int(time.time())}"
+            response.set_signed_cookie(
+                f"{COOKIE_PREFIX}{found[0]}", value, salt=COOKIE_SALT + found[0],
+                max_age=attribution_window_seconds(), httponly=True, samesite="Lax",
+                secure=getattr(settings, "SESSION_COOKIE_SECURE", False),
+            )  # fmt: skip
+        return response

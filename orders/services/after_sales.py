@@ -1,0 +1,217 @@
+"""After-sales: the shopper's refund request, the merchant's answer, the refund's result."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from django.core.files import File
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from core.errors import ApplicationError, NotFoundError
+from orders.after_sale_state import after_sale_can_transition, after_sale_opened, after_sale_transition
+from orders.locks import order_and_after_sale_lock, order_lock
+from orders.models import AfterSale, Order, OrderEvent, OrderStatus
+from orders.ports import refund_gateway
+from orders.services.stock import order_stock_release, order_unsell
+from orders.state import order_transition
+from shop.models import Shop
+
+E = OrderEvent.Type
+A = OrderEvent.Actor
+
+AFTER_SALE_STATUSES = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED)
+OPEN_AFTER_SALE = (AfterSale.Status.REQUESTED, AfterSale.Status.REFUNDING)
+
+
+def _refund_committed_fen(order: Order) -> int:
+    """Already refunded plus refunds under way: what no new refund may eat into."""
+    in_flight = sum(
+        order.after_sales.filter(status=AfterSale.Status.REFUNDING).values_list("amount_fen", flat=True)
+    )
+    return int(order.refunded_fen) + in_flight
+
+
+@transaction.atomic
+def after_sale_request(
+    *, order: Order, user: User, kind: str, reason: str, amount_fen: int, photos: Sequence[File[Any]] = ()
+) -> AfterSale:
+    """The shopper asks for a refund (or a return and refund) of up to what they paid."""
+    from core.uploads import validate_image_file
+
+    order = order_lock(pk=order.pk)
+    if order.user_id != user.pk:
+        raise NotFoundError("order_not_found", _("订单不存在。"))
+    if kind not in AfterSale.Kind.values:
+        raise ApplicationError("after_sale_kind_invalid", _("请选择售后类型。"), fields={"kind": [_("无效")]})
+    if order.status not in AFTER_SALE_STATUSES:
+        raise ApplicationError(
+            "after_sale_not_allowed", _("订单当前状态为“%(s)s”，不能申请售后。") % {"s": order.get_status_display()},
+            http_status=409,
+        )  # fmt: skip
+    if (
+        order.status == OrderStatus.COMPLETED
+        and order.completed_at
+        and (timezone.now() - order.completed_at > timedelta(days=order.shop.after_sale_days))
+    ):
+        raise ApplicationError("after_sale_expired", _("已超过售后申请期限。"), http_status=409)
+    if kind == AfterSale.Kind.RETURN_REFUND and order.status == OrderStatus.PAID:
+        raise ApplicationError(
+            "after_sale_kind_invalid", _("订单还未发货，请选择“仅退款”。"), fields={"kind": [_("无效")]}
+        )
+    if order.after_sales.filter(status__in=OPEN_AFTER_SALE).exists():
+        raise ApplicationError("after_sale_open", _("该订单已有处理中的售后申请。"), http_status=409)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(
+            "after_sale_reason_required", _("请填写售后原因。"), fields={"reason": [_("必填")]}
+        )
+    available = order.paid_fen - _refund_committed_fen(order)
+    if not isinstance(amount_fen, int) or amount_fen <= 0 or amount_fen > available:
+        from core.money import format_yuan
+
+        raise ApplicationError(
+            "refund_amount_invalid",
+            _("退款金额必须大于 0 且不超过 %(max)s。") % {"max": format_yuan(available)},
+            fields={"amount_fen": [_("无效")]},
+        )
+    if len(photos) > 3:
+        raise ApplicationError("too_many_photos", _("最多上传 3 张图片。"), fields={"photos": [_("太多")]})
+    for photo in photos:
+        try:
+            validate_image_file(photo)
+        except Exception as exc:  # django ValidationError -> our error shape
+            raise ApplicationError(
+                "photo_invalid",
+                " ".join(getattr(exc, "messages", [str(exc)])),
+                fields={"photos": [_("无效")]},
+            ) from exc
+    after_sale = AfterSale.objects.create(
+        shop=order.shop, order=order, kind=kind, reason=reason[:200], amount_fen=amount_fen,
+    )  # fmt: skip
+    # the deadline counts from the request's own time (never before it, even at 0 hours)
+    after_sale.respond_by = after_sale.created_at + timedelta(hours=order.shop.after_sale_response_hours)
+    after_sale.save(update_fields=["respond_by"])
+    for photo in photos:
+        after_sale.photos.create(image=photo)
+    from core.money import format_yuan
+
+    after_sale_opened(
+        after_sale=after_sale, order=order, actor=user,
+        message=f"{after_sale.get_kind_display()} {format_yuan(amount_fen)}：{reason[:100]}",
+    )  # fmt: skip
+    return after_sale
+
+
+def _after_sale_locked(*, shop: Shop, after_sale_no: str) -> tuple[AfterSale, Order]:
+    found = (
+        AfterSale.objects.filter(shop=shop, after_sale_no=after_sale_no)
+        .values_list("order_id", flat=True)
+        .first()
+    )
+    if found is None:
+        raise NotFoundError("after_sale_not_found", _("售后申请不存在。"))
+    order, after_sale = order_and_after_sale_lock(order_id=found, shop=shop, after_sale_no=after_sale_no)
+    return after_sale, order
+
+
+def after_sale_approve(*, shop: Shop, after_sale_no: str, actor: User | None) -> AfterSale:
+    """The merchant approves: the refund goes out through the order's payment provider.
+
+    The refund is reserved under the order's lock; the provider is called after commit, with no
+    row locked, and reports back through ``after_sale_refund_result`` (the refund gateway port,
+    orders/ports.py: payments implements it)."""
+    gateway = refund_gateway()
+    with transaction.atomic():
+        after_sale, order = _after_sale_locked(shop=shop, after_sale_no=after_sale_no)
+        if not after_sale_can_transition(after_sale.status, AfterSale.Status.REFUNDING):
+            raise ApplicationError(
+                "after_sale_not_pending", _("该售后申请已处理（%(s)s）。") % {"s": after_sale.get_status_display()},
+                http_status=409,
+            )  # fmt: skip
+        if after_sale.amount_fen > order.paid_fen - _refund_committed_fen(order):
+            raise ApplicationError("refund_exceeds_paid", _("退款金额超过了可退金额。"), http_status=409)
+        after_sale_transition(
+            after_sale=after_sale,
+            order=order,
+            to=AfterSale.Status.REFUNDING,
+            actor_kind=A.MERCHANT,
+            actor=actor,
+        )
+        refund = gateway.refund_reserve(order=order, after_sale=after_sale)
+    gateway.refund_send(refund=refund)
+    after_sale.refresh_from_db()
+    return after_sale
+
+
+@transaction.atomic
+def after_sale_reject(*, shop: Shop, after_sale_no: str, actor: User | None, reason: str) -> AfterSale:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(
+            "reject_reason_required", _("请填写拒绝原因。"), fields={"reason": [_("必填")]}
+        )
+    after_sale, order = _after_sale_locked(shop=shop, after_sale_no=after_sale_no)
+    after_sale_transition(
+        after_sale=after_sale, order=order, to=AfterSale.Status.REJECTED, actor_kind=A.MERCHANT, actor=actor,
+        message=reason[:200], extra_fields={"reject_reason": reason[:200]},
+    )  # fmt: skip
+    return after_sale
+
+
+@transaction.atomic
+def after_sale_withdraw(*, order: Order, user: User, after_sale_no: str) -> AfterSale:
+    """The shopper withdraws their own pending request on ``order``. An after-sale number of
+    another order (another shopper's, too) is not found, and changes nothing."""
+    if order.user_id != user.pk:
+        raise NotFoundError("order_not_found", _("订单不存在。"))
+    after_sale, locked = _after_sale_locked(shop=order.shop, after_sale_no=after_sale_no)
+    if after_sale.order_id != order.pk or locked.user_id != user.pk:
+        raise NotFoundError("after_sale_not_found", _("售后申请不存在。"))
+    order = locked
+    if after_sale.status != AfterSale.Status.REQUESTED:
+        raise ApplicationError("after_sale_not_pending", _("该售后申请已处理，不能撤销。"), http_status=409)
+    after_sale_transition(
+        after_sale=after_sale, order=order, to=AfterSale.Status.WITHDRAWN, actor_kind=A.SHOPPER, actor=user
+    )
+    return after_sale
+
+
+@transaction.atomic
+def after_sale_refund_result(*, after_sale: AfterSale, succeeded: bool, detail: str = "") -> AfterSale:
+    """The payment provider's answer for a refund (synchronously or from its notification).
+    Applying the same result twice changes nothing."""
+    order, after_sale = order_and_after_sale_lock(order_id=after_sale.order_id, pk=after_sale.pk)
+    if after_sale.status != AfterSale.Status.REFUNDING:
+        return after_sale  # already applied (or never approved): a repeated answer changes nothing
+    if not succeeded:
+        after_sale_transition(
+            after_sale=after_sale,
+            order=order,
+            to=AfterSale.Status.FAILED,
+            actor_kind=A.SYSTEM,
+            message=detail[:255],
+        )
+        return after_sale
+    order.refunded_fen = F("refunded_fen") + after_sale.amount_fen
+    order.save(update_fields=["refunded_fen", "updated_at"])
+    order.refresh_from_db()
+    from core.money import format_yuan
+
+    after_sale_transition(
+        after_sale=after_sale, order=order, to=AfterSale.Status.REFUNDED, actor_kind=A.SYSTEM,
+        message=_("已退款 %(amount)s") % {"amount": format_yuan(after_sale.amount_fen)},
+    )  # fmt: skip
+    if order.refunded_fen >= order.paid_fen:
+        unshipped = order.status == OrderStatus.PAID
+        order_transition(order=order, to=OrderStatus.CLOSED, event=E.CLOSED, actor_kind=A.SYSTEM,
+                         message=_("全额退款，订单关闭。"))  # fmt: skip
+        if unshipped:  # nothing left the warehouse: the goods are for sale again, and were never sold
+            order_stock_release(order)
+            order_unsell(order)
+    return after_sale

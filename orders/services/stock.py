@@ -1,0 +1,48 @@
+"""Stock and sales counters an order moves: reserve/release bookkeeping on products, un-selling.
+
+Internal to ``orders.services``: the caller holds the order's lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import F
+from django.db.models.functions import Greatest
+
+from catalog.cache import catalog_changed_for_ids
+from catalog.models import SKU, Product
+from orders.models import Order
+
+
+def product_stock_adjust(*, order_lines: Iterable[tuple[int, int]]) -> None:
+    """Keep ``Product.stock_total`` (the list pages' sold-out badge) in step with SKU stock."""
+    per_product: dict[int, int] = {}
+    for product_id, delta in order_lines:
+        per_product[product_id] = per_product.get(product_id, 0) + delta
+    for product_id in sorted(per_product):
+        Product.objects.filter(pk=product_id).update(
+            stock_total=Greatest(F("stock_total") + per_product[product_id], 0)
+        )
+    shop_ids = Product.objects.filter(pk__in=list(per_product)).values_list("shop_id", flat=True).distinct()
+    catalog_changed_for_ids(shop_ids)
+
+
+def order_stock_release(order: Order) -> None:
+    """Put an order's units back (the caller holds the order's lock and has just moved it out of
+    a state that held stock, so this runs once per order)."""
+    lines = list(order.lines.order_by("sku_id"))
+    for line in lines:
+        SKU.objects.filter(pk=line.sku_id).update(stock=F("stock") + line.quantity)
+    product_stock_adjust(order_lines=[(line.product_id_snapshot, line.quantity) for line in lines])
+
+
+def order_unsell(order: Order) -> None:
+    """Take a paid order that never shipped out of the sales counts (rankings, "sold" badges)."""
+    lines = list(order.lines.order_by("sku_id"))
+    for line in lines:
+        SKU.objects.filter(pk=line.sku_id).update(sales_count=Greatest(F("sales_count") - line.quantity, 0))
+    for line in sorted(lines, key=lambda line: line.product_id_snapshot):
+        Product.objects.filter(pk=line.product_id_snapshot).update(
+            sales_count=Greatest(F("sales_count") - line.quantity, 0)
+        )
