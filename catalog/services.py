@@ -15,11 +15,11 @@ from django.db.models import Max, Min, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.cache import catalog_changed_for_ids
 from catalog.locks import product_lock, sku_lock, skus_lock
 from catalog.models import SKU, Product, ProductSpec, SpecValue
 from core.errors import ApplicationError
 from core.money import MAX_FEN
+from shop.cache import storefront_changed_for_ids
 from shop.models import Shop
 
 
@@ -57,7 +57,7 @@ def product_sync_summary(*, product: Product) -> Product:
         cover=cover,
         updated_at=timezone.now(),
     )
-    catalog_changed_for_ids([product.shop_id])
+    storefront_changed_for_ids([product.shop_id])
     return product
 
 
@@ -107,7 +107,7 @@ def product_spec_set(*, product: Product, name: str, values: Sequence[str], posi
         spec.position = position
         spec.save(update_fields=["position", "updated_at"])
     spec_values_set(spec=spec, values=cleaned)
-    catalog_changed_for_ids([product.shop_id])
+    storefront_changed_for_ids([product.shop_id])
     return spec
 
 
@@ -339,7 +339,7 @@ def product_set_status(*, product: Product, status: str) -> Product:
         product.published_at = timezone.now()
         fields.append("published_at")
     product.save(update_fields=fields)
-    catalog_changed_for_ids([product.shop_id])
+    storefront_changed_for_ids([product.shop_id])
     return product
 
 

@@ -105,7 +105,6 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "wechat.views.SilentLoginMiddleware",
-    "wechat.share.ReferralMiddleware",
     "orders.middleware.AttributionMiddleware",  # request.attribution: ?ch= / ?ref= / API header
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

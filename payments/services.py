@@ -15,6 +15,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from orders.locks import order_lock, order_lock_if_exists
 from payments.locks import payment_attempt_lock, refund_lock_by_number
 from payments.models import PaymentAttempt, PaymentEvent, Refund
 from payments.providers import (
@@ -179,7 +180,7 @@ def payment_apply_success(*, shop: Shop, config: WeChatPayConfig, resource: dict
     another payment already, cancelled meanwhile). Notification and query may race: the attempt
     row lock makes exactly one of them apply it."""
     from core.errors import ApplicationError
-    from orders.models import Order, OrderEvent
+    from orders.models import OrderEvent
     from orders.services import order_mark_paid
     from orders.state import order_note
 
@@ -200,7 +201,7 @@ def payment_apply_success(*, shop: Shop, config: WeChatPayConfig, resource: dict
             raise _reject("order_unknown", "no payment with this out_trade_no", 404)
         # The order first, then the attempt, as every other path locks them (never both in one
         # statement: the order in which a join locks its rows is not ours to choose).
-        Order.objects.select_for_update().filter(pk=found[1]).first()
+        order_lock_if_exists(pk=found[1])
         attempt = payment_attempt_lock(pk=found[0])
         amount = resource.get("amount") or {}
         if amount.get("total") != attempt.amount_fen or amount.get("currency", "CNY") != "CNY":
@@ -304,10 +305,10 @@ def _payment_attempt_new(*, order: Order, scene: str, openid: str) -> PaymentAtt
     lock, so two starts at once never pick the same number; a start that finds another one just
     made an attempt for the same scene reuses it."""
     from core.errors import ApplicationError
-    from orders.models import Order, OrderStatus
+    from orders.models import OrderStatus
 
     with transaction.atomic():
-        locked = Order.objects.select_for_update().get(pk=order.pk)
+        locked = order_lock(pk=order.pk)
         if locked.status != OrderStatus.PENDING_PAYMENT:
             raise ApplicationError(
                 "order_not_payable", _("订单已支付、已取消或已超过支付时限。"), http_status=409

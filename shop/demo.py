@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from catalog import services as catalog
-from catalog.cache import catalog_changed
 from catalog.images import make_demo_image
 from catalog.models import SKU, Category, Product, ProductImage
+from shop.cache import storefront_changed
 from shop.models import Shop, ShopMember
 
 DEMO_LOGINS = (
@@ -301,7 +301,7 @@ def demo_load() -> DemoResult:
         _wechat_account(shop, result)
         _region_fees(shop, result)
         if result.changed:
-            catalog_changed(shop)
+            storefront_changed(shop)
     return result
 
 

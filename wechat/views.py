@@ -299,7 +299,7 @@ def jssdk_config(request: HttpRequest, shop_slug: str) -> JsonResponse:
         )
     nonce, timestamp = secrets.token_hex(8), str(int(time.time()))
     code = (
-        share.referral_code(shop_slug=shop_slug, user_id=request.user.pk)
+        share.referral_code(shop_id=account.shop_id, shop_slug=shop_slug, user_id=request.user.pk)
         if request.user.is_authenticated
         else None
     )

@@ -11,13 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from catalog.cache import catalog_changed_for_ids
 from catalog.models import SKU, Product
 from core.errors import ApplicationError, NotFoundError
 from orders.locks import order_lock, order_lock_if_exists, order_qs_select_for_update
 from orders.models import AfterSale, Order, OrderEvent, OrderStatus
 from orders.services.stock import order_stock_release
 from orders.state import order_transition
+from shop.cache import storefront_changed_for_ids
 from shop.models import Shop
 
 E = OrderEvent.Type
@@ -117,7 +117,7 @@ def order_mark_paid(
         Product.objects.filter(pk=line.product_id_snapshot).update(
             sales_count=F("sales_count") + line.quantity
         )
-    catalog_changed_for_ids([order.shop_id])
+    storefront_changed_for_ids([order.shop_id])
     return True
 
 

@@ -10,9 +10,9 @@ from collections.abc import Iterable
 from django.db.models import F
 from django.db.models.functions import Greatest
 
-from catalog.cache import catalog_changed_for_ids
 from catalog.models import SKU, Product
 from orders.models import Order
+from shop.cache import storefront_changed_for_ids
 
 
 def product_stock_adjust(*, order_lines: Iterable[tuple[int, int]]) -> None:
@@ -25,7 +25,7 @@ def product_stock_adjust(*, order_lines: Iterable[tuple[int, int]]) -> None:
             stock_total=Greatest(F("stock_total") + per_product[product_id], 0)
         )
     shop_ids = Product.objects.filter(pk__in=list(per_product)).values_list("shop_id", flat=True).distinct()
-    catalog_changed_for_ids(shop_ids)
+    storefront_changed_for_ids(shop_ids)
 
 
 def order_stock_release(order: Order) -> None:

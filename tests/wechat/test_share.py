@@ -15,37 +15,41 @@ from wechat import share
 PAGE = "http://testserver/s/shop-a/"
 
 
-def test_referral_codes_are_signed_per_shop():
-    code = share.referral_code(shop_slug="shop-a", user_id=42)
+@pytest.mark.django_db
+def test_referral_codes_are_signed_per_shop(shop_a, shop_b):
+    code = share.referral_code(shop_id=shop_a.pk, shop_slug="shop-a", user_id=42)
     assert share.referral_user_id(code=code, shop_slug="shop-a") == 42
     assert share.referral_user_id(code=code, shop_slug="shop-b") is None  # another shop's code
     assert (
         share.referral_user_id(code=code[:-1] + ("A" if code[-1] != "A" else "B"), shop_slug="shop-a") is None
     )
-    assert share.referral_user_id(code="shop-a.1", shop_slug="shop-a") is None  # unsigned
+    assert share.referral_user_id(code=f"{shop_a.pk}.shop-a.1", shop_slug="shop-a") is None  # unsigned
     assert share.referral_user_id(code="", shop_slug="shop-a") is None
 
 
 @pytest.mark.django_db
 def test_a_valid_code_is_remembered_and_a_bad_one_is_ignored(client, shop_a, shop_b):
+    """A share link's code is an attribution code: the visit is remembered for checkout
+    (``request.attribution``, docs/architecture.md), a bad one leaves nothing."""
     product = make_product(shop=shop_a)
     sharer = ShopperFactory()
-    good = share.referral_code(shop_slug="shop-a", user_id=sharer.pk)
-    foreign = share.referral_code(shop_slug="shop-b", user_id=sharer.pk)
+    good = share.referral_code(shop_id=shop_a.pk, shop_slug="shop-a", user_id=sharer.pk)
+    foreign = share.referral_code(shop_id=shop_b.pk, shop_slug="shop-b", user_id=sharer.pk)
     for code in (good[:-2] + "zz", foreign, "<script>", "x" * 5000):
         response = client.get(f"/s/shop-a/p/{product.pk}/", {"ref": code})
-        assert response.status_code == 200 and "ws_ref_shop-a" not in response.cookies
+        assert response.status_code == 200 and "ws_attr_shop-a" not in response.cookies
+        assert not response.wsgi_request.attribution
     response = client.get(f"/s/shop-a/p/{product.pk}/", {"ref": good})
-    assert response.status_code == 200 and "ws_ref_shop-a" in response.cookies
-    assert share.referrer_of(response.wsgi_request, shop_slug="shop-a") is None  # set on this response
-    assert share.referrer_of(client.get("/s/shop-a/").wsgi_request, shop_slug="shop-a") == sharer.pk
-    assert share.referrer_of(client.get("/s/shop-a/").wsgi_request, shop_slug="shop-b") is None
+    assert response.status_code == 200 and "ws_attr_shop-a" in response.cookies
+    later = client.get("/s/shop-a/").wsgi_request.attribution
+    assert (later.shop_id, later.referrer_code) == (shop_a.pk, str(sharer.pk))
+    assert not client.get("/s/shop-b/").wsgi_request.attribution  # never another shop's
 
 
 @pytest.mark.django_db
 def test_anonymous_product_views_with_a_code_write_nothing(client, shop_a, django_assert_max_num_queries):
     product = make_product(shop=shop_a)
-    code = share.referral_code(shop_slug="shop-a", user_id=7)
+    code = share.referral_code(shop_id=shop_a.pk, shop_slug="shop-a", user_id=7)
     client.get(f"/s/shop-a/p/{product.pk}/")  # warm the cache
     with django_assert_max_num_queries(0):
         assert client.get(f"/s/shop-a/p/{product.pk}/", {"ref": code}).status_code == 200
