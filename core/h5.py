@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -10,6 +11,11 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 
 from core.errors import NotFoundError
+
+# The URLs of a shop's H5 pages (/s/<handle>/…) and of its API (/api/v1/shops/<handle>/…), for the
+# middleware that acts on a shop's requests before any view resolves the shop.
+H5_SHOP_PATH = re.compile(r"^/s/(?P<slug>[a-z0-9-]{3,32})/")
+API_SHOP_PATH = re.compile(r"^/api/v1/shops/(?P<slug>[a-z0-9-]{3,32})/")
 
 
 def is_wechat(request: HttpRequest) -> bool:

@@ -20,7 +20,6 @@ so the app that makes the links (marketing) signs them without importing ``order
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -31,9 +30,8 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponse
 
 from core.attribution import NO_ATTRIBUTION, Attribution, Kind, attribution_verify
+from core.h5 import API_SHOP_PATH, H5_SHOP_PATH
 
-H5_SHOP_PATH = re.compile(r"^/s/(?P<slug>[a-z0-9-]{3,32})/")
-API_SHOP_PATH = re.compile(r"^/api/v1/shops/(?P<slug>[a-z0-9-]{3,32})/")
 HEADER = "X-WeiShop-Attribution"
 COOKIE_PREFIX = "ws_attr_"
 COOKIE_SALT = "weishop.attribution.cookie"

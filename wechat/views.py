@@ -25,7 +25,7 @@ from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 
 from accounts.auth import safe_next, shopper_login_complete
 from core.errors import ApplicationError
-from core.h5 import is_wechat
+from core.h5 import H5_SHOP_PATH, is_wechat
 from wechat import services, share
 from wechat.client import account_client, oauth
 from wechat.identity import identity_login, openid_for
@@ -143,7 +143,7 @@ def oauth_callback(request: HttpRequest, shop_slug: str) -> HttpResponse:
 def wechat_login_url(request: HttpRequest, next_path: str) -> str:
     """Where this browser signs in through the shop's official account and comes back to
     ``next_path`` (a shop page), or "" outside WeChat, off shop pages, or for shops without one."""
-    match = share.SHOP_PATH.match(next_path)
+    match = H5_SHOP_PATH.match(next_path)
     if not (match and is_wechat(request) and services.shop_has_account(shop_slug=match["slug"])):
         return ""
     return oauth_url(match["slug"], next_path)
@@ -192,7 +192,7 @@ class SilentLoginMiddleware:
             and is_wechat(request)
             and not request.COOKIES.get(FAILED_COOKIE)
             and "application/json" not in request.headers.get("Accept", "")
-            and share.SHOP_PATH.match(request.path_info)  # cheap checks first: no session read
+            and H5_SHOP_PATH.match(request.path_info)  # cheap checks first: no session read
             and not request.user.is_authenticated
             and (url := wechat_login_url(request, request.get_full_path()))
         ):
