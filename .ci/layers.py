@@ -30,14 +30,6 @@ LAYERS: tuple[str, ...] = (
     "config",
 )
 
-# Project-package modules still inside ``shop/`` that belong to ``config`` (the top, which may import
-# every app) until they move to ``config/`` too (settings, urls, celery, wsgi, asgi and the admin site
-# have). A module listed here covers its submodules too.
-CONFIG_MODULES: tuple[str, ...] = (
-    "shop.demo",
-    "shop.management.commands.load_demo",
-)
-
 # Upward imports that are known and waiting for their port or move: (importing file, imported
 # module) -> why it is still here. One entry covers every import of that module in that file. The
 # check fails when an entry no longer matches an import: delete it when its import goes.
@@ -79,9 +71,6 @@ class Report:
 
 def module_app(module: str) -> str | None:
     """The app a dotted module name belongs to, or None when it is not one of ours."""
-    for config_module in CONFIG_MODULES:
-        if module == config_module or module.startswith(config_module + "."):
-            return "config"
     top = module.split(".", 1)[0]
     return top if top in LAYERS else None
 

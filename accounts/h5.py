@@ -9,19 +9,18 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from accounts.ports import me_context
-from core.h5 import not_found_as_404
-from shop.selectors import shop_get_public
+from shop.h5 import shop_page
+from shop.models import Shop
 
 
 def masked(phone: str) -> str:
     return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 7 else phone
 
 
-@not_found_as_404
-def me(request: HttpRequest, shop_slug: str) -> HttpResponse:
+@shop_page
+def me(request: HttpRequest, shop: Shop) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path(), login_url=reverse("shopper-login"))
-    shop = shop_get_public(slug=shop_slug)
     context = {
         "shop": shop,
         "tab": "me",

@@ -40,9 +40,9 @@ from catalog.selectors import (
 )
 from core.api.errors import ErrorSerializer
 from core.errors import NotFoundError
+from shop.api import ShopAPIView
 from shop.cache import cached_value
 from shop.models import Shop
-from shop.selectors import shop_get_public
 
 FEN = "Integer number of fen (CNY cents): 5900 = ¥59.00."
 PUBLIC_ORDERINGS = [key for key in ORDERINGS if key != "default"]
@@ -257,18 +257,13 @@ class ProductDetailSerializer(ProductListSerializer):
 # --- views -----------------------------------------------------------------------------------
 
 
-class ShopScopedView(generics.GenericAPIView):
+class ShopScopedView(ShopAPIView):
     """Resolves ``shop_slug`` to an open shop (404 ``shop_not_found`` otherwise) and serves GETs
     from the storefront cache (shop.cache: keyed by the shop's storefront version and the full URL).
     The catalog is public: no authentication is looked at."""
 
     authentication_classes: list = []
     permission_classes: list = []
-
-    def get_shop(self) -> Shop:
-        if not hasattr(self, "_shop"):
-            self._shop = shop_get_public(slug=self.kwargs["shop_slug"])
-        return self._shop
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()

@@ -24,10 +24,11 @@ from catalog.selectors import (
     shop_home,
 )
 from core.errors import ApplicationError
-from core.h5 import is_wechat, not_found_as_404
+from core.h5 import is_wechat
 from core.integers import parse_int
 from shop.cache import cache_public_page, cached_value
-from shop.selectors import shop_get_public
+from shop.h5 import shop_page
+from shop.models import Shop
 
 PAGE_SIZE = 20
 CSRF_MARK = "__weishop_csrf_token__"
@@ -55,18 +56,16 @@ def _page(request: HttpRequest, queryset):
 
 
 @cache_public_page
-@not_found_as_404
-def home(request: HttpRequest, shop_slug: str) -> HttpResponse:
+@shop_page
+def home(request: HttpRequest, shop: Shop) -> HttpResponse:
     """The shop's home: featured banner, categories, new arrivals and best sellers."""
-    shop = shop_get_public(slug=shop_slug)
     context = {"shop": shop, "is_wechat": is_wechat(request), "tab": "home", **shop_home(shop=shop)}
     return render(request, "shop/home.html", context)
 
 
 @cache_public_page
-@not_found_as_404
-def categories(request: HttpRequest, shop_slug: str) -> HttpResponse:
-    shop = shop_get_public(slug=shop_slug)
+@shop_page
+def categories(request: HttpRequest, shop: Shop) -> HttpResponse:
     context = {
         "shop": shop,
         "is_wechat": is_wechat(request),
@@ -77,9 +76,8 @@ def categories(request: HttpRequest, shop_slug: str) -> HttpResponse:
 
 
 @cache_public_page
-@not_found_as_404
-def category(request: HttpRequest, shop_slug: str, category_id: int) -> HttpResponse:
-    shop = shop_get_public(slug=shop_slug)
+@shop_page
+def category(request: HttpRequest, shop: Shop, category_id: int) -> HttpResponse:
     current = category_get_public(shop=shop, category_id=category_id)
     sort = _sort(request)
     page = _page(request, product_list(shop=shop, category=current, ordering=sort))
@@ -91,9 +89,8 @@ def category(request: HttpRequest, shop_slug: str, category_id: int) -> HttpResp
 
 
 @cache_public_page
-@not_found_as_404
-def search(request: HttpRequest, shop_slug: str) -> HttpResponse:
-    shop = shop_get_public(slug=shop_slug)
+@shop_page
+def search(request: HttpRequest, shop: Shop) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:50]
     sort = _sort(request)
     page = _page(request, product_list(shop=shop, q=q, ordering=sort)) if q else None
@@ -104,11 +101,10 @@ def search(request: HttpRequest, shop_slug: str) -> HttpResponse:
     return render(request, "catalog/list.html", context)
 
 
-@not_found_as_404
-def product(request: HttpRequest, shop_slug: str, product_id: int) -> HttpResponse:
+@shop_page
+def product(request: HttpRequest, shop: Shop, product_id: int) -> HttpResponse:
     """The product page, cached per catalog version for anonymous visitors (their own CSRF token is
     put into the cached HTML); logged-in shoppers and visitors with a pending message get a fresh one."""
-    shop = shop_get_public(slug=shop_slug)
     wechat = is_wechat(request)
 
     def build(chosen: dict | None = None) -> dict:

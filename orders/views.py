@@ -24,7 +24,7 @@ from accounts import services as account_services
 from accounts.models import Address
 from catalog.selectors import product_get_public
 from core.errors import ApplicationError, NotFoundError
-from core.h5 import is_wechat, not_found_as_404
+from core.h5 import is_wechat
 from core.integers import parse_int
 from core.money import YuanFormField
 from core.uploads import ImageUploadFormField
@@ -37,7 +37,8 @@ from orders.services import after_sales as after_sale_services
 from orders.services import cart as cart_services
 from orders.services import checkout as checkout_services
 from orders.services import lifecycle as order_services
-from shop.selectors import shop_get_public
+from shop.h5 import shop_page
+from shop.models import Shop
 
 TAB_LABELS = [("", gettext_lazy("全部")), ("pending_payment", gettext_lazy("待付款")), ("to_ship", gettext_lazy("待发货")),
               ("to_receive", gettext_lazy("待收货")), ("completed", gettext_lazy("已完成")), ("after_sale", gettext_lazy("售后"))]  # fmt: skip
@@ -76,9 +77,8 @@ def _id(raw: str | None, *, field: str, label: str) -> int:
 # ---------------------------------------------------------------- cart
 
 
-@not_found_as_404
-def cart(request: HttpRequest, shop_slug: str) -> HttpResponse:
-    shop = shop_get_public(slug=shop_slug)
+@shop_page
+def cart(request: HttpRequest, shop: Shop) -> HttpResponse:
     summary = selectors.cart_summary(cart=_cart(request, shop))
     context = _context(request, shop, rows=summary.lines, total=summary.goods_fen, tab="cart")
     return render(request, "orders/cart.html", context)
@@ -104,9 +104,8 @@ def _choose_spec_message(shop, product_id: int) -> str:
 
 
 @require_POST
-@not_found_as_404
-def cart_add(request: HttpRequest, shop_slug: str) -> HttpResponse:
-    shop = shop_get_public(slug=shop_slug)
+@shop_page
+def cart_add(request: HttpRequest, shop: Shop) -> HttpResponse:
     if (request.POST.get("sku_id") or "").strip() in ("", "0"):  # the spec was left unchosen
         try:
             product_id = _id(request.POST.get("product"), field="product", label=_("商品"))
@@ -131,9 +130,8 @@ def cart_add(request: HttpRequest, shop_slug: str) -> HttpResponse:
 
 
 @require_POST
-@not_found_as_404
-def cart_item(request: HttpRequest, shop_slug: str, item_id: int) -> HttpResponse:
-    shop = shop_get_public(slug=shop_slug)
+@shop_page
+def cart_item(request: HttpRequest, shop: Shop, item_id: int) -> HttpResponse:
     current = _cart(request, shop)
     if current is None:
         raise Http404
@@ -162,11 +160,10 @@ def _buy_now_items(request: HttpRequest) -> list[tuple[int, int]] | None:
     ]
 
 
-@not_found_as_404
-def checkout(request: HttpRequest, shop_slug: str) -> HttpResponse:
+@shop_page
+def checkout(request: HttpRequest, shop: Shop) -> HttpResponse:
     if denied := _login_required(request):
         return denied
-    shop = shop_get_public(slug=shop_slug)
     addresses = list(Address.objects.filter(user=request.user))
     try:
         buy_now = _buy_now_items(request)
@@ -289,11 +286,10 @@ def _address_initial(address: Address) -> dict:
     }  # fmt: skip
 
 
-@not_found_as_404
-def addresses(request: HttpRequest, shop_slug: str) -> HttpResponse:
+@shop_page
+def addresses(request: HttpRequest, shop: Shop) -> HttpResponse:
     if denied := _login_required(request):
         return denied
-    shop = shop_get_public(slug=shop_slug)
     back = request.GET.get("next") or request.POST.get("next") or ""
     back = back if back.startswith(f"/s/{shop.slug}/") else ""
     editing = None
@@ -356,11 +352,10 @@ def addresses(request: HttpRequest, shop_slug: str) -> HttpResponse:
 # ---------------------------------------------------------------- orders
 
 
-@not_found_as_404
-def order_list(request: HttpRequest, shop_slug: str) -> HttpResponse:
+@shop_page
+def order_list(request: HttpRequest, shop: Shop) -> HttpResponse:
     if denied := _login_required(request):
         return denied
-    shop = shop_get_public(slug=shop_slug)
     tab = request.GET.get("tab", "")
     tab = tab if tab in TAB_NAMES else ""
     orders = list(selectors.order_list_for_user(user=request.user, shop=shop, tab=tab or None)[:50])
@@ -371,11 +366,10 @@ def order_list(request: HttpRequest, shop_slug: str) -> HttpResponse:
     )
 
 
-@not_found_as_404
-def order_detail(request: HttpRequest, shop_slug: str, order_no: str) -> HttpResponse:
+@shop_page
+def order_detail(request: HttpRequest, shop: Shop, order_no: str) -> HttpResponse:
     if denied := _login_required(request):
         return denied
-    shop = shop_get_public(slug=shop_slug)
     order = selectors.order_detail_for_user(user=request.user, shop=shop, order_no=order_no)
     if request.method == "POST":
         action = request.POST.get("action")
@@ -439,11 +433,10 @@ class AfterSaleForm(forms.Form):
     photos = MultipleImageField(label=gettext_lazy("图片（可选，最多 3 张）"), required=False)
 
 
-@not_found_as_404
-def after_sale_new(request: HttpRequest, shop_slug: str, order_no: str) -> HttpResponse:
+@shop_page
+def after_sale_new(request: HttpRequest, shop: Shop, order_no: str) -> HttpResponse:
     if denied := _login_required(request):
         return denied
-    shop = shop_get_public(slug=shop_slug)
     order = selectors.order_detail_for_user(user=request.user, shop=shop, order_no=order_no)
     if request.method == "GET" and not (state := selectors.order_after_sale_state(order))["can_after_sale"]:
         # Say why on the order page instead of showing a form that can only be refused.

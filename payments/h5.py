@@ -21,13 +21,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from core.errors import ApplicationError
-from core.h5 import client_ip, is_wechat, not_found_as_404
+from core.h5 import client_ip, is_wechat
 from orders import selectors
 from payments import services
 from payments.models import WeChatPayConfig
 from payments.ports import payer_resolve
 from payments.wechat.provider import client_invoke_params
-from shop.selectors import shop_get_public
+from shop.h5 import shop_page
+from shop.models import Shop
 
 MOBILE = re.compile(r"Mobile|Android|iPhone|iPad", re.IGNORECASE)
 
@@ -43,11 +44,10 @@ def notify_url(request: HttpRequest, shop_slug: str) -> str:
     return f"{settings.PUBLIC_URL}{path}" if settings.PUBLIC_URL else request.build_absolute_uri(path)
 
 
-@not_found_as_404
-def pay(request: HttpRequest, shop_slug: str, order_no: str) -> HttpResponse:
+@shop_page
+def pay(request: HttpRequest, shop: Shop, order_no: str) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect(f"{reverse('shopper-login')}?next={quote(request.get_full_path())}")
-    shop = shop_get_public(slug=shop_slug)
     order = selectors.order_detail_for_user(user=request.user, shop=shop, order_no=order_no)
     order_url = reverse("h5:order", args=[shop.slug, order.order_no])
     scene = (
@@ -88,12 +88,11 @@ def pay(request: HttpRequest, shop_slug: str, order_no: str) -> HttpResponse:
     return render(request, "payments/pay.html", context)
 
 
-@not_found_as_404
-def status(request: HttpRequest, shop_slug: str, order_no: str) -> JsonResponse:
+@shop_page
+def status(request: HttpRequest, shop: Shop, order_no: str) -> JsonResponse:
     """Polled by the QR page: is the order paid yet? (Asks WeChat if no notification came.)"""
     if not request.user.is_authenticated:
         return JsonResponse({"paid": False}, status=401)
-    shop = shop_get_public(slug=shop_slug)
     order = selectors.order_detail_for_user(user=request.user, shop=shop, order_no=order_no)
     paid = order.paid_at is not None or services.payment_refresh(order=order)
     return JsonResponse({"paid": paid})

@@ -29,7 +29,7 @@ GETTEXT = {
     "gettext_noop",
 }
 APPS = ("core", "config", "accounts", "catalog", "orders", "payments", "shop", "wechat")
-EXEMPT = ("shop/demo.py", "/management/commands/", "simulator", "devtools/")
+EXEMPT = ("config/demo.py", "/management/commands/", "simulator", "devtools/")
 DOC_KEYWORDS = {"help_text", "description", "summary"}
 DATA_MARK = "# i18n: data"
 

@@ -6,7 +6,6 @@ from typing import cast
 
 from rest_framework import permissions
 from rest_framework.exceptions import NotAuthenticated
-from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from accounts.models import User
@@ -14,18 +13,14 @@ from orders import selectors
 from orders.api.serializers import CartSerializer
 from orders.models import Cart, Order
 from orders.services.cart import cart_get
-from shop.models import Shop
-from shop.selectors import shop_get_public
+from shop.api import ShopAPIView
 
 
-class ShopperView(GenericAPIView):
+class ShopperView(ShopAPIView):
+    """An endpoint of the logged-in shopper in the URL's shop."""
+
     permission_classes = [permissions.IsAuthenticated]
     queryset = Order.objects.none()  # for the schema generator only
-
-    def get_shop(self) -> Shop:
-        if not hasattr(self, "_shop"):
-            self._shop = shop_get_public(slug=self.kwargs["shop_slug"])
-        return self._shop
 
     @property
     def shopper(self) -> User:

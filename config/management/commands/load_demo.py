@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from shop.demo import DEMO_LOGINS, demo_load
+from config.demo import DEMO_LOGINS, demo_load
 
 
 class Command(BaseCommand):
