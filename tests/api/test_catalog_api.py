@@ -377,4 +377,8 @@ def test_a_cached_answer_runs_no_product_queries(client, shop_a, django_assert_m
 def test_a_body_that_is_not_json_gets_a_chinese_message(client):
     response = client.post("/api/v1/auth/miniprogram", data="{bad", content_type="application/json")
     assert response.status_code == 400
-    assert response.json() == {"code": "malformed_request", "message": "请求体不是有效的 JSON。", "fields": {}}
+    assert response.json() == {
+        "code": "malformed_request",
+        "message": "请求体不是有效的 JSON。",
+        "fields": {},
+    }
