@@ -4,9 +4,11 @@ its payment attempts and refunds (read-only records)."""
 from __future__ import annotations
 
 import csv
+from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
@@ -142,6 +144,24 @@ class BillForm(forms.Form):
         label=_("微信支付交易账单（CSV）"), help_text=_("在商户平台下载的“交易账单”，UTF-8 或 GBK 编码。")
     )
 
+    def __init__(self, *args: Any, configs: QuerySet[WeChatPayConfig], **kwargs: Any) -> None:
+        """Whoever manages more than one shop's WeChat Pay (an operator, a merchant of two shops)
+        says which merchant account the bill is of; with one there is nothing to choose."""
+        super().__init__(*args, **kwargs)
+        self.configs = list(configs)
+        if len(self.configs) > 1:
+            self.fields["config"] = forms.ModelChoiceField(
+                label=_("微信支付商户"), queryset=configs, empty_label=None,
+                help_text=_("账单所属的店铺与商户号。"),
+            )  # fmt: skip
+            self.fields["config"].label_from_instance = lambda c: f"{c.shop.name}（{c.mchid}）"
+            self.order_fields(["config", "file"])
+
+    def chosen_config(self) -> WeChatPayConfig | None:
+        if "config" in self.fields:
+            return self.cleaned_data.get("config") if hasattr(self, "cleaned_data") else None
+        return self.configs[0] if self.configs else None
+
 
 # On the order page (orders.admin's port): the order's payment attempts and refunds.
 class PaymentAttemptInline(ReadOnlyInline):
@@ -213,10 +233,13 @@ class PaymentAttemptAdmin(ReadOnlyShopAdmin):
         configs = WeChatPayConfig.objects.select_related("shop")
         if not is_operator(request):
             configs = configs.filter(shop_id__in=user_shop_ids(request))
-        form = BillForm(request.POST or None, request.FILES or None)
+        form = BillForm(
+            request.POST or None, request.FILES or None, configs=configs.order_by("shop__name", "pk")
+        )
         report = None
-        config = configs.first()
-        if request.method == "POST" and form.is_valid() and config is not None:
+        submitted = request.method == "POST" and form.is_valid()
+        config = form.chosen_config() if submitted else None
+        if submitted and config is not None:
             upload = form.cleaned_data["file"]
             try:
                 if upload.size > BILL_MAX_BYTES:
@@ -234,7 +257,7 @@ class PaymentAttemptAdmin(ReadOnlyShopAdmin):
                 rows=report.csv_rows(),
             )
         context = {**self.admin_site.each_context(request), "title": _("微信支付对账"), "form": form, "report": report,
-                   "config": config, "opts": self.model._meta}  # fmt: skip
+                   "configured": bool(form.configs), "opts": self.model._meta}  # fmt: skip
         return TemplateResponse(request, "admin/payments/bill.html", context)
 
 

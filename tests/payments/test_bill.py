@@ -78,3 +78,29 @@ def test_an_unreadable_bill_is_a_chinese_error(client, merchant_a, pay_config):
         response = client.post("/admin/payments/paymentattempt/bill/", {"file": upload})
         errors = response.context["form"].errors["file"]
         assert errors and all(re.match(r"[\u4e00-\u9fff]", e) for e in errors), errors
+
+
+def test_with_several_merchant_accounts_the_bill_is_checked_against_the_one_chosen(
+    client, operator, attempt, pay_config, shop_b
+):
+    """An operator (or a merchant of two shops) sees every account: the page asks which one the bill
+    is of, instead of checking it against whichever account comes first."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from payments.models import WeChatPayConfig
+
+    other = WeChatPayConfig.objects.get(shop=shop_b)
+    client.force_login(operator)
+    form_page = client.get("/admin/payments/paymentattempt/bill/").content.decode()
+    assert "微信支付商户" in form_page and pay_config.mchid in form_page and other.mchid in form_page
+    assert "店铺尚未配置微信支付" not in form_page
+
+    def upload() -> SimpleUploadedFile:
+        return SimpleUploadedFile("bill.csv", bill(row("STRANGER1", "9.99")).encode())
+
+    unchosen = client.post("/admin/payments/paymentattempt/bill/", {"file": upload()}).content.decode()
+    assert "该字段是必填项" in unchosen and "STRANGER1" not in unchosen
+    chosen = client.post(
+        "/admin/payments/paymentattempt/bill/", {"file": upload(), "config": pay_config.pk}
+    ).content.decode()
+    assert "STRANGER1" in chosen and "本店没有这笔支付记录" in chosen
