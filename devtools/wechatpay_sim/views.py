@@ -34,6 +34,7 @@ from payments.models import PaymentAttempt, WeChatPayConfig
 from payments.wechat import crypto
 
 AUTH = re.compile(r'(\w+)="([^"]*)"')
+REQUEST_MAX_SKEW_SECONDS = 300
 OUT_TRADE_NO = re.compile(r"^[0-9A-Za-z_\-|*]{6,32}$")
 PATHS = {"jsapi": "JSAPI", "native": "NATIVE", "h5": "MWEB"}
 
@@ -82,6 +83,10 @@ def _authenticate(request: HttpRequest) -> WeChatPayConfig | HttpResponse:
     public = crypto.load_private_key(config.merchant_private_key).public_key()
     if not crypto.verify(public, message.encode(), fields.get("signature", "")):
         return _error(401, "SIGN_ERROR", "signature does not verify")
+    timestamp = fields.get("timestamp", "")
+    if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > REQUEST_MAX_SKEW_SECONDS:
+        # WeChat refuses a request signed more than 5 minutes from its clock (a replayed request)
+        return _error(401, "SIGN_ERROR", "timestamp is out of the allowed window")
     return config
 
 

@@ -103,3 +103,30 @@ def test_wechat_pages_of_a_simulator_account_with_the_simulator_off_fail_politel
     assert login.status_code == 503 and "本地模拟器未开启" in login.content.decode()
     jssdk = client.get("/wechat/shop-a/jssdk/", {"url": "http://testserver/s/shop-a/"})
     assert jssdk.status_code == 502 and jssdk.json()["code"] == "wechat_error"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("age_seconds, status", [(0, 404), (290, 404), (310, 401), (-310, 401)])
+def test_the_pay_simulator_refuses_a_request_signed_too_long_ago(client, shop_a, age_seconds, status):
+    """Like WeChat: a correctly signed API request whose timestamp is more than 5 minutes from the
+    server's clock is a replay (401 SIGN_ERROR); a fresh one gets through (here: to a 404 for an
+    unknown payment)."""
+    import time
+
+    from payments.models import WeChatPayConfig
+    from payments.wechat import crypto
+
+    config = WeChatPayConfig.objects.get(shop=shop_a)
+    path = f"/v3/pay/transactions/out-trade-no/NOSUCHTRADE1?mchid={config.mchid}"
+    timestamp, nonce = str(int(time.time()) - age_seconds), "n0nce"
+    signature = crypto.sign(
+        crypto.load_private_key(config.merchant_private_key), f"GET\n{path}\n{timestamp}\n{nonce}\n\n"
+    )
+    header = (
+        f'WECHATPAY2-SHA256-RSA2048 mchid="{config.mchid}",nonce_str="{nonce}",signature="{signature}",'
+        f'timestamp="{timestamp}",serial_no="{config.merchant_serial_no}"'
+    )
+    response = client.get(f"/wechatpay-sim{path}", HTTP_AUTHORIZATION=header)
+    assert response.status_code == status, response.content
+    if status == 401:
+        assert response.json()["code"] == "SIGN_ERROR"
