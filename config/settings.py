@@ -382,6 +382,9 @@ MIDDLEWARE += [mw for flag, mw in SIMULATOR_MIDDLEWARE.items() if globals()[flag
 # prints to the console (development); production names a real provider's backend.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "accounts.sms.ConsoleBackend")
 
+# Unpaid orders hold their stock until paid or expired: one shopper may hold this many in a shop.
+WEISHOP_MAX_UNPAID_ORDERS = int(os.environ.get("WEISHOP_MAX_UNPAID_ORDERS", "5"))
+
 # How long a visit through a channel or referral link (?ch= / ?ref=) is remembered for the orders
 # that follow it: last touch wins (orders/middleware.py).
 WEISHOP_ATTRIBUTION_WINDOW_DAYS = int(os.environ.get("WEISHOP_ATTRIBUTION_WINDOW_DAYS", "7"))

@@ -13,18 +13,28 @@ from datetime import timedelta
 from types import MappingProxyType
 from typing import Any, cast
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.locks import user_lock
 from accounts.models import Address, User
 from catalog.models import SKU
 from core.attribution import NO_ATTRIBUTION, Attribution
 from core.errors import ApplicationError, NotFoundError
 from core.integers import is_int
 from orders.events import order_event_publish
-from orders.models import CartItem, Order, OrderDiscount, OrderEvent, OrderLine, ShippingRegionFee
+from orders.models import (
+    CartItem,
+    Order,
+    OrderDiscount,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    ShippingRegionFee,
+)
 from orders.ports import checkout_check
 from orders.pricing import Discount, PricingContext, PricingLine, PricingResult, pricing_consume, pricing_run
 from orders.selectors import cart_summary, line_problem
@@ -278,6 +288,24 @@ def _order_for_key(*, user: User, key: str, fingerprint: str) -> Order | None:
     return order
 
 
+def max_unpaid_orders() -> int:
+    return int(settings.WEISHOP_MAX_UNPAID_ORDERS)
+
+
+def _unpaid_orders_check(*, shop: Shop, user: User) -> None:
+    """An unpaid order holds its stock until it is paid or expires: a shopper may have only a few
+    at once in a shop, or one account could hold a whole stock (or a flash sale) by placing orders
+    it never pays. The shopper's row lock makes the count hold under concurrent checkouts."""
+    user_lock(user)
+    unpaid = Order.objects.filter(shop=shop, user=user, status=OrderStatus.PENDING_PAYMENT).count()
+    if unpaid >= max_unpaid_orders():
+        raise ApplicationError(
+            "too_many_unpaid_orders",
+            _("您有 %(n)d 笔待付款订单，请先支付或取消后再下单。") % {"n": unpaid},
+            http_status=409,
+        )
+
+
 @transaction.atomic
 def _order_place(
     *,
@@ -292,6 +320,7 @@ def _order_place(
     options: Mapping[str, Any] | None,
     attribution: Attribution,
 ) -> Order:
+    _unpaid_orders_check(shop=shop, user=user)
     preview = checkout_preview(
         shop=shop,
         user=user,

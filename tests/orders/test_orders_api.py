@@ -203,7 +203,8 @@ def test_anonymous_requests_are_refused(db, shop_a):
         )
 
 
-def test_order_list_queries_do_not_grow(api, shop_a, shopper, address_id):
+def test_order_list_queries_do_not_grow(api, shop_a, shopper, address_id, settings):
+    settings.WEISHOP_MAX_UNPAID_ORDERS = 50  # twenty unpaid orders of one shopper, on purpose
     sku = make_product(shop=shop_a, stock=500).skus.get()
     counts = []
     for total in (1, 20):
