@@ -22,6 +22,16 @@ from tests.factories import AddressFactory, ShopperFactory, make_product
 API = "/api/v1"
 
 
+@pytest.fixture(autouse=True)
+def _empty_registry():
+    """The port's own tests run with no rule registered, as orders ships (promotions registers
+    its coupon rule in ready(); it is tested in tests/promotions/)."""
+    saved = list(pricing.pricing_rules)
+    pricing.pricing_rules.clear()
+    yield
+    pricing.pricing_rules[:] = saved
+
+
 class FullReduction:
     """满 100 减 10: the test rule (registered only in these tests)."""
 
