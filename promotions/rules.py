@@ -87,28 +87,28 @@ class CouponScope:
 
 
 def coupon_scopes(coupons: Iterable[Coupon]) -> dict[int, CouponScope]:
-    """Each coupon's scope, in at most two queries whatever the number of coupons."""
+    """Each coupon's scope, in two queries whatever the number of coupons (none without coupons;
+    always both otherwise, so the count does not depend on which scopes are in use)."""
     coupons = list(coupons)
-    by_kind: dict[str, list[int]] = {}
-    for coupon in coupons:
-        by_kind.setdefault(coupon.scope, []).append(coupon.pk)
     categories: dict[int, set[int]] = {}
     products: dict[int, set[int]] = {}
-    if by_kind.get(Coupon.Scope.CATEGORIES):
-        category_rows = Coupon.categories.through.objects.filter(
-            coupon_id__in=by_kind[Coupon.Scope.CATEGORIES]
-        )
+    if coupons:
+        ids = [c.pk for c in coupons]
+        category_rows = Coupon.categories.through.objects.filter(coupon_id__in=ids)
         for coupon_id, category_id in category_rows.values_list("coupon_id", "category_id"):
             categories.setdefault(coupon_id, set()).add(category_id)
-    if by_kind.get(Coupon.Scope.PRODUCTS):
-        product_rows = Coupon.products.through.objects.filter(coupon_id__in=by_kind[Coupon.Scope.PRODUCTS])
+        product_rows = Coupon.products.through.objects.filter(coupon_id__in=ids)
         for coupon_id, product_id in product_rows.values_list("coupon_id", "product_id"):
             products.setdefault(coupon_id, set()).add(product_id)
     return {
         c.pk: CouponScope(
             kind=c.scope,
-            category_ids=frozenset(categories.get(c.pk, ())),
-            product_ids=frozenset(products.get(c.pk, ())),
+            category_ids=frozenset(categories.get(c.pk, ()))
+            if c.scope == Coupon.Scope.CATEGORIES
+            else frozenset(),
+            product_ids=frozenset(products.get(c.pk, ()))
+            if c.scope == Coupon.Scope.PRODUCTS
+            else frozenset(),
         )
         for c in coupons
     }
@@ -196,8 +196,7 @@ def claims_evaluate(
     if room is None:
         room = {line.sku_id: line.total_fen for line in lines}
     scopes = coupon_scopes({claim.coupon_id: claim.coupon for claim in claims}.values())
-    needs_parents = any(scope.kind == Coupon.Scope.CATEGORIES for scope in scopes.values())
-    parents = category_parents(line.category_id for line in lines) if needs_parents else {}
+    parents = category_parents(line.category_id for line in lines) if claims else {}
     now = timezone.now()
     return [
         claim_evaluate(claim, lines=lines, room=room, scope=scopes[claim.coupon_id], parents=parents, now=now)
