@@ -114,6 +114,13 @@ class Coupon(TimeStampedModel):
         return coupon_rule_text(self)
 
     @property
+    def headline(self) -> str:
+        """The big figure of a ticket: ¥20, or 9 折."""
+        from promotions.rules import coupon_headline
+
+        return coupon_headline(self)
+
+    @property
     def remaining(self) -> int:
         return max(self.total_quantity - self.claimed_count, 0)
 
@@ -213,6 +220,14 @@ class CouponClaim(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.coupon.name} · {self.user}"
+
+    @property
+    def rule_text(self) -> str:
+        """The coupon's rule, with a red packet's own amount."""
+        from promotions.rules import coupon_rule_text
+
+        red = self.coupon.distribution == Coupon.Distribution.RED_PACKET
+        return coupon_rule_text(self.coupon, amount_fen=self.amount_fen if red else None)
 
     def is_expired(self, now: datetime | None = None) -> bool:
         return self.status in self.USABLE_STATUSES and (now or timezone.now()) >= self.valid_until

@@ -44,11 +44,22 @@ OPTION = "coupon_claim_id"
 NONE = "none"
 
 
+def _zhe(rate: int) -> str:
+    return f"{rate // 10}" if rate % 10 == 0 else f"{rate / 10:g}"
+
+
+def coupon_headline(coupon: Coupon) -> str:
+    if coupon.kind == Coupon.Kind.PERCENT:
+        return _("%(z)s 折") % {"z": _zhe(coupon.rate_percent or 100)}
+    if coupon.distribution == Coupon.Distribution.RED_PACKET:
+        return _("红包")
+    return format_yuan(coupon.amount_fen)
+
+
 def coupon_rule_text(coupon: Coupon, *, amount_fen: int | None = None) -> str:
     """满 100 减 20 / 无门槛减 5 / 9 折 / 满 50 打 85 折 最多减 30 (the shopper's words)."""
     if coupon.kind == Coupon.Kind.PERCENT:
-        rate = coupon.rate_percent or 100
-        zhe = f"{rate // 10}" if rate % 10 == 0 else f"{rate / 10:g}"
+        zhe = _zhe(coupon.rate_percent or 100)
         text = _("%(z)s 折") % {"z": zhe}
         if coupon.threshold_fen:
             text = _("满 %(t)s 打 %(z)s 折") % {"t": format_yuan(coupon.threshold_fen), "z": zhe}

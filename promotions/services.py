@@ -33,6 +33,7 @@ from orders.models import Order, OrderEvent, OrderStatus
 from promotions import locks
 from promotions.models import Coupon, CouponClaim, RedPacketPool
 from promotions.rules import CODE, claim_id_of
+from shop.cache import storefront_changed
 from shop.models import Shop
 
 D = Coupon.Distribution
@@ -95,6 +96,9 @@ def _claim_create(
     )
     if not taken:
         raise ApplicationError("coupon_sold_out", _("来晚了，优惠券已被领完。"), http_status=409)
+    if Coupon.objects.filter(pk=coupon.pk, claimed_count__gte=F("total_quantity")).exists():
+        # the last one: the cached pages that list it as claimable are out of date
+        transaction.on_commit(lambda: storefront_changed(shop))
     return claim
 
 

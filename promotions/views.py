@@ -173,5 +173,8 @@ def red_packet(request: HttpRequest, shop: Shop, token: str) -> HttpResponse:
                 messages.error(request, exc.message)
             else:
                 return redirect(request.path)
-    context = {"shop": shop, "is_wechat": wechat, "pool": pool, "claim": claim, "coupon": pool.coupon}
+    context = {
+        "shop": shop, "is_wechat": wechat, "pool": pool, "claim": claim, "coupon": pool.coupon,
+        "claim_rule": rules.coupon_rule_text(pool.coupon, amount_fen=claim.amount_fen) if claim else "",
+    }  # fmt: skip
     return render(request, "promotions/red_packet.html", context)
