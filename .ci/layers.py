@@ -26,6 +26,7 @@ LAYERS: tuple[str, ...] = (
     "payments",
     "wechat",
     "notifications",
+    "promotions",
     "devtools",
     "config",
 )

@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from catalog.ports import storefront_sections
 from catalog.selectors import (
     ORDERINGS,
     category_get_public,
@@ -60,6 +61,9 @@ def _page(request: HttpRequest, queryset):
 def home(request: HttpRequest, shop: Shop) -> HttpResponse:
     """The shop's home: featured banner, categories, new arrivals and best sellers."""
     context = {"shop": shop, "is_wechat": is_wechat(request), "tab": "home", **shop_home(shop=shop)}
+    # a logged-in shopper's page is never cached: its sections may carry a form with their token
+    token = get_token(request) if request.user.is_authenticated else ""
+    context["sections"] = storefront_sections(shop=shop, csrf_token=token)
     return render(request, "shop/home.html", context)
 
 
@@ -107,7 +111,7 @@ def product(request: HttpRequest, shop: Shop, product_id: int) -> HttpResponse:
     put into the cached HTML); logged-in shoppers and visitors with a pending message get a fresh one."""
     wechat = is_wechat(request)
 
-    def build(chosen: dict | None = None) -> dict:
+    def build(chosen: dict | None = None, *, token: str = CSRF_MARK) -> dict:
         item = product_get_public(shop=shop, product_id=product_id)
         specs = [
             {
@@ -120,6 +124,7 @@ def product(request: HttpRequest, shop: Shop, product_id: int) -> HttpResponse:
         context = {
             "shop": shop, "is_wechat": wechat, "product": item, "images": list(item.images.all()), "specs": specs,
             "skus": item.active_skus, "sku_data": {"specs": specs, "skus": product_sku_matrix(item)},
+            "sections": storefront_sections(shop=shop, product=item, csrf_token=token),
         }  # fmt: skip
         return {
             "title": item.title,
@@ -136,7 +141,7 @@ def product(request: HttpRequest, shop: Shop, product_id: int) -> HttpResponse:
     if request.user.is_authenticated or request.COOKIES.get("messages"):
         # Coming back from a refused "add to cart" (?sku=&qty=): keep what the shopper had chosen.
         chosen = {"sku": _positive(request.GET.get("sku")), "qty": _positive(request.GET.get("qty"))}
-        context = {"shop": shop, "is_wechat": wechat, **build(chosen)}
+        context = {"shop": shop, "is_wechat": wechat, **build(chosen, token=get_token(request))}
         return render(request, "catalog/product.html", context)
 
     def whole_page() -> str:

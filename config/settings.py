@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "payments",
     "wechat",
     "notifications",
+    "promotions",
     "config",  # the project's own commands (load_demo)
 ]
 

@@ -6,6 +6,7 @@ from accounts import api as accounts_api
 from catalog import api as catalog_api
 from orders import api as orders_api
 from payments import api as payments_api
+from promotions import api as promotions_api
 from wechat import api as wechat_api
 
 SHOP = "shops/<slug:shop_slug>/"
@@ -21,6 +22,18 @@ urlpatterns = [
     path(f"{SHOP}cart/items/", orders_api.CartItemsView.as_view(), name="api-cart-items"),
     path(f"{SHOP}cart/items/<int:item_id>/", orders_api.CartItemView.as_view(), name="api-cart-item"),
     path(f"{SHOP}checkout/preview/", orders_api.CheckoutPreviewView.as_view(), name="api-checkout-preview"),
+    path(f"{SHOP}coupons/", promotions_api.ClaimableCouponsView.as_view(), name="api-coupons"),
+    path(f"{SHOP}coupons/mine/", promotions_api.MyCouponsView.as_view(), name="api-coupons-mine"),
+    path(
+        f"{SHOP}coupons/<int:coupon_id>/claim/",
+        promotions_api.CouponClaimView.as_view(),
+        name="api-coupon-claim",
+    ),
+    path(
+        f"{SHOP}red-packets/<str:token>/open/",
+        promotions_api.RedPacketOpenView.as_view(),
+        name="api-red-packet-open",
+    ),
     path(f"{SHOP}subscriptions/", wechat_api.SubscriptionsView.as_view(), name="api-subscriptions"),
     path(f"{SHOP}orders/", orders_api.OrderListView.as_view(), name="api-orders"),
     path(f"{SHOP}orders/<str:order_no>/", orders_api.OrderDetailView.as_view(), name="api-order"),

@@ -6,6 +6,7 @@ from accounts import h5 as account_views
 from catalog import views as catalog_views
 from orders import views as order_views
 from payments import h5 as payment_views
+from promotions import views as promotion_views
 from shop import views
 
 urlpatterns = [
@@ -21,6 +22,10 @@ urlpatterns = [
     path("checkout/", order_views.checkout, name="checkout"),
     path("addresses/", order_views.addresses, name="addresses"),
     path("me/", account_views.me, name="me"),
+    path("coupons/", promotion_views.my_coupons, name="coupons"),
+    path("coupons/choose/", promotion_views.coupon_choose, name="coupon-choose"),
+    path("coupons/<int:coupon_id>/claim/", promotion_views.coupon_claim, name="coupon-claim"),
+    path("red-packet/<str:token>/", promotion_views.red_packet, name="red-packet"),
     path("orders/", order_views.order_list, name="orders"),
     path("orders/<str:order_no>/", order_views.order_detail, name="order"),
     path("orders/<str:order_no>/after-sale/", order_views.after_sale_new, name="after-sale"),

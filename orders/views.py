@@ -176,12 +176,14 @@ def checkout(request: HttpRequest, shop: Shop) -> HttpResponse:
         return redirect("h5:cart", shop.slug)
     refused = ""
     payment_error = _payment_error(shop)
+    coupon = _coupon_choice(request)
+    options = {COUPON_OPTION: coupon} if coupon is not None else None
     if request.method == "POST":
         try:  # the cart is read by the service, after the token: a double tap finds the first order
             order = checkout_services.order_place(
                 shop=shop, user=request.user, items=buy_now, address_id=chosen_id,
                 remark=request.POST.get("remark", ""), idempotency_key=request.POST.get("token", "")[:64],
-                attribution=attribution_of(request),
+                attribution=attribution_of(request), options=options,
             )  # fmt: skip
         except ApplicationError as exc:
             refused = exc.message
@@ -192,9 +194,22 @@ def checkout(request: HttpRequest, shop: Shop) -> HttpResponse:
     address = next((a for a in addresses if a.pk == chosen_id), None) or next(iter(addresses), None)
     try:
         items = buy_now or checkout_services.cart_checkout_items(shop=shop, user=request.user)
-        preview = checkout_services.checkout_preview(
-            shop=shop, user=request.user, items=items, address=address, attribution=attribution_of(request)
-        )
+        try:
+            preview = checkout_services.checkout_preview(
+                shop=shop, user=request.user, items=items, address=address, options=options,
+                attribution=attribution_of(request),
+            )  # fmt: skip
+        except ApplicationError as exc:
+            if not exc.code.startswith("coupon_"):
+                raise
+            # the chosen coupon cannot be used (any more): say why and show the order without it
+            if exc.message != refused:
+                messages.error(request, exc.message)
+            coupon, options = "none", {COUPON_OPTION: "none"}
+            preview = checkout_services.checkout_preview(
+                shop=shop, user=request.user, items=items, address=address, options=options,
+                attribution=attribution_of(request),
+            )  # fmt: skip
     except ApplicationError as exc:
         if exc.message != refused:
             messages.error(request, exc.message)
@@ -203,8 +218,31 @@ def checkout(request: HttpRequest, shop: Shop) -> HttpResponse:
         request, shop, preview=preview, addresses=addresses, address=address, token=uuid.uuid4().hex,
         buy_now=request.GET.get("sku") or request.POST.get("sku"), qty=request.GET.get("qty") or request.POST.get("qty"),
         remark=request.POST.get("remark", ""), payment_error=payment_error,
+        coupon=coupon or "", coupon_line=next((d for d in preview.discounts if d.code == "coupon"), None),
+        coupon_query=_coupon_query(request, address=address),
     )  # fmt: skip
     return render(request, "orders/checkout.html", context)
+
+
+COUPON_OPTION = "coupon_claim_id"  # the shop coupon rule's option (promotions/rules.py)
+
+
+def _coupon_choice(request: HttpRequest) -> int | str | None:
+    """The shopper's coupon choice (``coupon=<claim id>`` / ``coupon=none``), or None: the best
+    usable one is pre-selected by the pricing rule. Anything else is no choice."""
+    raw = (request.POST if request.method == "POST" else request.GET).get("coupon", "")
+    if raw == "none":
+        return "none"
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) < 2**62 else None
+
+
+def _coupon_query(request: HttpRequest, *, address) -> str:
+    """What the coupon picker needs to price this checkout: the buy-now line and the address."""
+    source = request.POST if request.method == "POST" else request.GET
+    keep = {key: source[key] for key in ("sku", "qty") if source.get(key)}
+    if address is not None:
+        keep["address"] = str(address.pk)
+    return urlencode(keep)
 
 
 def _payment_error(shop) -> str:

@@ -206,3 +206,43 @@ def simulator_wechat_account(shop: Shop, **fields):
         "secret": "s" * 32, "token": "tok", "miniprogram_appid": f"wxmini{shop.pk:012d}", "miniprogram_secret": "m" * 32,
     }  # fmt: skip
     return WeChatAccount.objects.create(shop=shop, **{**defaults, **fields})
+
+
+def make_coupon(*, shop: Shop, **fields):
+    """A coupon open for claiming now and usable for 30 days (满 100 减 20 unless told)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from promotions.models import Coupon
+
+    now = timezone.now().replace(second=0, microsecond=0)  # as admin's date and time fields give them
+    defaults = {
+        "name": "满100减20", "kind": Coupon.Kind.FIXED, "amount_fen": 2000, "threshold_fen": 10000,
+        "total_quantity": 100, "per_user_limit": 1, "claim_starts_at": now - timedelta(hours=1),
+        "claim_ends_at": now + timedelta(days=7), "use_mode": Coupon.UseMode.DAYS_AFTER_CLAIM, "use_days": 30,
+    }  # fmt: skip
+    defaults.update(fields)
+    categories = defaults.pop("categories", None)
+    products = defaults.pop("products", None)
+    coupon = Coupon(shop=shop, **defaults)
+    coupon.full_clean(exclude=["shop"])
+    coupon.save()
+    if categories:
+        coupon.categories.set(categories)
+    if products:
+        coupon.products.set(products)
+    return coupon
+
+
+def make_red_packet_pool(*, shop: Shop, total_fen: int = 10000, packets: int = 20, min_fen: int = 100,
+                         max_fen: int = 1000, **coupon_fields):  # fmt: skip
+    """¥100 in 20 packets of ¥1–¥10 (a red-packet coupon without threshold, usable 7 days)."""
+    from promotions import services as promotion_services
+    from promotions.models import Coupon, RedPacketPool
+
+    fields = {"name": "红包券", "amount_fen": 0, "threshold_fen": 0, "use_days": 7, **coupon_fields}
+    coupon = make_coupon(shop=shop, distribution=Coupon.Distribution.RED_PACKET, **fields)
+    pool = RedPacketPool(shop=shop, coupon=coupon, name=f"{coupon.name}的红包", total_fen=total_fen, packet_count=packets,
+                         min_fen=min_fen, max_fen=max_fen)  # fmt: skip
+    return promotion_services.red_packet_pool_save(pool=pool)

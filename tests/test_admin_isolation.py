@@ -90,6 +90,15 @@ def two_shops(shop_a, shop_b, merchant_a, merchant_b):
     paid_event = order.events.get(type="paid")
     wx.Notification.objects.create(shop=shop_a, order=order, order_event=paid_event, event="paid",
                                    channel="account", openid="o-1", template_id="T")  # fmt: skip
+
+    from promotions import services as promotion_services
+    from promotions.models import Coupon
+    from tests.factories import make_coupon, make_red_packet_pool
+
+    for shop, label in ((shop_a, "甲"), (shop_b, "乙")):
+        coupon = make_coupon(shop=shop, name=f"{label}的券", distribution=Coupon.Distribution.SENT)
+        promotion_services.coupon_send(shop=shop, coupon=coupon, users=[address.user])
+        make_red_packet_pool(shop=shop, name=f"{label}的红包券")
     return shop_a
 
 

@@ -10,7 +10,18 @@ from pathlib import Path
 from tests.ast_parse import parse
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("core", "shop", "accounts", "catalog", "orders", "payments", "wechat", "notifications", "config")
+APPS = (
+    "core",
+    "shop",
+    "accounts",
+    "catalog",
+    "orders",
+    "payments",
+    "wechat",
+    "notifications",
+    "promotions",
+    "config",
+)
 # Waiting for their move into the app's locks.py (the list only shrinks).
 NOT_YET: set[str] = set()
 

@@ -21,8 +21,10 @@ from accounts.models import Address
 from orders import services as order_services
 from orders.models import AfterSale, Cart, CartItem, Order, OrderEvent
 from payments.models import PaymentAttempt, Refund
+from promotions import services as promotion_services
+from promotions.models import Coupon, CouponClaim
 from tests.api.routes import api_routes
-from tests.factories import AddressFactory, ShopperFactory, make_product
+from tests.factories import AddressFactory, ShopperFactory, make_coupon, make_product, make_red_packet_pool
 from tests.h5.routes import form_actions, h5_routes
 
 MARK = "甲的"  # shopper A's names and addresses contain it
@@ -42,6 +44,9 @@ class World:
     a_after_sale: AfterSale
     b_paid: Order  # B's own paid order (the page the attack posts to)
     product_id: int
+    a_claim: CouponClaim  # A's coupon (a merchant sent it to A only)
+    coupon_id: int  # a coupon anyone may claim
+    red_packet_token: str
 
     def fill(self, route: str, *, order: Order) -> str:
         values = {
@@ -52,6 +57,8 @@ class World:
             "after_sale_no": self.a_after_sale.after_sale_no,
             "product_id": self.product_id,
             "category_id": 0,
+            "coupon_id": self.coupon_id,
+            "token": self.red_packet_token,
         }
 
         def replace(match: re.Match) -> str:
@@ -74,7 +81,7 @@ class World:
             "after_sale_no": self.a_after_sale.after_sale_no, "address_id": self.a_address.pk,
             "address": self.a_address.pk, "item_id": self.a_cart_item.pk, "order_no": self.a_paid.order_no,
             "quantity": 1, "remove": "1", "kind": "refund_only", "reason": "乙改的", "amount_fen": 1,
-            "recipient": "乙改的", "scene": "native",
+            "recipient": "乙改的", "scene": "native", "coupon": self.a_claim.pk, "coupon_claim_id": self.a_claim.pk,
         }  # fmt: skip
 
     def snapshot(self) -> dict[str, list[dict]]:
@@ -89,6 +96,7 @@ class World:
             "cart_items": CartItem.objects.filter(cart__user=self.a),
             "attempts": PaymentAttempt.objects.filter(order__in=a_orders),
             "refunds": Refund.objects.filter(order__in=a_orders),
+            "coupon_claims": CouponClaim.objects.filter(user=self.a),
         }
         return {name: [model_to_dict(row) for row in qs.order_by("pk")] for name, qs in sets.items()}
 
@@ -116,9 +124,16 @@ def world(shop_a) -> World:
     b_paid = paid_order(shop_a, b, sku)
     cart = order_services.cart_get(shop=shop_a, user=a, create=True)
     a_cart_item = order_services.cart_add(cart=cart, sku_id=sku.pk, quantity=1)
+    sent = make_coupon(shop=shop_a, name="甲的专属券", distribution=Coupon.Distribution.SENT, threshold_fen=0,
+                       amount_fen=100)  # fmt: skip
+    promotion_services.coupon_send(shop=shop_a, coupon=sent, users=[a])
+    a_claim = CouponClaim.objects.get(user=a, coupon=sent)
+    public = make_coupon(shop=shop_a, name="店铺券", threshold_fen=0, amount_fen=100)
+    pool = make_red_packet_pool(shop=shop_a)
     return World(
         shop=shop_a, a=a, b=b, a_address=a_address, a_cart_item=a_cart_item, a_pending=a_pending,
         a_paid=a_paid, a_after_sale=a_after_sale, b_paid=b_paid, product_id=sku.product_id,
+        a_claim=a_claim, coupon_id=public.pk, red_packet_token=promotion_services.red_packet_share_token(pool),
     )  # fmt: skip
 
 

@@ -25,6 +25,14 @@ ATTRIBUTION_PARAM = OpenApiParameter(
 )
 
 
+def checkout_options(data: dict[str, Any]) -> dict[str, Any] | None:
+    """The shopper's pricing options: the coupon claim chosen (``"none"`` for null), or None."""
+    if "coupon_claim_id" not in data:
+        return None
+    claim_id = data["coupon_claim_id"]
+    return {"coupon_claim_id": "none" if claim_id is None else claim_id}
+
+
 def checkout_items(data: dict[str, Any]) -> list[tuple[int, int]] | None:
     """The lines asked for, or None for "the cart" (read by the service, after the
     Idempotency-Key)."""
@@ -63,6 +71,7 @@ class CheckoutPreviewView(ShopperView):
             user=self.shopper,
             items=items,
             address=address,
+            options=checkout_options(data.validated_data),
             attribution=attribution_of(request),
         )
         return Response(PreviewSerializer(preview).data)

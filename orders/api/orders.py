@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from core.api.schema import ERRORS, ORDER_PARAM, SHOP_PARAM
 from orders import selectors
 from orders.api.base import ShopperView
-from orders.api.checkout import ATTRIBUTION_PARAM, checkout_items
+from orders.api.checkout import ATTRIBUTION_PARAM, checkout_items, checkout_options
 from orders.api.serializers import CheckoutInSerializer, OrderDetailSerializer, OrderSummarySerializer
 from orders.middleware import attribution_of
 from orders.models import Order, OrderEvent
@@ -58,7 +58,7 @@ class OrderListView(ShopperView, ListAPIView):
         order = order_place(
             shop=self.get_shop(), user=self.shopper, items=checkout_items(data.validated_data),
             address_id=data.validated_data.get("address_id"), remark=data.validated_data.get("remark", ""),
-            idempotency_key=key, attribution=attribution_of(request),
+            idempotency_key=key, attribution=attribution_of(request), options=checkout_options(data.validated_data),
         )  # fmt: skip
         detail = selectors.order_detail_for_user(
             user=self.shopper, shop=self.get_shop(), order_no=order.order_no

@@ -83,6 +83,13 @@ class CheckoutInSerializer(serializers.Serializer):
     )  # fmt: skip
     address_id = StrictIntegerField(required=False, min_value=1)
     remark = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    coupon_claim_id = StrictIntegerField(
+        required=False, allow_null=True, min_value=1,
+        help_text="The shop coupon to use: one of my claims (`coupons/mine/`). Omitted: the best usable one "
+        "is chosen; null: no coupon. A claim that cannot be used is refused with its code "
+        "(`coupon_not_found`, `coupon_expired`, `coupon_not_started`, `coupon_threshold_not_met`, "
+        "`coupon_not_applicable`, `coupon_used`).",
+    )  # fmt: skip
 
 
 class PreviewLineSerializer(serializers.Serializer):
@@ -103,6 +110,7 @@ class DiscountSerializer(serializers.Serializer):
         help_text="What the shopper reads, e.g. 满 100 减 10."
     )
     amount_fen = serializers.IntegerField(help_text=FEN)
+    ref = serializers.CharField(help_text="What it used, e.g. `coupon_claim:12` (the claim id of a coupon).")
 
 
 class PreviewSerializer(serializers.Serializer):

@@ -20,8 +20,17 @@ from accounts.models import Address
 from catalog.models import SKU, Category, Product, SpecValue
 from orders import services as order_services
 from orders.models import Cart, CartItem, Order, OrderLine
+from promotions import services as promotion_services
+from promotions.models import Coupon, CouponClaim, RedPacketPool
 from tests.api.routes import api_routes, is_catalog, is_public_read_only, is_reference
-from tests.factories import AddressFactory, ShopperFactory, make_product, product_with_matrix
+from tests.factories import (
+    AddressFactory,
+    ShopperFactory,
+    make_coupon,
+    make_product,
+    make_red_packet_pool,
+    product_with_matrix,
+)
 
 MARK = "甲的"  # every name, title and address of shop A's side contains it
 WRITE_METHODS = ("post", "put", "patch", "delete")
@@ -40,6 +49,8 @@ class World:
     address: Address
     cart_item: CartItem
     order: Order
+    coupon: Coupon
+    red_packet_token: str
 
     def fill(self, route: str, *, product: Product | None = None) -> str:
         """The route aimed at A's objects through shop B's handle."""
@@ -49,6 +60,8 @@ class World:
             "order_no": self.order.order_no,
             "item_id": self.cart_item.pk,
             "address_id": self.address.pk,
+            "coupon_id": self.coupon.pk,
+            "token": self.red_packet_token,
         }
 
         def replace(match: re.Match) -> str:
@@ -74,8 +87,11 @@ class World:
             "sku_id": self.sku.pk, "quantity": 1, "items": [{"sku_id": self.sku.pk, "quantity": 1}],
             "address_id": self.address.pk, "title": "乙改的", "price_fen": 1, "stock": 0,
             "kind": "refund_only", "reason": "乙改的", "amount_fen": 1, "is_default": True,
-            "scene": "native", "remark": "乙改的",
+            "scene": "native", "remark": "乙改的", "coupon_claim_id": self.claim_id(),
         }  # fmt: skip
+
+    def claim_id(self) -> int:
+        return CouponClaim.objects.filter(coupon=self.coupon).values_list("pk", flat=True).first() or 0
 
     def snapshot(self) -> dict[str, list[dict]]:
         """Every row of shop A's side, field by field."""
@@ -89,6 +105,9 @@ class World:
             "orders": Order.objects.filter(shop=self.shop_a),
             "order_lines": OrderLine.objects.filter(order__shop=self.shop_a),
             "addresses": Address.objects.filter(user=self.address.user),
+            "coupons": Coupon.objects.filter(shop=self.shop_a),
+            "coupon_claims": CouponClaim.objects.filter(shop=self.shop_a),
+            "red_packet_pools": RedPacketPool.objects.filter(shop=self.shop_a),
         }
         return {name: [model_to_dict(row) for row in qs.order_by("pk")] for name, qs in sets.items()}
 
@@ -107,9 +126,14 @@ def world(shop_a, shop_b):
     order = order_services.order_place(shop=shop_a, user=buyer, items=[(sku.pk, 1)], address_id=address.pk)
     cart = order_services.cart_get(shop=shop_a, user=buyer, create=True)
     cart_item = order_services.cart_add(cart=cart, sku_id=sku.pk, quantity=1)
+    coupon = make_coupon(shop=shop_a, name="甲的券")
+    promotion_services.coupon_claim(shop=shop_a, user=buyer, coupon=coupon)
+    make_coupon(shop=shop_b, name="乙的券")
+    pool = make_red_packet_pool(shop=shop_a, name="甲的红包券")
     return World(
         shop_a=shop_a, shop_b=shop_b, product=product, draft=draft, category=category, sku=sku,
-        spec_values=sku.spec_value_ids, address=address, cart_item=cart_item, order=order,
+        spec_values=sku.spec_value_ids, address=address, cart_item=cart_item, order=order, coupon=coupon,
+        red_packet_token=promotion_services.red_packet_share_token(pool),
     )  # fmt: skip
 
 

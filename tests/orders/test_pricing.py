@@ -22,6 +22,16 @@ from tests.factories import AddressFactory, ShopperFactory, make_product
 API = "/api/v1"
 
 
+@pytest.fixture(autouse=True)
+def _empty_registry():
+    """The port's own tests run with no rule registered, as orders ships (promotions registers
+    its coupon rule in ready(); it is tested in tests/promotions/)."""
+    saved = list(pricing.pricing_rules)
+    pricing.pricing_rules.clear()
+    yield
+    pricing.pricing_rules[:] = saved
+
+
 class FullReduction:
     """满 100 减 10: the test rule (registered only in these tests)."""
 
@@ -306,7 +316,9 @@ def test_api_preview_and_order_detail_show_the_lines(rule, api, shop_a, address)
     sku = make_product(shop=shop_a, price_fen=6000, stock=5).skus.get()
     payload = {"items": [{"sku_id": sku.pk, "quantity": 2}], "address_id": address.pk}
     preview = api.post(f"{API}/shops/shop-a/checkout/preview/", payload, format="json").json()
-    assert preview["discounts"] == [{"code": "full_reduction", "label": "满 100 减 10", "amount_fen": 1000}]
+    assert preview["discounts"] == [
+        {"code": "full_reduction", "label": "满 100 减 10", "amount_fen": 1000, "ref": "promo:1"}
+    ]
     assert preview["discount_fen"] == 1000
     order = api.post(f"{API}/shops/shop-a/orders/", payload, format="json").json()
     assert order["discounts"] == preview["discounts"] and order["total_fen"] == preview["total_fen"]

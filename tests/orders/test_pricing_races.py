@@ -19,6 +19,16 @@ from tests.factories import AddressFactory, ShopperFactory, make_product
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(autouse=True)
+def _empty_registry():
+    """The port's own tests run with no rule registered, as orders ships (promotions registers
+    its coupon rule in ready(); it is tested in tests/promotions/)."""
+    saved = list(pricing.pricing_rules)
+    pricing.pricing_rules.clear()
+    yield
+    pricing.pricing_rules[:] = saved
+
+
 class OneUseVoucher:
     """Its pool is a row of the database (the stock of a stand-in SKU), used up by one
     conditional update, as a coupon's will be."""
