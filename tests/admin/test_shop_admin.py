@@ -105,7 +105,9 @@ def test_integer_settings_read_only_ascii_digits(client, shop_a, merchant_a, typ
     typing them gets a form error, and the setting keeps its value."""
     client.force_login(merchant_a)
     before = shop_a.pay_timeout_minutes
-    response = client.post(f"/admin/shop/shop/{shop_a.pk}/change/", shop_form(shop_a, pay_timeout_minutes=typed))
+    response = client.post(
+        f"/admin/shop/shop/{shop_a.pk}/change/", shop_form(shop_a, pay_timeout_minutes=typed)
+    )
     assert response.status_code == 200 and "请输入整数（只用数字 0–9）。" in response.content.decode()
     shop_a.refresh_from_db()
     assert shop_a.pay_timeout_minutes == before
