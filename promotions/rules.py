@@ -246,7 +246,7 @@ def discount_of(evaluation: Evaluation) -> Discount:
         label=_("优惠券 · %(name)s") % {"name": claim.coupon.name},
         amount_fen=evaluation.amount_fen,
         ref=f"coupon_claim:{claim.pk}",
-        data={"claim_id": claim.pk, "coupon_id": claim.coupon_id},
+        data={"claim_id": claim.pk, "coupon_id": claim.coupon_id, "coupon_name": claim.coupon.name},
         allocation=evaluation.allocation,
     )
 
