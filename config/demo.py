@@ -300,9 +300,45 @@ def demo_load() -> DemoResult:
         _wechatpay(shop, result)
         _wechat_account(shop, result)
         _region_fees(shop, result)
+        _coupons(shop, result)
         if result.changed:
             storefront_changed(shop)
     return result
+
+
+DEMO_COUPONS = {
+    "demo": [
+        {"name": "满99减10", "kind": "fixed", "amount_fen": 1000, "threshold_fen": 9900},
+        {
+            "name": "9折券 最多减30",
+            "kind": "percent",
+            "rate_percent": 90,
+            "max_off_fen": 3000,
+            "threshold_fen": 0,
+        },
+    ],
+}
+
+
+def _coupons(shop: Shop, result: DemoResult) -> None:
+    """Two claimable coupons on the demo shop's home and product pages (once: a shop that has any
+    coupon is left as it is)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from promotions.models import Coupon
+
+    if Coupon.objects.filter(shop=shop).exists():
+        return
+    now = timezone.now()
+    for spec in DEMO_COUPONS.get(shop.slug, []):
+        Coupon.objects.create(
+            shop=shop, total_quantity=500, per_user_limit=1, claim_starts_at=now,
+            claim_ends_at=now + timedelta(days=365), use_mode=Coupon.UseMode.DAYS_AFTER_CLAIM, use_days=7,
+            distribution=Coupon.Distribution.PUBLIC, **spec,
+        )  # fmt: skip
+        result.add("coupons")
 
 
 def _region_fees(shop: Shop, result: DemoResult) -> None:
