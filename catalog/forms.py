@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import SKU, ProductSpec
+from core.integers import AsciiIntegerFormField
 from core.money import YuanFormField
 
 VALUE_SEPARATORS = re.compile(r"[\s,，、/／;；|]+")
@@ -79,7 +80,7 @@ class SkuBulkForm(forms.Form):
 
     price_fen = YuanFormField(label=_("价格（元）"), required=False, help_text=_("留空表示不修改价格"))
     stock_mode = forms.ChoiceField(label=_("库存"), choices=MODE_CHOICES, required=False)
-    stock_amount = forms.IntegerField(label=_("数量"), min_value=0, required=False)
+    stock_amount = AsciiIntegerFormField(label=_("数量"), min_value=0, required=False)
 
     def clean(self):
         data = super().clean()

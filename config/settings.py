@@ -383,6 +383,10 @@ MIDDLEWARE += [mw for flag, mw in SIMULATOR_MIDDLEWARE.items() if globals()[flag
 # prints to the console (development); production names a real provider's backend.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "accounts.sms.ConsoleBackend")
 
+# How long a visit through a channel or referral link (?ch= / ?ref=) is remembered for the orders
+# that follow it: last touch wins (orders/middleware.py).
+WEISHOP_ATTRIBUTION_WINDOW_DAYS = int(os.environ.get("WEISHOP_ATTRIBUTION_WINDOW_DAYS", "7"))
+
 # Content-Security-Policy (django-csp) on every page: H5, admin, simulators. Scripts and styles come
 # from our own origin or carry the response's nonce (`{{ request.csp_nonce }}`); never inline
 # otherwise. The WeChat JS-SDK loads from WECHAT_JSSDK_URL's origin (the simulator's copy is served

@@ -16,10 +16,12 @@ from typing import Any
 
 from django.contrib import admin
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from core.integers import AsciiIntegerFormField
 from shop.cache import storefront_changed_for_ids
 from shop.formsets import ChineseInlineFormSet
 from shop.models import Shop
@@ -102,6 +104,13 @@ class ShopScopedMixin:
         if lookup is not None:
             formfield.queryset = formfield.queryset.filter(**{f"{lookup}__in": user_shop_ids(request)})
         return formfield
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # Every integer column reads ASCII digits only (MoneyField keeps its yuan field: its
+        # formfield() always chooses YuanFormField).
+        if isinstance(db_field, models.IntegerField) and not db_field.choices:
+            kwargs.setdefault("form_class", AsciiIntegerFormField)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         return self._narrow(request, db_field, super().formfield_for_foreignkey(db_field, request, **kwargs))

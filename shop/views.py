@@ -19,6 +19,7 @@ from django.template import loader
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
+from core.api.errors import error_body
 from core.errors import NotFoundError
 from core.h5 import is_wechat, not_found_as_404
 from shop.cache import cache_public_page
@@ -42,7 +43,7 @@ def about(request: HttpRequest, shop_slug: str) -> HttpResponse:
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if request.path.startswith("/api/"):  # the API answers in its own error shape, even for unknown URLs
-        return JsonResponse({"code": "not_found", "message": "Not found.", "fields": {}}, status=404)
+        return JsonResponse(error_body("not_found", _("请求的接口不存在。")), status=404)
     message = (
         str(exception.args[0]) if exception and exception.args and isinstance(exception.args[0], str) else ""
     )

@@ -68,6 +68,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, exceptions.ValidationError):
         response.data = error_body("invalid", gettext("请求参数有误。"), _flatten(exc.detail))
         response.status_code = status.HTTP_400_BAD_REQUEST
+    elif isinstance(exc, exceptions.ParseError):  # the parser's own words are English and technical
+        response.data = error_body(code, gettext("请求体不是有效的 JSON。"))
     else:
         detail = getattr(exc, "detail", "")
         response.data = error_body(code, str(detail))

@@ -97,3 +97,19 @@ def test_rejecting_needs_a_reason(shop_a):
         services.shop_set_verification(shop=shop_a, verified=False, note="")
     shop = services.shop_set_verification(shop=shop_a, verified=False, note="执照照片不清晰")
     assert shop.verification == Shop.Verification.REJECTED and shop.verification_note == "执照照片不清晰"
+
+
+@pytest.mark.parametrize("typed", ["４５", "4_5", "4e1", "٤٥"])
+def test_integer_settings_read_only_ascii_digits(client, shop_a, merchant_a, typed):
+    """int() reads full-width and Arabic-Indic digits, "4_5" and (through float) "4e1": a merchant
+    typing them gets a form error, and the setting keeps its value."""
+    client.force_login(merchant_a)
+    before = shop_a.pay_timeout_minutes
+    response = client.post(f"/admin/shop/shop/{shop_a.pk}/change/", shop_form(shop_a, pay_timeout_minutes=typed))
+    assert response.status_code == 200 and "请输入整数（只用数字 0–9）。" in response.content.decode()
+    shop_a.refresh_from_db()
+    assert shop_a.pay_timeout_minutes == before
+    ok = client.post(f"/admin/shop/shop/{shop_a.pk}/change/", shop_form(shop_a, pay_timeout_minutes=" 45 "))
+    assert ok.status_code == 302
+    shop_a.refresh_from_db()
+    assert shop_a.pay_timeout_minutes == 45

@@ -258,7 +258,7 @@ def test_not_found_codes_are_stable(client, shop_a, shop_b):
 def test_unknown_api_urls_answer_json(client):
     response = client.get("/api/v1/no/such/thing/")
     assert response.status_code == 404
-    assert response.json() == {"code": "not_found", "message": "Not found.", "fields": {}}
+    assert response.json() == {"code": "not_found", "message": "请求的接口不存在。", "fields": {}}
 
 
 # --- SKU lookup ------------------------------------------------------------------------------
@@ -372,3 +372,13 @@ def test_a_cached_answer_runs_no_product_queries(client, shop_a, django_assert_m
     client.get(f"{API}/shop-a/products/")
     with django_assert_max_num_queries(0):
         assert client.get(f"{API}/shop-a/products/").status_code == 200
+
+
+def test_a_body_that_is_not_json_gets_a_chinese_message(client):
+    response = client.post("/api/v1/auth/miniprogram", data="{bad", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": "malformed_request",
+        "message": "请求体不是有效的 JSON。",
+        "fields": {},
+    }

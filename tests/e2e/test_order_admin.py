@@ -24,7 +24,14 @@ def test_order_admin_page_shows_payment_attempts_and_refunds(
     page.wait_for_url(f"{live_server.url}/admin/")
     page.goto(f"{live_server.url}/admin/orders/order/{order.pk}/change/")
     groups = page.locator(".inline-group").evaluate_all("nodes => nodes.map(n => n.id)")
-    assert groups == ["lines-group", "payments-group", "refunds-group", "after_sales-group", "events-group"]
+    assert groups == [
+        "lines-group",
+        "discounts-group",
+        "payments-group",
+        "refunds-group",
+        "after_sales-group",
+        "events-group",
+    ]
     assert "4200000123" in page.inner_text("#payments-group")
     assert "退款成功" in page.inner_text("#refunds-group")
     screenshot(page, "admin-order-page")
