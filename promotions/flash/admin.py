@@ -15,11 +15,10 @@ from promotions.flash.models import FlashItem, FlashSaleSettings, FlashSession
 from shop.admin_base import ShopScopedAdmin, ShopScopedInline
 
 
-class FlashItemInline(ShopScopedInline, admin.TabularInline):
+class FlashItemInline(ShopScopedInline, admin.TabularInline):  # type: ignore[misc]  # as catalog's inlines
     model = FlashItem
     fields = ["sku", "flash_price_fen", "quantity", "per_user_limit", "sold", "remaining"]
     readonly_fields = ["sold", "remaining"]
-    autocomplete_fields: list[str] = []
     extra = 1
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:

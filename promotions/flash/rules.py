@@ -95,9 +95,10 @@ class FlashPriceRule:
         pay_minutes = flash_pay_minutes(shop=context.shop)
         discounts = []
         for line in context.lines:
-            item = chosen.get(line.sku_id)
-            if item is None:
+            flash_item = chosen.get(line.sku_id)
+            if flash_item is None:
                 continue
+            item = flash_item
             if bought.get(item.pk, 0) + line.quantity > item.per_user_limit:
                 raise limit_reached(item.per_user_limit)
             if item.session.stock_taken_at is not None and item.remaining < line.quantity:

@@ -23,15 +23,6 @@ class Board:
     now: datetime
 
 
-def _items() -> Prefetch:
-    return Prefetch(
-        "items",
-        queryset=FlashItem.objects.select_related(
-            "sku", "sku__product", "sku__product__cover", "sku__image"
-        ).order_by("pk"),
-    )
-
-
 def flash_board(*, shop: Shop, now: datetime | None = None) -> Board:
     """The running and the next session of ``shop``, each with its items, SKUs and products
     (two queries)."""
@@ -41,7 +32,14 @@ def flash_board(*, shop: Shop, now: datetime | None = None) -> Board:
             shop=shop, is_active=True, ends_at__gt=now, stock_returned_at__isnull=True
         )
         .order_by("starts_at", "pk")
-        .prefetch_related(_items())[:5]
+        .prefetch_related(
+            Prefetch(
+                "items",
+                queryset=FlashItem.objects.select_related(
+                    "sku", "sku__product", "sku__product__cover", "sku__image"
+                ).order_by("pk"),
+            )
+        )[:5]
     )
     current = next((s for s in sessions if s.starts_at <= now), None)
     upcoming = next((s for s in sessions if s.starts_at > now), None)
