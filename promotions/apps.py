@@ -14,6 +14,7 @@ class PromotionsConfig(AppConfig):
         from promotions import rules, services, views
         from promotions.flash import rules as flash_rules
         from promotions.flash import services as flash_services
+        from promotions.flash import tasks as flash_tasks  # noqa: F401  (the Celery task, for workers)
         from promotions.flash import views as flash_views
 
         register_pricing_rule(flash_rules.flash_rule)  # before coupons: they see the flash price
