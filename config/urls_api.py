@@ -69,3 +69,7 @@ urlpatterns = [
         name="api-product-sku",
     ),
 ]
+
+from promotions.flash import api as flash_api  # noqa: E402
+
+urlpatterns += [path(f"{SHOP}flash-sales/", flash_api.FlashSalesView.as_view(), name="api-flash-sales")]

@@ -32,3 +32,7 @@ urlpatterns = [
     path("orders/<str:order_no>/pay/", payment_views.pay, name="pay"),
     path("orders/<str:order_no>/pay/status/", payment_views.status, name="pay-status"),
 ]
+
+from promotions.flash import views as flash_views  # noqa: E402
+
+urlpatterns += [path("flash-sales/", flash_views.flash_sales, name="flash-sales")]

@@ -27,6 +27,22 @@ back, stock included. To give something back when an unpaid order is cancelled o
 rule's app listens to the order events port (``orders.events.register(..., in_transaction=True)``,
 an event whose ``to_status`` is ``cancelled``) and reads the order's ``discounts`` by ``code``/``ref``.
 
+Two optional extras of a discount line, for a rule that holds units or hurries payment (a flash
+sale, whose units were taken out of the SKU's stock when its session started):
+
+- ``supplies`` (``{sku_id: units}``): units of a line the rule brings from a pool of its own. The
+  preview checks, and ``order_place`` reserves, only the rest against the SKU's stock. Before the
+  stock is reserved, inside the order's transaction, ``order_place`` calls the rule's
+  ``supply(context=, discount=, order=)``, which takes them from its pool (one conditional update,
+  as the stock is); raising ``ApplicationError`` refuses the order and rolls everything back. When
+  the order's stock is released (cancel, expiry, a full refund before shipping), every function
+  registered with ``stock_return_register(fn)`` is asked ``fn(order=) -> {sku_id: units}``: the
+  units it takes back into its own pool; only the rest goes back to the SKU's stock.
+- ``pay_within_minutes``: the order must be paid sooner than the shop's own pay timeout; the
+  order's pay deadline is the shortest of them.
+
+Lock order: a rule's pool rows (``supply``, a stock return) are locked before any SKU row.
+
 Example (in a promotions app)::
 
     class FullReduction:
@@ -47,7 +63,7 @@ Example (in a promotions app)::
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -88,6 +104,8 @@ class Discount:
     ref: str = ""
     data: Mapping[str, Any] = field(default_factory=dict)
     allocation: Mapping[int, int] | None = None
+    supplies: Mapping[int, int] | None = None  # sku_id -> units the rule brings from its own pool
+    pay_within_minutes: int | None = None  # the order must be paid within this (if shorter)
 
 
 @dataclass(frozen=True)
@@ -128,7 +146,40 @@ class ConsumingRule(PricingRule, Protocol):
         ...
 
 
+@runtime_checkable
+class SupplyingRule(PricingRule, Protocol):
+    def supply(self, *, context: PricingContext, discount: Discount, order: Order) -> None:
+        """Take ``discount.supplies`` from the rule's own pool, inside the order's transaction and
+        before the stock is reserved. Raise ``ApplicationError`` to refuse the order."""
+        ...
+
+
 pricing_rules: list[PricingRule] = []
+
+StockReturn = Callable[..., Mapping[int, int]]
+stock_return_fns: list[StockReturn] = []
+
+
+def stock_return_register(fn: StockReturn) -> None:
+    """``fn(*, order) -> {sku_id: units}``: units of a released order a rule takes back into its
+    own pool (they do not go back to the SKU's stock). Called with the order locked."""
+    if fn not in stock_return_fns:
+        stock_return_fns.append(fn)
+
+
+def stock_return_unregister(fn: StockReturn) -> None:
+    if fn in stock_return_fns:
+        stock_return_fns.remove(fn)
+
+
+def stock_returns(*, order: Order) -> dict[int, int]:
+    """What the registered functions take back of ``order``'s units, per SKU (summed)."""
+    kept: dict[int, int] = {}
+    for fn in stock_return_fns:
+        for sku_id, units in fn(order=order).items():
+            if units > 0:
+                kept[sku_id] = kept.get(sku_id, 0) + units
+    return kept
 
 
 def register_pricing_rule(rule: PricingRule) -> None:
@@ -153,6 +204,21 @@ class PricingResult:
     @property
     def discount_fen(self) -> int:
         return sum(d.amount_fen for d in self.discounts)
+
+    @property
+    def supplied(self) -> dict[int, int]:
+        """sku_id -> units the rules bring from their own pools (summed over the discounts)."""
+        units: dict[int, int] = {}
+        for discount in self.discounts:
+            for sku_id, n in (discount.supplies or {}).items():
+                units[sku_id] = units.get(sku_id, 0) + n
+        return units
+
+    @property
+    def pay_within_minutes(self) -> int | None:
+        """The shortest pay time a discount asks for (None: the shop's own)."""
+        asked = [d.pay_within_minutes for d in self.discounts if d.pay_within_minutes]
+        return min(asked) if asked else None
 
 
 def allocate(amount_fen: int, weights: Mapping[int, int]) -> dict[int, int]:
@@ -216,6 +282,15 @@ def pricing_run(context: PricingContext) -> PricingResult:
     return PricingResult(
         discounts=tuple(discounts), line_discounts=MappingProxyType(line_discounts), rules=tuple(givers)
     )
+
+
+def pricing_supply(*, context: PricingContext, result: PricingResult, order: Order) -> None:
+    """Ask each rule whose line brings units of its own to take them (before the stock)."""
+    placing = replace(context, discounts=result.discounts, placing=True)
+    for rule, discount in zip(result.rules, result.discounts, strict=True):
+        supply = getattr(rule, "supply", None)
+        if discount.supplies and supply is not None:
+            supply(context=placing, discount=discount, order=order)
 
 
 def pricing_consume(*, context: PricingContext, result: PricingResult, order: Order) -> None:

@@ -254,3 +254,6 @@ class RedPacketPoolAdmin(ShopScopedAdmin):
         if not is_operator(request) and obj.shop_id not in user_shop_ids(request):
             obj.shop_id = user_shop_ids(request)[0]
         services.red_packet_pool_save(pool=obj)  # the form has run the same checks (model clean)
+
+
+from promotions.flash import admin as flash_admin  # noqa: E402, F401  (registers the flash-sale admin)

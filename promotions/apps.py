@@ -9,9 +9,18 @@ class PromotionsConfig(AppConfig):
     def ready(self) -> None:
         from catalog.ports import storefront_section_register
         from orders import events
-        from orders.pricing import register_pricing_rule
+        from orders.jobs import job_register
+        from orders.pricing import register_pricing_rule, stock_return_register
         from promotions import rules, services, views
+        from promotions.flash import rules as flash_rules
+        from promotions.flash import services as flash_services
+        from promotions.flash import tasks as flash_tasks  # noqa: F401  (the Celery task, for workers)
+        from promotions.flash import views as flash_views
 
+        register_pricing_rule(flash_rules.flash_rule)  # before coupons: they see the flash price
         register_pricing_rule(rules.coupon_rule)
+        stock_return_register(flash_services.flash_stock_return)
+        job_register("flash_sessions_sync", flash_services.flash_sync_job)
         events.register(services.coupon_order_event_listener, in_transaction=True)
+        storefront_section_register(flash_views.storefront_section)
         storefront_section_register(views.storefront_section)

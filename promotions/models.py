@@ -319,3 +319,10 @@ class RedPacketPool(TimeStampedModel):
                 errors["total_fen"] = _("红包已开始发放，不能再改金额和个数。")
         if errors:
             raise ValidationError(errors)
+
+
+from promotions.flash.models import FlashItem, FlashPurchase, FlashSaleSettings, FlashSession  # noqa: E402
+
+__all__ = [
+    "Coupon", "CouponClaim", "FlashItem", "FlashPurchase", "FlashSaleSettings", "FlashSession", "RedPacketPool",
+]  # fmt: skip

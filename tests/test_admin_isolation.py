@@ -99,6 +99,15 @@ def two_shops(shop_a, shop_b, merchant_a, merchant_b):
         coupon = make_coupon(shop=shop, name=f"{label}的券", distribution=Coupon.Distribution.SENT)
         promotion_services.coupon_send(shop=shop, coupon=coupon, users=[address.user])
         make_red_packet_pool(shop=shop, name=f"{label}的红包券")
+
+    from promotions.flash.models import FlashSaleSettings
+    from tests.factories import make_product
+    from tests.promotions.flash.helpers import make_session
+
+    for shop, label in ((shop_a, "甲"), (shop_b, "乙")):
+        flash_sku = make_product(shop=shop, title=f"{label}的秒杀品", price_fen=9900, stock=5).skus.get()
+        make_session(shop=shop, sku=flash_sku, flash_price_fen=4900, name=f"{label}的秒杀场")
+        FlashSaleSettings.objects.create(shop=shop, pay_minutes=15)
     return shop_a
 
 

@@ -5,6 +5,7 @@ Prices come from the server only; stock is reserved inside the order's transacti
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
@@ -36,7 +37,15 @@ from orders.models import (
     ShippingRegionFee,
 )
 from orders.ports import checkout_check
-from orders.pricing import Discount, PricingContext, PricingLine, PricingResult, pricing_consume, pricing_run
+from orders.pricing import (
+    Discount,
+    PricingContext,
+    PricingLine,
+    PricingResult,
+    pricing_consume,
+    pricing_run,
+    pricing_supply,
+)
 from orders.selectors import cart_summary, line_problem
 from orders.services.cart import (
     MAX_LINES,
@@ -151,7 +160,6 @@ def checkout_preview(
         if sku is None:
             raise _sku_not_found()
         line = PreviewLine(sku=sku, quantity=quantity, unit_price_fen=sku.price_fen)
-        line.problem = line_problem(sku=sku, quantity=quantity)
         preview.lines.append(line)
         preview.goods_fen += line.total_fen
     preview.context = PricingContext(
@@ -173,11 +181,26 @@ def checkout_preview(
         placing=placing,
     )
     preview.pricing = pricing_run(preview.context)
+    supplied = preview.pricing.supplied  # units a rule brings from its own pool (a flash sale's)
+    for line in preview.lines:
+        line.problem = line_problem(
+            sku=_with_supplied(line.sku, supplied.get(line.sku.pk, 0)), quantity=line.quantity
+        )
     if address is not None:
         preview.shipping_fen = shipping_fee_fen(
             shop=shop, province_code=address.province_code, goods_fen=preview.goods_fen
         )
     return preview
+
+
+def _with_supplied(sku: SKU, units: int) -> SKU:
+    """``sku`` as the availability rule should see it: its stock plus the units a pricing rule
+    brings from its own pool (a copy; the loaded SKU is left as it is)."""
+    if units <= 0:
+        return sku
+    seen = copy.copy(sku)
+    seen.stock = sku.stock + units
+    return seen
 
 
 def _fingerprint(
@@ -353,12 +376,20 @@ def _order_place(
         remark=remark,
         idempotency_key=key,
         request_fingerprint=fingerprint,
-        pay_deadline=now + timedelta(minutes=shop.pay_timeout_minutes),
+        pay_deadline=now + timedelta(minutes=_pay_minutes(shop, preview.pricing)),
     )
-    # Reserve stock in primary-key order (the lines are sorted by SKU id), one statement per SKU.
+    if preview.context is not None and preview.discounts:
+        # before the stock: a rule bringing units of its own (a flash sale) takes them from its
+        # pool first (its rows are locked before any SKU's); a refusal rolls it all back
+        pricing_supply(context=preview.context, result=preview.pricing, order=order)
+    supplied = preview.pricing.supplied
+    # Reserve stock in primary-key order (the lines are sorted by SKU id), one statement per SKU;
+    # units a rule supplied are not taken from the SKU's stock (the row is still updated, so it is
+    # locked in the same order).
     for line in preview.lines:
-        reserved = SKU.objects.filter(pk=line.sku.pk, stock__gte=line.quantity, is_active=True).update(
-            stock=F("stock") - line.quantity
+        need = max(line.quantity - supplied.get(line.sku.pk, 0), 0)
+        reserved = SKU.objects.filter(pk=line.sku.pk, stock__gte=need, is_active=True).update(
+            stock=F("stock") - need
         )
         if not reserved:
             raise ApplicationError(
@@ -415,6 +446,12 @@ def _order_place(
             cart__shop=shop, cart__user=user, sku_id__in=[line.sku.pk for line in preview.lines]
         ).delete()
     return order
+
+
+def _pay_minutes(shop: Shop, pricing: PricingResult) -> int:
+    """The shop's pay timeout, or a discount's shorter one (a flash sale's)."""
+    asked = pricing.pay_within_minutes
+    return min(shop.pay_timeout_minutes, asked) if asked else shop.pay_timeout_minutes
 
 
 def _line_image(sku: SKU) -> str:

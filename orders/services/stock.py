@@ -12,6 +12,7 @@ from django.db.models.functions import Greatest
 
 from catalog.models import SKU, Product
 from orders.models import Order
+from orders.pricing import stock_returns
 from shop.cache import storefront_changed_for_ids
 
 
@@ -30,11 +31,17 @@ def product_stock_adjust(*, order_lines: Iterable[tuple[int, int]]) -> None:
 
 def order_stock_release(order: Order) -> None:
     """Put an order's units back (the caller holds the order's lock and has just moved it out of
-    a state that held stock, so this runs once per order)."""
+    a state that held stock, so this runs once per order). Units a pricing rule supplied from its
+    own pool may go back there instead (``orders.pricing.stock_return_register``)."""
     lines = list(order.lines.order_by("sku_id"))
+    kept = stock_returns(order=order)  # units a pricing rule takes back into its own pool
+    back: list[tuple[int, int]] = []
     for line in lines:
-        SKU.objects.filter(pk=line.sku_id).update(stock=F("stock") + line.quantity)
-    product_stock_adjust(order_lines=[(line.product_id_snapshot, line.quantity) for line in lines])
+        units = max(line.quantity - kept.pop(line.sku_id, 0), 0) if line.sku_id else line.quantity
+        if units:
+            SKU.objects.filter(pk=line.sku_id).update(stock=F("stock") + units)
+        back.append((line.product_id_snapshot, units))
+    product_stock_adjust(order_lines=back)
 
 
 def order_unsell(order: Order) -> None:

@@ -21,6 +21,7 @@ from catalog.models import SKU, Category, Product, SpecValue
 from orders import services as order_services
 from orders.models import Cart, CartItem, Order, OrderLine
 from promotions import services as promotion_services
+from promotions.flash.models import FlashItem, FlashPurchase
 from promotions.models import Coupon, CouponClaim, RedPacketPool
 from tests.api.routes import api_routes, is_catalog, is_public_read_only, is_reference
 from tests.factories import (
@@ -108,6 +109,8 @@ class World:
             "coupons": Coupon.objects.filter(shop=self.shop_a),
             "coupon_claims": CouponClaim.objects.filter(shop=self.shop_a),
             "red_packet_pools": RedPacketPool.objects.filter(shop=self.shop_a),
+            "flash_items": FlashItem.objects.filter(shop=self.shop_a),
+            "flash_purchases": FlashPurchase.objects.filter(shop=self.shop_a),
         }
         return {name: [model_to_dict(row) for row in qs.order_by("pk")] for name, qs in sets.items()}
 
@@ -130,6 +133,12 @@ def world(shop_a, shop_b):
     promotion_services.coupon_claim(shop=shop_a, user=buyer, coupon=coupon)
     make_coupon(shop=shop_b, name="乙的券")
     pool = make_red_packet_pool(shop=shop_a, name="甲的红包券")
+    from promotions.flash.services import flash_sessions_sync
+    from tests.promotions.flash.helpers import make_session
+
+    flash_sku = make_product(shop=shop_a, title="甲的秒杀品", price_fen=9900, stock=5).skus.get()
+    make_session(shop=shop_a, sku=flash_sku, flash_price_fen=4900, quantity=3, name="甲的秒杀场")
+    flash_sessions_sync()
     return World(
         shop_a=shop_a, shop_b=shop_b, product=product, draft=draft, category=category, sku=sku,
         spec_values=sku.spec_value_ids, address=address, cart_item=cart_item, order=order, coupon=coupon,

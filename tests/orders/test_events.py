@@ -89,5 +89,6 @@ def test_apps_above_orders_register_in_ready():
         "auto_complete_orders",
         "close_abandoned_payments",
         "send_notifications",
+        "flash_sessions_sync",  # promotions: after expiry, so expired flash orders give back first
     ]
     assert jobs.JOBS["send_notifications"] is notifications_send_due
