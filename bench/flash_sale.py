@@ -104,7 +104,8 @@ def run(args) -> int:
     buyers = [User.objects.create(username=f"buyer{i}") for i in range(args.buyers)]
     addresses = [
         Address.objects.create(user=u, recipient="买家", phone="13800000000", province="上海市", city="上海市",
-                               detail="人民大道 1 号")
+                               district="黄浦区", province_code="310000", city_code="310100",
+                               district_code="310101", detail="人民大道 1 号")
         for u in buyers
     ]  # fmt: skip
     with connection.cursor() as cur:

@@ -84,7 +84,9 @@ class Coupon(TimeStampedModel):
         _("领取后可用天数"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(365)]
     )
     stacks_with_flash = models.BooleanField(
-        _("可与秒杀价同享"), default=False, help_text=_("秒杀活动上线后生效。")
+        _("可与秒杀价同享"),
+        default=False,
+        help_text=_("勾选后秒杀价商品也能用这张券；不勾选时，秒杀价商品不计入门槛，也不分摊优惠。"),
     )
     distribution = models.CharField(
         _("发放方式"), max_length=16, choices=Distribution.choices, default=Distribution.PUBLIC

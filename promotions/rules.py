@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from orders.models import Order
 
 CODE = "coupon"
+FLASH_CODE = "flash"  # the flash-sale rule's lines (promotions.flash.services.CODE)
 OPTION = "coupon_claim_id"
 NONE = "none"
 
@@ -165,8 +166,10 @@ def claim_evaluate(
     scope: CouponScope,
     parents: dict[int, int | None],
     now: datetime,
+    flash_skus: frozenset[int] = frozenset(),
 ) -> Evaluation:
-    """What ``claim`` would take off these lines, or why it cannot (``refusal``)."""
+    """What ``claim`` would take off these lines, or why it cannot (``refusal``). Lines sold at a
+    flash price (``flash_skus``) count only for a coupon that stacks with flash sales."""
     coupon = claim.coupon
 
     def refused(code: str, message: str, status: int = 400) -> Evaluation:
@@ -182,6 +185,7 @@ def claim_evaluate(
         line.sku_id: room.get(line.sku_id, 0)
         for line in lines
         if line_in_scope(scope, product_id=line.product_id, category_id=line.category_id, parents=parents)
+        and (coupon.stacks_with_flash or line.sku_id not in flash_skus)
     }
     eligible = sum(in_scope.values())
     if not in_scope or eligible <= 0:
@@ -200,7 +204,11 @@ def claim_evaluate(
 
 
 def claims_evaluate(
-    claims: Sequence[CouponClaim], *, lines: Sequence[PricingLine], room: dict[int, int] | None = None
+    claims: Sequence[CouponClaim],
+    *,
+    lines: Sequence[PricingLine],
+    room: dict[int, int] | None = None,
+    flash_skus: frozenset[int] = frozenset(),
 ) -> list[Evaluation]:
     """Every claim evaluated against the lines, in a fixed number of queries (the claims come with
     their coupons: ``select_related("coupon")``)."""
@@ -210,7 +218,15 @@ def claims_evaluate(
     parents = category_parents(line.category_id for line in lines) if claims else {}
     now = timezone.now()
     return [
-        claim_evaluate(claim, lines=lines, room=room, scope=scopes[claim.coupon_id], parents=parents, now=now)
+        claim_evaluate(
+            claim,
+            lines=lines,
+            room=room,
+            scope=scopes[claim.coupon_id],
+            parents=parents,
+            now=now,
+            flash_skus=flash_skus,
+        )
         for claim in claims
     ]
 
@@ -270,9 +286,20 @@ class CouponRule:
         for earlier in context.discounts:
             for sku_id, fen in (earlier.allocation or {}).items():
                 room[sku_id] = room.get(sku_id, 0) - fen
+        flash_skus = frozenset(
+            sku_id
+            for earlier in context.discounts
+            if earlier.code == FLASH_CODE
+            for sku_id in earlier.allocation or {}
+        )
         if choice is None:
             best = best_evaluation(
-                claims_evaluate(usable_claims(shop=context.shop, user=user), lines=context.lines, room=room)
+                claims_evaluate(
+                    usable_claims(shop=context.shop, user=user),
+                    lines=context.lines,
+                    room=room,
+                    flash_skus=flash_skus,
+                )
             )
             return [discount_of(best)] if best is not None else []
         claim = (
@@ -284,7 +311,7 @@ class CouponRule:
         )
         if claim is None:
             raise NotFoundError("coupon_not_found", _("没有找到这张优惠券。"))
-        (evaluation,) = claims_evaluate([claim], lines=context.lines, room=room)
+        (evaluation,) = claims_evaluate([claim], lines=context.lines, room=room, flash_skus=flash_skus)
         if evaluation.refusal is not None:
             raise evaluation.refusal
         return [discount_of(evaluation)]

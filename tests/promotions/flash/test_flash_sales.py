@@ -194,10 +194,39 @@ def test_coupons_see_the_flash_price(shop_a, shopper, address):
     coupon_services.coupon_claim(
         shop=shop_a,
         user=shopper,
-        coupon=make_coupon(shop=shop_a, name="九折", kind="percent", rate_percent=90, threshold_fen=0),
+        coupon=make_coupon(
+            shop=shop_a, name="九折", kind="percent", rate_percent=90, threshold_fen=0, stacks_with_flash=True
+        ),
     )
     preview = order_services.checkout_preview(shop=shop_a, user=shopper, items=[(sku.pk, 1)])
     assert [(d.code, d.amount_fen) for d in preview.discounts] == [("flash", 4000), ("coupon", 600)]
+
+
+def test_a_coupon_that_does_not_stack_skips_flash_lines(shop_a, shopper, address):
+    """``stacks_with_flash`` off (the default): the flash-priced line is out of the coupon's scope,
+    so it neither counts toward the threshold nor takes a share; a normal line still does."""
+    from promotions import services as coupon_services
+    from tests.factories import make_coupon
+
+    flash_sku = sku_of(shop_a, price_fen=10000)
+    plain_sku = make_product(shop=shop_a, title="普通商品", price_fen=5000, stock=10).skus.get()
+    make_session(shop=shop_a, sku=flash_sku, flash_price_fen=6000)
+    services.flash_sessions_sync()
+    coupon = make_coupon(shop=shop_a, name="九折", kind="percent", rate_percent=90, threshold_fen=0)
+    claim = coupon_services.coupon_claim(shop=shop_a, user=shopper, coupon=coupon)
+    only_flash = order_services.checkout_preview(shop=shop_a, user=shopper, items=[(flash_sku.pk, 1)])
+    assert [d.code for d in only_flash.discounts] == ["flash"]
+    with pytest.raises(ApplicationError) as refused:
+        order_services.checkout_preview(
+            shop=shop_a, user=shopper, items=[(flash_sku.pk, 1)], options={"coupon_claim_id": claim.pk}
+        )
+    assert refused.value.code == "coupon_not_applicable"
+    both = order_services.checkout_preview(
+        shop=shop_a, user=shopper, items=[(flash_sku.pk, 1), (plain_sku.pk, 1)]
+    )
+    assert [(d.code, d.amount_fen) for d in both.discounts] == [("flash", 4000), ("coupon", 500)]
+    coupon_line = both.discounts[1]
+    assert dict(coupon_line.allocation) == {plain_sku.pk: 500}
 
 
 def test_a_price_not_below_the_sku_price_is_refused_by_the_model(shop_a):
