@@ -11,15 +11,15 @@ baseline of the same threads doing plain single-row INSERTs. Exits 1 if anything
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.scratch_db import run_in_scratch_database  # noqa: E402 (after the path is set)
 
 
 def main() -> int:
@@ -31,32 +31,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5, help="flash sales to run (each with fresh stock)")
     args = parser.parse_args()
 
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        print("flash_sale needs PostgreSQL: set DATABASE_URL=postgres://... (row locks are the point)")
-        return 2
-    import psycopg2
-
-    parsed = urlparse(url)
-    bench_db = f"{parsed.path.lstrip('/') or 'weishop'}_flash_bench"
-    admin = psycopg2.connect(host=parsed.hostname, port=parsed.port or 5432, user=parsed.username or "postgres",
-                             password=parsed.password, dbname="postgres")  # fmt: skip
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{bench_db}"')
-        cur.execute(f'CREATE DATABASE "{bench_db}"')
-    os.environ["DATABASE_URL"] = parsed._replace(path=f"/{bench_db}").geturl()
-    os.environ["DB_CONN_MAX_AGE"] = "0"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
-    try:
-        return run(args)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        with admin.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{bench_db}" WITH (FORCE)')
-        admin.close()
+    return run_in_scratch_database(
+        script="flash_sale", suffix="flash_bench", run=lambda: run(args), why="row locks are the point"
+    )
 
 
 def race(target, count: int) -> tuple[list, float]:

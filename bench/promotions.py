@@ -13,13 +13,13 @@ and without one, in parallel, and the ratio of the two rates is printed. Exits 1
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.scratch_db import run_in_scratch_database  # noqa: E402 (after the path is set)
 
 
 def main() -> int:
@@ -30,32 +30,9 @@ def main() -> int:
     parser.add_argument("--left", type=int, default=100, help="coupons available to the claimers")
     parser.add_argument("--workers", type=int, default=60, help="connections at once (below max_connections)")
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        print("promotions needs PostgreSQL: set DATABASE_URL=postgres://... (the races are the point)")
-        return 2
-    import psycopg2
-
-    parsed = urlparse(url)
-    bench_db = f"{parsed.path.lstrip('/') or 'weishop'}_promo_bench"
-    admin = psycopg2.connect(host=parsed.hostname, port=parsed.port or 5432, user=parsed.username or "postgres",
-                             password=parsed.password, dbname="postgres")  # fmt: skip
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{bench_db}"')
-        cur.execute(f'CREATE DATABASE "{bench_db}"')
-    os.environ["DATABASE_URL"] = parsed._replace(path=f"/{bench_db}").geturl()
-    os.environ["DB_CONN_MAX_AGE"] = "0"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
-    try:
-        return run(args)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        with admin.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{bench_db}" WITH (FORCE)')
-        admin.close()
+    return run_in_scratch_database(
+        script="promotions", suffix="promo_bench", run=lambda: run(args), why="the races are the point"
+    )
 
 
 def race(target, count: int, workers: int) -> tuple[list, float]:

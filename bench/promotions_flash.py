@@ -13,16 +13,16 @@ number oversold and over the limit (both must be 0). The flash half of issue 11'
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.scratch_db import run_in_scratch_database  # noqa: E402 (after the path is set)
 
 
 def main() -> int:
@@ -34,32 +34,7 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        print("promotions_flash needs PostgreSQL: set DATABASE_URL=postgres://...")
-        return 2
-    import psycopg2
-
-    parsed = urlparse(url)
-    bench_db = f"{parsed.path.lstrip('/') or 'weishop'}_promo_bench"
-    admin = psycopg2.connect(host=parsed.hostname, port=parsed.port or 5432, user=parsed.username or "postgres",
-                             password=parsed.password, dbname="postgres")  # fmt: skip
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{bench_db}"')
-        cur.execute(f'CREATE DATABASE "{bench_db}"')
-    os.environ["DATABASE_URL"] = parsed._replace(path=f"/{bench_db}").geturl()
-    os.environ["DB_CONN_MAX_AGE"] = "0"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
-    try:
-        return run(args)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        with admin.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{bench_db}" WITH (FORCE)')
-        admin.close()
+    return run_in_scratch_database(script="promotions_flash", suffix="promo_bench", run=lambda: run(args))
 
 
 def race(target, count: int, threads: int) -> tuple[list, float]:
