@@ -301,6 +301,7 @@ def demo_load() -> DemoResult:
         _wechat_account(shop, result)
         _region_fees(shop, result)
         _coupons(shop, result)
+        _flash_sale(shop, result)
         if result.changed:
             storefront_changed(shop)
     return result
@@ -339,6 +340,38 @@ def _coupons(shop: Shop, result: DemoResult) -> None:
             distribution=Coupon.Distribution.PUBLIC, **spec,
         )  # fmt: skip
         result.add("coupons")
+
+
+def _flash_sale(shop: Shop, result: DemoResult) -> None:
+    """A flash-sale session running now for two weeks on the demo shop's two cheapest products (once:
+    a shop that has any session is left as it is). The job runner of `make run` moves its units out
+    of the SKUs' stock within seconds."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from catalog.models import SKU
+    from promotions.flash.models import FlashItem, FlashSession
+
+    if shop.slug != "demo" or FlashSession.objects.filter(shop=shop).exists():
+        return
+    on_sale = SKU.objects.filter(shop=shop, is_active=True, stock__gte=20, product__status="on_sale")
+    cheapest: dict[int, SKU] = {}
+    for sku in on_sale.order_by("price_fen", "pk"):
+        cheapest.setdefault(sku.product_id, sku)
+    skus = list(cheapest.values())[:2]  # two products, one SKU each
+    if not skus:
+        return
+    now = timezone.now()
+    session = FlashSession.objects.create(
+        shop=shop, name="限时秒杀", starts_at=now, ends_at=now + timedelta(days=14)
+    )
+    for sku in skus:
+        FlashItem.objects.create(
+            shop=shop, session=session, sku=sku, flash_price_fen=max(sku.price_fen * 7 // 10, 1), quantity=10,
+            per_user_limit=1,
+        )  # fmt: skip
+    result.add("flash sessions")
 
 
 def _region_fees(shop: Shop, result: DemoResult) -> None:
