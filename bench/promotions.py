@@ -1,5 +1,6 @@
-"""Coupons on PostgreSQL: claims/s for N concurrent claimers, and checkout with a coupon against
-checkout without one (issue 11; the flash-sale half is bench/flash_sale.py until flash sales land).
+"""Promotions on PostgreSQL: claims/s for N concurrent claimers, checkout with a coupon against
+checkout without one, then the flash sale (bench/promotions_flash.py: orders/s for 200 buyers racing
+for 10 flash units); the last line carries both, ``over_claimed=0 ... oversold=0``.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/weishop python bench/promotions.py [--claimers 200] [--left 100]
 
@@ -13,6 +14,9 @@ and without one, in parallel, and the ratio of the two rates is printed. Exits 1
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
+import subprocess
 import sys
 from pathlib import Path
 
@@ -29,10 +33,31 @@ def main() -> int:
     parser.add_argument("--claimers", type=int, default=200)
     parser.add_argument("--left", type=int, default=100, help="coupons available to the claimers")
     parser.add_argument("--workers", type=int, default=60, help="connections at once (below max_connections)")
+    parser.add_argument("--flash-buyers", type=int, default=200)
     args = parser.parse_args()
-    return run_in_scratch_database(
-        script="promotions", suffix="promo_bench", run=lambda: run(args), why="the races are the point"
-    )
+    coupons_out = io.StringIO()
+    with contextlib.redirect_stdout(coupons_out):
+        coupons_code = run_in_scratch_database(
+            script="promotions", suffix="promo_bench", run=lambda: run(args), why="the races are the point"
+        )
+    coupon_lines = coupons_out.getvalue().strip().splitlines() or [""]
+    print("\n".join(coupon_lines[:-1]))
+    if coupons_code == 2:  # no PostgreSQL: the reason is the only line
+        print(coupon_lines[-1])
+        return 2
+    flash = subprocess.run(  # its own scratch database, from the DATABASE_URL we were given
+        [sys.executable, str(ROOT / "bench" / "promotions_flash.py"), "--buyers", str(args.flash_buyers),
+         "--rounds", "1"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    flash_lines = flash.stdout.strip().splitlines() or [""]
+    print("\n".join(flash_lines[:-1]))
+    flash_pairs = [
+        pair if pair.startswith(("flash_", "oversold=")) else f"flash_{pair}"
+        for pair in flash_lines[-1].split()
+    ]
+    print(" ".join([coupon_lines[-1], *flash_pairs]))
+    return coupons_code or flash.returncode
 
 
 def race(target, count: int, workers: int) -> tuple[list, float]:
