@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.scratch_db import run_in_scratch_database  # noqa: E402 (after the path is set)
+from bench.harness import race, run_in_scratch_database  # noqa: E402 (after the path is set)
 
 
 def main() -> int:
@@ -34,31 +32,6 @@ def main() -> int:
     return run_in_scratch_database(
         script="flash_sale", suffix="flash_bench", run=lambda: run(args), why="row locks are the point"
     )
-
-
-def race(target, count: int) -> tuple[list, float]:
-    from django.db import connections
-
-    barrier = threading.Barrier(count + 1)
-    results: list = [None] * count
-
-    def runner(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = target(index)
-        except Exception as exc:  # a refusal or a failure: both are counted by the caller
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    barrier.wait()
-    start = time.perf_counter()
-    for t in threads:
-        t.join()
-    return results, time.perf_counter() - start
 
 
 def run(args) -> int:

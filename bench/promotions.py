@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.scratch_db import run_in_scratch_database  # noqa: E402 (after the path is set)
+from bench.harness import race, run_in_scratch_database  # noqa: E402 (after the path is set)
 
 
 def main() -> int:
@@ -58,38 +58,6 @@ def main() -> int:
     ]
     print(" ".join([coupon_lines[-1], *flash_pairs]))
     return coupons_code or flash.returncode
-
-
-def race(target, count: int, workers: int) -> tuple[list, float]:
-    """``target(i)`` for i in range(count), at most ``workers`` at once (each with its own
-    connection: PostgreSQL's max_connections is often 100), released together; the time they took."""
-    import threading
-    import time
-
-    from django.db import connections
-
-    gate = threading.Semaphore(workers)
-    barrier = threading.Barrier(count + 1)
-    results: list = [None] * count
-
-    def runner(index: int) -> None:
-        barrier.wait()
-        with gate:
-            try:
-                results[index] = target(index)
-            except Exception as exc:  # a refusal or a failure: both are counted by the caller
-                results[index] = exc
-            finally:
-                connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    barrier.wait()
-    start = time.perf_counter()
-    for t in threads:
-        t.join()
-    return results, time.perf_counter() - start
 
 
 def run(args: argparse.Namespace) -> int:

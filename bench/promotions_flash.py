@@ -14,15 +14,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.scratch_db import run_in_scratch_database  # noqa: E402 (after the path is set)
+from bench.harness import race, run_in_scratch_database  # noqa: E402 (after the path is set)
 
 
 def main() -> int:
@@ -35,30 +32,6 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     return run_in_scratch_database(script="promotions_flash", suffix="promo_bench", run=lambda: run(args))
-
-
-def race(target, count: int, threads: int) -> tuple[list, float]:
-    from django.db import connections
-
-    start = threading.Event()
-    results: list = [None] * count
-
-    def runner(index: int) -> None:
-        start.wait()
-        try:
-            results[index] = target(index)
-        except Exception as exc:  # a refusal or a failure: the caller tells them apart
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        futures = [pool.submit(runner, i) for i in range(count)]
-        began = time.perf_counter()
-        start.set()
-        for future in futures:
-            future.result()
-    return results, time.perf_counter() - began
 
 
 def run(args) -> int:
