@@ -41,6 +41,18 @@ def shop_b(db):
 
 
 @pytest.fixture
+def shopper(db):
+    """A shopper (modules that need another kind define their own ``shopper``)."""
+    return factories.ShopperFactory(username="buyer")
+
+
+@pytest.fixture
+def address(shopper):
+    """The shopper's address, with a complete region."""
+    return factories.AddressFactory(user=shopper)
+
+
+@pytest.fixture
 def merchant_a(shop_a):
     return factories.MerchantFactory(shop=shop_a, username="merchant_a")
 

@@ -7,15 +7,10 @@ from rest_framework.test import APIClient
 
 from orders import services
 from orders.models import AfterSale, CartItem, Order
-from tests.factories import AddressFactory, ShopperFactory, make_product
+from tests.factories import make_product
 
 API = "/api/v1/shops/shop-a"
 SPELLINGS = ["５", "٣", "1_0", " 2 ", 1.0, 2.5, True, False, "2", "", None, [1], {"n": 1}, "0x10", "1e1"]
-
-
-@pytest.fixture
-def shopper(db):
-    return ShopperFactory(username="buyer")
 
 
 @pytest.fixture
@@ -28,11 +23,6 @@ def api(shopper):
 @pytest.fixture
 def sku(shop_a):
     return make_product(shop=shop_a, price_fen=1000, stock=50).skus.get()
-
-
-@pytest.fixture
-def address(shopper):
-    return AddressFactory(user=shopper)
 
 
 def assert_invalid(response, *path):

@@ -10,14 +10,9 @@ from rest_framework.test import APIClient
 from catalog.models import SKU, Product
 from orders import services
 from orders.models import CartItem, Order
-from tests.factories import AddressFactory, ShopperFactory, make_product
+from tests.factories import make_product
 
 API = "/api/v1/shops/shop-a"
-
-
-@pytest.fixture
-def shopper(db):
-    return ShopperFactory(username="buyer")
 
 
 @pytest.fixture
@@ -25,11 +20,6 @@ def api(shopper):
     client = APIClient()
     client.force_authenticate(shopper)
     return client
-
-
-@pytest.fixture
-def address(shopper):
-    return AddressFactory(user=shopper)
 
 
 @pytest.fixture

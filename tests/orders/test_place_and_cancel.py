@@ -13,16 +13,6 @@ from orders.models import Order, OrderEvent, OrderStatus, ShippingRegionFee
 from tests.factories import AddressFactory, ShopperFactory, make_product, product_with_matrix
 
 
-@pytest.fixture
-def shopper(db):
-    return ShopperFactory(username="buyer")
-
-
-@pytest.fixture
-def address(shopper):
-    return AddressFactory(user=shopper)
-
-
 def place(shop, user, address, items, **kwargs):
     return services.order_place(shop=shop, user=user, items=items, address_id=address.pk, **kwargs)
 

@@ -17,7 +17,7 @@ from core.errors import ApplicationError
 from orders import events, pricing, services
 from orders.models import Order, OrderDiscount, OrderStatus
 from orders.pricing import Discount, PricingContext, allocate
-from tests.factories import AddressFactory, ShopperFactory, make_product
+from tests.factories import make_product
 
 API = "/api/v1"
 
@@ -101,16 +101,6 @@ def voucher():
     yield registered
     events.unregister(registered.give_back)
     pricing.unregister_pricing_rule(registered)
-
-
-@pytest.fixture
-def shopper(db):
-    return ShopperFactory(username="buyer")
-
-
-@pytest.fixture
-def address(shopper):
-    return AddressFactory(user=shopper)
 
 
 def place(shop, user, address, items, **kwargs) -> Order:

@@ -7,17 +7,7 @@ from catalog.models import SKU
 from core.errors import ApplicationError
 from orders import services
 from orders.models import CartItem, Order
-from tests.factories import AddressFactory, ShopperFactory, make_product
-
-
-@pytest.fixture
-def shopper(db):
-    return ShopperFactory(username="buyer")
-
-
-@pytest.fixture
-def address(shopper):
-    return AddressFactory(user=shopper)
+from tests.factories import make_product
 
 
 @pytest.fixture

@@ -16,19 +16,9 @@ from orders import services as order_services
 from orders.models import Order, OrderStatus
 from promotions import rules, services
 from promotions.models import Coupon, CouponClaim
-from tests.factories import AddressFactory, ShopperFactory, make_coupon, make_product
+from tests.factories import ShopperFactory, make_coupon, make_product
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def shopper(db):
-    return ShopperFactory(username="buyer")
-
-
-@pytest.fixture
-def address(shopper):
-    return AddressFactory(user=shopper)
 
 
 def sku_of(shop, price_fen: int, **kw):

@@ -24,16 +24,6 @@ from tests.promotions.flash.helpers import make_session
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def shopper(db):
-    return ShopperFactory(username="buyer")
-
-
-@pytest.fixture
-def address(shopper):
-    return AddressFactory(user=shopper)
-
-
 def sku_of(shop, price_fen: int = 10000, stock: int = 20) -> SKU:
     return make_product(shop=shop, price_fen=price_fen, stock=stock).skus.get()
 
