@@ -27,6 +27,9 @@ LAYERS: tuple[str, ...] = (
     "wechat",
     "notifications",
     "promotions",
+    "marketing",
+    "groupbuy",
+    "distribution",
     "devtools",
     "config",
 )

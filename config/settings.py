@@ -94,6 +94,9 @@ INSTALLED_APPS = [
     "wechat",
     "notifications",
     "promotions",
+    "marketing",
+    "groupbuy",
+    "distribution",
     "config",  # the project's own commands (load_demo)
 ]
 

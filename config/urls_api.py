@@ -73,3 +73,12 @@ urlpatterns = [
 from promotions.flash import api as flash_api  # noqa: E402
 
 urlpatterns += [path(f"{SHOP}flash-sales/", flash_api.FlashSalesView.as_view(), name="api-flash-sales")]
+
+# The social-selling apps (issue 12) list their own routes.
+from django.urls import include  # noqa: E402
+
+urlpatterns += [
+    path("", include("marketing.urls_api")),
+    path("", include("groupbuy.urls_api")),
+    path("", include("distribution.urls_api")),
+]

@@ -36,3 +36,12 @@ urlpatterns = [
 from promotions.flash import views as flash_views  # noqa: E402
 
 urlpatterns += [path("flash-sales/", flash_views.flash_sales, name="flash-sales")]
+
+# The social-selling apps (issue 12) list their own routes.
+from django.urls import include  # noqa: E402
+
+urlpatterns += [
+    path("", include("marketing.urls_h5")),
+    path("", include("groupbuy.urls_h5")),
+    path("", include("distribution.urls_h5")),
+]

@@ -1,0 +1,1 @@
+"""Referral and distribution (分销): promoters, bindings, the commission ledger, withdrawals (issue 12)."""

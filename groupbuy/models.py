@@ -1,0 +1,1 @@
+"""Group-buy (拼团): activities, groups, members (issue 12)."""
