@@ -385,6 +385,24 @@ def transfer_query(*, transfer: Transfer) -> Transfer:
         return _note_error(transfer, _("微信支付查不到这笔已受理的转账，请在商户平台核对。"))
     except (ProviderError, OSError, ValueError) as exc:
         return _note_error(transfer, _("查询转账失败：%(e)s") % {"e": exc})
+    transfer = _record(transfer, config, answer)
+    if transfer.state == T.WAITING and not transfer.package_info:
+        transfer = _fetch_package(transfer, config)
+    return transfer
+
+
+def _fetch_package(transfer: Transfer, config: WeChatPayConfig) -> Transfer:
+    """A bill we learnt of by a query (the create answer was lost) lacks the ``package_info`` its
+    payee needs, which only the create answer carries: ask again with the same ``out_bill_no``
+    and details, which WeChat answers with the same bill (never a second one)."""
+    from payments.wechat import provider
+
+    try:
+        answer = provider.transfer_bill_create(
+            config=config, transfer=transfer, notify_url=provider.notify_url_for(transfer.shop)
+        )
+    except (ProviderError, OSError, ValueError) as exc:
+        return _note_error(transfer, _("未能取得确认收款参数：%(e)s") % {"e": exc})
     return _record(transfer, config, answer)
 
 
@@ -473,8 +491,11 @@ class TransferConfirmation:
 
 def transfer_confirm_params(*, transfer: Transfer) -> TransferConfirmation:
     """The confirmation parameters of a transfer waiting for its payee (``transfer_not_waiting``
-    otherwise). Only the payee may be shown them: the caller checks who asks."""
+    otherwise). Only the payee may be shown them: the caller checks who asks. (If WeChat's first
+    answer was lost, they are fetched from WeChat first: a network call, with no row locked.)"""
     transfer.refresh_from_db()
+    if transfer.state == T.WAITING and not transfer.package_info:
+        transfer = _fetch_package(transfer, WeChatPayConfig.objects.get(shop_id=transfer.shop_id))
     if transfer.state != T.WAITING or not transfer.package_info:
         raise ApplicationError(
             "transfer_not_waiting",
