@@ -20,7 +20,7 @@ from payments import transfers
 from payments.models import PaymentNotification, Transfer, WeChatPayConfig
 from payments.wechat import crypto
 from tests.devtools import hooks
-from tests.payments.test_notifications import URL, post
+from tests.payments.test_notifications import post
 
 T = Transfer.State
 pytestmark = pytest.mark.django_db(transaction=True)
