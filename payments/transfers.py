@@ -38,6 +38,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.errors import ApplicationError
 from payments.models import Transfer, TransferEvent, WeChatPayConfig
@@ -46,6 +47,8 @@ from payments.providers import ProviderError
 from payments.state import transfer_created, transfer_move
 
 if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise as StrPromise
+
     from accounts.models import User
     from payments.wechat.notify import NotificationRejected
     from shop.models import Shop
@@ -74,29 +77,29 @@ STATES: dict[str, str] = {
 }
 #: refusals that pass: the same bill is sent again later (after a query shows WeChat has none)
 PASSING_REFUSALS = {"SYSTEM_ERROR", "FREQUENCY_LIMITED", "NOT_ENOUGH"}
-REFUSALS: dict[str, str] = {
-    "NOT_ENOUGH": "商户运营账户余额不足，请在微信支付商户平台充值。",
-    "NO_AUTH": "商户号未开通商家转账或没有该转账场景的权限。",
-    "PARAM_ERROR": "转账参数有误。",
-    "INVALID_REQUEST": "微信支付拒绝了这笔转账。",
-    "FREQUENCY_LIMITED": "转账请求过于频繁，稍后自动重试。",
-    "SYSTEM_ERROR": "微信支付系统繁忙，稍后自动重试。",
+REFUSALS: dict[str, StrPromise] = {
+    "NOT_ENOUGH": gettext_lazy("商户运营账户余额不足，请在微信支付商户平台充值。"),
+    "NO_AUTH": gettext_lazy("商户号未开通商家转账或没有该转账场景的权限。"),
+    "PARAM_ERROR": gettext_lazy("转账参数有误。"),
+    "INVALID_REQUEST": gettext_lazy("微信支付拒绝了这笔转账。"),
+    "FREQUENCY_LIMITED": gettext_lazy("转账请求过于频繁，稍后自动重试。"),
+    "SYSTEM_ERROR": gettext_lazy("微信支付系统繁忙，稍后自动重试。"),
 }
 #: ``fail_reason`` codes of a transfer that failed at WeChat
-FAIL_REASONS: dict[str, str] = {
-    "ACCOUNT_FROZEN": "收款用户账户已冻结",
-    "ACCOUNT_NOT_EXIST": "收款用户微信账户不存在",
-    "REAL_NAME_CHECK_FAIL": "收款用户未实名认证",
-    "NAME_NOT_CORRECT": "收款用户姓名校验失败",
-    "OPENID_INVALID": "收款用户 OpenID 无效",
-    "TRANSFER_QUOTA_EXCEED": "超过收款用户单笔收款额度",
-    "DAY_RECEIVED_QUOTA_EXCEED": "超过收款用户单日收款额度",
-    "DAY_RECEIVED_COUNT_EXCEED": "超过收款用户单日收款次数",
-    "PAYEE_ACCOUNT_ABNORMAL": "收款用户账户收款受限",
-    "PAYER_ACCOUNT_ABNORMAL": "商户账户付款受限",
-    "TRANSFER_RISK": "该笔转账可能存在风险，已被微信拦截",
-    "PRODUCT_AUTH_CHECK_FAIL": "商户号未开通商家转账",
-    "OVERDUE_CLOSE": "超过系统重试期，已自动关闭",
+FAIL_REASONS: dict[str, StrPromise] = {
+    "ACCOUNT_FROZEN": gettext_lazy("收款用户账户已冻结"),
+    "ACCOUNT_NOT_EXIST": gettext_lazy("收款用户微信账户不存在"),
+    "REAL_NAME_CHECK_FAIL": gettext_lazy("收款用户未实名认证"),
+    "NAME_NOT_CORRECT": gettext_lazy("收款用户姓名校验失败"),
+    "OPENID_INVALID": gettext_lazy("收款用户 OpenID 无效"),
+    "TRANSFER_QUOTA_EXCEED": gettext_lazy("超过收款用户单笔收款额度"),
+    "DAY_RECEIVED_QUOTA_EXCEED": gettext_lazy("超过收款用户单日收款额度"),
+    "DAY_RECEIVED_COUNT_EXCEED": gettext_lazy("超过收款用户单日收款次数"),
+    "PAYEE_ACCOUNT_ABNORMAL": gettext_lazy("收款用户账户收款受限"),
+    "PAYER_ACCOUNT_ABNORMAL": gettext_lazy("商户账户付款受限"),
+    "TRANSFER_RISK": gettext_lazy("该笔转账可能存在风险，已被微信拦截"),
+    "PRODUCT_AUTH_CHECK_FAIL": gettext_lazy("商户号未开通商家转账"),
+    "OVERDUE_CLOSE": gettext_lazy("超过系统重试期，已自动关闭"),
 }
 
 
@@ -217,7 +220,7 @@ def _after_refusal(transfer: Transfer, config: WeChatPayConfig, refusal: Excepti
     from payments.wechat import provider
 
     code = getattr(refusal, "code", "")
-    words = REFUSALS.get(code) or _("微信支付拒绝了这笔转账（%(code)s）。") % {"code": code or "?"}
+    words = str(REFUSALS.get(code) or _("微信支付拒绝了这笔转账（%(code)s）。") % {"code": code or "?"})
     try:
         answer = provider.transfer_bill_query(config=config, out_bill_no=transfer.out_bill_no)
     except provider.WeChatPayError as exc:
@@ -309,7 +312,7 @@ def transfer_apply_result(*, shop: Shop, config: WeChatPayConfig, resource: dict
     message = ""
     if to == T.FAILED:
         code = str(resource.get("fail_reason") or "FAIL")
-        message = FAIL_REASONS.get(code) or _("转账失败（%(code)s）") % {"code": code}
+        message = str(FAIL_REASONS.get(code) or _("转账失败（%(code)s）") % {"code": code})
         fields.update(fail_code=code[:64], fail_reason=message[:255])
     with transaction.atomic():
         from payments.locks import transfer_lock
