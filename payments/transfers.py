@@ -304,7 +304,7 @@ def transfer_apply_result(*, shop: Shop, config: WeChatPayConfig, resource: dict
     if found is None:
         raise _reject("transfer_unknown", "no transfer with this out_bill_no", 404)
     to = STATES[state]
-    fields: dict[str, Any] = {"wechat_state": state, "checked_at": timezone.now()}
+    fields: dict[str, Any] = {"wechat_state": state, "checked_at": timezone.now(), "last_error": ""}
     if resource.get("transfer_bill_no"):
         fields["transfer_bill_no"] = str(resource["transfer_bill_no"])[:64]
     if to == T.WAITING and resource.get("package_info"):
@@ -344,16 +344,14 @@ def _unmoved(transfer: Transfer, *, to: str, state: str, fields: dict[str, Any])
             "transfer %s is %s here but WeChat says %s: check it in the merchant console",
             transfer.out_bill_no, transfer.state, state,
         )  # fmt: skip
-        Transfer.objects.filter(pk=transfer.pk).update(
-            last_error=(_("微信支付报告的状态（%(s)s）与本地记录不符，请在商户平台核对。") % {"s": state})[
-                :255
-            ]
-        )
+        words = _("微信支付报告的状态（%(s)s）与本地记录不符，请在商户平台核对。") % {"s": state}
+        Transfer.objects.filter(pk=transfer.pk).update(last_error=words[:255])
         return "contradicts_final"
     fill = {
         name: value
         for name, value in fields.items()
-        if name in ("transfer_bill_no", "package_info", "checked_at") and (name == "checked_at" or not getattr(transfer, name))
+        if name in ("transfer_bill_no", "package_info", "checked_at", "last_error")
+        and (name in ("checked_at", "last_error") or not getattr(transfer, name))
     }  # fmt: skip
     if transfer.state == to and fill:
         Transfer.objects.filter(pk=transfer.pk).update(**fill)

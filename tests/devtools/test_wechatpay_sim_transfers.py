@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+from urllib.parse import urlencode
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.padding import MGF1, OAEP
@@ -198,8 +199,9 @@ def test_the_payee_page_and_the_bridge(client, pay_config):
     page = client.get("/wechatpay-sim/transfer/", {"package": package, "back": "https://evil.example/"})
     body = page.content.decode()
     assert page.status_code == 200 and "甲店" in body and "¥10" in body and "evil.example" not in body
-    client.post(
-        f"/wechatpay-sim/transfer/?package={package.replace('+', '%2B').replace('/', '%2F')}",
-        {"action": "confirm"},
-    )
+    url = "/wechatpay-sim/transfer/?" + urlencode({"package": package, "back": "/s/shop-a/"})
+    later = client.post(url, {"action": "later"})
+    assert later.status_code == 302 and later.url == "/s/shop-a/"
+    assert SimulatedTransfer.objects.get().state == "WAIT_USER_CONFIRM"
+    client.post(url, {"action": "confirm"})
     assert SimulatedTransfer.objects.get().state == "SUCCESS"

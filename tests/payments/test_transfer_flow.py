@@ -201,6 +201,7 @@ def test_no_believable_answer_is_queried_before_sending_again(
     transfer.refresh_from_db()
     assert transfer.state == T.WAITING and transfer.package_info == bill(transfer).package_info
     assert transfer.send_count == 1 and SimulatedTransfer.objects.count() == 1
+    assert transfer.last_error == ""  # the merchant no longer reads an old problem
 
 
 def test_a_timeout_is_not_a_failure(transfers_simulated, shop_a, settings):
