@@ -10,6 +10,7 @@ import segno
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
@@ -73,6 +74,18 @@ class ChannelAdmin(ShopScopedAdmin):
     list_display_links = ["name"]
     list_filter = ["kind", "target", "is_active", "shop"]
     search_fields = ["name", "code", "note"]
+    fields = [
+        "shop",
+        "name",
+        "kind",
+        "code",
+        "target",
+        "product",
+        "is_active",
+        "note",
+        "link_and_code",
+        "qr_preview",
+    ]
     readonly_fields = ["link_and_code", "qr_preview"]
     actions = ["issue_qrcodes"]
 
@@ -121,22 +134,23 @@ class ChannelAdmin(ShopScopedAdmin):
     @admin.display(description=gettext_lazy("短链接"))
     def link(self, channel: Channel) -> str:
         url = short_link(_request(), channel, channel.shop.slug)
-        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, url)
+        path = links.channel_short_path(shop_slug=channel.shop.slug, code=channel.code)
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, path)
 
     @admin.display(description=gettext_lazy("二维码"))
     def qr_download(self, channel: Channel) -> str:
         url = reverse("admin:marketing_channel_qr", args=[channel.pk])
-        return format_html('<a href="{}">{}</a>', url, _("下载二维码"))
+        return format_html('<a href="{}">{}</a>', url, _("下载"))
 
-    @admin.display(description=gettext_lazy("近 7 天访问"), ordering="recent_visits")
+    @admin.display(description=gettext_lazy("7天访问"), ordering="recent_visits")
     def visits_recent(self, channel: Channel) -> int:
         return channel.recent_visits  # type: ignore[attr-defined]
 
-    @admin.display(description=gettext_lazy("近 7 天订单"), ordering="recent_orders")
+    @admin.display(description=gettext_lazy("7天订单"), ordering="recent_orders")
     def orders_recent(self, channel: Channel) -> int:
         return channel.recent_orders  # type: ignore[attr-defined]
 
-    @admin.display(description=gettext_lazy("近 7 天销售额"), ordering="recent_sales")
+    @admin.display(description=gettext_lazy("7天销售额"), ordering="recent_sales")
     def sales_recent(self, channel: Channel) -> str:
         return format_yuan(channel.recent_sales)  # type: ignore[attr-defined]
 
@@ -144,6 +158,10 @@ class ChannelAdmin(ShopScopedAdmin):
     def figures(self, channel: Channel) -> str:
         url = reverse("admin:marketing_channel_figures")
         return format_html('<a href="{}?channel={}">{}</a>', url, channel.pk, _("查看"))
+
+    def get_list_display(self, request):
+        shown = list(super().get_list_display(request))
+        return [f for f in shown if f != "shop"] if self._hides_shop(request) else shown
 
     def changelist_view(self, request, extra_context=None):
         _current_request.set(request)
@@ -165,7 +183,7 @@ class ChannelAdmin(ShopScopedAdmin):
         url = short_link(_request(), channel, channel.shop.slug)
         ch = links.channel_ch_code(shop=channel.shop, code=channel.code)
         return format_html(
-            '<a href="{}" target="_blank" rel="noopener">{}</a><div class="help">{}</div><code>ch={}</code>',
+            '<a href="{}" target="_blank" rel="noopener">{}</a><br>{}<br><code>ch={}</code>',
             url, url, _("发到朋友圈、微信群、微博或广告里的就是这个链接；小程序用下面的签名代码："), ch,
         )  # fmt: skip
 
@@ -188,7 +206,8 @@ class ChannelAdmin(ShopScopedAdmin):
                 obj.shop_id = shop_ids[0]
         services.channel_save(channel=obj)
         if obj.target == Channel.Target.OFFICIAL_ACCOUNT and obj.qrcode and not obj.qrcode.url:
-            self._issue(request, obj)
+            # admin's save is one transaction: ask WeChat only once it has committed
+            transaction.on_commit(lambda: self._issue(request, obj))
 
     def _issue(self, request: HttpRequest, channel: Channel) -> None:
         try:
@@ -271,8 +290,22 @@ class ChannelAdmin(ShopScopedAdmin):
         return TemplateResponse(request, "admin/marketing/channel/figures.html", context)
 
 
+class MarketingSettingsForm(forms.ModelForm):
+    class Meta:
+        model = MarketingSettings
+        fields = ["shop", "attribution_window_days"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["attribution_window_days"]
+        cap = selectors.platform_window_days()
+        field.help_text = f"{field.help_text}" + _("（平台目前最长 %(n)d 天）") % {"n": cap}
+        field.widget.attrs["max"] = cap
+
+
 @admin.register(MarketingSettings)
 class MarketingSettingsAdmin(ShopScopedAdmin):
+    form = MarketingSettingsForm
     list_display = ["shop", "attribution_window_days"]
 
     def save_model(self, request, obj, form, change: bool) -> None:

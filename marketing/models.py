@@ -43,8 +43,8 @@ class MarketingSettings(TimeStampedModel):
         default=7,
         validators=[MinValueValidator(1), MaxValueValidator(MAX_WINDOW_DAYS)],
         help_text=_(
-            "顾客通过渠道或分享链接进店后，多少天内下的单算作该渠道（以最后一次进店为准）。"
-            "不能超过平台上限 WEISHOP_ATTRIBUTION_WINDOW_DAYS。"
+            "顾客通过渠道或分享链接进店后，多少天内下的单算作该渠道（以最后一次进店为准）；"
+            "不能超过平台允许的最长天数。"
         ),
     )
 

@@ -308,3 +308,18 @@ def test_refunds_leave_the_sales(shop_a, channel):
         shop_ids=[shop_a.pk], since=timezone.localdate(), until=timezone.localdate()
     )
     assert figure.sales_fen == order.total_fen - 1000
+
+
+def test_the_demo_shop_has_two_channels(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("load_demo", stdout=StringIO())
+    channels = {c.code: c for c in Channel.objects.filter(shop__slug="demo")}
+    assert set(channels) == {"pyq-1212", "mama-group"}
+    assert (
+        channels["mama-group"].target == Channel.Target.PRODUCT and channels["mama-group"].product is not None
+    )
+    call_command("load_demo", stdout=StringIO())
+    assert Channel.objects.filter(shop__slug="demo").count() == 2
