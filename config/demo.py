@@ -384,7 +384,11 @@ def _channels(shop: Shop, result: DemoResult) -> None:
 
     if shop.slug != "demo" or Channel.objects.filter(shop=shop).exists():
         return
-    best = Product.objects.filter(shop=shop, status=Product.Status.ON_SALE).order_by("-sales_count", "pk").first()
+    best = (
+        Product.objects.filter(shop=shop, status=Product.Status.ON_SALE)
+        .order_by("-sales_count", "pk")
+        .first()
+    )
     channel_save(channel=Channel(shop=shop, name="双十二朋友圈", kind=Channel.Kind.MOMENTS, code="pyq-1212"))
     result.add("channels")
     if best is not None:
