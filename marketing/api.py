@@ -135,6 +135,7 @@ class PNGRenderer(BaseRenderer):
         parameters=[
             SHOP_PARAM,
             OpenApiParameter("product_id", int, OpenApiParameter.PATH, description="The product's id."),
+            OpenApiParameter("format", exclude=True),  # the answer is a PNG whatever is asked
         ],
         responses={
             (200, "image/png"): OpenApiResponse(

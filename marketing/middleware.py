@@ -35,6 +35,7 @@ from orders.middleware import attribution_of
 from shop.selectors import shop_get_public
 
 MARKER = "<!--weishop:genuine-->"
+MIN_WINDOW = timedelta(days=1)  # the shortest window a shop may choose
 _MARKER = MARKER.encode()
 
 
@@ -42,9 +43,11 @@ def attribution_with_shop_rules(attribution: Attribution) -> Attribution:
     """``attribution`` as the shop's settings and channels allow it (see the module docstring)."""
     if not attribution or attribution.shop_id is None:
         return attribution
+    age = datetime.now(tz=UTC) - attribution.touched_at if attribution.touched_at else timedelta(0)
+    if not attribution.channel_code and age < MIN_WINDOW:
+        return attribution  # a fresh referral: no shop rule can refuse it (no cache read either)
     profile = marketing_profile(shop_id=attribution.shop_id)
-    window = timedelta(days=attribution_window_days(profile))
-    if attribution.touched_at is not None and datetime.now(tz=UTC) - attribution.touched_at > window:
+    if age > timedelta(days=attribution_window_days(profile)):
         return NO_ATTRIBUTION
     if attribution.channel_code and profile.inactive(attribution.channel_code):
         attribution = replace(attribution, channel_code="")

@@ -33,7 +33,9 @@ from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
+from catalog.selectors import product_get_public
 from core.money import format_yuan_range
+from shop.cache import ENTRY_TTL, cache_key, storefront_version
 from shop.models import Shop
 
 logger = logging.getLogger(__name__)
@@ -360,9 +362,6 @@ def product_poster_png(*, shop: Shop, product_id: int, link: str) -> bytes:
     Looked up first under the shop's storefront version (``shop.cache``), which any change to the
     product moves on: a repeat costs two cache reads and no query; the poster itself is drawn only
     when its content is new (``poster_png``)."""
-    from catalog.selectors import product_get_public
-    from shop.cache import ENTRY_TTL, cache_key, storefront_version
-
     pointer = cache_key(shop.slug, storefront_version(shop.slug), "poster", str(product_id), link)
     content_key: str | None = cache.get(pointer)
     png: bytes | None = cache.get(content_key) if content_key else None

@@ -17,7 +17,9 @@ from django.utils import timezone
 from marketing.models import Channel, ChannelDayStat, MarketingSettings
 from orders.models import Order
 
-PROFILE_TTL = 300  # a channel switched off elsewhere stops attributing within this many seconds
+PROFILE_TTL = (
+    3600  # dropped on every write (services.profile_changed); with REDIS_URL every process sees that at once
+)
 COUNTER_TTL = 4 * 86400  # the cache counters outlive the days the flush job looks back over
 FLUSH_DAYS = 3  # today, yesterday and the day before
 

@@ -67,7 +67,8 @@ def channel_go(request: HttpRequest, shop: Shop, channel_code: str) -> HttpRespo
         add_never_cache_headers(response)
         return response
     visitor, new_cookie = visitor_of(request)
-    channel_visit_record(channel_id=entry.id, visitor=visitor)
+    if request.method == "GET":  # a HEAD (a link checker's) opens nothing
+        channel_visit_record(channel_id=entry.id, visitor=visitor)
     response = HttpResponseRedirect(channel_destination(shop, entry))
     add_never_cache_headers(response)  # every open is a visit: no browser or proxy may skip it
     if new_cookie is not None:

@@ -128,6 +128,10 @@ def test_the_shops_own_window_forgets_older_visits(client, shop_a, channel, sett
         shop_id=shop_a.pk, channel_code="pyq-1212", touched_at=timezone.now() - timedelta(days=1)
     )
     assert middleware.attribution_with_shop_rules(one_day_ago) == one_day_ago
+    old_referral = Attribution(
+        shop_id=shop_a.pk, referrer_code="7", touched_at=timezone.now() - timedelta(days=3)
+    )
+    assert not middleware.attribution_with_shop_rules(old_referral)
     # never longer than the platform's window (the remembering cookie's lifetime)
     row = MarketingSettings.objects.get(shop=shop_a)
     row.attribution_window_days = 30
@@ -208,6 +212,7 @@ def test_visits_and_unique_visitors_are_counted_per_day(client, shop_a, channel,
     logged_in.force_login(shopper)
     go(logged_in, shop_a, "pyq-1212")
     go(logged_in, shop_a, "pyq-1212")
+    assert client.head("/s/shop-a/go/pyq-1212/").status_code == 302  # a link checker: not a visit
     today = timezone.localdate()
     assert selectors.live_counts([channel.pk], [today]) == {(channel.pk, today): (6, 3)}
 
