@@ -116,6 +116,13 @@ def two_shops(shop_a, shop_b, merchant_a, merchant_b):
         flash_sku = make_product(shop=shop, title=f"{label}的秒杀品", price_fen=9900, stock=5).skus.get()
         make_session(shop=shop, sku=flash_sku, flash_price_fen=4900, name=f"{label}的秒杀场")
         FlashSaleSettings.objects.create(shop=shop, pay_minutes=15)
+
+    from marketing.models import Channel, MarketingSettings
+    from marketing.services import channel_save
+
+    for shop, label, code in ((shop_a, "甲", "pyq-jia"), (shop_b, "乙", "pyq-yi")):
+        channel_save(channel=Channel(shop=shop, name=f"{label}的朋友圈", code=code))
+        MarketingSettings.objects.create(shop=shop, attribution_window_days=5)
     return shop_a
 
 

@@ -18,6 +18,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Address
 from catalog.models import SKU, Category, Product, SpecValue
+from marketing.models import Channel
 from orders import services as order_services
 from orders.models import Cart, CartItem, Order, OrderLine
 from promotions import services as promotion_services
@@ -36,6 +37,7 @@ from tests.factories import (
 MARK = "甲的"  # every name, title and address of shop A's side contains it
 WRITE_METHODS = ("post", "put", "patch", "delete")
 PLACEHOLDER = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
+CHANNEL_CODE = "pyq-jia"  # shop A's channel (marketing)
 
 
 @dataclass
@@ -63,6 +65,7 @@ class World:
             "address_id": self.address.pk,
             "coupon_id": self.coupon.pk,
             "token": self.red_packet_token,
+            "channel_code": CHANNEL_CODE,
         }
 
         def replace(match: re.Match) -> str:
@@ -111,6 +114,7 @@ class World:
             "red_packet_pools": RedPacketPool.objects.filter(shop=self.shop_a),
             "flash_items": FlashItem.objects.filter(shop=self.shop_a),
             "flash_purchases": FlashPurchase.objects.filter(shop=self.shop_a),
+            "channels": Channel.objects.filter(shop=self.shop_a),
         }
         return {name: [model_to_dict(row) for row in qs.order_by("pk")] for name, qs in sets.items()}
 
@@ -139,6 +143,9 @@ def world(shop_a, shop_b):
     flash_sku = make_product(shop=shop_a, title="甲的秒杀品", price_fen=9900, stock=5).skus.get()
     make_session(shop=shop_a, sku=flash_sku, flash_price_fen=4900, quantity=3, name="甲的秒杀场")
     flash_sessions_sync()
+    from marketing.services import channel_save
+
+    channel_save(channel=Channel(shop=shop_a, name="甲的朋友圈", code=CHANNEL_CODE))
     return World(
         shop_a=shop_a, shop_b=shop_b, product=product, draft=draft, category=category, sku=sku,
         spec_values=sku.spec_value_ids, address=address, cart_item=cart_item, order=order, coupon=coupon,
