@@ -7,4 +7,11 @@ class DistributionConfig(AppConfig):
     verbose_name = _("分销")
 
     def ready(self) -> None:
-        pass
+        from accounts.ports import me_context_register
+        from distribution import services, tasks, views  # noqa: F401  (tasks: the Celery task, for workers)
+        from orders import events
+        from orders.jobs import job_register
+
+        events.register(services.distribution_order_event_listener, in_transaction=True)
+        job_register("commissions_settle", services.commissions_settle_due_job)
+        me_context_register(views.member_centre_context)
