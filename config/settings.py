@@ -196,6 +196,7 @@ CELERY_BEAT_SCHEDULE = {
     "orders-auto-complete": {"task": "orders.tasks.auto_complete_orders", "schedule": 600.0},
     "payments-reconcile": {"task": "orders.tasks.reconcile_payments", "schedule": 120.0},
     "payments-close-abandoned": {"task": "orders.tasks.close_abandoned_payments", "schedule": 120.0},
+    "payments-sync-transfers": {"task": "payments.tasks.sync_transfers", "schedule": 120.0},
     "wechat-send-due-notifications": {"task": "wechat.tasks.send_due_notifications", "schedule": 60.0},
     "promotions-flash-sessions": {"task": "promotions.tasks.flash_sessions_sync", "schedule": 15.0},
     "distribution-commissions-settle": {"task": "distribution.tasks.commissions_settle", "schedule": 600.0},
