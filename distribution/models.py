@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -35,10 +36,12 @@ from catalog.models import Product
 from core.models import TimeStampedModel
 from core.money import MoneyField, format_yuan
 from orders.models import Order
+from payments.models import Transfer
 from shop.models import Shop
 
 MAX_RATE = Decimal("50")
 DEFAULT_MIN_WITHDRAW_FEN = 1000  # ¥10
+MIN_WITHDRAW_FLOOR_FEN = 100  # ¥1
 # WeChat's 商家转账 needs the payee's real name (encrypted) from ¥2,000: one withdrawal stays below it.
 MAX_WITHDRAW_FEN = 200000 - 1
 
@@ -93,10 +96,10 @@ class DistributionSettings(TimeStampedModel):
         help_text=_("“绑定 N 天”时有效：从推荐下单的那次访问算起。"),
     )  # fmt: skip
     min_withdraw_fen = MoneyField(
-        _("最低提现金额"), default=DEFAULT_MIN_WITHDRAW_FEN,
-        validators=[MinValueValidator(100), MaxValueValidator(MAX_WITHDRAW_FEN)],
+        _("最低提现金额"),
+        default=DEFAULT_MIN_WITHDRAW_FEN,
         help_text=_("至少 1 元；单笔提现不超过 1999.99 元。"),
-    )  # fmt: skip
+    )
 
     class Meta:
         verbose_name = _("分销设置")
@@ -106,6 +109,10 @@ class DistributionSettings(TimeStampedModel):
         return gettext("分销设置（%(state)s）") % {
             "state": gettext("已开启") if self.is_enabled else gettext("未开启")
         }
+
+    def clean(self) -> None:
+        if not MIN_WITHDRAW_FLOOR_FEN <= (self.min_withdraw_fen or 0) <= MAX_WITHDRAW_FEN:
+            raise ValidationError({"min_withdraw_fen": gettext("最低提现金额须在 1 元到 1999.99 元之间。")})
 
     @property
     def rate_bp(self) -> int:
@@ -169,8 +176,7 @@ class Promoter(TimeStampedModel):
         constraints = [models.UniqueConstraint(fields=["shop", "user"], name="promoter_unique_per_shop")]
 
     def __str__(self) -> str:
-        user = self.user
-        return gettext("推广员 %(name)s") % {"name": getattr(user, "nickname", "") or user.username}
+        return str(getattr(self.user, "nickname", "") or self.user.username)
 
     @property
     def is_approved(self) -> bool:
@@ -262,8 +268,18 @@ class Withdrawal(TimeStampedModel):
     status = models.CharField(
         _("状态"), max_length=16, choices=Status.choices, default=Status.REQUESTED, db_index=True
     )
+    # who WeChat pays, as it knew the promoter when they asked (their login in the official account
+    # or the mini-program): payments.transfers.transfer_payee
+    appid = models.CharField(_("收款 AppID"), max_length=32, blank=True)
     openid = models.CharField(_("收款微信 OpenID"), max_length=64, blank=True)
-    transfer_id = models.BigIntegerField(_("转账单"), null=True, blank=True)
+    transfer = models.OneToOneField(
+        Transfer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("商家转账"),
+    )
     handled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("审核人"),

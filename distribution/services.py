@@ -64,6 +64,7 @@ from distribution.models import (
 )
 from orders.locks import order_lock
 from orders.models import AfterSale, Order, OrderEvent, OrderLine, OrderStatus
+from payments.models import Transfer
 from shop.models import Shop
 
 P = Promoter.Status
@@ -514,9 +515,13 @@ def min_withdraw_fen(*, shop: Shop) -> int:
 
 
 @transaction.atomic
-def withdrawal_request(*, shop: Shop, user: User, amount_fen: int) -> Withdrawal:
-    """A promoter asks to withdraw ``amount_fen`` of their balance: at least the shop's minimum,
-    at most the balance and ¥1,999.99; the amount is held at once (a ledger entry)."""
+def withdrawal_request(*, shop: Shop, user: User, amount_fen: int, client: str = "h5") -> Withdrawal:
+    """A promoter asks to withdraw ``amount_fen`` of their balance to their WeChat balance: at
+    least the shop's minimum, at most the balance and ¥1,999.99; the amount is held at once (a
+    ledger entry). ``client`` ("h5" or "miniprogram") is where they ask from: the transfer is
+    made to their openid there, so that they confirm receipt in the same client."""
+    from distribution import payouts
+
     promoter = promoter_require_approved(shop=shop, user=user)
     if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or amount_fen <= 0:
         raise ApplicationError("invalid", _("请输入提现金额。"), fields={"amount_fen": [_("无效")]})
@@ -531,9 +536,8 @@ def withdrawal_request(*, shop: Shop, user: User, amount_fen: int) -> Withdrawal
             "withdraw_above_maximum", _("单笔提现不超过 %(max)s。") % {"max": format_yuan(MAX_WITHDRAW_FEN)},
             fields={"amount_fen": [_("太多")]},
         )  # fmt: skip
-    from distribution import payouts
-
-    if not payouts.promoter_openid(shop=shop, user=user):
+    payee = payouts.promoter_payee(shop=shop, user=user, client=client)
+    if payee is None:
         raise ApplicationError(
             "withdraw_needs_wechat", _("提现到微信零钱需要先用微信登录本店。"), http_status=409
         )
@@ -545,7 +549,9 @@ def withdrawal_request(*, shop: Shop, user: User, amount_fen: int) -> Withdrawal
             _("可提现余额为 %(b)s，不够提现 %(a)s。") % {"b": format_yuan(max(balance, 0)), "a": format_yuan(amount_fen)},
             fields={"amount_fen": [_("超过余额")]}, http_status=409,
         )  # fmt: skip
-    withdrawal = Withdrawal.objects.create(shop=shop, promoter=promoter, amount_fen=amount_fen)
+    withdrawal = Withdrawal.objects.create(
+        shop=shop, promoter=promoter, amount_fen=amount_fen, appid=payee.appid, openid=payee.openid
+    )
     _entry(withdrawal=withdrawal, promoter=promoter, bucket=B.BALANCE, kind=K.WITHDRAWAL,
            amount_fen=-amount_fen, note=_("申请提现"))  # fmt: skip
     return withdrawal
@@ -614,45 +620,43 @@ def withdrawal_reject(*, shop: Shop, withdrawal_id: int, actor: User | None, rea
 @transaction.atomic
 def withdrawal_approve(*, shop: Shop, withdrawal_id: int, actor: User | None) -> Withdrawal:
     """The merchant approves: a 商家转账 of the amount to the promoter's WeChat balance is created
-    in this transaction and sent after commit (``distribution.payouts``); its result comes back
-    through ``withdrawal_transfer_result``."""
+    in this transaction and sent after commit (``distribution.payouts``); its end comes back once
+    through ``withdrawal_transfer_result``. A refusal of payments (no transfer scene set up) leaves
+    the request as it was."""
     from distribution import payouts
 
     withdrawal = _withdrawal_locked(shop=shop, withdrawal_id=withdrawal_id)
     if withdrawal.status != W.REQUESTED:
         raise _not_open(withdrawal)
-    openid = payouts.promoter_openid(shop=shop, user=withdrawal.promoter.user)
-    if not openid:
-        raise ApplicationError(
-            "withdraw_needs_wechat",
-            _("这位推广员还没有用微信登录过本店，无法转账到微信零钱。"),
-            http_status=409,
-        )
     now = timezone.now()
-    withdrawal.transfer_id = payouts.transfer_start(shop=shop, withdrawal=withdrawal, openid=openid)
-    withdrawal.status, withdrawal.openid = W.TRANSFERRING, openid
+    withdrawal.transfer = payouts.transfer_start(shop=shop, withdrawal=withdrawal, actor=actor)
+    withdrawal.status = W.TRANSFERRING
     withdrawal.handled_by, withdrawal.handled_at = actor, now
-    withdrawal.save(
-        update_fields=["transfer_id", "status", "openid", "handled_by", "handled_at", "updated_at"]
-    )
+    withdrawal.save(update_fields=["transfer", "status", "handled_by", "handled_at", "updated_at"])
     return withdrawal
 
 
-def withdrawal_transfer_result(*, withdrawal_id: int, succeeded: bool, detail: str = "") -> Withdrawal | None:
-    """A transfer's final state (``distribution.payouts``, in the payment app's transaction):
-    paid, or failed and the amount back in the balance. A repeated result changes nothing."""
-    withdrawal = Withdrawal.objects.filter(pk=withdrawal_id).first()
-    if withdrawal is None:
+def withdrawal_transfer_result(*, transfer: Transfer, withdrawal_id: int, outcome: str) -> Withdrawal | None:
+    """A transfer's end (``distribution.payouts``, in payments' transaction, the transfer's row
+    locked): ``paid``, or ``failed`` / ``cancelled`` and the amount back in the balance. Only the
+    withdrawal's own transfer counts; a repeated result changes nothing."""
+    found = Withdrawal.objects.filter(pk=withdrawal_id, shop_id=transfer.shop_id, transfer=transfer).first()
+    if found is None:
         return None
-    locks.promoter_lock(pk=withdrawal.promoter_id)
+    locks.promoter_lock(pk=found.promoter_id)
     withdrawal = Withdrawal.objects.select_related("promoter").get(pk=withdrawal_id)
     if withdrawal.status != W.TRANSFERRING:
         return withdrawal
-    if succeeded:
+    if outcome == "paid":
         withdrawal.status, withdrawal.finished_at = W.PAID, timezone.now()
         withdrawal.save(update_fields=["status", "finished_at", "updated_at"])
+    elif outcome == "cancelled":
+        _withdrawal_close(
+            withdrawal, status=W.CANCELLED, reason=_("微信转账已撤销（未确认收款），金额已退回余额")
+        )
     else:
-        _withdrawal_close(withdrawal, status=W.FAILED, reason=detail or _("微信转账未成功"))
+        reason = transfer.fail_reason or _("微信转账未成功")
+        _withdrawal_close(withdrawal, status=W.FAILED, reason=_("转账失败：%(r)s") % {"r": reason})
     return withdrawal
 
 

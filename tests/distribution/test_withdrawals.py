@@ -142,36 +142,100 @@ def test_another_promoter_or_shop_never_reaches_a_withdrawal(shop_a, shop_b, pro
     assert withdrawal.status == W.REQUESTED
 
 
-def test_a_failed_transfer_gives_the_amount_back_once(promoter):
-    withdrawal = request(promoter, 2000)
-    Withdrawal.objects.filter(pk=withdrawal.pk).update(status=W.TRANSFERRING)  # as approval leaves it
-    services.withdrawal_transfer_result(withdrawal_id=withdrawal.pk, succeeded=False, detail="用户未确认收款")
-    services.withdrawal_transfer_result(withdrawal_id=withdrawal.pk, succeeded=False)
-    services.withdrawal_transfer_result(
-        withdrawal_id=withdrawal.pk, succeeded=True
-    )  # too late: changes nothing
+@pytest.fixture
+def transfers_on(shop_a):
+    from payments.models import WeChatPayConfig
+
+    WeChatPayConfig.objects.filter(shop=shop_a).update(transfer_scene_id="1005")
+
+
+def approve(withdrawal, merchant=None) -> Withdrawal:
+    """The merchant approves; the transfer is created (and, after commit, sent: not here)."""
+    services.withdrawal_approve(shop=withdrawal.shop, withdrawal_id=withdrawal.pk, actor=merchant)
     withdrawal.refresh_from_db()
-    assert (withdrawal.status, withdrawal.reason) == (W.FAILED, "用户未确认收款")
-    assert balances(promoter) == (0, 10000)
-    assert LedgerEntry.objects.filter(withdrawal=withdrawal, kind=K.WITHDRAWAL_REVERSAL).count() == 1
+    return withdrawal
 
 
-def test_a_paid_transfer_keeps_the_amount_out(promoter):
+def wechat_says(withdrawal, state: str, **fields) -> str:
+    """WeChat's word on the withdrawal's transfer (its notification or our query), applied by payments."""
+    from payments import transfers
+    from payments.models import WeChatPayConfig
+    from tests.devtools import hooks
+
+    config = WeChatPayConfig.objects.get(shop=withdrawal.shop)
+    resource = hooks.transfer_resource(withdrawal.transfer, config, state=state, **fields)
+    return transfers.transfer_apply_result(shop=withdrawal.shop, config=config, resource=resource)
+
+
+def test_approval_creates_the_transfer_to_the_promoters_wechat(promoter, merchant_a, transfers_on):
+    withdrawal = approve(request(promoter, 2000), merchant_a)
+    transfer = withdrawal.transfer
+    assert (withdrawal.status, withdrawal.handled_by) == (W.TRANSFERRING, merchant_a)
+    assert (transfer.amount_fen, transfer.reference) == (2000, f"withdrawal:{withdrawal.pk}")
+    assert (transfer.openid, transfer.appid) == (f"o-dev-{promoter.user_id}", withdrawal.appid)
+    assert transfer.remark == "推广佣金提现"
+    with pytest.raises(ApplicationError) as err:
+        services.withdrawal_approve(shop=promoter.shop, withdrawal_id=withdrawal.pk, actor=merchant_a)
+    assert err.value.code == "withdrawal_not_open"
+
+
+def test_no_transfer_scene_no_approval(promoter, merchant_a):
     withdrawal = request(promoter, 2000)
-    Withdrawal.objects.filter(pk=withdrawal.pk).update(status=W.TRANSFERRING)
-    services.withdrawal_transfer_result(withdrawal_id=withdrawal.pk, succeeded=True)
-    services.withdrawal_transfer_result(withdrawal_id=withdrawal.pk, succeeded=False)
+    with pytest.raises(ApplicationError) as err:
+        approve(withdrawal, merchant_a)
+    assert err.value.code == "transfer_not_configured"
+    withdrawal.refresh_from_db()
+    assert withdrawal.status == W.REQUESTED and withdrawal.transfer is None
+
+
+def test_a_paid_transfer_keeps_the_amount_out(promoter, transfers_on):
+    withdrawal = approve(request(promoter, 2000))
+    wechat_says(withdrawal, "WAIT_USER_CONFIRM", package_info="pkg-1")
+    from distribution import payouts
+
+    withdrawal.refresh_from_db()
+    assert payouts.confirm_params(withdrawal=withdrawal)["package"] == "pkg-1"
+    assert wechat_says(withdrawal, "SUCCESS") == "succeeded"
+    assert wechat_says(withdrawal, "SUCCESS") == "unchanged"  # told twice
+    withdrawal.refresh_from_db()
+    assert withdrawal.status == W.PAID and withdrawal.finished_at is not None
     found = services.promoter_balances(promoter=promoter)
     assert (found.balance_fen, found.withdrawing_fen, found.withdrawn_fen) == (8000, 0, 2000)
 
 
-def test_the_ledger_always_balances(shop_a, promoter, merchant_a):
+@pytest.mark.parametrize(("state", "status"), [("FAIL", W.FAILED), ("CANCELLED", W.CANCELLED)])
+def test_a_failed_or_cancelled_transfer_gives_the_amount_back_once(promoter, transfers_on, state, status):
+    withdrawal = approve(request(promoter, 2000))
+    wechat_says(withdrawal, state)
+    wechat_says(withdrawal, "SUCCESS")  # too late: a final state is final
+    withdrawal.refresh_from_db()
+    assert withdrawal.status == status
+    if state == "FAIL":
+        assert "收款用户账户收款受限" in withdrawal.reason
+    assert balances(promoter) == (0, 10000)
+    assert LedgerEntry.objects.filter(withdrawal=withdrawal, kind=K.WITHDRAWAL_REVERSAL).count() == 1
+
+
+def test_another_apps_transfer_or_a_foreign_reference_changes_nothing(shop_a, promoter, transfers_on):
+    from payments import transfers
+
+    withdrawal = request(promoter, 2000)
+    stranger = transfers.transfer_create(
+        shop=shop_a, openid="o-x", amount_fen=2000, remark="别的", reference=f"withdrawal:{withdrawal.pk}"
+    )  # takes our withdrawal's reference, but is not its transfer
+    Withdrawal.objects.filter(pk=withdrawal.pk).update(status=W.TRANSFERRING)
+    services.withdrawal_transfer_result(transfer=stranger, withdrawal_id=withdrawal.pk, outcome="failed")
+    withdrawal.refresh_from_db()
+    assert withdrawal.status == W.TRANSFERRING and balances(promoter) == (0, 8000)
+
+
+def test_the_ledger_always_balances(shop_a, promoter, merchant_a, transfers_on):
     """Everything earned = what is pending + the balance + what is on its way + what was paid."""
     earn(shop_a, promoter, price_fen=50000, name="c")
     a, b, c = request(promoter, 3000), request(promoter, 4000), request(promoter, 1500)
     services.withdrawal_reject(shop=shop_a, withdrawal_id=a.pk, actor=merchant_a, reason="重复")
-    Withdrawal.objects.filter(pk__in=[b.pk, c.pk]).update(status=W.TRANSFERRING)
-    services.withdrawal_transfer_result(withdrawal_id=b.pk, succeeded=True)
+    wechat_says(approve(b), "SUCCESS")
+    approve(c)
     pay(place(shop_a, buyer("d"), attribution=via(promoter), price_fen=20000))  # ¥20 pending
     found = services.promoter_balances(promoter=promoter)
     earned = 10000 + 5000 + 2000
