@@ -38,6 +38,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.errors import ApplicationError
 from payments.models import Transfer, TransferEvent, WeChatPayConfig
@@ -46,6 +47,8 @@ from payments.providers import ProviderError
 from payments.state import transfer_created, transfer_move
 
 if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise as StrPromise
+
     from accounts.models import User
     from payments.wechat.notify import NotificationRejected
     from shop.models import Shop
@@ -74,29 +77,29 @@ STATES: dict[str, str] = {
 }
 #: refusals that pass: the same bill is sent again later (after a query shows WeChat has none)
 PASSING_REFUSALS = {"SYSTEM_ERROR", "FREQUENCY_LIMITED", "NOT_ENOUGH"}
-REFUSALS: dict[str, str] = {
-    "NOT_ENOUGH": "商户运营账户余额不足，请在微信支付商户平台充值。",
-    "NO_AUTH": "商户号未开通商家转账或没有该转账场景的权限。",
-    "PARAM_ERROR": "转账参数有误。",
-    "INVALID_REQUEST": "微信支付拒绝了这笔转账。",
-    "FREQUENCY_LIMITED": "转账请求过于频繁，稍后自动重试。",
-    "SYSTEM_ERROR": "微信支付系统繁忙，稍后自动重试。",
+REFUSALS: dict[str, StrPromise] = {
+    "NOT_ENOUGH": gettext_lazy("商户运营账户余额不足，请在微信支付商户平台充值。"),
+    "NO_AUTH": gettext_lazy("商户号未开通商家转账或没有该转账场景的权限。"),
+    "PARAM_ERROR": gettext_lazy("转账参数有误。"),
+    "INVALID_REQUEST": gettext_lazy("微信支付拒绝了这笔转账。"),
+    "FREQUENCY_LIMITED": gettext_lazy("转账请求过于频繁，稍后自动重试。"),
+    "SYSTEM_ERROR": gettext_lazy("微信支付系统繁忙，稍后自动重试。"),
 }
 #: ``fail_reason`` codes of a transfer that failed at WeChat
-FAIL_REASONS: dict[str, str] = {
-    "ACCOUNT_FROZEN": "收款用户账户已冻结",
-    "ACCOUNT_NOT_EXIST": "收款用户微信账户不存在",
-    "REAL_NAME_CHECK_FAIL": "收款用户未实名认证",
-    "NAME_NOT_CORRECT": "收款用户姓名校验失败",
-    "OPENID_INVALID": "收款用户 OpenID 无效",
-    "TRANSFER_QUOTA_EXCEED": "超过收款用户单笔收款额度",
-    "DAY_RECEIVED_QUOTA_EXCEED": "超过收款用户单日收款额度",
-    "DAY_RECEIVED_COUNT_EXCEED": "超过收款用户单日收款次数",
-    "PAYEE_ACCOUNT_ABNORMAL": "收款用户账户收款受限",
-    "PAYER_ACCOUNT_ABNORMAL": "商户账户付款受限",
-    "TRANSFER_RISK": "该笔转账可能存在风险，已被微信拦截",
-    "PRODUCT_AUTH_CHECK_FAIL": "商户号未开通商家转账",
-    "OVERDUE_CLOSE": "超过系统重试期，已自动关闭",
+FAIL_REASONS: dict[str, StrPromise] = {
+    "ACCOUNT_FROZEN": gettext_lazy("收款用户账户已冻结"),
+    "ACCOUNT_NOT_EXIST": gettext_lazy("收款用户微信账户不存在"),
+    "REAL_NAME_CHECK_FAIL": gettext_lazy("收款用户未实名认证"),
+    "NAME_NOT_CORRECT": gettext_lazy("收款用户姓名校验失败"),
+    "OPENID_INVALID": gettext_lazy("收款用户 OpenID 无效"),
+    "TRANSFER_QUOTA_EXCEED": gettext_lazy("超过收款用户单笔收款额度"),
+    "DAY_RECEIVED_QUOTA_EXCEED": gettext_lazy("超过收款用户单日收款额度"),
+    "DAY_RECEIVED_COUNT_EXCEED": gettext_lazy("超过收款用户单日收款次数"),
+    "PAYEE_ACCOUNT_ABNORMAL": gettext_lazy("收款用户账户收款受限"),
+    "PAYER_ACCOUNT_ABNORMAL": gettext_lazy("商户账户付款受限"),
+    "TRANSFER_RISK": gettext_lazy("该笔转账可能存在风险，已被微信拦截"),
+    "PRODUCT_AUTH_CHECK_FAIL": gettext_lazy("商户号未开通商家转账"),
+    "OVERDUE_CLOSE": gettext_lazy("超过系统重试期，已自动关闭"),
 }
 
 
@@ -217,7 +220,7 @@ def _after_refusal(transfer: Transfer, config: WeChatPayConfig, refusal: Excepti
     from payments.wechat import provider
 
     code = getattr(refusal, "code", "")
-    words = REFUSALS.get(code) or _("微信支付拒绝了这笔转账（%(code)s）。") % {"code": code or "?"}
+    words = str(REFUSALS.get(code) or _("微信支付拒绝了这笔转账（%(code)s）。") % {"code": code or "?"})
     try:
         answer = provider.transfer_bill_query(config=config, out_bill_no=transfer.out_bill_no)
     except provider.WeChatPayError as exc:
@@ -301,7 +304,7 @@ def transfer_apply_result(*, shop: Shop, config: WeChatPayConfig, resource: dict
     if found is None:
         raise _reject("transfer_unknown", "no transfer with this out_bill_no", 404)
     to = STATES[state]
-    fields: dict[str, Any] = {"wechat_state": state, "checked_at": timezone.now()}
+    fields: dict[str, Any] = {"wechat_state": state, "checked_at": timezone.now(), "last_error": ""}
     if resource.get("transfer_bill_no"):
         fields["transfer_bill_no"] = str(resource["transfer_bill_no"])[:64]
     if to == T.WAITING and resource.get("package_info"):
@@ -309,7 +312,7 @@ def transfer_apply_result(*, shop: Shop, config: WeChatPayConfig, resource: dict
     message = ""
     if to == T.FAILED:
         code = str(resource.get("fail_reason") or "FAIL")
-        message = FAIL_REASONS.get(code) or _("转账失败（%(code)s）") % {"code": code}
+        message = str(FAIL_REASONS.get(code) or _("转账失败（%(code)s）") % {"code": code})
         fields.update(fail_code=code[:64], fail_reason=message[:255])
     with transaction.atomic():
         from payments.locks import transfer_lock
@@ -341,16 +344,14 @@ def _unmoved(transfer: Transfer, *, to: str, state: str, fields: dict[str, Any])
             "transfer %s is %s here but WeChat says %s: check it in the merchant console",
             transfer.out_bill_no, transfer.state, state,
         )  # fmt: skip
-        Transfer.objects.filter(pk=transfer.pk).update(
-            last_error=(_("微信支付报告的状态（%(s)s）与本地记录不符，请在商户平台核对。") % {"s": state})[
-                :255
-            ]
-        )
+        words = _("微信支付报告的状态（%(s)s）与本地记录不符，请在商户平台核对。") % {"s": state}
+        Transfer.objects.filter(pk=transfer.pk).update(last_error=words[:255])
         return "contradicts_final"
     fill = {
         name: value
         for name, value in fields.items()
-        if name in ("transfer_bill_no", "package_info", "checked_at") and (name == "checked_at" or not getattr(transfer, name))
+        if name in ("transfer_bill_no", "package_info", "checked_at", "last_error")
+        and (name in ("checked_at", "last_error") or not getattr(transfer, name))
     }  # fmt: skip
     if transfer.state == to and fill:
         Transfer.objects.filter(pk=transfer.pk).update(**fill)
@@ -385,6 +386,24 @@ def transfer_query(*, transfer: Transfer) -> Transfer:
         return _note_error(transfer, _("微信支付查不到这笔已受理的转账，请在商户平台核对。"))
     except (ProviderError, OSError, ValueError) as exc:
         return _note_error(transfer, _("查询转账失败：%(e)s") % {"e": exc})
+    transfer = _record(transfer, config, answer)
+    if transfer.state == T.WAITING and not transfer.package_info:
+        transfer = _fetch_package(transfer, config)
+    return transfer
+
+
+def _fetch_package(transfer: Transfer, config: WeChatPayConfig) -> Transfer:
+    """A bill we learnt of by a query (the create answer was lost) lacks the ``package_info`` its
+    payee needs, which only the create answer carries: ask again with the same ``out_bill_no``
+    and details, which WeChat answers with the same bill (never a second one)."""
+    from payments.wechat import provider
+
+    try:
+        answer = provider.transfer_bill_create(
+            config=config, transfer=transfer, notify_url=provider.notify_url_for(transfer.shop)
+        )
+    except (ProviderError, OSError, ValueError) as exc:
+        return _note_error(transfer, _("未能取得确认收款参数：%(e)s") % {"e": exc})
     return _record(transfer, config, answer)
 
 
@@ -473,8 +492,11 @@ class TransferConfirmation:
 
 def transfer_confirm_params(*, transfer: Transfer) -> TransferConfirmation:
     """The confirmation parameters of a transfer waiting for its payee (``transfer_not_waiting``
-    otherwise). Only the payee may be shown them: the caller checks who asks."""
+    otherwise). Only the payee may be shown them: the caller checks who asks. (If WeChat's first
+    answer was lost, they are fetched from WeChat first: a network call, with no row locked.)"""
     transfer.refresh_from_db()
+    if transfer.state == T.WAITING and not transfer.package_info:
+        transfer = _fetch_package(transfer, WeChatPayConfig.objects.get(shop_id=transfer.shop_id))
     if transfer.state != T.WAITING or not transfer.package_info:
         raise ApplicationError(
             "transfer_not_waiting",

@@ -35,7 +35,8 @@ from cryptography.hazmat.primitives.hashes import SHA1
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
@@ -321,11 +322,11 @@ def confirm_page(request: HttpRequest) -> HttpResponse:
     if bill is None:
         return render(request, "wechatpay_sim/transfer.html", {"bill": None}, status=404)
     bill = _expire(bill)
+    back = safe_next(request, default="", target=request.GET.get("back", ""))
     if request.method == "POST" and request.POST.get("action") == "confirm":
         bill = confirm(bill)
+    elif request.method == "POST":  # 暂不收款: the bill keeps waiting
+        return redirect(back or reverse("wechatpay-sim-transfer") + "?" + request.GET.urlencode())
     config = WeChatPayConfig.objects.filter(mchid=bill.mchid).select_related("shop").first()
-    context = {
-        "bill": bill, "shop": config.shop if config else None,
-        "back": safe_next(request, default="", target=request.GET.get("back", "")),
-    }  # fmt: skip
+    context = {"bill": bill, "shop": config.shop if config else None, "back": back}
     return render(request, "wechatpay_sim/transfer.html", context)

@@ -170,14 +170,14 @@ def query_refund(*, config: WeChatPayConfig, out_refund_no: str) -> dict[str, An
 
 #: what each common scene must report (``transfer_scene_report_infos``) when the merchant has not
 #: written their own on the WeChat Pay config
-SCENE_REPORT_DEFAULTS: dict[str, list[dict[str, str]]] = {
+SCENE_REPORT_DEFAULTS: dict[str, list[dict[str, str]]] = {  # WeChat's field names and our report: data
     "1000": [  # 现金营销
-        {"info_type": "活动名称", "info_content": "推广佣金提现"},
-        {"info_type": "奖励说明", "info_content": "推广订单的佣金"},
+        {"info_type": "活动名称", "info_content": "推广佣金提现"},  # i18n: data
+        {"info_type": "奖励说明", "info_content": "推广订单的佣金"},  # i18n: data
     ],
     "1005": [  # 佣金报酬
-        {"info_type": "岗位类型", "info_content": "推广员"},
-        {"info_type": "报酬说明", "info_content": "推广佣金"},
+        {"info_type": "岗位类型", "info_content": "推广员"},  # i18n: data
+        {"info_type": "报酬说明", "info_content": "推广佣金"},  # i18n: data
     ],
 }
 
