@@ -7,9 +7,12 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -18,6 +21,7 @@ from core.api.fields import StrictIntegerField
 from core.api.schema import FEN, SHOP_PARAM
 from distribution import payouts, selectors, services
 from distribution.models import DistributionSettings, LedgerEntry, Promoter, Withdrawal
+from distribution.posters import promoter_poster_png
 from orders.api.base import ShopperView
 
 SHOP_NOT_FOUND = "`shop_not_found`: no open shop has this handle."
@@ -320,6 +324,59 @@ class PromoterWithdrawalsView(PromoterView, ListAPIView):
             client="miniprogram",
         )
         return Response(WithdrawalSerializer(withdrawal).data, status=status.HTTP_201_CREATED)
+
+
+class PNGRenderer(BaseRenderer):
+    media_type = "image/png"
+    format = "png"
+    charset = None
+    render_style = "binary"
+
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
+    ) -> bytes:
+        return data if isinstance(data, bytes) else b""
+
+
+@extend_schema_view(
+    get=extend_schema(
+        tags=TAGS,
+        operation_id="promoter_poster",
+        summary="Promoter poster (PNG)",
+        parameters=[SHOP_PARAM],
+        responses={
+            (200, "image/png"): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description="A 750×1334 PNG: the shop's name and logo, the shop's verified name, your name and "
+                "a QR code of your signed link.",
+            ),
+            (401, "application/json"): AUTH,
+            (403, "application/json"): AUTH_OR_NOT_PROMOTER,
+            (404, "application/json"): error(SHOP_NOT_FOUND),
+        },
+    )
+)
+class PromoterPosterView(PromoterView):
+    """Your poster to share (Moments, groups): its QR code opens your signed link. Drawn once,
+    then served from the cache."""
+
+    renderer_classes = [JSONRenderer, PNGRenderer]
+
+    def get(self, request: Request, shop_slug: str) -> HttpResponse:
+        shop = self.get_shop()
+        promoter = self.promoter()
+        link = request.build_absolute_uri(selectors.promoter_link(shop=shop, promoter=promoter).path)
+        response = HttpResponse(
+            promoter_poster_png(shop=shop, promoter=promoter, link=link), content_type="image/png"
+        )
+        response["Cache-Control"] = "private, max-age=300"
+        return response
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(response, Response):  # an error: always the JSON error body
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
 
 
 def _own_withdrawal(view: PromoterView, withdrawal_id: int) -> Withdrawal:

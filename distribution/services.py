@@ -24,10 +24,12 @@ order (all in the order's transaction, the order's row locked before the promote
 - completed → ``settle_after`` = completion + the shop's after-sales days; the settle job
   (``commissions_settle_due``) then moves what is pending to ``balance`` (two entries), unless an
   after-sales request is still open (it waits for it);
-- a refund: the commission keeps ``floor(amount × (paid − refunded) ÷ paid)`` — the share of what
-  the shopper still pays, rounded down to the fen (a full refund keeps 0). Before settlement the
-  difference is voided from ``pending`` (nothing left: voided); after settlement it is taken back
-  from ``balance`` (a ``clawback`` entry, never capped: the balance may go negative, and the next
+- a refund: refunds are split line by line (``AfterSaleLine``, orders/refund_split.py), so the
+  commission is worked out again on what is still paid for each line (its paid share less what
+  was given back of it) at the rates it was fixed with, rounded down to the fen once (a full
+  refund keeps 0; a refund of shipping alone keeps it all). Before settlement the difference is
+  voided from ``pending`` (nothing left: voided); after settlement it is taken back from
+  ``balance`` (a ``clawback`` entry, never capped: the balance may go negative, and the next
   settlements pay it off).
 
 **Withdrawals** lock the promoter's row (``distribution.locks``), check the minimum and the
@@ -40,6 +42,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -63,7 +66,7 @@ from distribution.models import (
     rate_bp,
 )
 from orders.locks import order_lock
-from orders.models import AfterSale, Order, OrderEvent, OrderLine, OrderStatus
+from orders.models import AfterSale, AfterSaleLine, Order, OrderEvent, OrderLine, OrderStatus
 from payments.models import Transfer
 from shop.models import Shop
 
@@ -363,12 +366,28 @@ def _commissions_schedule(order: Order) -> None:
     )
 
 
-def commission_kept_fen(*, amount_fen: int, paid_fen: int, refunded_fen: int) -> int:
-    """What a commission keeps after refunds: its share of what is still paid, rounded down."""
-    if paid_fen <= 0:
-        return 0
-    kept = max(paid_fen - refunded_fen, 0)
-    return amount_fen * kept // paid_fen
+def commission_kept_fen(*, lines: list[dict[str, Any]], refunded: dict[int, int]) -> int:
+    """What a commission keeps after refunds: worked out again, line by line, on what is still
+    paid for each line (its paid share less what refunds gave back of it, ``AfterSaleLine``), and
+    rounded down to the fen once. A refund of shipping alone takes nothing back."""
+    exact = 0
+    for line in lines:
+        base = int(line["base_fen"]) - refunded.get(int(line["line_id"]), 0)
+        exact += max(base, 0) * int(line["rate_bp"])
+    return exact // BP
+
+
+def refunded_by_line(*, order_id: int) -> dict[int, int]:
+    """Money refunded so far of each line of the order (refunds that went through)."""
+    rows = (
+        AfterSaleLine.objects.filter(
+            after_sale__order_id=order_id, after_sale__status=AfterSale.Status.REFUNDED
+        )
+        .values("order_line_id")
+        .annotate(s=Sum("amount_fen"))
+        .values_list("order_line_id", "s")
+    )
+    return {int(line_id): int(total or 0) for line_id, total in rows}
 
 
 def _net_fen(commission: Commission, bucket: str | None = None) -> int:
@@ -379,9 +398,9 @@ def _net_fen(commission: Commission, bucket: str | None = None) -> int:
 
 
 def _commissions_refund(order: Order) -> None:
-    paid, refunded = Order.objects.filter(pk=order.pk).values_list("paid_fen", "refunded_fen").get()
+    refunded = refunded_by_line(order_id=order.pk)
     for commission in _order_commissions(order, C.PENDING, C.SETTLED):
-        kept = commission_kept_fen(amount_fen=commission.amount_fen, paid_fen=paid, refunded_fen=refunded)
+        kept = min(commission_kept_fen(lines=commission.lines, refunded=refunded), commission.amount_fen)
         delta = kept - _net_fen(commission)
         if delta >= 0:
             continue  # refunds only ever take back

@@ -6,6 +6,7 @@ from distribution import views
 
 urlpatterns = [
     path("promoter/", views.promoter_centre, name="promoter"),
+    path("promoter/poster.png", views.promoter_poster, name="promoter-poster"),
     path("promoter/customers/", views.promoter_customers, name="promoter-customers"),
     path("promoter/ledger/", views.promoter_ledger, name="promoter-ledger"),
 ]

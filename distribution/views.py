@@ -24,6 +24,7 @@ from core.integers import parse_int
 from core.money import YuanFormField
 from distribution import payouts, selectors, services
 from distribution.models import Promoter, Withdrawal
+from distribution.posters import promoter_poster_png
 from shop.h5 import shop_page
 from shop.models import Shop
 
@@ -129,6 +130,7 @@ def promoter_centre(request: HttpRequest, shop: Shop) -> HttpResponse:
             customer_count=selectors.promoter_customer_count(promoter=promoter),
             ledger=list(selectors.promoter_ledger(promoter=promoter)[:10]),
             form=WithdrawForm(),
+            poster_url=reverse("h5:promoter-poster", args=[shop.slug]),
         )
     return render(request, "distribution/centre.html", context)
 
@@ -146,6 +148,21 @@ def _page(request: HttpRequest) -> int:
         return parse_int(request.GET.get("page"), field="page", label=_("页码"), default=1)
     except ApplicationError as exc:
         raise Http404(exc.message) from exc
+
+
+@shop_page
+def promoter_poster(request: HttpRequest, shop: Shop) -> HttpResponse:
+    """The promoter's poster (PNG): their link as a QR code, to save and share."""
+    if denied := _login(request):
+        return denied
+    promoter = _approved(request, shop)
+    link = request.build_absolute_uri(selectors.promoter_link(shop=shop, promoter=promoter).path)
+    response = HttpResponse(
+        promoter_poster_png(shop=shop, promoter=promoter, link=link), content_type="image/png"
+    )
+    response["Content-Disposition"] = 'inline; filename="promoter-poster.png"'
+    response["Cache-Control"] = "private, max-age=300"
+    return response
 
 
 @shop_page

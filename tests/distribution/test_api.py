@@ -149,3 +149,15 @@ def test_customers_page_through(shop_a, size):
         page += 1
     assert len(seen) == 5
     assert api.get(f"{API}customers/", {"page": 99}).status_code == 404
+
+
+def test_the_poster_is_a_png_for_promoters_and_an_error_body_otherwise(shop_a, shopper):
+    enable(shop_a)
+    promoter = make_promoter(shop_a)
+    response = api_for(promoter.user).get(f"{API}poster/")
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert response.content[:8] == b"\x89PNG\r\n\x1a\n"
+    response = api_for(shopper).get(f"{API}poster/")
+    assert (response.status_code, response["Content-Type"], code(response)) == (
+        403, "application/json", "promoter_not_approved",
+    )  # fmt: skip

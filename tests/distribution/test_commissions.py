@@ -181,21 +181,47 @@ def test_a_full_refund_before_settlement_voids_the_commission(shop_a, promoter):
     assert balances(promoter) == (0, 0)
 
 
-def test_a_partial_refund_voids_its_share_rounded_so_the_promoter_never_keeps_more(shop_a, promoter):
+def test_a_partial_refund_voids_the_commission_of_what_it_gives_back_rounded_down(shop_a, promoter):
     shop_a.shipping_fee_fen = 800
     shop_a.save()
     order = pay(place(shop_a, buyer(), attribution=via(promoter), price_fen=9999))  # + ¥8 shipping
     assert (order.paid_fen, Commission.objects.get(order=order).amount_fen) == (10799, 999)
-    refund(order, 3333)
-    # kept = 999 × (10799 − 3333) ÷ 10799 = 690.69… → 690; voided 309
-    assert entries(promoter)[-1] == ("pending", K.VOID, 690 - 999)
+    refund(order, 3333)  # an amount: split over the goods first (one line here)
+    # kept = (9999 − 3333) × 10% = 666.6 → 666; voided 333
+    assert entries(promoter)[-1] == ("pending", K.VOID, 666 - 999)
     refund(order, 1000)
-    kept = 999 * (10799 - 4333) // 10799
-    assert balances(promoter) == (kept, 0)
+    assert balances(promoter) == (566, 0)  # (9999 − 4333) × 10% = 566.6 → 566
     assert Commission.objects.get(order=order).status == C.PENDING
     order = complete(order)
     services.commissions_settle_due(now=after_window(order))
-    assert balances(promoter) == (0, kept)
+    assert balances(promoter) == (0, 566)
+
+
+def test_a_refund_follows_the_lines_it_gives_back(shop_a, promoter):
+    """Refunding the line that earned 3.33% takes back only its commission; shipping takes nothing."""
+    shop_a.shipping_fee_fen = 800
+    shop_a.save()
+    cheap = make_product(shop=shop_a, title="袜子", price_fen=1000, stock=50)
+    dear = make_product(shop=shop_a, title="外套", price_fen=30000, stock=50)
+    ProductCommission.objects.create(shop=shop_a, product=dear, rate_percent=Decimal("3.33"))
+    from orders import services as order_services
+    from tests.factories import AddressFactory
+
+    shopper = buyer()
+    order = order_services.order_place(
+        shop=shop_a, user=shopper, address_id=AddressFactory(user=shopper).pk, attribution=via(promoter),
+        items=[(cheap.skus.get().pk, 2), (dear.skus.get().pk, 1)],
+    )  # fmt: skip
+    order = pay(order)
+    commission = Commission.objects.get(order=order)
+    assert commission.amount_fen == (2000 * 1000 + 30000 * 333) // 10000 == 1199
+    coat = order.lines.get(title="外套")
+    after_sale = order_services.after_sale_request(
+        order=order, user=shopper, kind="refund_only", reason="外套不合适", lines=[(coat.pk, 1)]
+    )
+    order_services.after_sale_approve(shop=shop_a, after_sale_no=after_sale.after_sale_no, actor=None)
+    assert balances(promoter) == (200, 0)  # the socks' ¥2 stays
+    assert Commission.objects.get(order=order).status == C.PENDING
 
 
 def test_a_refund_after_settlement_writes_a_negative_entry_never_capped(shop_a, promoter, settings):
@@ -247,9 +273,9 @@ def test_the_balance_is_the_sum_of_the_entries(shop_a, promoter):
     by_bucket = sums(promoter)
     assert (found.pending_fen, found.balance_fen) == (by_bucket.get("pending", 0), by_bucket["balance"])
     earned = sum(
-        services.commission_kept_fen(amount_fen=c.amount_fen, paid_fen=c.order.paid_fen, refunded_fen=c.order.refunded_fen)
-        for c in Commission.objects.select_related("order")
-    )  # fmt: skip
+        services.commission_kept_fen(lines=c.lines, refunded=services.refunded_by_line(order_id=c.order_id))
+        for c in Commission.objects.all()
+    )
     assert sum(by_bucket.values()) == earned
 
 

@@ -158,3 +158,26 @@ def test_the_centre_runs_a_fixed_number_of_queries_whatever_the_numbers(client, 
             page(client)
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_the_poster_is_a_png_of_the_promoters_own_link(client, shop_a, shopper):
+    import io
+
+    from PIL import Image
+
+    from distribution.posters import promoter_poster_png
+    from distribution.selectors import promoter_link
+
+    enable(shop_a)
+    promoter = make_promoter(shop_a)
+    client.force_login(promoter.user)
+    assert "/s/shop-a/promoter/poster.png" in page(client)
+    response = client.get(f"{URL}poster.png")
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert Image.open(io.BytesIO(response.content)).size == (750, 1334)
+    link = "http://testserver" + promoter_link(shop=shop_a, promoter=promoter).path
+    assert response.content == promoter_poster_png(
+        shop=shop_a, promoter=promoter, link=link
+    )  # its QR: that link
+    client.force_login(shopper)  # not a promoter
+    assert client.get(f"{URL}poster.png").status_code == 404
