@@ -8,6 +8,7 @@ from dataclasses import asdict
 from typing import Any
 
 from django.http import HttpResponse
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, status
@@ -326,6 +327,14 @@ class PromoterWithdrawalsView(PromoterView, ListAPIView):
         return Response(WithdrawalSerializer(withdrawal).data, status=status.HTTP_201_CREATED)
 
 
+class OneFormatSchema(AutoSchema):
+    """The poster answers PNG, its errors JSON: that is content negotiation by the ``Accept``
+    header, not a ``?format=`` choice for clients, so the schema offers no ``format`` parameter."""
+
+    def _get_format_parameters(self) -> list[Any]:
+        return []
+
+
 class PNGRenderer(BaseRenderer):
     media_type = "image/png"
     format = "png"
@@ -361,6 +370,7 @@ class PromoterPosterView(PromoterView):
     then served from the cache."""
 
     renderer_classes = [JSONRenderer, PNGRenderer]
+    schema = OneFormatSchema()
 
     def get(self, request: Request, shop_slug: str) -> HttpResponse:
         shop = self.get_shop()

@@ -80,7 +80,7 @@ def two_shops(shop_a, shop_b, merchant_a, merchant_b):
 
     for shop, n in ((shop_a, 1), (shop_b, 2)):  # 商家转账 (payments/transfers.py)
         transfer = Transfer.objects.create(shop=shop, appid="wxa", openid=f"o-{n}", amount_fen=100 * n,
-                                           remark="推广佣金提现", scene_id="1005", reference=f"withdrawal:{n}")  # fmt: skip
+                                           remark="推广佣金提现", scene_id="1005", reference=f"isolation:{n}")  # fmt: skip
         TransferEvent.objects.create(shop=shop, transfer=transfer, actor_kind="system", to_state="created")
 
     from wechat import models as wx

@@ -95,3 +95,42 @@ def test_a_refund_racing_the_settlement_leaves_the_ledger_exact(shop_a):
         assert not [r for r in results if isinstance(r, Exception)], results
     assert balances(promoter) == (0, 0)  # every commission refunded in full, settled or not
     assert sum(LedgerEntry.objects.values_list("amount_fen", flat=True)) == 0
+
+
+def test_approve_and_cancel_at_once_one_wins_and_the_ledger_agrees(promoter, shop_a):
+    from payments.models import Transfer, WeChatPayConfig
+
+    WeChatPayConfig.objects.filter(shop=shop_a).update(transfer_scene_id="1005")
+    for _round in range(5):
+        withdrawal = withdraw(promoter, 1000)
+        results = run_at_once(
+            lambda job: job(),
+            [
+                (partial(services.withdrawal_approve, shop=shop_a, withdrawal_id=withdrawal.pk, actor=None),),
+                (partial(services.withdrawal_approve, shop=shop_a, withdrawal_id=withdrawal.pk, actor=None),),
+                (
+                    partial(
+                        services.withdrawal_cancel,
+                        shop=shop_a,
+                        user=promoter.user,
+                        withdrawal_id=withdrawal.pk,
+                    ),
+                ),
+            ],
+        )
+        winners = [r for r in results if isinstance(r, Withdrawal)]
+        assert len(winners) == 1, results
+        assert {r.code for r in results if isinstance(r, ApplicationError)} == {"withdrawal_not_open"}
+        withdrawal.refresh_from_db()
+        reversals = LedgerEntry.objects.filter(
+            withdrawal=withdrawal, kind=LedgerEntry.Kind.WITHDRAWAL_REVERSAL
+        )
+        if withdrawal.status == Withdrawal.Status.CANCELLED:
+            assert reversals.count() == 1 and not Transfer.objects.filter(
+                reference=f"withdrawal:{withdrawal.pk}"
+            )
+        else:
+            assert withdrawal.status == Withdrawal.Status.TRANSFERRING and not reversals.exists()
+            assert Transfer.objects.filter(reference=f"withdrawal:{withdrawal.pk}").count() == 1
+    found = services.promoter_balances(promoter=promoter)
+    assert found.balance_fen + found.withdrawing_fen + found.withdrawn_fen == 10000
