@@ -88,7 +88,7 @@ def test_apps_above_orders_register_in_ready():
         "expire_unpaid_orders",
         "auto_complete_orders",
         "close_abandoned_payments",
-        "sync_transfers",  # payments: 商家转账 left unsettled
+        "sync_transfers",
         "send_notifications",
         "flash_sessions_sync",  # promotions: after expiry, so expired flash orders give back first
         "commissions_settle",  # distribution: after auto-complete
