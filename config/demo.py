@@ -303,6 +303,7 @@ def demo_load() -> DemoResult:
         _coupons(shop, result)
         _flash_sale(shop, result)
         _channels(shop, result)
+        _distribution(shop, result)
         if result.changed:
             storefront_changed(shop)
     return result
@@ -395,6 +396,32 @@ def _channels(shop: Shop, result: DemoResult) -> None:
         channel_save(channel=Channel(shop=shop, name="宝妈群", kind=Channel.Kind.GROUP, code="mama-group",
                                      target=Channel.Target.PRODUCT, product=best))  # fmt: skip
         result.add("channels")
+
+
+def _distribution(shop: Shop, result: DemoResult) -> None:
+    """分销 on for the demo shop (anyone may promote, 10% and a second level of 2%, customers bound
+    for good, withdrawals from ¥10) with one approved promoter, ``promoter`` (小林: log in with the
+    development login as “promoter”) — once: a shop with settings is left as it is."""
+    from decimal import Decimal
+
+    from distribution.models import DistributionSettings
+    from distribution.services import promoter_apply
+
+    if shop.slug != "demo" or DistributionSettings.objects.filter(shop=shop).exists():
+        return
+    DistributionSettings.objects.create(
+        shop=shop, is_enabled=True, who_may_promote=DistributionSettings.WhoMayPromote.ANYONE,
+        rate_percent=Decimal("10"), level2_enabled=True, level2_rate_percent=Decimal("2"),
+        binding_rule=DistributionSettings.BindingRule.PERMANENT, min_withdraw_fen=1000,
+    )  # fmt: skip
+    user = User.objects.filter(username="promoter").first()
+    if user is None:
+        user = User(username="promoter", nickname="小林")
+        user.set_unusable_password()  # a shopper: phone code or the development login
+        user.save()
+        result.add("users")
+    promoter_apply(shop=shop, user=user)
+    result.add("distribution")
 
 
 def _region_fees(shop: Shop, result: DemoResult) -> None:

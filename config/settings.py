@@ -201,6 +201,7 @@ CELERY_BEAT_SCHEDULE = {
     "wechat-send-due-notifications": {"task": "wechat.tasks.send_due_notifications", "schedule": 60.0},
     "promotions-flash-sessions": {"task": "promotions.tasks.flash_sessions_sync", "schedule": 15.0},
     "marketing-channel-stats": {"task": "marketing.tasks.channel_stats_flush", "schedule": 60.0},
+    "distribution-commissions-settle": {"task": "distribution.tasks.commissions_settle", "schedule": 600.0},
 }
 
 # Password logins (the admin) go through django-axes first: it refuses a locked-out login.

@@ -80,7 +80,7 @@ def two_shops(shop_a, shop_b, merchant_a, merchant_b):
 
     for shop, n in ((shop_a, 1), (shop_b, 2)):  # 商家转账 (payments/transfers.py)
         transfer = Transfer.objects.create(shop=shop, appid="wxa", openid=f"o-{n}", amount_fen=100 * n,
-                                           remark="推广佣金提现", scene_id="1005", reference=f"withdrawal:{n}")  # fmt: skip
+                                           remark="推广佣金提现", scene_id="1005", reference=f"isolation:{n}")  # fmt: skip
         TransferEvent.objects.create(shop=shop, transfer=transfer, actor_kind="system", to_state="created")
 
     from wechat import models as wx
@@ -123,6 +123,43 @@ def two_shops(shop_a, shop_b, merchant_a, merchant_b):
     for shop, label, code in ((shop_a, "甲", "pyq-jia"), (shop_b, "乙", "pyq-yi")):
         channel_save(channel=Channel(shop=shop, name=f"{label}的朋友圈", code=code))
         MarketingSettings.objects.create(shop=shop, attribution_window_days=5)
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from core.attribution import Attribution
+    from distribution import services as distribution_services
+    from distribution.models import DistributionSettings, ProductCommission
+    from tests.factories import ShopperFactory
+
+    for shop, label in ((shop_a, "甲"), (shop_b, "乙")):
+        WeChatPayConfig.objects.filter(shop=shop).update(transfer_scene_id="1005")  # 商家转账 for withdrawals
+        DistributionSettings.objects.create(shop=shop, is_enabled=True, who_may_promote="anyone")
+        promoter_user = ShopperFactory(username=f"promoter-{shop.slug}", nickname=f"{label}的推广员")
+        promoter = distribution_services.promoter_apply(shop=shop, user=promoter_user)
+        wx.WeChatIdentity.objects.create(
+            user=promoter_user, kind="account", appid="wxa", openid=f"o-promoter-{label}"
+        )
+        sold = make_product(shop=shop, title=f"{label}的分销品", price_fen=100000, stock=5)
+        ProductCommission.objects.create(shop=shop, product=sold, rate_percent=Decimal("10"))
+        buyer = AddressFactory(
+            user=ShopperFactory(username=f"referred-{shop.slug}", nickname=f"{label}的客户")
+        )
+        touch = Attribution(shop_id=shop.pk, referrer_code=str(promoter_user.pk), touched_at=timezone.now())
+        referred = order_services.order_place(shop=shop, user=buyer.user, items=[(sold.skus.get().pk, 1)],
+                                              address_id=buyer.pk, attribution=touch)  # fmt: skip
+        order_services.order_mark_paid(order=referred, amount_fen=referred.total_fen)
+        order_services.order_ship(shop=shop, order_no=referred.order_no, carrier="sf", tracking_no=f"SF{referred.pk}000",
+                                  actor=None)  # fmt: skip
+        order_services.order_confirm_receipt(order=referred, user=buyer.user)
+        distribution_services.commissions_settle_due(
+            now=timezone.now() + timedelta(days=30)
+        )  # ¥100 to withdraw
+        asked = distribution_services.withdrawal_request(shop=shop, user=promoter_user, amount_fen=3000)
+        distribution_services.withdrawal_approve(shop=shop, withdrawal_id=asked.pk, actor=None)  # a 商家转账
+        distribution_services.withdrawal_request(shop=shop, user=promoter_user, amount_fen=2000)  # waiting
+        assert promoter.is_approved
     return shop_a
 
 
