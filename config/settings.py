@@ -198,6 +198,7 @@ CELERY_BEAT_SCHEDULE = {
     "payments-close-abandoned": {"task": "orders.tasks.close_abandoned_payments", "schedule": 120.0},
     "wechat-send-due-notifications": {"task": "wechat.tasks.send_due_notifications", "schedule": 60.0},
     "promotions-flash-sessions": {"task": "promotions.tasks.flash_sessions_sync", "schedule": 15.0},
+    "groupbuy-groups": {"task": "groupbuy.tasks.groups_sync", "schedule": 30.0},  # expiry + refunds
 }
 
 # Password logins (the admin) go through django-axes first: it refuses a locked-out login.

@@ -90,5 +90,6 @@ def test_apps_above_orders_register_in_ready():
         "close_abandoned_payments",
         "send_notifications",
         "flash_sessions_sync",  # promotions: after expiry, so expired flash orders give back first
+        "groupbuy_groups_sync",  # groupbuy: failed groups and their automatic refunds
     ]
     assert jobs.JOBS["send_notifications"] is notifications_send_due
