@@ -82,13 +82,18 @@ class GroupBuyActivityAdmin(ShopScopedAdmin):
         return getattr(obj, "succeeded_count", 0)
 
 
+MEMBER_FIELDS = ("user", "is_leader", "order_link", "quantity", "status", "joined_at", "refund_why",
+                 "refund_after_sale_no", "created_at")  # fmt: skip
+GROUP_FIELDS = ("group_no", "shop", "activity", "leader", "status", "seats", "open_hours", "opened_at",
+                "expires_at", "finished_at", "created_at")  # fmt: skip
+
+
 class GroupMemberInline(ShopScopedInline, admin.TabularInline):  # type: ignore[misc]
     """The group's members, read-only (who paid when, and each refund)."""
 
     model = GroupMember
-    fields = ["user", "is_leader", "order_link", "quantity", "status", "joined_at", "refund_why",
-              "refund_after_sale_no", "created_at"]  # fmt: skip
-    readonly_fields = fields
+    fields = MEMBER_FIELDS
+    readonly_fields = MEMBER_FIELDS
     extra = 0
     can_delete = False
 
@@ -127,9 +132,8 @@ class GroupAdmin(ReadOnlyShopAdmin):
     list_filter = ["status", "activity", "shop"]
     search_fields = ["=group_no"]
     list_select_related = ["activity", "leader"]
-    fields = ["group_no", "shop", "activity", "leader", "status", "seats", "open_hours", "opened_at", "expires_at",
-              "finished_at", "created_at"]  # fmt: skip
-    readonly_fields = fields
+    fields = GROUP_FIELDS
+    readonly_fields = GROUP_FIELDS
     inlines = [GroupMemberInline]
 
     @admin.display(description=gettext_lazy("已付款 / 成团人数"))

@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import Sum
 from django.utils import timezone
@@ -68,7 +68,7 @@ def asked_option(options: Mapping[str, Any]) -> tuple[int, str | None] | None:
     if not is_int(activity_id):
         raise NotFoundError("group_buy_not_found", _("没有找到这个拼团活动。"))
     group_no = asked.get("group_no")
-    return int(activity_id), (str(group_no)[:32] if group_no else None)
+    return int(cast(int, activity_id)), (str(group_no)[:32] if group_no else None)
 
 
 def units_held(*, user: User, activity: GroupBuyActivity) -> int:

@@ -17,6 +17,8 @@ from core.errors import NotFoundError
 from groupbuy.models import Group, GroupBuyActivity, GroupBuyItem, GroupMember
 from shop.models import Shop
 
+G = Group.Status
+
 
 def mask_name(name: str) -> str:
     """A member as others see them: the first character and two stars (张** / m**)."""
@@ -29,21 +31,18 @@ def group_state(group: Group, now: datetime | None = None) -> str:
     ``succeeded``, ``failed`` (failed, or its time is up and the job has not run yet), ``cancelled``."""
     if group.status == Group.Status.OPEN:
         return "open" if group.is_joinable(now) else "failed"
-    return {
-        Group.Status.PENDING: "waiting",
-        Group.Status.SUCCEEDED: "succeeded",
-        Group.Status.FAILED: "failed",
-    }.get(group.status, "cancelled")
+    states: dict[str, str] = {G.PENDING: "waiting", G.SUCCEEDED: "succeeded", G.FAILED: "failed"}
+    return states.get(group.status, "cancelled")
 
 
-def _items() -> Prefetch[GroupBuyItem]:
+def _items() -> Prefetch:  # type: ignore[type-arg]  # django-stubs types Prefetch by its lookup
     return Prefetch(
         "items",
         queryset=GroupBuyItem.objects.filter(sku__is_active=True).select_related("sku").order_by("sku_id"),
     )
 
 
-def _paid_members() -> Prefetch[GroupMember]:
+def _paid_members() -> Prefetch:  # type: ignore[type-arg]
     """Only members who paid are ever shown (never a fake member, never an unpaid one)."""
     return Prefetch(
         "members",
@@ -62,7 +61,7 @@ class ProductGroupBuy:
 
     @property
     def price_min_fen(self) -> int:
-        return min(item.group_price_fen for item in self.items)
+        return int(min(item.group_price_fen for item in self.items))
 
 
 def running_activities(*, shop: Shop, now: datetime | None = None) -> QuerySet[GroupBuyActivity]:

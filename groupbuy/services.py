@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -241,7 +242,7 @@ def _refund_logged(member_id: int) -> int:
         return 0
 
 
-REFUND_REASONS = {
+REFUND_REASONS: dict[str, Any] = {
     GroupMember.Why.FAILED: gettext_lazy("拼团失败，自动退款"),
     GroupMember.Why.FULL: gettext_lazy("拼团已满员，自动退款"),
     GroupMember.Why.CLOSED: gettext_lazy("拼团已结束，自动退款"),

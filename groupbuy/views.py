@@ -48,7 +48,9 @@ def group_detail(request: HttpRequest, shop: Shop, group_no: str) -> HttpRespons
     group = selectors.group_get_public(shop=shop, group_no=group_no)
     now = timezone.now()
     state = selectors.group_state(group, now)
-    mine = selectors.group_member_of(group=group, user=request.user)
+    mine = selectors.group_member_of(
+        group=group, user=request.user if request.user.is_authenticated else None
+    )
     members = [
         {"name": selectors.mask_name(m.user.display_name), "leader": m.is_leader}
         for m in group.paid_members  # type: ignore[attr-defined]
@@ -66,7 +68,7 @@ def group_detail(request: HttpRequest, shop: Shop, group_no: str) -> HttpRespons
         "pay_url": reverse("h5:pay", args=[shop.slug, mine.order.order_no])
         if mine is not None and mine.status == GroupMember.Status.PENDING else "",
         "order_url": reverse("h5:order", args=[shop.slug, mine.order.order_no]) if mine is not None else "",
-        "share_image": product.cover.detail_url if product.cover_id else "",
+        "share_image": product.cover.detail_url if product.cover is not None else "",
     }  # fmt: skip
     return render(request, "groupbuy/group.html", context)
 

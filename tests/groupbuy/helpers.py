@@ -21,7 +21,7 @@ def make_activity(
 ):  # fmt: skip
     """A running group-buy (one product, every SKU at ``group_price_fen``) unless told otherwise."""
     product = product or make_product(shop=shop, title="拼团好物", price_fen=price_fen, stock=stock)
-    now = timezone.now()
+    now = timezone.now().replace(second=0, microsecond=0)  # as admin's date and time fields give them
     activity = GroupBuyActivity(
         shop=shop, product=product, name=name, group_size=size, open_hours=hours, per_user_limit=per_user_limit,
         starts_at=starts_at or now - timedelta(hours=1), ends_at=ends_at or now + timedelta(days=7),
@@ -45,7 +45,8 @@ def place(activity, user, *, group_no=None, sku=None, quantity=1, key=""):
     sku = sku or activity.product.skus.order_by("pk").first()
     return order_services.order_place(
         shop=activity.shop, user=user, items=[(sku.pk, quantity)], address_id=user.address_id,
-        options={"group_buy": {"activity_id": activity.pk, "group_no": group_no}}, idempotency_key=key,
+        options={"group_buy": {"activity_id": activity.pk, "group_no": group_no}, "coupon_claim_id": "none"},
+        idempotency_key=key,
     )  # fmt: skip
 
 
