@@ -12,7 +12,7 @@ class GroupbuyConfig(AppConfig):
         from groupbuy import tasks as groupbuy_tasks  # noqa: F401  (the Celery task, for workers)
         from orders import events
         from orders.jobs import job_register
-        from orders.ports import ship_guard_register
+        from orders.ports import order_page_link_register, ship_guard_register
         from orders.pricing import register_pricing_rule
 
         register_pricing_rule(rules.group_price_rule)  # after flash and coupons: it refuses both
@@ -20,3 +20,4 @@ class GroupbuyConfig(AppConfig):
         ship_guard_register(services.group_ship_check, blocked=services.group_ship_blocked)
         job_register("groupbuy_groups_sync", services.groupbuy_sync_job)
         storefront_section_register(views.storefront_section)
+        order_page_link_register(views.order_links)

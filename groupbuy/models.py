@@ -183,8 +183,8 @@ class Group(TimeStampedModel):
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("拼团")
-        verbose_name_plural = _("拼团")
+        verbose_name = _("开团记录")
+        verbose_name_plural = _("开团记录")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["status", "expires_at"], name="groupbuy_group_due")]
         constraints = [

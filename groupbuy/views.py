@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.h5 import is_wechat
 from groupbuy import selectors
@@ -88,3 +89,14 @@ def my_groups(request: HttpRequest, shop: Shop) -> HttpResponse:
         "groupbuy/mine.html",
         {"shop": shop, "is_wechat": is_wechat(request), "rows": rows, "tab": "me"},
     )
+
+
+def order_links(order: Any) -> list[tuple[str, str]]:
+    """The shopper's order page links to its group (orders' order page links port)."""
+    member = GroupMember.objects.filter(order_id=order.pk).select_related("group").first()
+    if member is None:
+        return []
+    url = reverse("h5:group", args=[order.shop.slug, member.group.group_no])
+    if selectors.group_state(member.group) == "open" and member.status == GroupMember.Status.JOINED:
+        return [(str(_("邀请好友参团")), url)]
+    return [(str(_("查看拼团")), url)]

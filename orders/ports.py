@@ -13,6 +13,8 @@
   ``blocked() -> Q`` (optional) says the same for many orders at once, as a filter on ``Order``
   (admin's list filter and column "暂不能发货"); it must agree with ``check``. groupbuy registers
   one: a group-buy order ships only once its group has filled.
+- **Order page links** (``order_page_link_register(fn)``): ``fn(order) -> [(label, url)]`` — links
+  the shopper's H5 order page shows under its status (groupbuy: 邀请好友参团, to the order's group).
 """
 
 from __future__ import annotations
@@ -101,3 +103,17 @@ def ship_blocked_q() -> Q | None:
     for q in found[1:]:
         combined |= q
     return combined
+
+
+OrderPageLinks = Callable[["Order"], "list[tuple[str, str]]"]
+order_page_link_fns: list[OrderPageLinks] = []
+
+
+def order_page_link_register(fn: OrderPageLinks) -> None:
+    if fn not in order_page_link_fns:
+        order_page_link_fns.append(fn)
+
+
+def order_page_links(*, order: Order) -> list[tuple[str, str]]:
+    """The registered links of the shopper's order page, in registration order."""
+    return [link for fn in order_page_link_fns for link in fn(order)]

@@ -31,7 +31,7 @@ from core.uploads import ImageUploadFormField
 from orders import selectors
 from orders.middleware import attribution_of
 from orders.models import AfterSale, OrderEvent, OrderStatus
-from orders.ports import checkout_check
+from orders.ports import checkout_check, order_page_links
 from orders.selectors import TAB_NAMES
 from orders.services import after_sales as after_sale_services
 from orders.services import cart as cart_services
@@ -469,6 +469,7 @@ def order_detail(request: HttpRequest, shop: Shop, order_no: str) -> HttpRespons
             order=order,
             events=events[::-1],
             tab="orders",
+            links=order_page_links(order=order),
             **selectors.order_after_sale_state(order),
         ),
     )

@@ -129,3 +129,12 @@ def test_a_group_page_costs_the_same_queries_whatever_its_size(client, shop_a):
             assert text(client.get(f"/s/shop-a/groups/{group_no}/")).count('class="seat on"') == size
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_the_order_page_links_to_its_group(client, activity):
+    user = buyer()
+    order = pay(place(activity, user))
+    client.force_login(user)
+    page = text(client.get(f"/s/shop-a/orders/{order.order_no}/"))
+    assert "邀请好友参团" in page and f"/s/shop-a/groups/{group_of(order).group_no}/" in page
+    assert "开团成功" in page  # the timeline says it too
