@@ -30,6 +30,7 @@ from orders.after_sale_state import after_sale_can_transition
 from orders.models import (
     AfterSale,
     AfterSaleEvent,
+    AfterSaleLine,
     Carrier,
     Order,
     OrderDiscount,
@@ -39,6 +40,7 @@ from orders.models import (
     ShippingRegionFee,
 )
 from orders.ports import ship_blocked_q, ship_blocked_reason
+from orders.services.after_sale_lines import after_sale_split_preview
 from orders.shipping import CSV_MAX_BYTES, orders_ship_from_csv
 from shop.admin_base import ShopScopedAdmin, ShopScopedInline, is_operator, user_shop_ids
 from shop.models import Shop
@@ -127,6 +129,18 @@ class OrderEventInline(ReadOnlyInline):
     verbose_name_plural = gettext_lazy("订单动态（时间线）")
 
 
+def refund_breakdown(after_sale: AfterSale) -> str:
+    """What an after-sale gives back, line by line: "T恤 红 × 1 退 ¥45；运费 ¥8" (its lines loaded)."""
+    parts = [str(row) for row in after_sale.lines.all()]
+    if after_sale.shipping_fen:
+        parts.append(_("运费 %(amount)s") % {"amount": format_yuan(after_sale.shipping_fen)})
+    if parts:
+        return "；".join(parts)
+    if after_sale.status == AfterSale.Status.REQUESTED:
+        return _("同意后按各商品实付比例分摊")
+    return "—"
+
+
 class AfterSaleInline(ShopScopedInline, admin.TabularInline):
     model = AfterSale
     fields = [
@@ -134,6 +148,7 @@ class AfterSaleInline(ShopScopedInline, admin.TabularInline):
         "kind",
         "status",
         "amount",
+        "breakdown",
         "reason",
         "reject_reason",
         "respond_by",
@@ -144,6 +159,9 @@ class AfterSaleInline(ShopScopedInline, admin.TabularInline):
     can_delete = False
     show_change_link = True  # to the after-sale's page: photos, 同意 / 拒绝
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("lines__order_line")
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -153,6 +171,10 @@ class AfterSaleInline(ShopScopedInline, admin.TabularInline):
     @admin.display(description=gettext_lazy("退款金额"))
     def amount(self, after_sale: AfterSale) -> str:
         return format_yuan(after_sale.amount_fen)
+
+    @admin.display(description=gettext_lazy("退款明细"))
+    def breakdown(self, after_sale: AfterSale) -> str:
+        return refund_breakdown(after_sale)
 
 
 # The order page's port: apps above orders add their inlines to the order change page here (payments:
@@ -400,6 +422,30 @@ class AfterSaleEventInline(ReadOnlyInline):
     verbose_name_plural = gettext_lazy("售后记录")
 
 
+class AfterSaleLineInline(ReadOnlyInline):
+    """What the after-sale gives back of each order line (split when the refund is reserved)."""
+
+    model = AfterSaleLine
+    fields = ["item", "quantity", "amount", "discount"]
+    readonly_fields = fields
+    verbose_name_plural = gettext_lazy("售后商品（每件商品退多少）")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("order_line")
+
+    @admin.display(description=gettext_lazy("商品"))
+    def item(self, row: AfterSaleLine) -> str:
+        return f"{row.order_line.title} {row.order_line.spec_text}".strip()
+
+    @admin.display(description=gettext_lazy("退款金额"))
+    def amount(self, row: AfterSaleLine) -> str:
+        return format_yuan(row.amount_fen)
+
+    @admin.display(description=gettext_lazy("分摊优惠"))
+    def discount(self, row: AfterSaleLine) -> str:
+        return format_yuan(row.discount_fen)
+
+
 @admin.register(AfterSale)
 class AfterSaleAdmin(ShopScopedAdmin):
     """The after-sales queue: approve (refund through the payment provider) or reject with a reason,
@@ -419,9 +465,10 @@ class AfterSaleAdmin(ShopScopedAdmin):
     search_fields = ["=after_sale_no", "=order__order_no"]
     list_select_related = ["order"]
     actions = ["approve", "reject"]
-    inlines = [AfterSaleEventInline]
-    readonly_fields = ["after_sale_no", "order_link", "kind", "status", "amount", "reason", "photo_gallery",
-                       "reject_reason", "respond_by", "handled_at", "refunded_at", "created_at"]  # fmt: skip
+    inlines = [AfterSaleLineInline, AfterSaleEventInline]
+    readonly_fields = ["after_sale_no", "order_link", "kind", "status", "amount", "shipping", "reason",
+                       "photo_gallery", "reject_reason", "respond_by", "handled_at", "refunded_at",
+                       "created_at"]  # fmt: skip
     fields = readonly_fields
     change_form_template = "admin/orders/aftersale/change_form.html"
 
@@ -445,6 +492,10 @@ class AfterSaleAdmin(ShopScopedAdmin):
     @admin.display(description=gettext_lazy("退款金额"))
     def amount(self, after_sale: AfterSale) -> str:
         return format_yuan(after_sale.amount_fen)
+
+    @admin.display(description=gettext_lazy("其中运费"))
+    def shipping(self, after_sale: AfterSale) -> str:
+        return format_yuan(after_sale.shipping_fen)
 
     @admin.display(description=gettext_lazy("买家图片"))
     def photo_gallery(self, after_sale: AfterSale) -> str:
@@ -492,6 +543,9 @@ class AfterSaleAdmin(ShopScopedAdmin):
                 else "",
                 "amount": format_yuan(after_sale.amount_fen),
                 "reject_form": RejectForm(),
+                "split_preview": after_sale_split_preview(after_sale=after_sale)
+                if after_sale_can_transition(after_sale.status, AfterSale.Status.REFUNDING)
+                else None,
             }
         return super().change_view(
             request, object_id, form_url, {**(extra_context or {}), "decision": decision}

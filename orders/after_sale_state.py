@@ -1,7 +1,9 @@
 """The after-sale state machine: the one place that says which after-sale status may follow which.
 
 Services call ``after_sale_opened`` (a new request) and ``after_sale_transition`` (every later
-step); nothing else assigns ``AfterSale.status`` or its timestamps. Each step writes an
+step); nothing else assigns ``AfterSale.status`` or its timestamps. The move to ``refunding`` (the
+refund is reserved) also fixes what it gives back of each order line
+(``orders.services.after_sale_lines.after_sale_lines_settle``), whichever path reserves it. Each step writes an
 ``AfterSaleEvent`` (the after-sale's own history) and the matching entry on the order's timeline
 (``OrderEvent``, whose side effects such as the "refunded" notification are queued after commit).
 
@@ -112,6 +114,12 @@ def after_sale_transition(
     current = after_sale.status
     if not after_sale_can_transition(current, to):
         raise _not_pending(after_sale, to)
+    if to == AS.REFUNDING:
+        # the refund is being reserved: what it gives back of each line is fixed now, whichever
+        # path reserves it (the merchant's approval, an automatic refund)
+        from orders.services.after_sale_lines import after_sale_lines_settle
+
+        after_sale_lines_settle(order=order, after_sale=after_sale)
     values: dict[str, Any] = {"status": to, **(extra_fields or {})}
     stamp = AFTER_SALE_STAMPS.get(to)
     now = _not_before(timezone.now(), after_sale)

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import regions
 from catalog.models import SKU
 from core.models import TimeStampedModel, TransitionEvent
-from core.money import MoneyField
+from core.money import MoneyField, format_yuan
 from core.uploads import ImageUploadField
 from shop.models import Shop
 
@@ -383,6 +383,9 @@ class AfterSale(TimeStampedModel):
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.REQUESTED)
     reason = models.CharField(_("原因"), max_length=200)
     amount_fen = MoneyField(_("退款金额"))
+    # The part of amount_fen that gives back shipping; the rest is the lines' (AfterSaleLine), split
+    # when the refund is reserved (orders/refund_split.py).
+    shipping_fen = MoneyField(_("退运费"), default=0)
     reject_reason = models.CharField(_("拒绝原因"), max_length=200, blank=True)
     respond_by = models.DateTimeField(_("商家处理截止"), null=True, blank=True)
     handled_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
@@ -393,11 +396,56 @@ class AfterSale(TimeStampedModel):
         verbose_name_plural = _("售后")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="after_sale_amount_positive")
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="after_sale_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(shipping_fen__gte=0, shipping_fen__lte=models.F("amount_fen")),
+                name="after_sale_shipping_within_amount",
+            ),
         ]
 
     def __str__(self) -> str:
         return gettext("售后单 %(no)s") % {"no": self.after_sale_no}
+
+
+class AfterSaleLine(models.Model):
+    """What one after-sale gives back of one order line (orders/refund_split.py): ``quantity``
+    units (0: money only, no units), ``amount_fen`` of the line's paid share, and ``discount_fen``,
+    the part of the line's discount (``OrderLine.discount_fen``) the refund gives up. An
+    after-sale's lines and its ``shipping_fen`` add up to its ``amount_fen``; those of the
+    after-sales refunding or refunded never exceed a line's units or paid share."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", verbose_name=_("店铺"))
+    after_sale = models.ForeignKey(
+        AfterSale, on_delete=models.CASCADE, related_name="lines", verbose_name=_("售后")
+    )
+    order_line = models.ForeignKey(
+        OrderLine, on_delete=models.CASCADE, related_name="after_sale_lines", verbose_name=_("订单商品")
+    )
+    quantity = models.PositiveIntegerField(_("退货数量"), default=0)
+    amount_fen = MoneyField(_("退款金额"), default=0)
+    discount_fen = MoneyField(_("分摊优惠"), default=0)
+
+    class Meta:
+        verbose_name = _("售后商品")
+        verbose_name_plural = _("售后商品")
+        ordering = ["order_line_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["after_sale", "order_line"], name="after_sale_line_unique"),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=0, amount_fen__gte=0, discount_fen__gte=0),
+                name="after_sale_line_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0) | Q(amount_fen__gt=0), name="after_sale_line_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        line = self.order_line
+        item = f"{line.title} {line.spec_text}".strip()
+        if self.quantity:
+            item = f"{item} × {self.quantity}"
+        return gettext("%(item)s 退 %(amount)s") % {"item": item, "amount": format_yuan(self.amount_fen)}
 
 
 class AfterSalePhoto(models.Model):

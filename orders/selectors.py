@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 
 from catalog.models import SKU, Product
 from core.errors import NotFoundError
-from orders.models import AfterSale, Cart, CartItem, Order, OrderEvent, TrackingEvent
+from orders.models import AfterSale, AfterSaleLine, Cart, CartItem, Order, OrderEvent, TrackingEvent
+from orders.refund_split import LineRoom
 from orders.state import TABS
 
 if TYPE_CHECKING:
@@ -44,13 +45,66 @@ def order_detail_for_user(*, user: User, shop: Shop, order_no: str) -> Order:
             Prefetch(
                 "shipment__tracking_events", queryset=TrackingEvent.objects.order_by("-occurred_at", "-id")
             ),
-            Prefetch("after_sales", queryset=AfterSale.objects.order_by("-created_at", "-id")),
+            Prefetch(
+                "after_sales",
+                queryset=AfterSale.objects.order_by("-created_at", "-id").prefetch_related(
+                    Prefetch("lines", queryset=AfterSaleLine.objects.select_related("order_line"))
+                ),
+            ),
         )
         .first()
     )
     if order is None:
         raise NotFoundError("order_not_found", _("订单不存在。"))
+    order_lines_refund_state(order)
     return order
+
+
+@dataclass(frozen=True)
+class LineRefundState:
+    """What an order line has given back (``refunded_*``: refunds done) and what a new request may
+    still ask of it (``room``: after the refunds under way or done)."""
+
+    refunded_quantity: int
+    refunded_fen: int
+    room: LineRoom
+
+    @property
+    def refundable_quantity(self) -> int:
+        return self.room.quantity_left
+
+    @property
+    def refundable_fen(self) -> int:
+        """What refunding every unit left gives back at most."""
+        return self.room.most_for(self.room.quantity_left)
+
+
+def order_lines_refund_state(order: Order) -> None:
+    """Set ``line.refund`` (a ``LineRefundState``) on each of the order's lines, from its
+    prefetched after-sales and their lines (no queries; ``order_detail_for_user`` calls it)."""
+    from orders.services.after_sale_lines import COMMITTED, room_of
+
+    done: dict[int, list[int]] = {}
+    taken: dict[int, list[int]] = {}
+    for after_sale in order.after_sales.all():
+        for row in after_sale.lines.all():
+            if after_sale.status == AfterSale.Status.REFUNDED:
+                entry = done.setdefault(row.order_line_id, [0, 0])
+                entry[0] += row.quantity
+                entry[1] += int(row.amount_fen)
+            if after_sale.status in COMMITTED:
+                sums = taken.setdefault(row.order_line_id, [0, 0, 0])
+                sums[0] += row.quantity
+                sums[1] += int(row.amount_fen)
+                sums[2] += int(row.discount_fen)
+    for line in order.lines.all():
+        q, a, d = taken.get(line.pk, (0, 0, 0))
+        refunded = done.get(line.pk, (0, 0))
+        line.refund = LineRefundState(  # type: ignore[attr-defined]  # read by the page and the API
+            refunded_quantity=refunded[0],
+            refunded_fen=refunded[1],
+            room=room_of(line, quantity=q, amount_fen=a, discount_fen=d),
+        )
 
 
 def sku_label(sku: SKU) -> str:

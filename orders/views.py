@@ -25,7 +25,7 @@ from accounts.models import Address
 from catalog.selectors import product_get_public
 from core.errors import ApplicationError, NotFoundError
 from core.h5 import is_wechat
-from core.integers import parse_int
+from core.integers import AsciiIntegerFormField, parse_int
 from core.money import YuanFormField
 from core.uploads import ImageUploadFormField
 from orders import selectors
@@ -493,14 +493,68 @@ class MultipleImageField(ImageUploadFormField):
 
 
 class AfterSaleForm(forms.Form):
+    """The shopper's after-sale request: the type, which lines and how many of each (a checkbox
+    and a quantity per line that has units left, all ticked at first), the amount (blank: what
+    the ticked lines may give back; with no line ticked: required, and split over the lines when
+    the merchant approves), the reason and photos. The service checks everything again."""
+
     kind = forms.ChoiceField(
         label=gettext_lazy("售后类型"), choices=AfterSale.Kind.choices, widget=forms.RadioSelect
     )
-    amount_fen = YuanFormField(label=gettext_lazy("退款金额（元）"))
+    amount_fen = YuanFormField(
+        label=gettext_lazy("退款金额（元）"), required=False,
+        help_text=gettext_lazy("不填则按所选商品的可退金额退款；不选商品、只退部分金额时请填写。"),
+    )  # fmt: skip
     reason = forms.CharField(
         label=gettext_lazy("原因"), max_length=200, widget=forms.Textarea(attrs={"rows": 3})
     )
     photos = MultipleImageField(label=gettext_lazy("图片（可选，最多 3 张）"), required=False)
+
+    def __init__(self, *args, order_lines=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.line_rows: list[dict] = []
+        for line in order_lines:  # each with ``line.refund`` (selectors.order_lines_refund_state)
+            left = line.refund.refundable_quantity
+            if not left:
+                continue
+            check, qty = f"line_{line.pk}", f"qty_{line.pk}"
+            item = f"{line.title} {line.spec_text}".strip()
+            self.fields[check] = forms.BooleanField(label=item, required=False, initial=True)
+            self.fields[qty] = AsciiIntegerFormField(
+                label=_("“%(item)s”的数量") % {"item": item}, required=False, initial=left,
+                min_value=1, max_value=left,
+                error_messages={"min_value": _("“%(item)s”至少退 1 件。") % {"item": item},
+                                "max_value": _("“%(item)s”最多还能退 %(n)d 件。") % {"item": item, "n": left}},
+                widget=forms.NumberInput(
+                    attrs={"class": "qtyin", "inputmode": "numeric", "aria-label": _("%(item)s 退货数量") % {"item": item}}
+                ),
+            )  # fmt: skip
+            self.line_rows.append({"line": line, "check": check, "qty": qty})
+
+    def clean(self):
+        cleaned = super().clean()
+        for row in self.line_rows:
+            if (
+                cleaned.get(row["check"])
+                and cleaned.get(row["qty"]) is None
+                and row["qty"] not in self.errors
+            ):
+                self.add_error(
+                    row["qty"], _("请填写“%(item)s”的数量。") % {"item": self.fields[row["check"]].label}
+                )
+        return cleaned
+
+    def rows(self) -> list[dict]:
+        """The line rows with their bound fields, for the template."""
+        return [{**row, "check": self[row["check"]], "qty": self[row["qty"]]} for row in self.line_rows]
+
+    def chosen_lines(self) -> list[tuple[int, int]]:
+        """``[(line id, quantity), ...]`` of the ticked lines (after ``is_valid``)."""
+        return [
+            (row["line"].pk, self.cleaned_data[row["qty"]])
+            for row in self.line_rows
+            if self.cleaned_data.get(row["check"])
+        ]
 
 
 @shop_page
@@ -518,7 +572,8 @@ def after_sale_new(request: HttpRequest, shop: Shop, order_no: str) -> HttpRespo
     form = AfterSaleForm(
         request.POST if request.method == "POST" else None,
         request.FILES if request.method == "POST" else None,
-        initial={"kind": "refund_only", "amount_fen": order.refundable_fen},
+        initial={"kind": "refund_only"},
+        order_lines=order.lines.all(),
     )
     if order.status == OrderStatus.PAID:  # not shipped yet: only a refund (as after_sale_request rules)
         form.fields["kind"].choices = [(AfterSale.Kind.REFUND_ONLY, AfterSale.Kind.REFUND_ONLY.label)]
@@ -527,7 +582,7 @@ def after_sale_new(request: HttpRequest, shop: Shop, order_no: str) -> HttpRespo
         try:
             after_sale_services.after_sale_request(
                 order=order, user=request.user, kind=form.cleaned_data["kind"], reason=form.cleaned_data["reason"],
-                amount_fen=form.cleaned_data["amount_fen"], photos=photos,
+                amount_fen=form.cleaned_data["amount_fen"], lines=form.chosen_lines() or None, photos=photos,
             )  # fmt: skip
         except ApplicationError as exc:
             form.add_error(None, exc.message)

@@ -18,7 +18,7 @@ from accounts.models import User
 from core.errors import ApplicationError
 from core.money import format_yuan
 from promotions import services
-from promotions.models import Coupon, CouponClaim, RedPacketPool
+from promotions.models import Coupon, CouponClaim, FollowerGrant, RedPacketPool
 from shop.admin_base import ReadOnlyShopAdmin, ShopScopedAdmin, is_operator, user_shop_ids
 
 S = CouponClaim.Status
@@ -73,9 +73,9 @@ class CouponAdmin(ShopScopedAdmin):
         (gettext_lazy("时间"), {"fields": ["claim_starts_at", "claim_ends_at", "use_mode", "use_starts_at",
                                            "use_ends_at", "use_days"]}),
         (gettext_lazy("其他"), {"fields": ["stacks_with_flash"]}),
-        (gettext_lazy("统计"), {"fields": ["stats", "used_orders", "send_link"]}),
+        (gettext_lazy("统计"), {"fields": ["stats", "used_orders", "send_link", "follower_stats"]}),
     ]  # fmt: skip
-    readonly_fields = ["stats", "used_orders", "send_link"]
+    readonly_fields = ["stats", "used_orders", "send_link", "follower_stats"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Coupon]:
         now = timezone.now()
@@ -144,6 +144,26 @@ class CouponAdmin(ShopScopedAdmin):
             _("发给指定顾客"),
         )
 
+    @admin.display(description=gettext_lazy("关注有礼"))
+    def follower_stats(self, coupon: Coupon) -> str:
+        if coupon.pk is None or coupon.distribution != Coupon.Distribution.FOLLOWER:
+            return "—"
+        counts = dict(
+            FollowerGrant.objects.filter(coupon=coupon)
+            .values_list("status")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        G = FollowerGrant.Status
+        return format_html(
+            '{} <a href="{}?coupon__id__exact={}">{}</a>',
+            _("待登录领取 %(p)s，已发放 %(r)s，已关闭 %(c)s")
+            % {"p": counts.get(G.PENDING, 0), "r": counts.get(G.REDEEMED, 0), "c": counts.get(G.CLOSED, 0)},
+            reverse("admin:promotions_followergrant_changelist"),
+            coupon.pk,
+            _("查看关注有礼记录"),
+        )
+
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
@@ -181,7 +201,13 @@ class CouponAdmin(ShopScopedAdmin):
         return TemplateResponse(request, "admin/promotions/coupon_send.html", context)
 
 
-CLAIM_FIELDS = ("coupon", "user", "source", "status", "amount_fen", "valid_from", "valid_until", "used_order",
+def customer_name(user: User | None) -> str:
+    """The shopper, as plain text: a merchant cannot open the platform's user pages, so a read-only
+    foreign key's link there would be a dead end (403)."""
+    return str(user) if user else "—"
+
+
+CLAIM_FIELDS = ("coupon", "customer", "source", "status", "amount_fen", "valid_from", "valid_until", "used_order",
                 "used_at", "returned_at", "created_at")  # fmt: skip
 
 
@@ -203,6 +229,10 @@ class CouponClaimAdmin(ReadOnlyShopAdmin):
     fields = CLAIM_FIELDS
     readonly_fields = CLAIM_FIELDS
 
+    @admin.display(description=gettext_lazy("顾客"))
+    def customer(self, claim: CouponClaim) -> str:
+        return customer_name(claim.user)
+
     @admin.display(description=gettext_lazy("状态"))
     def shown_status(self, claim: CouponClaim) -> str:
         return str(_("已过期")) if claim.is_expired() else claim.get_status_display()
@@ -210,6 +240,26 @@ class CouponClaimAdmin(ReadOnlyShopAdmin):
     @admin.display(description=gettext_lazy("红包金额"))
     def amount(self, claim: CouponClaim) -> str:
         return format_yuan(claim.amount_fen) if claim.amount_fen else "—"
+
+
+GRANT_FIELDS = ("coupon", "openid", "status", "customer", "claim", "close_reason", "created_at", "redeemed_at",
+                "closed_at")  # fmt: skip
+
+
+@admin.register(FollowerGrant)
+class FollowerGrantAdmin(ReadOnlyShopAdmin):
+    """关注有礼: each new follower's coupon, waiting for their first sign-in, given, or closed."""
+
+    list_display = ["coupon", "status", "customer", "close_reason", "openid", "created_at", "redeemed_at"]
+    list_filter = ["status", "close_reason", "shop"]
+    search_fields = ["openid", "coupon__name", "user__nickname"]
+    list_select_related = ["coupon", "user"]
+    fields = GRANT_FIELDS
+    readonly_fields = GRANT_FIELDS
+
+    @admin.display(description=gettext_lazy("顾客"), ordering="user")
+    def customer(self, grant: FollowerGrant) -> str:
+        return customer_name(grant.user)
 
 
 @admin.register(RedPacketPool)

@@ -7,6 +7,7 @@ class PromotionsConfig(AppConfig):
     verbose_name = _("优惠券与红包")
 
     def ready(self) -> None:
+        from accounts.ports import login_hook_register
         from catalog.ports import storefront_section_register
         from orders import events
         from orders.jobs import job_register
@@ -16,6 +17,7 @@ class PromotionsConfig(AppConfig):
         from promotions.flash import services as flash_services
         from promotions.flash import tasks as flash_tasks  # noqa: F401  (the Celery task, for workers)
         from promotions.flash import views as flash_views
+        from wechat import ports as wechat_ports
 
         register_pricing_rule(flash_rules.flash_rule)  # before coupons: they see the flash price
         register_pricing_rule(rules.coupon_rule)
@@ -24,3 +26,7 @@ class PromotionsConfig(AppConfig):
         events.register(services.coupon_order_event_listener, in_transaction=True)
         storefront_section_register(flash_views.storefront_section)
         storefront_section_register(views.storefront_section)
+        # 关注有礼: every new follower of the shop's account, claimed now or at their first sign-in
+        wechat_ports.follow_listener_register(services.follower_coupons_on_follow)
+        wechat_ports.signin_listener_register(services.follower_grants_on_signin)
+        login_hook_register(services.follower_grants_on_login)

@@ -44,6 +44,7 @@ class Coupon(TimeStampedModel):
         PUBLIC = "public", _("店铺和商品页领取")
         SENT = "sent", _("商家发放")
         NEW_CUSTOMER = "new_customer", _("新客首单后赠送")
+        FOLLOWER = "follower", _("新关注公众号赠送")
         RED_PACKET = "red_packet", _("红包")
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="coupons", verbose_name=_("店铺"))
@@ -89,7 +90,14 @@ class Coupon(TimeStampedModel):
         help_text=_("勾选后秒杀价商品也能用这张券；不勾选时，秒杀价商品不计入门槛，也不分摊优惠。"),
     )
     distribution = models.CharField(
-        _("发放方式"), max_length=16, choices=Distribution.choices, default=Distribution.PUBLIC
+        _("发放方式"),
+        max_length=16,
+        choices=Distribution.choices,
+        default=Distribution.PUBLIC,
+        help_text=_(
+            "新关注公众号赠送：顾客第一次关注本店公众号时送出，已在商城登录过的立即到账，其他人登录商城时领取；"
+            "取消关注后再关注不会再送。"
+        ),
     )
     is_active = models.BooleanField(_("启用"), default=True)
 
@@ -178,6 +186,7 @@ class CouponClaim(TimeStampedModel):
         CLAIMED = "claimed", _("自己领取")
         SENT = "sent", _("商家发放")
         NEW_CUSTOMER = "new_customer", _("新客赠送")
+        FOLLOWER = "follower", _("关注有礼")
         RED_PACKET = "red_packet", _("拆红包")
 
     USABLE_STATUSES = (Status.USABLE, Status.RETURNED)
@@ -323,8 +332,68 @@ class RedPacketPool(TimeStampedModel):
             raise ValidationError(errors)
 
 
+class FollowerGrant(TimeStampedModel):
+    """A follower coupon (关注有礼) owed to one new follower of the shop's official account: one row per
+    (shop, openid, coupon), ever — so a re-follow never brings it again. ``pending`` while the openid
+    is nobody we know; ``redeemed`` when it became a claim of the shopper behind it (at the follow,
+    or at their first WeChat sign-in); ``closed`` when it could not be (sold out, claiming over...).
+    Nothing is reserved while pending: the coupon's total is taken at redemption."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待登录领取")
+        REDEEMED = "redeemed", _("已发放")
+        CLOSED = "closed", _("已关闭")
+
+    class CloseReason(models.TextChoices):
+        SOLD_OUT = "sold_out", _("券已领完")
+        CLAIM_NOT_STARTED = "claim_not_started", _("还没到领取时间")
+        CLAIM_ENDED = "claim_ended", _("领取已结束")
+        LIMIT_REACHED = "limit_reached", _("已达每人限领")
+        UNAVAILABLE = "unavailable", _("券已停用或改了发放方式")
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", verbose_name=_("店铺"))
+    appid = models.CharField(_("公众号 AppID"), max_length=32)
+    openid = models.CharField(_("粉丝 OpenID"), max_length=64)
+    coupon = models.ForeignKey(
+        Coupon, on_delete=models.PROTECT, related_name="follower_grants", verbose_name=_("优惠券")
+    )
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("顾客"),
+    )
+    claim = models.OneToOneField(
+        CouponClaim,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="follower_grant",
+        verbose_name=_("领取记录"),
+    )
+    close_reason = models.CharField(_("关闭原因"), max_length=24, choices=CloseReason.choices, blank=True)
+    redeemed_at = models.DateTimeField(_("发放时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("关注有礼记录")
+        verbose_name_plural = _("关注有礼记录")
+        ordering = ["-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "openid", "coupon"], name="follower_grant_once"),
+        ]
+        indexes = [models.Index(fields=["appid", "openid", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.coupon.name} · {self.openid}"
+
+
 from promotions.flash.models import FlashItem, FlashPurchase, FlashSaleSettings, FlashSession  # noqa: E402
 
 __all__ = [
-    "Coupon", "CouponClaim", "FlashItem", "FlashPurchase", "FlashSaleSettings", "FlashSession", "RedPacketPool",
+    "Coupon", "CouponClaim", "FlashItem", "FlashPurchase", "FlashSaleSettings", "FlashSession", "FollowerGrant",
+    "RedPacketPool",
 ]  # fmt: skip

@@ -1,5 +1,6 @@
 """Every write of promotions: claiming, sending and opening coupons and red packets, saving a
-red-packet pool, and giving a coupon back when its unpaid order is cancelled (docs/promotions.md).
+red-packet pool, giving a coupon back when its unpaid order is cancelled, and the coupons of new
+followers of the shop's official account (docs/promotions.md).
 
 Race-proof by conditional updates, as the stock reservation is:
 
@@ -23,7 +24,7 @@ from datetime import datetime
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,16 +32,18 @@ from accounts.models import User
 from core.errors import ApplicationError, NotFoundError
 from orders.models import Order, OrderEvent, OrderStatus
 from promotions import locks
-from promotions.models import Coupon, CouponClaim, RedPacketPool
+from promotions.models import Coupon, CouponClaim, FollowerGrant, RedPacketPool
 from promotions.rules import CODE, claim_id_of
 from shop.cache import storefront_changed
 from shop.models import Shop
+from wechat.models import WeChatAccount, WeChatIdentity
 
 D = Coupon.Distribution
 SOURCE_OF = {
     D.PUBLIC: CouponClaim.Source.CLAIMED,
     D.SENT: CouponClaim.Source.SENT,
     D.NEW_CUSTOMER: CouponClaim.Source.NEW_CUSTOMER,
+    D.FOLLOWER: CouponClaim.Source.FOLLOWER,
     D.RED_PACKET: CouponClaim.Source.RED_PACKET,
 }
 
@@ -309,3 +312,118 @@ def _new_customer_gift(*, order: Order) -> None:
                 )
         except ApplicationError:
             continue  # held already or none left: the payment goes on
+
+
+# ---------------------------------------------------------------- 关注有礼 (every new follower)
+
+GRANT = FollowerGrant.Status
+CLOSE_REASON_OF = {
+    "coupon_sold_out": FollowerGrant.CloseReason.SOLD_OUT,
+    "coupon_not_started": FollowerGrant.CloseReason.CLAIM_NOT_STARTED,
+    "coupon_expired": FollowerGrant.CloseReason.CLAIM_ENDED,
+    "coupon_limit_reached": FollowerGrant.CloseReason.LIMIT_REACHED,
+}
+
+
+def follower_coupons_on_follow(
+    *, account: WeChatAccount, openid: str, followed_at: datetime, first_time: bool, scene: str = ""
+) -> str | None:
+    """wechat's follow port (``wechat.ports``, inside the callback's transaction): on the first
+    follow of the shop's account ever, one grant of each follower coupon open for claiming with
+    some left; claimed at once if the openid is a shopper we know under this account, else kept
+    pending until that shopper signs in. Returns the line the follower reads under the welcome."""
+    if not first_time:
+        return None
+    coupons = list(
+        Coupon.objects.filter(
+            shop_id=account.shop_id, distribution=D.FOLLOWER, is_active=True,
+            claim_starts_at__lte=followed_at, claim_ends_at__gt=followed_at,
+            claimed_count__lt=F("total_quantity"),
+        ).order_by("pk")
+    )  # fmt: skip
+    if not coupons:
+        return None
+    identity = (
+        WeChatIdentity.objects.filter(appid=account.appid, openid=openid, user__is_active=True)
+        .select_related("user")
+        .first()
+    )
+    given: list[str] = []
+    waiting: list[str] = []
+    for coupon in coupons:
+        try:
+            with transaction.atomic():  # once per (shop, openid, coupon), ever
+                grant = FollowerGrant.objects.create(
+                    shop_id=account.shop_id, appid=account.appid, openid=openid, coupon=coupon
+                )
+        except IntegrityError:
+            continue
+        if identity is None:
+            waiting.append(coupon.name)
+        elif _grant_redeem(grant=grant, user=identity.user, now=followed_at) is not None:
+            given.append(coupon.name)
+    names = "、".join(given or waiting)
+    if given:
+        return _("关注有礼：优惠券“%(names)s”已放进你的账户，在商城“我的优惠券”查看。") % {"names": names}
+    if waiting:
+        return _("关注有礼：已为你准备了优惠券“%(names)s”，登录商城即可领取。") % {"names": names}
+    return None
+
+
+def _grant_redeem(*, grant: FollowerGrant, user: User, now: datetime) -> CouponClaim | None:
+    """Turn one pending grant into the shopper's claim, exactly once: a conditional ``UPDATE … WHERE
+    status = pending`` takes it (a second sign-in at the same moment waits on that row, then finds
+    it taken), then the same claim rules as every claim (``_claim_create``: the total, the
+    per-shopper limit). A claim refused for a reason of the coupon's closes the grant with it."""
+    with transaction.atomic():
+        taken = FollowerGrant.objects.filter(pk=grant.pk, status=GRANT.PENDING).update(
+            status=GRANT.REDEEMED, user=user, redeemed_at=now, updated_at=now
+        )
+        if not taken:
+            return None
+        coupon = Coupon.objects.select_related("shop").get(pk=grant.coupon_id)
+        try:
+            with transaction.atomic():
+                if coupon.distribution != D.FOLLOWER or coupon.shop_id != grant.shop_id:
+                    raise _not_found()
+                _check_claim_window(coupon, now=now)
+                claim = _claim_create(
+                    shop=coupon.shop, user=user, coupon=coupon, source=CouponClaim.Source.FOLLOWER, now=now
+                )
+        except ApplicationError as exc:
+            FollowerGrant.objects.filter(pk=grant.pk).update(
+                status=GRANT.CLOSED, redeemed_at=None, closed_at=now, updated_at=now,
+                close_reason=CLOSE_REASON_OF.get(exc.code, FollowerGrant.CloseReason.UNAVAILABLE),
+            )  # fmt: skip
+            return None
+        FollowerGrant.objects.filter(pk=grant.pk).update(claim=claim)
+        return claim
+
+
+def follower_grants_redeem(*, user: User) -> list[CouponClaim]:
+    """Redeem every pending grant of the openids this shopper is known by (any shop's account):
+    called after each WeChat sign-in and each login, so a grant made while the openid was nobody
+    we knew — or while its sign-in was still committing — is redeemed at the next one, once."""
+    pairs = list(WeChatIdentity.objects.filter(user=user).values_list("appid", "openid"))
+    if not pairs or not user.is_active:
+        return []
+    known = Q()
+    for appid, openid in pairs:
+        known |= Q(appid=appid, openid=openid)
+    now = timezone.now()
+    claims = []
+    for grant in FollowerGrant.objects.filter(known, status=GRANT.PENDING).order_by("pk"):
+        claim = _grant_redeem(grant=grant, user=user, now=now)
+        if claim is not None:
+            claims.append(claim)
+    return claims
+
+
+def follower_grants_on_signin(*, user: User, identity: WeChatIdentity, identity_created: bool) -> None:
+    """wechat's sign-in port (after the sign-in commits): the openid is now a known shopper."""
+    follower_grants_redeem(user=user)
+
+
+def follower_grants_on_login(*, session_key: str, user: User) -> None:
+    """accounts' login-hook port (phone login, WeChat login in H5): redeem what was left pending."""
+    follower_grants_redeem(user=user)

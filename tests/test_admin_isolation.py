@@ -92,13 +92,15 @@ def two_shops(shop_a, shop_b, merchant_a, merchant_b):
                                    channel="account", openid="o-1", template_id="T")  # fmt: skip
 
     from promotions import services as promotion_services
-    from promotions.models import Coupon
+    from promotions.models import Coupon, FollowerGrant
     from tests.factories import make_coupon, make_red_packet_pool
 
     for shop, label in ((shop_a, "甲"), (shop_b, "乙")):
         coupon = make_coupon(shop=shop, name=f"{label}的券", distribution=Coupon.Distribution.SENT)
         promotion_services.coupon_send(shop=shop, coupon=coupon, users=[address.user])
         make_red_packet_pool(shop=shop, name=f"{label}的红包券")
+        gift = make_coupon(shop=shop, name=f"{label}的关注券", distribution=Coupon.Distribution.FOLLOWER)
+        FollowerGrant.objects.create(shop=shop, appid=f"wx-{label}", openid=f"o-{label}", coupon=gift)
 
     from promotions.flash.models import FlashSaleSettings
     from tests.factories import make_product

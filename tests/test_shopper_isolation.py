@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Address
 from orders import services as order_services
-from orders.models import AfterSale, Cart, CartItem, Order, OrderEvent
+from orders.models import AfterSale, AfterSaleLine, Cart, CartItem, Order, OrderEvent
 from payments.models import PaymentAttempt, Refund
 from promotions import services as promotion_services
 from promotions.models import Coupon, CouponClaim
@@ -42,6 +42,7 @@ class World:
     a_pending: Order  # unpaid: can be cancelled or paid
     a_paid: Order  # paid, with an after-sale request waiting for the merchant
     a_after_sale: AfterSale
+    a_line_id: int  # the line of A's paid order (an after-sale may name it)
     b_paid: Order  # B's own paid order (the page the attack posts to)
     product_id: int
     a_claim: CouponClaim  # A's coupon (a merchant sent it to A only)
@@ -86,6 +87,8 @@ class World:
             "address": self.a_address.pk, "item_id": self.a_cart_item.pk, "order_no": self.a_paid.order_no,
             "quantity": 1, "remove": "1", "kind": "refund_only", "reason": "乙改的", "amount_fen": 1,
             "recipient": "乙改的", "scene": "native", "coupon": self.a_claim.pk, "coupon_claim_id": self.a_claim.pk,
+            "lines": [{"line_id": self.a_line_id, "quantity": 1}], f"line_{self.a_line_id}": "on",
+            f"qty_{self.a_line_id}": "1",
         }  # fmt: skip
 
     def snapshot(self) -> dict[str, list[dict]]:
@@ -95,6 +98,7 @@ class World:
             "orders": a_orders,
             "events": OrderEvent.objects.filter(order__in=a_orders),
             "after_sales": AfterSale.objects.filter(order__in=a_orders),
+            "after_sale_lines": AfterSaleLine.objects.filter(after_sale__order__in=a_orders),
             "addresses": Address.objects.filter(user=self.a),
             "carts": Cart.objects.filter(user=self.a),
             "cart_items": CartItem.objects.filter(cart__user=self.a),
@@ -144,7 +148,7 @@ def world(shop_a) -> World:
     order_services.order_mark_paid(order=a_group, amount_fen=a_group.total_fen)
     return World(
         shop=shop_a, a=a, b=b, a_address=a_address, a_cart_item=a_cart_item, a_pending=a_pending,
-        a_paid=a_paid, a_after_sale=a_after_sale, b_paid=b_paid, product_id=sku.product_id,
+        a_paid=a_paid, a_after_sale=a_after_sale, a_line_id=a_paid.lines.get().pk, b_paid=b_paid, product_id=sku.product_id,
         a_claim=a_claim, coupon_id=public.pk, red_packet_token=promotion_services.red_packet_share_token(pool),
         group_no=a_group.group_member.group.group_no, group_activity_id=group_buy.pk,
     )  # fmt: skip

@@ -4,12 +4,14 @@ identities of one person across the shop's official account and mini-program thr
 from __future__ import annotations
 
 import secrets
+from functools import partial
 
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 
 from accounts.models import User
+from wechat import ports
 from wechat.locks import identity_lock
 from wechat.models import WeChatIdentity
 
@@ -25,7 +27,6 @@ def _new_shopper() -> User:
     )
 
 
-@transaction.atomic
 def identity_login(
     *,
     kind: str,
@@ -40,7 +41,25 @@ def identity_login(
     Lookup order: the identity itself; else another identity with the same ``unionid`` (the same
     person, seen through the account or the mini-program); else ``current_user`` (already signed in
     on this browser by another means, who now opens the shop in WeChat); else a new shopper.
-    Staff accounts are never reached through WeChat: a staff member shops as a separate shopper."""
+    Staff accounts are never reached through WeChat: a staff member shops as a separate shopper.
+    After commit, the sign-in port's listeners hear it (``wechat.ports.signin_listener_register``)."""
+    with transaction.atomic():
+        user, identity, user_created, identity_created = _identity_find_or_create(
+            kind=kind, appid=appid, openid=openid, unionid=unionid, session_key=session_key,
+            current_user=current_user,
+        )  # fmt: skip
+        transaction.on_commit(
+            partial(
+                ports.signin_listeners_run, user=user, identity=identity, identity_created=identity_created
+            )
+        )
+    return user, identity, user_created
+
+
+def _identity_find_or_create(
+    *, kind: str, appid: str, openid: str, unionid: str, session_key: str, current_user: User | None
+) -> tuple[User, WeChatIdentity, bool, bool]:
+    """(shopper, identity, shopper is new, identity is new); inside ``identity_login``'s transaction."""
     identity = identity_lock(appid=appid, openid=openid)
     if identity is not None:
         changed = []
@@ -52,7 +71,7 @@ def identity_login(
             changed.append("session_key")
         if changed:
             identity.save(update_fields=[*changed, "updated_at"])
-        return identity.user, identity, False
+        return identity.user, identity, False, False
 
     user = None
     if unionid:
@@ -77,8 +96,8 @@ def identity_login(
         if user_created:
             user.delete()
         identity = WeChatIdentity.objects.select_related("user").get(appid=appid, openid=openid)
-        return identity.user, identity, False
-    return user, identity, user_created
+        return identity.user, identity, False, False
+    return user, identity, user_created, True
 
 
 def openid_for(*, user: User, appid: str) -> str:

@@ -17,6 +17,7 @@ from wechatpy.exceptions import WeChatException
 
 from core.errors import ApplicationError
 from shop.models import Shop
+from wechat import ports
 from wechat.client import account_client
 from wechat.models import AutoReplyRule, ChannelQRCode, Follower, InboundMessage, QRScan, WeChatAccount
 
@@ -237,11 +238,15 @@ def _react(*, account: WeChatAccount, message: Any, event: str, content: str, si
             follower.first_scene = follower.first_scene or scene
             follower.save(update_fields=["is_subscribed", "subscribed_at", "first_scene", "updated_at"])
         if scene:
-            QRScan.objects.create(shop_id=account.shop_id, openid=openid, scene=scene, is_new_follower=True)
+            QRScan.objects.create(shop_id=account.shop_id, openid=openid, scene=scene, is_new_follower=created)
         welcome = account.welcome_message or _(
             "欢迎关注{shop}！点击菜单“逛店”开始购物，回复“订单”查看我的订单。\n{shop_url}"
         ).replace("{shop}", account.shop.name)
-        return _fill(welcome, links)
+        # the follow port (wechat/ports.py): apps above hear it here, in this transaction
+        lines = ports.follow_listeners_run(
+            account=account, openid=openid, followed_at=now, first_time=created, scene=scene
+        )
+        return _fill("\n".join([welcome, *lines]), links)
     if event == "unsubscribe":
         Follower.objects.update_or_create(
             shop_id=account.shop_id, openid=openid, defaults={"is_subscribed": False, "unsubscribed_at": now}

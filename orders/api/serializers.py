@@ -139,6 +139,7 @@ class PreviewSerializer(serializers.Serializer):
 
 
 class OrderLineSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The line's id: `line_id` of an after-sales request.")
     sku_id = serializers.IntegerField()
     product_id = serializers.IntegerField(source="product_id_snapshot")
     title = serializers.CharField()
@@ -188,19 +189,66 @@ class ShipmentSerializer(serializers.Serializer):
     tracking = TrackingSerializer(many=True, source="tracking_events.all")
 
 
+class OrderDetailLineSerializer(OrderLineSerializer):
+    """A line of one order, with its share of the discount and what refunds gave back of it."""
+
+    discount_fen = serializers.IntegerField(
+        help_text=f"The line's share of the order's `discount_fen`. {FEN}"
+    )
+    paid_fen = serializers.SerializerMethodField(
+        help_text=f"`total_fen − discount_fen`: what was paid for it. {FEN}"
+    )
+    refunded_quantity = serializers.IntegerField(
+        source="refund.refunded_quantity", help_text="Units refunded (refunds done)."
+    )
+    refunded_fen = serializers.IntegerField(
+        source="refund.refunded_fen", help_text=f"Money refunded for it (refunds done). {FEN}"
+    )
+    refundable_quantity = serializers.IntegerField(
+        source="refund.refundable_quantity", help_text="Units a new after-sales request may still choose."
+    )
+    refundable_fen = serializers.IntegerField(
+        source="refund.refundable_fen",
+        help_text=f"What choosing all `refundable_quantity` units gives back at most (refunds under way count). {FEN}",
+    )
+
+    def get_paid_fen(self, line) -> int:
+        return int(line.total_fen) - int(line.discount_fen)
+
+
+class AfterSaleLineSerializer(serializers.Serializer):
+    """What one after-sale gives back of one order line."""
+
+    line_id = serializers.IntegerField(source="order_line_id", help_text="The order line's `id`.")
+    title = serializers.CharField(source="order_line.title")
+    spec_text = serializers.CharField(source="order_line.spec_text")
+    quantity = serializers.IntegerField(help_text="Units given back (0: money only, no units).")
+    amount_fen = serializers.IntegerField(help_text=f"Money given back for this line. {FEN}")
+    discount_fen = serializers.IntegerField(
+        help_text=f"The part of the line's discount these units and money stood for (not paid back). {FEN}"
+    )
+
+
 class AfterSaleSerializer(serializers.Serializer):
     after_sale_no = serializers.CharField()
     kind = serializers.CharField()
     status = serializers.CharField()
     status_text = serializers.CharField(source="get_status_display")
     reason = serializers.CharField()
-    amount_fen = serializers.IntegerField()
+    amount_fen = serializers.IntegerField(help_text=f"The sum of `lines` and `shipping_fen`. {FEN}")
+    shipping_fen = serializers.IntegerField(help_text=f"The part that gives back shipping. {FEN}")
+    lines = AfterSaleLineSerializer(
+        many=True, source="lines.all",
+        help_text="Per line, what this refund gives back: the lines the shopper chose; for a request "
+        "made as an amount, empty until the merchant approves, then the amount split over the lines.",
+    )  # fmt: skip
     reject_reason = serializers.CharField()
     respond_by = serializers.DateTimeField(allow_null=True, help_text="The merchant answers by then.")
     created_at = serializers.DateTimeField()
 
 
 class OrderDetailSerializer(OrderSummarySerializer):
+    lines = OrderDetailLineSerializer(many=True)
     goods_fen = serializers.IntegerField()
     shipping_fen = serializers.IntegerField()
     discount_fen = serializers.IntegerField(help_text=f"The sum of `discounts`. {FEN}")
@@ -226,9 +274,26 @@ class OrderDetailSerializer(OrderSummarySerializer):
         return ShipmentSerializer(shipment, context=self.context).data if shipment else None
 
 
+class AfterSaleLineInSerializer(serializers.Serializer):
+    line_id = StrictIntegerField(min_value=1, help_text="An order line's `id`.")
+    quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY, help_text="Units to refund.")
+
+    class Meta:
+        list_serializer_class = ItemListSerializer
+
+
 class AfterSaleInSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=AfterSale.Kind.choices)
     reason = serializers.CharField(max_length=200)
+    lines = AfterSaleLineInSerializer(  # type: ignore[call-arg]  # many=True: a ListSerializer, which takes max_length
+        many=True, required=False, max_length=MAX_LINES,
+        help_text="What to refund (optional): each line gives back at most what was paid for those units "
+        "(`total_fen − discount_fen`, pro rata) and not yet refunded. A line of another order, one chosen "
+        "twice or more units than are left: `after_sale_line_invalid`.",
+    )  # fmt: skip
     amount_fen = StrictIntegerField(
-        min_value=1, help_text=f"At most what was paid and not yet refunded. {FEN}"
-    )
+        min_value=1, required=False,
+        help_text="With `lines`: default and most, the lines' refundable sum (plus the shipping fee when they "
+        "are everything left of an order not yet shipped). Without `lines` (required then): at most what was "
+        f"paid and not yet refunded, split over the lines when approved. {FEN}",
+    )  # fmt: skip

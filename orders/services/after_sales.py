@@ -14,10 +14,19 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import ApplicationError, NotFoundError
+from core.integers import is_int
+from core.money import format_yuan
 from orders.after_sale_state import after_sale_can_transition, after_sale_opened, after_sale_transition
 from orders.locks import order_and_after_sale_lock, order_lock
 from orders.models import AfterSale, Order, OrderEvent, OrderStatus
 from orders.ports import refund_gateway
+from orders.services.after_sale_lines import (
+    after_sale_lines_write,
+    chosen_lines,
+    chosen_most_fen,
+    line_rooms,
+    split_for_chosen,
+)
 from orders.services.stock import order_stock_release, order_unsell
 from orders.state import order_transition
 from shop.models import Shop
@@ -39,9 +48,23 @@ def _refund_committed_fen(order: Order) -> int:
 
 @transaction.atomic
 def after_sale_request(
-    *, order: Order, user: User, kind: str, reason: str, amount_fen: int, photos: Sequence[File[Any]] = ()
+    *,
+    order: Order,
+    user: User,
+    kind: str,
+    reason: str,
+    amount_fen: int | None = None,
+    lines: Sequence[tuple[int, int]] | None = None,
+    photos: Sequence[File[Any]] = (),
 ) -> AfterSale:
-    """The shopper asks for a refund (or a return and refund) of up to what they paid."""
+    """The shopper asks for a refund (or a return and refund) of up to what they paid.
+
+    ``lines`` (``[(order line id, quantity), ...]``, optional): what is being refunded. Each line
+    gives back at most what was paid for those units and not yet refunded
+    (orders/refund_split.py); ``amount_fen`` then defaults to, and may not exceed, the lines' sum
+    (plus the shipping fee when they are the whole rest of an order not yet shipped), and the
+    lines are stored with the request. Without lines ``amount_fen`` is required and is split over
+    the order's lines when the merchant approves."""
     from core.uploads import validate_image_file
 
     order = order_lock(pk=order.pk)
@@ -72,9 +95,30 @@ def after_sale_request(
             "after_sale_reason_required", _("请填写售后原因。"), fields={"reason": [_("必填")]}
         )
     available = order.paid_fen - _refund_committed_fen(order)
-    if not isinstance(amount_fen, int) or amount_fen <= 0 or amount_fen > available:
-        from core.money import format_yuan
-
+    split = None
+    if lines:
+        rooms = line_rooms(order=order)
+        chosen = chosen_lines(order=order, lines=lines, rooms=rooms)
+        most = min(available, chosen_most_fen(order=order, rooms=rooms, chosen=chosen))
+        if most <= 0:
+            raise ApplicationError(
+                "refund_amount_invalid", _("所选商品已没有可退的金额。"), fields={"lines": [_("无效")]}
+            )
+        amount_fen = most if amount_fen is None else amount_fen
+        if not is_int(amount_fen) or amount_fen <= 0 or amount_fen > most:
+            raise ApplicationError(
+                "refund_amount_invalid",
+                _("退款金额必须大于 0 且不超过所选商品的可退金额 %(max)s。") % {"max": format_yuan(most)},
+                fields={"amount_fen": [_("无效")]},
+            )
+        split = split_for_chosen(order=order, rooms=rooms, chosen=chosen, amount_fen=amount_fen)
+    elif amount_fen is None:
+        raise ApplicationError(
+            "refund_amount_invalid",
+            _("请填写退款金额，或选择要退的商品。"),
+            fields={"amount_fen": [_("必填")]},
+        )
+    if not is_int(amount_fen) or amount_fen <= 0 or amount_fen > available:
         raise ApplicationError(
             "refund_amount_invalid",
             _("退款金额必须大于 0 且不超过 %(max)s。") % {"max": format_yuan(available)},
@@ -97,10 +141,10 @@ def after_sale_request(
     # the deadline counts from the request's own time (never before it, even at 0 hours)
     after_sale.respond_by = after_sale.created_at + timedelta(hours=order.shop.after_sale_response_hours)
     after_sale.save(update_fields=["respond_by"])
+    if split is not None:
+        after_sale_lines_write(after_sale=after_sale, split=split)
     for photo in photos:
         after_sale.photos.create(image=photo)
-    from core.money import format_yuan
-
     after_sale_opened(
         after_sale=after_sale, order=order, actor=user,
         message=f"{after_sale.get_kind_display()} {format_yuan(amount_fen)}：{reason[:100]}",
@@ -201,8 +245,6 @@ def after_sale_refund_result(*, after_sale: AfterSale, succeeded: bool, detail: 
     order.refunded_fen = F("refunded_fen") + after_sale.amount_fen
     order.save(update_fields=["refunded_fen", "updated_at"])
     order.refresh_from_db()
-    from core.money import format_yuan
-
     after_sale_transition(
         after_sale=after_sale, order=order, to=AfterSale.Status.REFUNDED, actor_kind=A.SYSTEM,
         message=_("已退款 %(amount)s") % {"amount": format_yuan(after_sale.amount_fen)},

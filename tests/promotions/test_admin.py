@@ -113,3 +113,46 @@ def test_a_red_packet_pool_in_admin(client, merchant_a, shop_a):
     services.red_packet_open(shop=shop_a, user=ShopperFactory(), pool_id=pool.pk)
     page = client.get(f"/admin/promotions/redpacketpool/{pool.pk}/change/").content.decode()
     assert "已拆 1 / 20 个" in page and "/s/shop-a/red-packet/" in page
+
+
+def test_a_follower_coupon_and_its_grants_in_admin(client, merchant_a, merchant_b, shop_a, shop_b):
+    """关注有礼: the merchant picks the mode in Chinese, sees its hand-outs on the coupon's page and
+    lists them (read-only, own shop only)."""
+    from promotions.models import FollowerGrant
+
+    client.force_login(merchant_a)
+    add = client.get(ADD).content.decode()
+    assert "新关注公众号赠送" in add and "取消关注后再关注" in add
+    assert client.post(ADD, form(name="关注礼", distribution="follower")).status_code == 302
+    coupon = Coupon.objects.get(distribution=Coupon.Distribution.FOLLOWER)
+    shopper = ShopperFactory()
+    FollowerGrant.objects.create(shop=shop_a, appid="wxa", openid="oWaiting", coupon=coupon)
+    claim = services.coupon_send(shop=shop_a, coupon=coupon, users=[shopper])
+    assert claim.sent == 1
+    FollowerGrant.objects.create(
+        shop=shop_a, appid="wxa", openid="oDone", coupon=coupon, user=shopper,
+        status=FollowerGrant.Status.REDEEMED, redeemed_at=timezone.now(), claim=CouponClaim.objects.get(),
+    )  # fmt: skip
+    change = client.get(f"/admin/promotions/coupon/{coupon.pk}/change/").content.decode()
+    assert "待登录领取 1，已发放 1，已关闭 0" in change
+    assert f"/admin/promotions/followergrant/?coupon__id__exact={coupon.pk}" in change
+
+    listing = client.get(f"/admin/promotions/followergrant/?coupon__id__exact={coupon.pk}")
+    assert listing.status_code == 200
+    assert {g.openid for g in listing.context["cl"].result_list} == {"oWaiting", "oDone"}
+    page = listing.content.decode()
+    assert "关注有礼记录" in page and "待登录领取" in page and "已发放" in page
+    assert "/admin/promotions/followergrant/add/" not in page  # nothing to add by hand
+    grant = FollowerGrant.objects.get(openid="oWaiting")
+    done = client.get(
+        f"/admin/promotions/followergrant/{FollowerGrant.objects.get(openid='oDone').pk}/change/"
+    )
+    assert done.status_code == 200 and str(shopper) in done.content.decode()
+    assert "/admin/accounts/user/" not in done.content.decode()  # a merchant cannot open user pages
+    client.post(f"/admin/promotions/followergrant/{grant.pk}/change/", {"status": "closed"})
+    grant.refresh_from_db()
+    assert grant.status == FollowerGrant.Status.PENDING  # read-only
+
+    client.force_login(merchant_b)
+    assert not client.get("/admin/promotions/followergrant/").context["cl"].result_list
+    assert client.get(f"/admin/promotions/followergrant/{grant.pk}/change/").status_code in (302, 404)

@@ -84,3 +84,73 @@ def test_50_orders_using_one_claimed_coupon_give_one_order_the_rest_coupon_used(
     assert SKU.objects.get(pk=sku.pk).stock == 99  # the refused orders reserved nothing
     mine.refresh_from_db()
     assert mine.status == "used" and mine.used_order_id == orders[0].pk
+
+
+# ---------------------------------------------------------------- 关注有礼 (follower coupons)
+
+
+def _follow(account, openid: str, created: int) -> str:
+    """A subscribe push handled as the callback handles it (its own transaction, its own connection)."""
+    from wechatpy import parse_message
+
+    from tests.wechat.test_message_callback import xml
+    from wechat.services import message_handle
+
+    message = parse_message(xml(msg_type="event", sender=openid, created=created, Event="subscribe"))
+    return message_handle(account=account, message=message, site_url="http://testserver")
+
+
+def test_sign_ins_at_once_redeem_a_pending_follower_grant_once(shop_a):
+    from promotions.models import FollowerGrant
+    from tests.factories import simulator_wechat_account
+    from wechat.models import WeChatIdentity
+
+    account = simulator_wechat_account(shop_a)
+    coupon = make_coupon(shop=shop_a, distribution=Coupon.Distribution.FOLLOWER, per_user_limit=10)
+    _follow(account, "oStranger", 1700000000)
+    user = ShopperFactory(username="late-follower")
+    WeChatIdentity.objects.create(user=user, kind="account", appid=account.appid, openid="oStranger")
+    results = run_at_once(lambda: services.follower_grants_redeem(user=user), [()] * 16)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sum(len(r) for r in results) == 1
+    assert CouponClaim.objects.filter(user=user).count() == 1
+    assert Coupon.objects.get(pk=coupon.pk).claimed_count == 1
+    assert FollowerGrant.objects.get().status == FollowerGrant.Status.REDEEMED
+
+
+def test_first_wechat_logins_at_once_of_one_follower_give_one_coupon(shop_a):
+    """Two tabs open the shop at once right after the follow: two OAuth callbacks for one new
+    openid make one shopper (the identity is unique) and redeem the grant once."""
+    from tests.factories import simulator_wechat_account
+    from wechat.identity import identity_login
+
+    account = simulator_wechat_account(shop_a)
+    make_coupon(shop=shop_a, distribution=Coupon.Distribution.FOLLOWER, per_user_limit=10)
+    _follow(account, "oTwoTabs", 1700000000)
+    results = run_at_once(
+        lambda: identity_login(kind="account", appid=account.appid, openid="oTwoTabs"), [()] * 8
+    )
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert len({user.pk for user, _identity, _created in results}) == 1
+    assert CouponClaim.objects.count() == 1 and Coupon.objects.get().claimed_count == 1
+
+
+def test_followers_racing_for_the_last_follower_coupons_never_over_claim(shop_a):
+    from promotions.models import FollowerGrant
+    from tests.factories import simulator_wechat_account
+    from wechat.models import WeChatIdentity
+
+    account = simulator_wechat_account(shop_a)
+    make_coupon(shop=shop_a, distribution=Coupon.Distribution.FOLLOWER, total_quantity=5)
+    for i in range(24):
+        WeChatIdentity.objects.create(
+            user=ShopperFactory(username=f"fan{i}"), kind="account", appid=account.appid, openid=f"oFan{i}"
+        )
+    replies = run_at_once(_follow, [(account, f"oFan{i}", 1700000000 + i) for i in range(24)])
+    assert all(isinstance(r, str) and r.startswith("欢迎关注") for r in replies), replies
+    assert CouponClaim.objects.count() == 5 and Coupon.objects.get().claimed_count == 5
+    grants = FollowerGrant.objects
+    assert grants.filter(status=FollowerGrant.Status.REDEEMED).count() == 5
+    assert not grants.filter(status=FollowerGrant.Status.PENDING).exists()  # each knew its shopper
+    # those who saw none left promised nothing; those who raced for it were closed, not refused
+    assert set(grants.filter(status="closed").values_list("close_reason", flat=True)) <= {"sold_out"}

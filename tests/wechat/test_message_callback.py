@@ -114,6 +114,20 @@ def test_follow_by_qr_scan_records_the_scene_and_unfollow_is_kept(client, accoun
     assert follower.is_subscribed and follower.first_scene == "store-counter"
     assert QRScan.objects.get(scene="flyer-7").is_new_follower is False
 
+    # coming back through another channel code is a scan of that channel, not a new follower
+    push(client, xml(msg_type="event", sender="oFan", created=1700000500, Event="unsubscribe"))
+    push(
+        client,
+        xml(
+            msg_type="event",
+            sender="oFan",
+            created=1700000600,
+            Event="subscribe",
+            EventKey="qrscene_poster-9",
+        ),
+    )
+    assert QRScan.objects.get(scene="poster-9").is_new_follower is False
+
 
 def test_safe_mode_round_trip(client, rules):
     """WeChat encrypts with the EncodingAESKey (AES-256-CBC) and signs the ciphertext; our reply
