@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -20,7 +23,7 @@ from core.api.errors import ErrorSerializer
 from core.api.fields import StrictIntegerField
 from core.api.schema import FEN, SHOP_PARAM
 from core.errors import NotFoundError
-from groupbuy import selectors
+from groupbuy import posters, selectors
 from groupbuy.models import Group, GroupBuyActivity, GroupBuyItem, GroupMember
 from groupbuy.rules import OPTION
 from orders import selectors as order_selectors
@@ -379,3 +382,45 @@ class MyGroupsView(ShopperView, ListAPIView):
             for m in page
         ]  # fmt: skip
         return self.get_paginated_response(rows)
+
+
+class PNGRenderer(BaseRenderer):
+    """Lets a client ask for ``Accept: image/png`` (the poster); errors are still JSON."""
+
+    media_type = "image/png"
+    format = "png"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> Any:
+        return data
+
+
+@extend_schema_view(
+    get=extend_schema(
+        tags=["group-buy"], operation_id="groups_poster", parameters=[SHOP_PARAM, GROUP_PARAM],
+        responses={(200, "image/png"): OpenApiTypes.BINARY, 404: error(f"{SHOP_NOT_FOUND} `group_not_found`.")},
+        description="The group's share poster (PNG, 750×1334): the product photo, the group price, the shop's "
+        "verified name and a QR code of the group's page (with the logged-in shopper's signed referral code). "
+        "Drawn once and cached.",
+    )
+)  # fmt: skip
+class GroupPosterView(ShopAPIView):
+    """拼团海报 of one group (no login needed; a logged-in shopper's poster carries their code)."""
+
+    permission_classes: list = []
+    renderer_classes = [JSONRenderer, PNGRenderer]
+    queryset = Group.objects.none()  # for the schema generator only
+
+    def handle_exception(self, exc: Exception) -> Response:
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = JSONRenderer()  # an error is JSON, whatever was asked for
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return response
+
+    def get(self, request: Request, shop_slug: str, group_no: str) -> HttpResponse:
+        shop = self.get_shop()
+        group = selectors.group_get_public(shop=shop, group_no=group_no)
+        return HttpResponse(
+            posters.group_poster(request=request, shop=shop, group=group), content_type="image/png"
+        )

@@ -13,4 +13,5 @@ urlpatterns: list[URLPattern] = [
     path(f"{SHOP}groups/mine/", api.MyGroupsView.as_view(), name="api-groups-mine"),
     path(f"{SHOP}groups/<str:group_no>/", api.GroupDetailView.as_view(), name="api-group"),
     path(f"{SHOP}groups/<str:group_no>/join/", api.GroupJoinView.as_view(), name="api-group-join"),
+    path(f"{SHOP}groups/<str:group_no>/poster/", api.GroupPosterView.as_view(), name="api-group-poster"),
 ]

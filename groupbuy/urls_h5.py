@@ -7,4 +7,5 @@ from groupbuy import views
 urlpatterns: list[URLPattern] = [
     path("groups/mine/", views.my_groups, name="my-groups"),
     path("groups/<str:group_no>/", views.group_detail, name="group"),
+    path("groups/<str:group_no>/poster.png", views.group_poster, name="group-poster"),
 ]

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.h5 import is_wechat
-from groupbuy import selectors
+from groupbuy import posters, selectors
 from groupbuy.models import GroupMember
 from shop.h5 import shop_page
 from shop.models import Shop
@@ -70,8 +70,19 @@ def group_detail(request: HttpRequest, shop: Shop, group_no: str) -> HttpRespons
         if mine is not None and mine.status == GroupMember.Status.PENDING else "",
         "order_url": reverse("h5:order", args=[shop.slug, mine.order.order_no]) if mine is not None else "",
         "share_image": product.cover.detail_url if product.cover is not None else "",
+        "poster_url": reverse("h5:group-poster", args=[shop.slug, group.group_no]),
     }  # fmt: skip
     return render(request, "groupbuy/group.html", context)
+
+
+@shop_page
+def group_poster(request: HttpRequest, shop: Shop, group_no: str) -> HttpResponse:
+    """The group's share poster (PNG: long-press to save it in WeChat), drawn once and cached."""
+    group = selectors.group_get_public(shop=shop, group_no=group_no)
+    png = posters.group_poster(request=request, shop=shop, group=group)
+    response = HttpResponse(png, content_type="image/png")
+    response["Cache-Control"] = "private, max-age=300"
+    return response
 
 
 @shop_page
