@@ -17,7 +17,6 @@ from orders.models import AfterSale, OrderStatus
 from payments import services as payment_services
 from payments.models import Refund
 from tests.groupbuy.helpers import buyer, group_of, make_activity, place
-from tests.payments.conftest import pay_config  # noqa: F401  (the fixture: a simulator-mode WeChat Pay account)
 from tests.payments.test_pay_flow import pay_on_sheet
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -64,7 +63,9 @@ def test_a_failed_group_is_refunded_through_wechat_pay(simulated, shop_a):
     for order, attempt in paid:
         order.refresh_from_db()
         assert refunded_through_wechat(order, attempt)
-        assert order.status == OrderStatus.CLOSED and order.after_sales.get().status == AfterSale.Status.REFUNDED
+        assert (
+            order.status == OrderStatus.CLOSED and order.after_sales.get().status == AfterSale.Status.REFUNDED
+        )
         assert order.group_member.status == GroupMember.Status.REFUNDED
 
 
@@ -75,7 +76,10 @@ def test_a_payment_for_a_full_group_goes_back_through_wechat_pay(simulated, shop
     group = group_of(leader)
     late = place(activity, buyer(), group_no=group.group_no)
     late_attempt = payment_services.payment_start(
-        order=late, scene="jsapi", notify_url=f"{simulated.url}/payments/wechat/notify/shop-a/", openid="o-test"
+        order=late,
+        scene="jsapi",
+        notify_url=f"{simulated.url}/payments/wechat/notify/shop-a/",
+        openid="o-test",
     )
     pay(simulated, place(activity, buyer(), group_no=group.group_no))  # the last seat
     pay_on_sheet(simulated.url, late_attempt.prepay_id)  # still on the sheet: paid after all
