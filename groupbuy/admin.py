@@ -11,16 +11,33 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from catalog.models import SKU
 from core.money import format_yuan
 from groupbuy.models import Group, GroupBuyActivity, GroupBuyItem, GroupMember
 from shop.admin_base import ReadOnlyShopAdmin, ShopScopedAdmin, ShopScopedInline
+from shop.formsets import ChineseInlineFormSet
+
+
+class GroupBuyItemFormSet(ChineseInlineFormSet):
+    """Each price is for a SKU of the activity's product, also on a new activity (whose rows
+    cannot see it from their own validation yet)."""
+
+    def clean(self) -> None:
+        super().clean()
+        product_id = getattr(self.instance, "product_id", None)
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            sku = data.get("sku")
+            if sku is not None and product_id and not data.get("DELETE") and sku.product_id != product_id:
+                form.add_error("sku", _("请选择本活动商品的规格。"))
 
 
 class GroupBuyItemInline(ShopScopedInline, admin.TabularInline):  # type: ignore[misc]  # as catalog's inlines
     model = GroupBuyItem
+    formset = GroupBuyItemFormSet
     fields = ["sku", "sku_price", "group_price_fen"]
     readonly_fields = ["sku_price"]
     extra = 1

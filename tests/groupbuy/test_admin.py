@@ -78,3 +78,12 @@ def test_groups_show_their_members_and_state(client, merchant_a, shop_a):
     assert "进行中" in activities and "开团数" in activities
     # an activity with groups cannot be deleted (switch it off instead)
     assert client.get(f"/admin/groupbuy/groupbuyactivity/{activity.pk}/delete/").status_code == 403
+
+
+def test_a_sku_of_another_product_is_refused_even_on_a_new_activity(client, merchant_a, shop_a):
+    product = product_with_matrix(shop=shop_a, colors=("红",), sizes=("S",), price_fen=5900)
+    other = product_with_matrix(shop=shop_a, title="别的商品", colors=("蓝",), sizes=("M",), price_fen=5900)
+    client.force_login(merchant_a)
+    response = client.post(ADD, form(product, {other.skus.get(): "30"}))
+    assert response.status_code == 200 and "请选择本活动商品的规格" in response.content.decode()
+    assert not GroupBuyActivity.objects.exists()
