@@ -229,6 +229,7 @@ def checkout(request: HttpRequest, shop: Shop) -> HttpResponse:
         remark=request.POST.get("remark", ""), payment_error=payment_error,
         coupon=coupon or "", coupon_line=next((d for d in preview.discounts if d.code == "coupon"), None),
         coupon_query=_coupon_query(request, address=address), group_buy=group_buy, back=back,
+        pay_minutes=min(shop.pay_timeout_minutes, preview.pricing.pay_within_minutes or shop.pay_timeout_minutes),
     )  # fmt: skip
     return render(request, "orders/checkout.html", context)
 

@@ -138,3 +138,18 @@ def test_the_order_page_links_to_its_group(client, activity):
     page = text(client.get(f"/s/shop-a/orders/{order.order_no}/"))
     assert "邀请好友参团" in page and f"/s/shop-a/groups/{group_of(order).group_no}/" in page
     assert "开团成功" in page  # the timeline says it too
+
+
+def test_a_joiners_checkout_says_the_pay_time_left_before_the_group_closes(client, activity):
+    group = group_of(pay(place(activity, buyer())))
+    Group.objects.filter(pk=group.pk).update(expires_at=timezone.now() + timedelta(minutes=7))
+    user = buyer()
+    client.force_login(user)
+    query = {
+        "sku": activity.product.skus.get().pk,
+        "qty": 1,
+        "group_buy": activity.pk,
+        "group_no": group.group_no,
+    }
+    assert "请在 7 分钟内完成支付" in text(client.get("/s/shop-a/checkout/", query))
+    assert "请在 30 分钟内完成支付" in text(client.get("/s/shop-a/checkout/", {**query, "group_no": ""}))
