@@ -303,6 +303,7 @@ def demo_load() -> DemoResult:
         _coupons(shop, result)
         _flash_sale(shop, result)
         _group_buy(shop, result)
+        _channels(shop, result)
         if result.changed:
             storefront_changed(shop)
     return result
@@ -396,6 +397,28 @@ def _group_buy(shop: Shop, result: DemoResult) -> None:
     for sku in product.skus.filter(is_active=True):
         GroupBuyItem.objects.create(shop=shop, activity=activity, sku=sku, group_price_fen=9900)
     result.add("group-buys")
+
+
+def _channels(shop: Shop, result: DemoResult) -> None:
+    """Two channels on the demo shop (marketing): a Moments post that opens the shop and a group
+    chat that opens the best seller (once: a shop that has any channel is left as it is)."""
+    from catalog.models import Product
+    from marketing.models import Channel
+    from marketing.services import channel_save
+
+    if shop.slug != "demo" or Channel.objects.filter(shop=shop).exists():
+        return
+    best = (
+        Product.objects.filter(shop=shop, status=Product.Status.ON_SALE)
+        .order_by("-sales_count", "pk")
+        .first()
+    )
+    channel_save(channel=Channel(shop=shop, name="双十二朋友圈", kind=Channel.Kind.MOMENTS, code="pyq-1212"))
+    result.add("channels")
+    if best is not None:
+        channel_save(channel=Channel(shop=shop, name="宝妈群", kind=Channel.Kind.GROUP, code="mama-group",
+                                     target=Channel.Target.PRODUCT, product=best))  # fmt: skip
+        result.add("channels")
 
 
 def _region_fees(shop: Shop, result: DemoResult) -> None:

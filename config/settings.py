@@ -111,6 +111,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "wechat.views.SilentLoginMiddleware",
     "orders.middleware.AttributionMiddleware",  # request.attribution: ?ch= / ?ref= / API header
+    "marketing.middleware.GenuineLinkMiddleware",  # the shop's window and channels; the 已认证 banner
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # turns a locked-out login into the lockout page
@@ -196,9 +197,11 @@ CELERY_BEAT_SCHEDULE = {
     "orders-auto-complete": {"task": "orders.tasks.auto_complete_orders", "schedule": 600.0},
     "payments-reconcile": {"task": "orders.tasks.reconcile_payments", "schedule": 120.0},
     "payments-close-abandoned": {"task": "orders.tasks.close_abandoned_payments", "schedule": 120.0},
+    "payments-sync-transfers": {"task": "payments.tasks.sync_transfers", "schedule": 120.0},
     "wechat-send-due-notifications": {"task": "wechat.tasks.send_due_notifications", "schedule": 60.0},
     "promotions-flash-sessions": {"task": "promotions.tasks.flash_sessions_sync", "schedule": 15.0},
     "groupbuy-groups": {"task": "groupbuy.tasks.groups_sync", "schedule": 30.0},  # expiry + refunds
+    "marketing-channel-stats": {"task": "marketing.tasks.channel_stats_flush", "schedule": 60.0},
 }
 
 # Password logins (the admin) go through django-axes first: it refuses a locked-out login.
@@ -394,6 +397,10 @@ WEISHOP_MAX_UNPAID_ORDERS = int(os.environ.get("WEISHOP_MAX_UNPAID_ORDERS", "5")
 # How long a visit through a channel or referral link (?ch= / ?ref=) is remembered for the orders
 # that follow it: last touch wins (orders/middleware.py).
 WEISHOP_ATTRIBUTION_WINDOW_DAYS = int(os.environ.get("WEISHOP_ATTRIBUTION_WINDOW_DAYS", "7"))
+# Marketing (docs/marketing.md): a shop may remember visits for fewer days than the window above
+# (its 渠道设置), never more. Posters draw Chinese with Noto Sans CJK (Debian's fonts-noto-cjk) or
+# this font file.
+WEISHOP_POSTER_FONT = os.environ.get("WEISHOP_POSTER_FONT", "")
 
 # Content-Security-Policy (django-csp) on every page: H5, admin, simulators. Scripts and styles come
 # from our own origin or carry the response's nonce (`{{ request.csp_nonce }}`); never inline

@@ -1,6 +1,6 @@
 """/api/v1/: the mini-program's API. Every path is scoped by the shop's handle."""
 
-from django.urls import path
+from django.urls import URLPattern, URLResolver, path
 
 from accounts import api as accounts_api
 from catalog import api as catalog_api
@@ -11,7 +11,7 @@ from wechat import api as wechat_api
 
 SHOP = "shops/<slug:shop_slug>/"
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("auth/miniprogram", wechat_api.MiniProgramLoginView.as_view(), name="api-auth-miniprogram"),
     path("auth/miniprogram/phone", wechat_api.MiniProgramPhoneView.as_view(), name="api-auth-phone"),
     path("me/", wechat_api.MeView.as_view(), name="api-me"),

@@ -1,6 +1,6 @@
 """A shop's H5 pages, mounted at /s/<shop_slug>/ with the namespace "h5"."""
 
-from django.urls import path
+from django.urls import URLPattern, URLResolver, path
 
 from accounts import h5 as account_views
 from catalog import views as catalog_views
@@ -9,7 +9,7 @@ from payments import h5 as payment_views
 from promotions import views as promotion_views
 from shop import views
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("", catalog_views.home, name="home"),
     path("about/", views.about, name="about"),
     path("categories/", catalog_views.categories, name="categories"),

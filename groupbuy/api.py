@@ -15,7 +15,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -26,6 +26,7 @@ from core.errors import NotFoundError
 from groupbuy import posters, selectors
 from groupbuy.models import Group, GroupBuyActivity, GroupBuyItem, GroupMember
 from groupbuy.rules import OPTION
+from marketing.api import PNGRenderer
 from orders import selectors as order_selectors
 from orders.api.base import ShopperView
 from orders.api.checkout import ATTRIBUTION_PARAM
@@ -384,22 +385,13 @@ class MyGroupsView(ShopperView, ListAPIView):
         return self.get_paginated_response(rows)
 
 
-class PNGRenderer(BaseRenderer):
-    """Lets a client ask for ``Accept: image/png`` (the poster); errors are still JSON."""
-
-    media_type = "image/png"
-    format = "png"
-    charset = None
-    render_style = "binary"
-
-    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> Any:
-        return data
-
-
 @extend_schema_view(
     get=extend_schema(
-        tags=["group-buy"], operation_id="groups_poster", parameters=[SHOP_PARAM, GROUP_PARAM],
-        responses={(200, "image/png"): OpenApiTypes.BINARY, 404: error(f"{SHOP_NOT_FOUND} `group_not_found`.")},
+        tags=["group-buy"], operation_id="groups_poster",
+        parameters=[SHOP_PARAM, GROUP_PARAM, OpenApiParameter("format", exclude=True)],  # a PNG whatever is asked
+        responses={(200, "image/png"): OpenApiTypes.BINARY,
+                   (401, "application/json"): error("`authentication_failed`: a bad token."),
+                   (404, "application/json"): error(f"{SHOP_NOT_FOUND} `group_not_found`.")},
         description="The group's share poster (PNG, 750×1334): the product photo, the group price, the shop's "
         "verified name and a QR code of the group's page (with the logged-in shopper's signed referral code). "
         "Drawn once and cached.",

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from groupbuy import selectors
 from groupbuy.models import Group
+from marketing import links
 from marketing.posters import poster_png
 from shop.models import Shop
 from wechat.share import referral_code, share_link
@@ -18,7 +19,7 @@ from wechat.share import referral_code, share_link
 def group_link(*, request: HttpRequest, shop: Shop, group: Group) -> str:
     """The group page's absolute link, carrying the viewer's signed referral code when they are
     logged in (so an order from the poster records who shared it)."""
-    url = request.build_absolute_uri(reverse("h5:group", args=[shop.slug, group.group_no]))
+    url = links.absolute(request, reverse("h5:group", args=[shop.slug, group.group_no]))
     user = getattr(request, "user", None)
     code = (
         referral_code(shop_id=shop.pk, shop_slug=shop.slug, user_id=user.pk)

@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from core.h5 import is_wechat
 from groupbuy import posters, selectors
@@ -75,6 +76,7 @@ def group_detail(request: HttpRequest, shop: Shop, group_no: str) -> HttpRespons
     return render(request, "groupbuy/group.html", context)
 
 
+@require_safe
 @shop_page
 def group_poster(request: HttpRequest, shop: Shop, group_no: str) -> HttpResponse:
     """The group's share poster (PNG: long-press to save it in WeChat), drawn once and cached."""

@@ -7,4 +7,10 @@ class MarketingConfig(AppConfig):
     verbose_name = _("渠道与海报")
 
     def ready(self) -> None:
-        pass
+        from marketing import (
+            services,
+            tasks,  # noqa: F401  (the Celery task, for workers)
+        )
+        from orders.jobs import job_register
+
+        job_register("channel_stats_flush", services.channel_stats_flush)

@@ -33,7 +33,9 @@ from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
+from catalog.selectors import product_get_public
 from core.money import format_yuan_range
+from shop.cache import ENTRY_TTL, cache_key, storefront_version
 from shop.models import Shop
 
 logger = logging.getLogger(__name__)
@@ -349,3 +351,31 @@ def _draw(content: PosterContent, image: FieldFile | None) -> bytes:
         draw.text((40, y), line, font=hint_font, fill=MUTE)
         y += _line_height(hint_font) + 4
     return _png(poster)
+
+
+# ---------------------------------------------------------------- product posters
+
+
+def product_poster_png(*, shop: Shop, product_id: int, link: str) -> bytes:
+    """A product on shelf's poster with ``link`` in its QR code (``NotFoundError`` otherwise).
+
+    Looked up first under the shop's storefront version (``shop.cache``), which any change to the
+    product moves on: a repeat costs two cache reads and no query; the poster itself is drawn only
+    when its content is new (``poster_png``)."""
+    pointer = cache_key(shop.slug, storefront_version(shop.slug), "poster", str(product_id), link)
+    content_key: str | None = cache.get(pointer)
+    png: bytes | None = cache.get(content_key) if content_key else None
+    if png is None:
+        product = product_get_public(shop=shop, product_id=product_id)
+        first = next(iter(product.images.all()), None)
+        image = (first.thumb_detail or first.image) if first is not None else None
+        png = poster_png(
+            shop=shop, title=product.title, link=link, price_fen=product.price_min_fen,
+            price_max_fen=product.price_max_fen, image=image, subtitle=product.subtitle,
+        )  # fmt: skip
+        content = poster_content(
+            shop=shop, title=product.title, link=link, price_fen=product.price_min_fen,
+            price_max_fen=product.price_max_fen, image=image, subtitle=product.subtitle,
+        )  # fmt: skip
+        cache.set(pointer, content.cache_key(), ENTRY_TTL)
+    return png

@@ -1,5 +1,6 @@
 """WeChat Pay in admin: a shop's merchant credentials (secrets write-only, validated on save), and
-its payment attempts and refunds (read-only records)."""
+its payment attempts, refunds and 商家转账 (read-only records; a transfer can be queried again or
+cancelled before its payee confirms)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import csv
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -15,10 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.csv_export import csv_response
+from core.errors import ApplicationError
 from core.money import format_yuan
 from orders.admin import ReadOnlyInline, order_admin_inline_register
 from payments.bill import bill_reconcile, decode_bill
-from payments.models import PaymentAttempt, PaymentEvent, Refund, WeChatPayConfig
+from payments.models import PaymentAttempt, PaymentEvent, Refund, Transfer, TransferEvent, WeChatPayConfig
 from payments.wechat import crypto
 from shop.admin_base import ReadOnlyShopAdmin, ShopScopedAdmin, ShopScopedInline, is_operator, user_shop_ids
 
@@ -40,7 +42,8 @@ class WeChatPayConfigForm(forms.ModelForm):
     class Meta:
         model = WeChatPayConfig
         fields = ["shop", "mode", "mchid", "appid", "miniprogram_appid", "merchant_serial_no", "merchant_private_key",
-                  "apiv3_key", "platform_public_key_id", "platform_public_key", "platform_certificates"]  # fmt: skip
+                  "apiv3_key", "platform_public_key_id", "platform_public_key", "platform_certificates",
+                  "transfer_scene_id", "transfer_report_infos"]  # fmt: skip
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -88,6 +91,23 @@ class WeChatPayConfigForm(forms.ModelForm):
                 crypto.load_public_key(str(pem))
             except (ValueError, TypeError) as exc:
                 raise forms.ValidationError(_("平台证书 %(s)s 无法解析。") % {"s": serial}) from exc
+        return value
+
+    def clean_transfer_scene_id(self) -> str:
+        value = self.cleaned_data["transfer_scene_id"].strip()
+        if value and not value.isdigit():
+            raise forms.ValidationError(_("转账场景 ID 是商户平台给出的数字，例如 1000。"))
+        return value
+
+    def clean_transfer_report_infos(self):
+        value = self.cleaned_data["transfer_report_infos"] or []
+        if not isinstance(value, list) or not all(
+            isinstance(item, dict)
+            and str(item.get("info_type", "")).strip()
+            and str(item.get("info_content", "")).strip()
+            for item in value
+        ):
+            raise forms.ValidationError(_('报备信息应为 [{"info_type": "…", "info_content": "…"}, …]。'))
         return value
 
     def clean(self):
@@ -282,3 +302,78 @@ class RefundAdmin(PaymentAttemptAdmin):
     @admin.display(description=_("金额"))
     def amount(self, refund: Refund) -> str:
         return format_yuan(refund.amount_fen)
+
+
+# ---------------------------------------------------------------- 商家转账
+
+
+class TransferEventInline(ShopScopedInline, admin.TabularInline):
+    """A transfer's state changes: who, when, from, to, why (read-only)."""
+
+    model = TransferEvent
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "actor_kind", "actor", "from_label", "to_label", "message"]
+    readonly_fields = fields
+    verbose_name_plural = _("状态变更记录")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("原状态"))
+    def from_label(self, event: TransferEvent) -> str:
+        return event.state_label(event.from_state)
+
+    @admin.display(description=_("新状态"))
+    def to_label(self, event: TransferEvent) -> str:
+        return event.state_label(event.to_state)
+
+
+@admin.register(Transfer)
+class TransferAdmin(ReadOnlyShopAdmin):
+    """Transfers are made by the apps that pay people (distribution's withdrawals), never by hand."""
+
+    list_display = [
+        "out_bill_no",
+        "reference",
+        "amount",
+        "state",
+        "transfer_bill_no",
+        "created_at",
+        "finished_at",
+    ]
+    list_filter = ["state", "shop"]
+    search_fields = ["=out_bill_no", "=reference", "=transfer_bill_no"]
+    readonly_fields = ["out_bill_no", "reference", "amount", "remark", "state", "wechat_state", "transfer_bill_no",
+                       "appid", "openid", "scene_id", "fail_code", "fail_reason", "last_error", "send_count",
+                       "sent_at", "checked_at", "created_at", "finished_at"]  # fmt: skip
+    fields = readonly_fields
+    inlines = [TransferEventInline]
+    actions = ["query_now", "cancel_unconfirmed"]
+
+    @admin.display(description=_("金额"))
+    def amount(self, transfer: Transfer) -> str:
+        return format_yuan(transfer.amount_fen)
+
+    @admin.action(description=_("向微信支付查询最新状态"), permissions=["view"])
+    def query_now(self, request, queryset):
+        from payments.transfers import transfer_query
+
+        for transfer in queryset:
+            transfer_query(transfer=transfer)
+        self.message_user(request, _("已查询 %(n)d 笔转账。") % {"n": len(queryset)})
+
+    @admin.action(description=_("撤销收款用户尚未确认的转账"), permissions=["view"])
+    def cancel_unconfirmed(self, request, queryset):
+        from payments.transfers import transfer_cancel
+
+        for transfer in queryset:
+            try:
+                transfer_cancel(transfer=transfer, actor=request.user)
+            except ApplicationError as exc:
+                self.message_user(request, f"{transfer.out_bill_no}：{exc.message}", level=messages.WARNING)
+            else:
+                self.message_user(request, _("已申请撤销 %(no)s。") % {"no": transfer.out_bill_no})

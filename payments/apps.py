@@ -8,7 +8,7 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         from orders import jobs, ports
-        from payments import services
+        from payments import services, transfers
         from payments.ports import PaymentsRefundGateway, payment_checkout_guard
 
         ports.refund_gateway_register(PaymentsRefundGateway())
@@ -18,3 +18,4 @@ class PaymentsConfig(AppConfig):
             "reconcile_payments", services.payments_reconcile, first=True
         )  # a paid order must not expire
         jobs.job_register("close_abandoned_payments", services.payments_close_abandoned)
+        jobs.job_register("sync_transfers", transfers.transfers_sync)  # 商家转账 left unsettled

@@ -5,7 +5,7 @@ ours to choose)."""
 
 from __future__ import annotations
 
-from payments.models import PaymentAttempt, Refund
+from payments.models import PaymentAttempt, Refund, Transfer
 
 
 def payment_attempt_lock(*, pk: int) -> PaymentAttempt:
@@ -22,3 +22,9 @@ def refund_lock(*, pk: int) -> Refund:
 def refund_lock_by_number(*, shop_id: int, out_refund_no: str) -> Refund | None:
     """The shop's refund of that number, locked; None when there is none."""
     return Refund.objects.select_for_update().filter(shop_id=shop_id, out_refund_no=out_refund_no).first()
+
+
+def transfer_lock(*, pk: int) -> Transfer:
+    """One 商家转账: its send answer, its notification, a query and a cancel move it once, and the
+    result listeners run once (``payments.state.transfer_move``)."""
+    return Transfer.objects.select_for_update().get(pk=pk)

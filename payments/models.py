@@ -93,6 +93,18 @@ class WeChatPayConfig(TimeStampedModel):
     )
     last_error = models.CharField(_("最近一次调用失败"), max_length=255, blank=True)
     last_error_at = models.DateTimeField(_("失败时间"), null=True, blank=True)
+    # 商家转账 (paying promoters' withdrawals to their WeChat balance): the scene WeChat granted in
+    # the merchant console (产品中心 → 商家转账 → 转账场景), e.g. 1000 现金营销 or 1005 佣金报酬.
+    transfer_scene_id = models.CharField(
+        _("商家转账场景 ID"), max_length=16, blank=True,
+        help_text=_("在微信支付商户平台“产品中心 → 商家转账 → 转账场景”中申请通过的场景 ID，例如 1000（现金营销）、"
+                    "1005（佣金报酬）。留空则不能向推广员转账。"),
+    )  # fmt: skip
+    transfer_report_infos = models.JSONField(
+        _("转账场景报备信息"), default=list, blank=True,
+        help_text=_('该场景要求报备的内容，如 [{"info_type": "岗位类型", "info_content": "推广员"}, '
+                    '{"info_type": "报酬说明", "info_content": "推广佣金"}]；留空时按场景 1000、1005 的常用内容填写。'),
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("微信支付配置")
@@ -245,3 +257,104 @@ class PaymentNotification(models.Model):
 
     def __str__(self) -> str:
         return self.notification_id
+
+
+def new_bill_no() -> str:
+    """A 商家转账 ``out_bill_no``: letters and digits only, at most 32 (WeChat's rule), unguessable."""
+    return "T" + timezone.localdate().strftime("%Y%m%d") + f"{secrets.randbelow(10**16):016d}"
+
+
+class Transfer(TimeStampedModel):
+    """One 商家转账: money from the merchant's WeChat Pay account to a person's WeChat balance (a
+    promoter's withdrawal). Created by ``payments.transfers.transfer_create`` in the caller's
+    transaction, sent after commit, settled by WeChat's notification or our query; its state moves
+    only through ``payments.state.transfer_move``. ``reference`` is the caller's own name for
+    what it pays (``withdrawal:12``): one reference, one transfer."""
+
+    class State(models.TextChoices):
+        CREATED = "created", _("待发起")
+        ACCEPTED = "accepted", _("已受理")
+        WAITING = "waiting", _("待用户确认收款")
+        TRANSFERING = "transfering", _("转账中")
+        CANCELING = "canceling", _("撤销中")
+        SUCCEEDED = "succeeded", _("已到账")
+        FAILED = "failed", _("转账失败")
+        CANCELLED = "cancelled", _("已撤销")
+
+    FINAL_STATES = frozenset({State.SUCCEEDED, State.FAILED, State.CANCELLED})
+
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="+", verbose_name=_("店铺"))
+    out_bill_no = models.CharField(_("商户转账单号"), max_length=32, unique=True, default=new_bill_no)
+    reference = models.CharField(
+        _("业务单据"), max_length=64, blank=True, help_text=_("发起方的单据，如 withdrawal:12（提现申请）")
+    )
+    appid = models.CharField(_("AppID"), max_length=32)
+    openid = models.CharField(_("收款用户 OpenID"), max_length=64)
+    user_name = EncryptedTextField(
+        _("收款用户姓名"), blank=True, help_text=_("单笔 2000 元及以上必填，加密保存")
+    )
+    amount_fen = MoneyField(_("转账金额"))
+    remark = models.CharField(_("转账备注"), max_length=32, help_text=_("用户收款时可见"))
+    scene_id = models.CharField(_("转账场景 ID"), max_length=16)
+    state = models.CharField(
+        _("状态"), max_length=16, choices=State.choices, default=State.CREATED, db_index=True
+    )
+    wechat_state = models.CharField(_("微信支付状态"), max_length=24, blank=True)
+    transfer_bill_no = models.CharField(_("微信转账单号"), max_length=64, blank=True)
+    package_info = models.TextField(_("确认收款参数 package_info"), blank=True)
+    fail_code = models.CharField(_("失败代码"), max_length=64, blank=True)
+    fail_reason = models.CharField(_("失败原因"), max_length=255, blank=True)
+    last_error = models.CharField(_("最近一次发起失败"), max_length=255, blank=True)
+    send_count = models.PositiveIntegerField(_("发起次数"), default=0)
+    sent_at = models.DateTimeField(_("最近发起时间"), null=True, blank=True)
+    checked_at = models.DateTimeField(_("最近查询时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("商家转账")
+        verbose_name_plural = _("商家转账")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount_fen__gt=0), name="transfer_amount_positive"),
+            models.UniqueConstraint(
+                fields=["shop", "reference"],
+                condition=~models.Q(reference=""),
+                name="transfer_reference_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return gettext("转账单 %(no)s") % {"no": self.out_bill_no}
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in self.FINAL_STATES
+
+
+class TransferEvent(TransitionEvent):
+    """One state change of a transfer (payments/state.py writes them), read-only under it in admin."""
+
+    class Actor(models.TextChoices):
+        SYSTEM = "system", _("系统")
+        PROVIDER = "provider", _("微信支付")
+        MERCHANT = "merchant", _("商家")
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", verbose_name=_("店铺"))
+    transfer = models.ForeignKey(
+        Transfer, on_delete=models.CASCADE, related_name="events", verbose_name=_("商家转账")
+    )
+    actor_kind = models.CharField(_("操作方"), max_length=16, choices=Actor.choices)
+    from_state = models.CharField(_("原状态"), max_length=16, blank=True)
+    to_state = models.CharField(_("新状态"), max_length=16)
+    message = models.CharField(_("原因"), max_length=255, blank=True)
+
+    class Meta(TransitionEvent.Meta):
+        verbose_name = _("转账状态变更")
+        verbose_name_plural = _("转账状态变更")
+
+    def __str__(self) -> str:
+        return f"{self.state_label(self.from_state)} → {self.state_label(self.to_state)}"
+
+    @staticmethod
+    def state_label(value: str) -> str:
+        return str(Transfer.State(value).label) if value in Transfer.State.values else "—"

@@ -1,5 +1,6 @@
 """payments' ports: what it implements for the orders ports (orders/ports.py), registered in
-``PaymentsConfig.ready()``; and the port it offers the apps above it: the payer identity.
+``PaymentsConfig.ready()``; and the ports it offers the apps above it: the payer identity and the
+transfer result.
 
 **Payer identity.** JSAPI and mini-program payments need the payer's openid under the paying appid,
 which only the WeChat platform app knows (and only it can send a shopper through a WeChat login to
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from payments.models import Refund, WeChatPayConfig
+from payments.models import Refund, Transfer, WeChatPayConfig
 from payments.services import payment_require_configured, refund_start, refund_submit
 
 
@@ -78,3 +79,41 @@ def payer_resolve(
         if url := identity.login_url(shop=shop, next_path=next_path):
             return "", url
     return "", ""
+
+
+# ---------------------------------------------------------------- transfer result
+
+
+class TransferResultListener(Protocol):
+    """Called once when a 商家转账 reaches a final state (``transfer.state`` is ``succeeded``,
+    ``failed`` or ``cancelled``), inside the transaction that records that state, with the
+    transfer's row locked. Raising rolls the recording back (WeChat's notification is then answered
+    with an error and retried, our query runs again), so a listener must not swallow its own failure
+    and must not do network I/O (queue it with ``transaction.on_commit``)."""
+
+    def __call__(self, *, transfer: Transfer) -> None: ...
+
+
+_transfer_result_listeners: list[TransferResultListener] = []
+
+
+def transfer_result_register(listener: TransferResultListener) -> None:
+    """Listen to transfers' final states (``AppConfig.ready()``: distribution posts the reversal
+    of a withdrawal whose transfer failed or was cancelled). Registering the same one twice is a
+    no-op. A listener sees every shop's transfers: it looks at ``transfer.reference`` to know
+    whether the transfer is one of its own."""
+    if listener not in _transfer_result_listeners:
+        _transfer_result_listeners.append(listener)
+
+
+def transfer_result_unregister(listener: TransferResultListener) -> None:
+    """For tests."""
+    if listener in _transfer_result_listeners:
+        _transfer_result_listeners.remove(listener)
+
+
+def transfer_result_publish(*, transfer: Transfer) -> None:
+    """Tell every listener (payments.transfers calls it once per transfer, in the transaction that
+    records the final state)."""
+    for listener in _transfer_result_listeners:
+        listener(transfer=transfer)

@@ -144,13 +144,18 @@ def payment_notify_handle(*, shop: Shop, headers: Mapping[str, str], body: bytes
         outcome = payment_apply_success(shop=shop, config=config, resource=note.resource)
     elif note.event_type in ("REFUND.SUCCESS", "REFUND.ABNORMAL", "REFUND.CLOSED"):
         outcome = refund_apply_result(shop=shop, config=config, resource=note.resource)
+    elif note.event_type == "MCHTRANSFER.BILL.FINISHED":  # 商家转账 (payments/transfers.py)
+        from payments.transfers import transfer_apply_result
+
+        outcome = "transfer_" + transfer_apply_result(shop=shop, config=config, resource=note.resource)
     else:
         raise _reject("event_unexpected", f"unexpected event_type {note.event_type}", 400)
     try:
         with transaction.atomic():
             PaymentNotification.objects.create(
                 shop=shop, notification_id=note.id, event_type=note.event_type,
-                out_trade_no=str(note.resource.get("out_trade_no", "")), outcome=outcome,
+                out_trade_no=str(note.resource.get("out_trade_no") or note.resource.get("out_bill_no") or "")[:64],
+                outcome=outcome,
             )  # fmt: skip
     except IntegrityError:
         return "duplicate"

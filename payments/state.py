@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
-from payments.locks import payment_attempt_lock, refund_lock
-from payments.models import PaymentAttempt, PaymentEvent, Refund
+from payments.locks import payment_attempt_lock, refund_lock, transfer_lock
+from payments.models import PaymentAttempt, PaymentEvent, Refund, Transfer, TransferEvent
 
 logger = logging.getLogger(__name__)
 P = PaymentAttempt.Status
@@ -138,3 +138,69 @@ def payment_created(*, attempt: PaymentAttempt, **kwargs: Any) -> PaymentEvent:
 def refund_created(*, refund: Refund, **kwargs: Any) -> PaymentEvent:
     """The first event of a new refund."""
     return _created(refund, **kwargs)
+
+
+# ---------------------------------------------------------------- 商家转账 (transfers)
+
+T = Transfer.State
+# from-state -> the states it may move to. WeChat's answers (the create answer, the notification,
+# a query) may come late and out of order: only forward moves are taken, a final state is final.
+TRANSFER_TRANSITIONS: dict[str, frozenset[str]] = {
+    T.CREATED: frozenset(
+        {T.ACCEPTED, T.WAITING, T.TRANSFERING, T.CANCELING, T.SUCCEEDED, T.FAILED, T.CANCELLED}
+    ),
+    T.ACCEPTED: frozenset({T.WAITING, T.TRANSFERING, T.CANCELING, T.SUCCEEDED, T.FAILED, T.CANCELLED}),
+    T.WAITING: frozenset({T.TRANSFERING, T.CANCELING, T.SUCCEEDED, T.FAILED, T.CANCELLED}),
+    T.TRANSFERING: frozenset({T.SUCCEEDED, T.FAILED}),
+    # a cancel WeChat accepted can still lose to the user's confirmation a moment before
+    T.CANCELING: frozenset({T.CANCELLED, T.SUCCEEDED, T.FAILED}),
+    T.SUCCEEDED: frozenset(),
+    T.FAILED: frozenset(),
+    T.CANCELLED: frozenset(),
+}
+
+
+def transfer_move(
+    *,
+    transfer_id: int,
+    to: str,
+    actor_kind: str,
+    actor: Any = None,
+    message: str = "",
+    data: dict[str, Any] | None = None,
+    fields: dict[str, Any] | None = None,
+) -> Transfer | None:
+    """Lock the transfer and move it to ``to`` if its state still allows it (``fields``: other
+    columns saved with it; ``finished_at`` is set on a final state) and write the
+    ``TransferEvent``. Returns the moved transfer, or None (and nothing changed) when another path
+    got there first. Call inside a transaction."""
+    transfer = transfer_lock(pk=transfer_id)
+    current = transfer.state
+    if to not in TRANSFER_TRANSITIONS.get(current, frozenset()):
+        logger.info("transfer %s stays %s (not moved to %s)", transfer.pk, current, to)
+        return None
+    now = timezone.now()
+    changed = ["state", "updated_at"]
+    for name, value in (fields or {}).items():
+        setattr(transfer, name, value)
+        changed.append(name)
+    transfer.state = to
+    if to in Transfer.FINAL_STATES:
+        transfer.finished_at = now
+        changed.append("finished_at")
+    transfer.save(update_fields=list(dict.fromkeys(changed)))
+    TransferEvent.objects.create(
+        shop_id=transfer.shop_id, transfer=transfer, actor_kind=actor_kind, actor=actor, from_state=current,
+        to_state=to, message=message[:255], data=data or {}, created_at=now,
+    )  # fmt: skip
+    return transfer
+
+
+def transfer_created(
+    *, transfer: Transfer, actor_kind: str, actor: Any = None, message: str = ""
+) -> TransferEvent:
+    """The first event of a new transfer (from nothing to 待发起)."""
+    return TransferEvent.objects.create(
+        shop_id=transfer.shop_id, transfer=transfer, actor_kind=actor_kind, actor=actor, to_state=transfer.state,
+        message=message[:255],
+    )  # fmt: skip

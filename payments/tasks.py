@@ -8,7 +8,7 @@ deploy that moved them.
 
 from celery import shared_task
 
-from payments import services
+from payments import services, transfers
 
 
 @shared_task(name="orders.tasks.reconcile_payments")
@@ -19,3 +19,9 @@ def reconcile_payments() -> int:
 @shared_task(name="orders.tasks.close_abandoned_payments")
 def close_abandoned_payments() -> int:
     return services.payments_close_abandoned()
+
+
+@shared_task(name="payments.tasks.sync_transfers")
+def sync_transfers() -> int:
+    """商家转账 whose result was lost or never came: query, and send again under the same number."""
+    return transfers.transfers_sync()

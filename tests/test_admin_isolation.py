@@ -76,6 +76,12 @@ def two_shops(shop_a, shop_b, merchant_a, merchant_b):
     PaymentAttempt.objects.create(shop=shop_a, order=order, out_trade_no=f"{order.order_no}P01", scene="jsapi",
                                   amount_fen=order.total_fen)  # fmt: skip
     Refund.objects.create(shop=shop_a, order=order, provider="local", amount_fen=100)
+    from payments.models import Transfer, TransferEvent
+
+    for shop, n in ((shop_a, 1), (shop_b, 2)):  # 商家转账 (payments/transfers.py)
+        transfer = Transfer.objects.create(shop=shop, appid="wxa", openid=f"o-{n}", amount_fen=100 * n,
+                                           remark="推广佣金提现", scene_id="1005", reference=f"withdrawal:{n}")  # fmt: skip
+        TransferEvent.objects.create(shop=shop, transfer=transfer, actor_kind="system", to_state="created")
 
     from wechat import models as wx
 
@@ -115,6 +121,12 @@ def two_shops(shop_a, shop_b, merchant_a, merchant_b):
 
     for shop, label in ((shop_a, "甲"), (shop_b, "乙")):  # groupbuy: an activity and a group with its member
         place(make_activity(shop=shop, name=f"{label}的拼团"), buyer(f"{label}的团长"))
+    from marketing.models import Channel, MarketingSettings
+    from marketing.services import channel_save
+
+    for shop, label, code in ((shop_a, "甲", "pyq-jia"), (shop_b, "乙", "pyq-yi")):
+        channel_save(channel=Channel(shop=shop, name=f"{label}的朋友圈", code=code))
+        MarketingSettings.objects.create(shop=shop, attribution_window_days=5)
     return shop_a
 
 

@@ -238,7 +238,9 @@ def _react(*, account: WeChatAccount, message: Any, event: str, content: str, si
             follower.first_scene = follower.first_scene or scene
             follower.save(update_fields=["is_subscribed", "subscribed_at", "first_scene", "updated_at"])
         if scene:
-            QRScan.objects.create(shop_id=account.shop_id, openid=openid, scene=scene, is_new_follower=created)
+            QRScan.objects.create(
+                shop_id=account.shop_id, openid=openid, scene=scene, is_new_follower=created
+            )
         welcome = account.welcome_message or _(
             "欢迎关注{shop}！点击菜单“逛店”开始购物，回复“订单”查看我的订单。\n{shop_url}"
         ).replace("{shop}", account.shop.name)

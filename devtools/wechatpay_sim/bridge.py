@@ -2,7 +2,9 @@
 page by WeChat itself, and ``getBrandWCPayRequest`` opens WeChat's payment sheet. Here the
 middleware adds ``bridge.js`` to every HTML page opened with a WeChat user agent, and the script's
 ``getBrandWCPayRequest`` opens the simulator's sheet for the ``prepay_id`` in ``package`` — so the
-real pay page (payments/h5.py, static/h5/pay.js) runs unchanged. Installed only with the
+real pay page (payments/h5.py, static/h5/pay.js) runs unchanged — and its
+``requestMerchantTransfer`` (a 商家转账 waiting for its payee) opens the simulator's 确认收款 page
+for the ``package``, which returns to the page it came from. Installed only with the
 simulator (config/settings.py ``SIMULATOR_MIDDLEWARE``)."""
 
 from __future__ import annotations
@@ -20,12 +22,17 @@ SCRIPT = """(function () {
   var base = document.currentScript.src.replace(/\\/bridge\\.js.*$/, "");
   window.WeixinJSBridge = {
     invoke: function (name, params, callback) {
-      if (name !== "getBrandWCPayRequest") {
-        if (callback) callback({err_msg: name + ":fail the simulator knows only getBrandWCPayRequest"});
+      var pkg = String((params || {})["package"] || "");
+      if (name === "requestMerchantTransfer") {  // 商家转账: the payee confirms receipt
+        location.href = base + "/transfer/?package=" + encodeURIComponent(pkg) +
+          "&back=" + encodeURIComponent(location.pathname + location.search);
         return;
       }
-      var prepay = String((params || {})["package"] || "").replace(/^prepay_id=/, "");
-      location.href = base + "/pay/" + encodeURIComponent(prepay) + "/";
+      if (name !== "getBrandWCPayRequest") {
+        if (callback) callback({err_msg: name + ":fail the simulator knows only getBrandWCPayRequest and requestMerchantTransfer"});
+        return;
+      }
+      location.href = base + "/pay/" + encodeURIComponent(pkg.replace(/^prepay_id=/, "")) + "/";
     }
   };
   document.dispatchEvent(new Event("WeixinJSBridgeReady"));

@@ -79,13 +79,17 @@ def notification(
     timestamp: int | None = None,
 ) -> tuple[dict[str, str], bytes]:
     """(headers, raw body) of a notification exactly as WeChat would POST it."""
-    kind = "transaction" if event_type.startswith("TRANSACTION") else "refund"
+    kind = {"TRANSACTION": "transaction", "MCHTRANSFER": "mch_payment"}.get(
+        event_type.split(".")[0], "refund"
+    )
     envelope = {
         "id": notification_id or str(uuid.uuid4()),
         "create_time": timezone.localtime().isoformat(timespec="seconds"),
         "event_type": event_type,
         "resource_type": "encrypt-resource",
-        "summary": "支付成功" if kind == "transaction" else "退款状态变更",
+        "summary": {"transaction": "支付成功", "mch_payment": "商家转账单据终态通知"}.get(
+            kind, "退款状态变更"
+        ),
         "resource": {
             **crypto.aes_gcm_encrypt(config.apiv3_key, crypto.dumps(resource), associated_data=kind),
             "original_type": kind,

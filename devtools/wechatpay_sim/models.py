@@ -78,3 +78,50 @@ class SimulatedRefund(models.Model):
 
     def __str__(self) -> str:
         return gettext("模拟退款 %(no)s") % {"no": self.out_refund_no}
+
+
+class SimulatedTransfer(models.Model):
+    """What the local simulator remembers of a 商家转账 bill (WeChat's side of a transfer)."""
+
+    mchid = models.CharField(_("商户号"), max_length=32)
+    appid = models.CharField(_("AppID"), max_length=32)
+    out_bill_no = models.CharField(_("商户单号"), max_length=32)
+    transfer_bill_no = models.CharField(_("微信转账单号"), max_length=64, unique=True)
+    scene_id = models.CharField(_("转账场景 ID"), max_length=16)
+    openid = models.CharField(_("收款用户 OpenID"), max_length=64)
+    amount_fen = models.PositiveIntegerField(_("转账金额（分）"))
+    remark = models.CharField(_("转账备注"), max_length=32)
+    has_user_name = models.BooleanField(_("带收款用户姓名"), default=False)
+    notify_url = models.CharField(_("通知地址"), max_length=255, blank=True)
+    state = models.CharField(_("状态"), max_length=24, default="WAIT_USER_CONFIRM")
+    fail_reason = models.CharField(_("失败原因"), max_length=64, blank=True)
+    package_info = models.CharField(_("package_info"), max_length=128, unique=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("模拟商家转账")
+        verbose_name_plural = _("模拟商家转账")
+        constraints = [
+            models.UniqueConstraint(fields=["mchid", "out_bill_no"], name="wechatpay_sim_transfer_unique")
+        ]
+
+    def __str__(self) -> str:
+        return gettext("模拟转账 %(no)s") % {"no": self.out_bill_no}
+
+
+class SimulatorSwitch(models.Model):
+    """A test's hand on WeChat's side of a merchant account (tests/devtools/hooks.py): the next
+    transfer fails, the next request is refused, the operating account's balance."""
+
+    mchid = models.CharField(_("商户号"), max_length=32)
+    kind = models.CharField(_("类型"), max_length=32)
+    data = models.JSONField(_("数据"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("模拟器开关")
+        verbose_name_plural = _("模拟器开关")
+        constraints = [models.UniqueConstraint(fields=["mchid", "kind"], name="wechatpay_sim_switch_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.mchid} · {self.kind}"

@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 from accounts.models import Address
 from catalog.models import SKU, Category, Product, SpecValue
 from groupbuy.models import Group, GroupBuyActivity, GroupMember
+from marketing.models import Channel
 from orders import services as order_services
 from orders.models import Cart, CartItem, Order, OrderLine
 from promotions import services as promotion_services
@@ -37,6 +38,7 @@ from tests.factories import (
 MARK = "甲的"  # every name, title and address of shop A's side contains it
 WRITE_METHODS = ("post", "put", "patch", "delete")
 PLACEHOLDER = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
+CHANNEL_CODE = "pyq-jia"  # shop A's channel (marketing)
 
 
 @dataclass
@@ -68,6 +70,7 @@ class World:
             "token": self.red_packet_token,
             "activity_id": self.group_activity_id,
             "group_no": self.group_no,
+            "channel_code": CHANNEL_CODE,
         }
 
         def replace(match: re.Match) -> str:
@@ -119,6 +122,7 @@ class World:
             "group_buys": GroupBuyActivity.objects.filter(shop=self.shop_a),
             "groups": Group.objects.filter(shop=self.shop_a),
             "group_members": GroupMember.objects.filter(shop=self.shop_a),
+            "channels": Channel.objects.filter(shop=self.shop_a),
         }
         return {name: [model_to_dict(row) for row in qs.order_by("pk")] for name, qs in sets.items()}
 
@@ -152,6 +156,9 @@ def world(shop_a, shop_b):
     group_buy = make_activity(shop=shop_a, name="甲的拼团")
     group_no = group_of(pay(place(group_buy, buyer("甲的团长")))).group_no
     make_activity(shop=shop_b, name="乙的拼团")
+    from marketing.services import channel_save
+
+    channel_save(channel=Channel(shop=shop_a, name="甲的朋友圈", code=CHANNEL_CODE))
     return World(
         shop_a=shop_a, shop_b=shop_b, product=product, draft=draft, category=category, sku=sku,
         spec_values=sku.spec_value_ids, address=address, cart_item=cart_item, order=order, coupon=coupon,

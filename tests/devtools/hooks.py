@@ -56,3 +56,81 @@ def transaction_resource(
     }
     resource.update(overrides)
     return resource
+
+
+# ---------------------------------------------------------------- 商家转账 (transfer bills)
+
+
+def fail_next_transfer(mchid: str, fail_reason: str = "PAYEE_ACCOUNT_ABNORMAL") -> None:
+    """The next bill of this merchant that its payee confirms fails (``FAIL`` with ``fail_reason``)."""
+    from devtools.wechatpay_sim.models import SimulatorSwitch
+
+    SimulatorSwitch.objects.update_or_create(
+        mchid=mchid, kind="transfer_fail_next", defaults={"data": {"fail_reason": fail_reason}}
+    )
+
+
+def refuse_next_transfer(mchid: str, *, code: str = "SYSTEM_ERROR", status: int = 500) -> None:
+    """The next transfer request of this merchant is refused (no bill is made)."""
+    from devtools.wechatpay_sim.models import SimulatorSwitch
+
+    SimulatorSwitch.objects.update_or_create(
+        mchid=mchid, kind="transfer_refuse_next", defaults={"data": {"code": code, "status": status}}
+    )
+
+
+def set_operating_balance(mchid: str, fen: int | None) -> None:
+    """The merchant's operating account (运营账户) holds ``fen`` (None: unlimited, the default)."""
+    from devtools.wechatpay_sim.models import SimulatorSwitch
+
+    if fen is None:
+        SimulatorSwitch.objects.filter(mchid=mchid, kind="balance").delete()
+    else:
+        SimulatorSwitch.objects.update_or_create(mchid=mchid, kind="balance", defaults={"data": {"fen": fen}})
+
+
+def operating_balance(mchid: str) -> int | None:
+    from devtools.wechatpay_sim.models import SimulatorSwitch
+
+    row = SimulatorSwitch.objects.filter(mchid=mchid, kind="balance").first()
+    return None if row is None else int(row.data["fen"])
+
+
+def confirm_transfer(out_bill_no: str):
+    """The payee confirms receipt (what 确认收款 on the simulator's page does): the bill succeeds,
+    or fails if ``fail_next_transfer`` was called, and the merchant is notified."""
+    from devtools.wechatpay_sim import transfers
+    from devtools.wechatpay_sim.models import SimulatedTransfer
+
+    return transfers.confirm(SimulatedTransfer.objects.get(out_bill_no=out_bill_no))
+
+
+def age_transfer_bill(out_bill_no: str, *, hours: float) -> None:
+    """Make WeChat's bill ``hours`` older (an unconfirmed one is cancelled after 24 hours)."""
+    from datetime import timedelta
+
+    from devtools.wechatpay_sim.models import SimulatedTransfer
+
+    SimulatedTransfer.objects.filter(out_bill_no=out_bill_no).update(
+        created_at=timezone.now() - timedelta(hours=hours)
+    )
+
+
+def transfer_resource(
+    transfer, config: WeChatPayConfig, *, state: str = "SUCCESS", **overrides: Any
+) -> dict[str, Any]:
+    """A ``MCHTRANSFER.BILL.FINISHED`` resource for one of our transfers, to notify with."""
+    resource = {
+        "mchid": config.mchid,
+        "out_bill_no": transfer.out_bill_no,
+        "transfer_bill_no": transfer.transfer_bill_no or f"1330{secrets.randbelow(10**36):036d}",
+        "state": state,
+        "transfer_amount": transfer.amount_fen,
+        "openid": transfer.openid,
+        "create_time": timezone.localtime(transfer.created_at).isoformat(timespec="seconds"),
+        "update_time": timezone.localtime().isoformat(timespec="seconds"),
+    }
+    if state == "FAIL":
+        resource["fail_reason"] = "PAYEE_ACCOUNT_ABNORMAL"
+    resource.update(overrides)
+    return resource

@@ -88,8 +88,10 @@ def test_apps_above_orders_register_in_ready():
         "expire_unpaid_orders",
         "auto_complete_orders",
         "close_abandoned_payments",
+        "sync_transfers",
         "send_notifications",
         "flash_sessions_sync",  # promotions: after expiry, so expired flash orders give back first
+        "channel_stats_flush",  # marketing: channel visits from the cache into ChannelDayStat
         "groupbuy_groups_sync",  # groupbuy: failed groups and their automatic refunds
     ]
     assert jobs.JOBS["send_notifications"] is notifications_send_due

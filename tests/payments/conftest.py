@@ -34,3 +34,36 @@ def attempt(shop_a, pay_config):
         scene="jsapi",
         amount_fen=order.total_fen,
     )
+
+
+@pytest.fixture
+def transfer_config(pay_config):
+    """Shop A's account with 商家转账 enabled for scene 1005 (佣金报酬)."""
+    pay_config.transfer_scene_id = "1005"
+    pay_config.save(update_fields=["transfer_scene_id"])
+    return pay_config
+
+
+@pytest.fixture
+def transfer_results():
+    """Every (state, reference) the transfer-result port announced during the test."""
+    from payments import ports
+
+    seen: list[tuple[str, str]] = []
+
+    def listener(*, transfer):
+        seen.append((transfer.state, transfer.reference))
+
+    ports.transfer_result_register(listener)
+    yield seen
+    ports.transfer_result_unregister(listener)
+
+
+@pytest.fixture
+def transfers_simulated(settings, live_server, transfer_config):
+    """The WeChat Pay simulator on a live server, notifying this server (PUBLIC_URL)."""
+    settings.WECHATPAY_SIMULATOR = True
+    settings.WECHATPAY_SIMULATOR_URL = f"{live_server.url}/wechatpay-sim"
+    settings.WECHATPAY_SIMULATOR_FAULT = ""
+    settings.PUBLIC_URL = live_server.url
+    return live_server
