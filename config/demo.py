@@ -302,6 +302,7 @@ def demo_load() -> DemoResult:
         _region_fees(shop, result)
         _coupons(shop, result)
         _flash_sale(shop, result)
+        _group_buy(shop, result)
         _channels(shop, result)
         _distribution(shop, result)
         if result.changed:
@@ -374,6 +375,29 @@ def _flash_sale(shop: Shop, result: DemoResult) -> None:
             per_user_limit=1,
         )  # fmt: skip
     result.add("flash sessions")
+
+
+def _group_buy(shop: Shop, result: DemoResult) -> None:
+    """A group-buy running for a month on the demo shop's nuts: 3 people at ¥99 instead of ¥129, 24
+    hours to fill, 2 per shopper (once: a shop that has any group-buy is left as it is). It has no
+    groups: every member of a group is a shopper who paid."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from groupbuy.models import GroupBuyActivity, GroupBuyItem
+
+    product = Product.objects.filter(shop=shop, title="每日坚果 30 包").first()
+    if shop.slug != "demo" or product is None or GroupBuyActivity.objects.filter(shop=shop).exists():
+        return
+    now = timezone.now()
+    activity = GroupBuyActivity.objects.create(
+        shop=shop, product=product, name="坚果三人团", group_size=3, open_hours=24, per_user_limit=2,
+        starts_at=now, ends_at=now + timedelta(days=30),
+    )  # fmt: skip
+    for sku in product.skus.filter(is_active=True):
+        GroupBuyItem.objects.create(shop=shop, activity=activity, sku=sku, group_price_fen=9900)
+    result.add("group-buys")
 
 
 def _channels(shop: Shop, result: DemoResult) -> None:

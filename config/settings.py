@@ -200,6 +200,7 @@ CELERY_BEAT_SCHEDULE = {
     "payments-sync-transfers": {"task": "payments.tasks.sync_transfers", "schedule": 120.0},
     "wechat-send-due-notifications": {"task": "wechat.tasks.send_due_notifications", "schedule": 60.0},
     "promotions-flash-sessions": {"task": "promotions.tasks.flash_sessions_sync", "schedule": 15.0},
+    "groupbuy-groups": {"task": "groupbuy.tasks.groups_sync", "schedule": 30.0},  # expiry + refunds
     "marketing-channel-stats": {"task": "marketing.tasks.channel_stats_flush", "schedule": 60.0},
     "distribution-commissions-settle": {"task": "distribution.tasks.commissions_settle", "schedule": 600.0},
 }

@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import InlineModelAdmin
 from django.core.exceptions import PermissionDenied
+from django.db.models import BooleanField, ExpressionWrapper
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -38,6 +39,7 @@ from orders.models import (
     OrderStatus,
     ShippingRegionFee,
 )
+from orders.ports import ship_blocked_q, ship_blocked_reason
 from orders.services.after_sale_lines import after_sale_split_preview
 from orders.shipping import CSV_MAX_BYTES, orders_ship_from_csv
 from shop.admin_base import ShopScopedAdmin, ShopScopedInline, is_operator, user_shop_ids
@@ -193,10 +195,30 @@ def order_admin_inlines() -> list[type[InlineModelAdmin]]:
     return [OrderLineInline, OrderDiscountInline, *_order_admin_inlines, AfterSaleInline, OrderEventInline]
 
 
+class ShipBlockedFilter(admin.SimpleListFilter):
+    """Paid orders a ship guard holds back (orders/ports.py: a group-buy whose group has not filled),
+    or the paid ones that may ship. Shown only when some app registered a guard."""
+
+    title = gettext_lazy("发货限制")
+    parameter_name = "ship_blocked"
+
+    def lookups(self, request, model_admin):
+        if ship_blocked_q() is None:
+            return []
+        return [("1", _("暂不能发货（如拼团未成团）")), ("0", _("待发货且可发货"))]
+
+    def queryset(self, request, queryset):
+        blocked = ship_blocked_q()
+        if blocked is None or self.value() not in ("0", "1"):
+            return queryset
+        paid = queryset.filter(status=OrderStatus.PAID)
+        return paid.filter(blocked) if self.value() == "1" else paid.exclude(blocked)
+
+
 @admin.register(Order)
 class OrderAdmin(ShopScopedAdmin):
     list_display = ["order_no", "created_at", "status", "total", "recipient", "masked_phone", "shipping_info"]
-    list_filter = ["status", "shop", ("created_at", admin.DateFieldListFilter)]
+    list_filter = ["status", ShipBlockedFilter, "shop", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["=order_no", "phone", "recipient"]
     date_hierarchy = "created_at"
     list_select_related = ["shipment"]
@@ -225,6 +247,13 @@ class OrderAdmin(ShopScopedAdmin):
 
     def get_inlines(self, request: HttpRequest, obj: Order | None) -> list[type[InlineModelAdmin]]:
         return order_admin_inlines()
+
+    def get_queryset(self, request: HttpRequest):
+        queryset = super().get_queryset(request)
+        blocked = ship_blocked_q()  # the list's "暂不能发货" in one query, whatever the page size
+        if blocked is not None:
+            queryset = queryset.annotate(ship_blocked=ExpressionWrapper(blocked, output_field=BooleanField()))
+        return queryset
 
     def get_search_results(self, request, queryset, search_term):
         return super().get_search_results(request, queryset, search_term.strip())
@@ -256,10 +285,14 @@ class OrderAdmin(ShopScopedAdmin):
     @admin.display(description=gettext_lazy("物流"))
     def shipping_info(self, order: Order) -> str:
         shipment = getattr(order, "shipment", None)
+        if shipment is None and order.status == OrderStatus.PAID and getattr(order, "ship_blocked", False):
+            return _("暂不能发货")
         return f"{shipment.carrier_label} {shipment.tracking_no}" if shipment else "—"
 
     @admin.display(description=gettext_lazy("操作"))
     def actions_links(self, order: Order) -> str:
+        if order.status == OrderStatus.PAID and (blocked := ship_blocked_reason(order=order)):
+            return blocked
         if order.status == OrderStatus.PAID:
             return format_html(
                 '<a class="button" href="{}">{}</a>',

@@ -74,11 +74,18 @@ def after_sale_can_transition(current: str, target: str) -> bool:
 
 
 def after_sale_opened(
-    *, after_sale: AfterSale, order: Order, actor=None, message: str = "", data: dict | None = None
+    *,
+    after_sale: AfterSale,
+    order: Order,
+    actor=None,
+    message: str = "",
+    data: dict | None = None,
+    actor_kind: str = OrderEvent.Actor.SHOPPER,
 ) -> AfterSaleEvent:
-    """Record a new request (created in the caller's transaction, the order row locked)."""
+    """Record a new request (created in the caller's transaction, the order row locked): the
+    shopper's, or the system's (``actor_kind=SYSTEM``: an automatic refund, orders/services/refunds.py)."""
     return _record(
-        after_sale=after_sale, order=order, current="", actor_kind=OrderEvent.Actor.SHOPPER, actor=actor,
+        after_sale=after_sale, order=order, current="", actor_kind=actor_kind, actor=actor,
         message=message, order_message=message, data=data, at=after_sale.created_at,
     )  # fmt: skip
 

@@ -7,6 +7,14 @@
 - **Checkout guards**: before an order reserves anything, each registered guard may refuse the
   shop's checkout by raising ``ApplicationError`` (payments: no WeChat Pay account yet). With no
   guard registered every checkout is allowed.
+- **Ship guards** (``ship_guard_register(check, blocked=None)``): ``check(order) -> reason | None``
+  is asked by ``order_ship`` (the order row locked) before a paid order ships; a reason (the
+  merchant's words, e.g. "拼团未成团，暂不能发货") refuses it with ``order_ship_blocked``.
+  ``blocked() -> Q`` (optional) says the same for many orders at once, as a filter on ``Order``
+  (admin's list filter and column "暂不能发货"); it must agree with ``check``. groupbuy registers
+  one: a group-buy order ships only once its group has filled.
+- **Order page links** (``order_page_link_register(fn)``): ``fn(order) -> [(label, url)]`` — links
+  the shopper's H5 order page shows under its status (groupbuy: 邀请好友参团, to the order's group).
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Q
 
 if TYPE_CHECKING:
     from orders.models import AfterSale, Order
@@ -60,3 +69,51 @@ def checkout_check(*, shop: Shop) -> None:
     """Raise the first guard's ``ApplicationError`` if the shop cannot take an order now."""
     for guard in checkout_guards:
         guard(shop)
+
+
+ShipCheck = Callable[["Order"], "str | None"]
+ShipBlocked = Callable[[], Q]
+ship_guards: list[tuple[ShipCheck, ShipBlocked | None]] = []
+
+
+def ship_guard_register(check: ShipCheck, *, blocked: ShipBlocked | None = None) -> None:
+    """Add a ship guard (once: registering the same ``check`` again changes nothing)."""
+    if all(registered is not check for registered, _blocked in ship_guards):
+        ship_guards.append((check, blocked))
+
+
+def ship_guard_unregister(check: ShipCheck) -> None:
+    ship_guards[:] = [(c, b) for c, b in ship_guards if c is not check]
+
+
+def ship_blocked_reason(*, order: Order) -> str | None:
+    """Why ``order`` may not ship now (the first guard's reason), or None."""
+    for check, _blocked in ship_guards:
+        if reason := check(order):
+            return reason
+    return None
+
+
+def ship_blocked_q() -> Q | None:
+    """The orders some guard blocks, as one filter on ``Order`` (None: no guard says)."""
+    found = [blocked() for _check, blocked in ship_guards if blocked is not None]
+    if not found:
+        return None
+    combined = found[0]
+    for q in found[1:]:
+        combined |= q
+    return combined
+
+
+OrderPageLinks = Callable[["Order"], "list[tuple[str, str]]"]
+order_page_link_fns: list[OrderPageLinks] = []
+
+
+def order_page_link_register(fn: OrderPageLinks) -> None:
+    if fn not in order_page_link_fns:
+        order_page_link_fns.append(fn)
+
+
+def order_page_links(*, order: Order) -> list[tuple[str, str]]:
+    """The registered links of the shopper's order page, in registration order."""
+    return [link for fn in order_page_link_fns for link in fn(order)]

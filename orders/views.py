@@ -31,7 +31,7 @@ from core.uploads import ImageUploadFormField
 from orders import selectors
 from orders.middleware import attribution_of
 from orders.models import AfterSale, OrderEvent, OrderStatus
-from orders.ports import checkout_check
+from orders.ports import checkout_check, order_page_links
 from orders.selectors import TAB_NAMES
 from orders.services import after_sales as after_sale_services
 from orders.services import cart as cart_services
@@ -117,7 +117,10 @@ def cart_add(request: HttpRequest, shop: Shop) -> HttpResponse:
     try:
         sku_id = _id(request.POST.get("sku_id"), field="sku_id", label=_("商品规格"))
         quantity = _quantity(request.POST.get("quantity"), default=1)
-        cart_services.cart_add(cart=_cart(request, shop, create=True), sku_id=sku_id, quantity=quantity)
+        if request.POST.get("buy_now"):  # 立即购买: straight to checkout, the cart left alone
+            cart_services.buy_now_check(shop=shop, sku_id=sku_id, quantity=quantity)
+        else:
+            cart_services.cart_add(cart=_cart(request, shop, create=True), sku_id=sku_id, quantity=quantity)
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return _back_to_product(request, shop, sku=sku_id, qty=quantity)
@@ -171,13 +174,19 @@ def checkout(request: HttpRequest, shop: Shop) -> HttpResponse:
             request.POST.get("address_id") if request.method == "POST" else request.GET.get("address")
         )
         chosen_id = _id(raw_address, field="address_id", label=_("收货地址")) if raw_address else None
+        group_buy = _group_buy_choice(request) if buy_now else None
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("h5:cart", shop.slug)
     refused = ""
     payment_error = _payment_error(shop)
     coupon = _coupon_choice(request)
-    options = {COUPON_OPTION: coupon} if coupon is not None else None
+    if group_buy is not None:
+        coupon = "none"  # a group-buy order takes no coupon (groupbuy/rules.py refuses one)
+    options: dict | None = {COUPON_OPTION: coupon} if coupon is not None else None
+    if group_buy is not None:
+        options = {**(options or {}), GROUP_BUY_OPTION: group_buy}
+    back = _local_back(request, shop)
     if request.method == "POST":
         try:  # the cart is read by the service, after the token: a double tap finds the first order
             order = checkout_services.order_place(
@@ -205,7 +214,7 @@ def checkout(request: HttpRequest, shop: Shop) -> HttpResponse:
             # the chosen coupon cannot be used (any more): say why and show the order without it
             if exc.message != refused:
                 messages.error(request, exc.message)
-            coupon, options = "none", {COUPON_OPTION: "none"}
+            coupon, options = "none", {**(options or {}), COUPON_OPTION: "none"}
             preview = checkout_services.checkout_preview(
                 shop=shop, user=request.user, items=items, address=address, options=options,
                 attribution=attribution_of(request),
@@ -213,15 +222,38 @@ def checkout(request: HttpRequest, shop: Shop) -> HttpResponse:
     except ApplicationError as exc:
         if exc.message != refused:
             messages.error(request, exc.message)
-        return redirect("h5:cart", shop.slug)
+        return redirect(back) if back else redirect("h5:cart", shop.slug)
     context = _context(
         request, shop, preview=preview, addresses=addresses, address=address, token=uuid.uuid4().hex,
         buy_now=request.GET.get("sku") or request.POST.get("sku"), qty=request.GET.get("qty") or request.POST.get("qty"),
         remark=request.POST.get("remark", ""), payment_error=payment_error,
         coupon=coupon or "", coupon_line=next((d for d in preview.discounts if d.code == "coupon"), None),
-        coupon_query=_coupon_query(request, address=address),
+        coupon_query=_coupon_query(request, address=address), group_buy=group_buy, back=back,
+        pay_minutes=min(shop.pay_timeout_minutes, preview.pricing.pay_within_minutes or shop.pay_timeout_minutes),
     )  # fmt: skip
     return render(request, "orders/checkout.html", context)
+
+
+GROUP_BUY_OPTION = "group_buy"  # the group-buy rule's option (groupbuy/rules.py)
+
+
+def _group_buy_choice(request: HttpRequest) -> dict | None:
+    """A group-buy checkout (发起拼团 / 参团): ``group_buy=<activity id>`` and, to join a group,
+    ``group_no=<its number>``. Plain data for the pricing rules, which check everything."""
+    source = request.POST if request.method == "POST" else request.GET
+    raw = source.get("group_buy", "")
+    if not raw:
+        return None
+    activity_id = _id(raw, field="group_buy", label=_("拼团活动"))
+    group_no = source.get("group_no", "").strip()
+    return {"activity_id": activity_id, "group_no": group_no[:32] if group_no.isalnum() else None}
+
+
+def _local_back(request: HttpRequest, shop) -> str:
+    """Where a refused buy-now checkout goes back to (a page of this shop, e.g. the group's), or ""."""
+    source = request.POST if request.method == "POST" else request.GET
+    back = source.get("back", "")
+    return back if back.startswith(f"/s/{shop.slug}/") and "//" not in back[1:] and back.isascii() else ""
 
 
 COUPON_OPTION = "coupon_claim_id"  # the shop coupon rule's option (promotions/rules.py)
@@ -239,7 +271,7 @@ def _coupon_choice(request: HttpRequest) -> int | str | None:
 def _coupon_query(request: HttpRequest, *, address) -> str:
     """What the coupon picker needs to price this checkout: the buy-now line and the address."""
     source = request.POST if request.method == "POST" else request.GET
-    keep = {key: source[key] for key in ("sku", "qty") if source.get(key)}
+    keep = {key: source[key] for key in ("sku", "qty", "group_buy", "group_no", "back") if source.get(key)}
     if address is not None:
         keep["address"] = str(address.pk)
     return urlencode(keep)
@@ -438,6 +470,7 @@ def order_detail(request: HttpRequest, shop: Shop, order_no: str) -> HttpRespons
             order=order,
             events=events[::-1],
             tab="orders",
+            links=order_page_links(order=order),
             **selectors.order_after_sale_state(order),
         ),
     )

@@ -117,6 +117,10 @@ def two_shops(shop_a, shop_b, merchant_a, merchant_b):
         make_session(shop=shop, sku=flash_sku, flash_price_fen=4900, name=f"{label}的秒杀场")
         FlashSaleSettings.objects.create(shop=shop, pay_minutes=15)
 
+    from tests.groupbuy.helpers import buyer, make_activity, place
+
+    for shop, label in ((shop_a, "甲"), (shop_b, "乙")):  # groupbuy: an activity and a group with its member
+        place(make_activity(shop=shop, name=f"{label}的拼团"), buyer(f"{label}的团长"))
     from marketing.models import Channel, MarketingSettings
     from marketing.services import channel_save
 

@@ -48,6 +48,8 @@ class World:
     a_claim: CouponClaim  # A's coupon (a merchant sent it to A only)
     coupon_id: int  # a coupon anyone may claim
     red_packet_token: str
+    group_no: str = ""  # groupbuy: a group A opened (its page is public; A's name is masked there)
+    group_activity_id: int = 0
 
     def fill(self, route: str, *, order: Order) -> str:
         values = {
@@ -60,6 +62,8 @@ class World:
             "category_id": 0,
             "coupon_id": self.coupon_id,
             "token": self.red_packet_token,
+            "group_no": self.group_no,
+            "activity_id": self.group_activity_id,
             "channel_code": "pyq-1",  # a channel's short link (marketing): not a shopper's
         }
 
@@ -135,10 +139,19 @@ def world(shop_a) -> World:
     a_claim = CouponClaim.objects.get(user=a, coupon=sent)
     public = make_coupon(shop=shop_a, name="店铺券", threshold_fen=0, amount_fen=100)
     pool = make_red_packet_pool(shop=shop_a)
+    from tests.groupbuy.helpers import make_activity
+
+    group_buy = make_activity(shop=shop_a, name="拼团")
+    a_group = order_services.order_place(
+        shop=shop_a, user=a, items=[(group_buy.product.skus.get().pk, 1)], address_id=a_address.pk,
+        options={"group_buy": {"activity_id": group_buy.pk}, "coupon_claim_id": "none"},
+    )  # fmt: skip
+    order_services.order_mark_paid(order=a_group, amount_fen=a_group.total_fen)
     return World(
         shop=shop_a, a=a, b=b, a_address=a_address, a_cart_item=a_cart_item, a_pending=a_pending,
         a_paid=a_paid, a_after_sale=a_after_sale, a_line_id=a_paid.lines.get().pk, b_paid=b_paid, product_id=sku.product_id,
         a_claim=a_claim, coupon_id=public.pk, red_packet_token=promotion_services.red_packet_share_token(pool),
+        group_no=a_group.group_member.group.group_no, group_activity_id=group_buy.pk,
     )  # fmt: skip
 
 

@@ -26,11 +26,21 @@ ATTRIBUTION_PARAM = OpenApiParameter(
 
 
 def checkout_options(data: dict[str, Any]) -> dict[str, Any] | None:
-    """The shopper's pricing options: the coupon claim chosen (``"none"`` for null), or None."""
-    if "coupon_claim_id" not in data:
-        return None
-    claim_id = data["coupon_claim_id"]
-    return {"coupon_claim_id": "none" if claim_id is None else claim_id}
+    """The shopper's pricing options as plain data for the rules: the coupon claim chosen
+    (``"none"`` for null) and a group-buy (``{"activity_id", "group_no"}``, which takes no coupon
+    unless one is named — the group-buy rule then refuses it), or None."""
+    options: dict[str, Any] = {}
+    if "group_buy" in data:
+        group = data["group_buy"]
+        options["group_buy"] = {
+            "activity_id": group["activity_id"],
+            "group_no": group.get("group_no") or None,
+        }
+        options["coupon_claim_id"] = "none"
+    if "coupon_claim_id" in data:
+        claim_id = data["coupon_claim_id"]
+        options["coupon_claim_id"] = "none" if claim_id is None else claim_id
+    return options or None
 
 
 def checkout_items(data: dict[str, Any]) -> list[tuple[int, int]] | None:

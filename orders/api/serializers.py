@@ -75,6 +75,16 @@ class CartSerializer(serializers.Serializer):
     )
 
 
+class GroupBuyOptionSerializer(serializers.Serializer):
+    """Buy at a group-buy's price: open a group (``group_no`` null) or join one."""
+
+    activity_id = StrictIntegerField(min_value=1, help_text="The group-buy activity (`group-buys/`).")
+    group_no = serializers.CharField(
+        required=False, allow_null=True, max_length=32,
+        help_text="The group to join (from its share link); null or omitted: open a new group.",
+    )  # fmt: skip
+
+
 class CheckoutInSerializer(serializers.Serializer):
     items = ItemInSerializer(  # type: ignore[call-arg]  # many=True: a ListSerializer, which takes max_length
         many=True, required=False, max_length=MAX_LINES,
@@ -90,6 +100,11 @@ class CheckoutInSerializer(serializers.Serializer):
         "(`coupon_not_found`, `coupon_expired`, `coupon_not_started`, `coupon_threshold_not_met`, "
         "`coupon_not_applicable`, `coupon_used`).",
     )  # fmt: skip
+    group_buy = GroupBuyOptionSerializer(
+        required=False,
+        help_text="Buy the one line of `items` at a group-buy's price (发起拼团 / 参团): see the group-buy "
+        "endpoints. A group-buy order takes no coupon: omit `coupon_claim_id` (or send null).",
+    )
 
 
 class PreviewLineSerializer(serializers.Serializer):

@@ -5,6 +5,7 @@
 - ``lifecycle``: lookups, cancel, expiry, payment, receipt, auto-complete;
 - ``shipping``: shipping and carrier tracking;
 - ``after_sales``: refund requests, the merchant's answer and the refund's result;
+- ``refunds``: automatic refunds, approved with no merchant step (a failed group-buy);
 - ``stock``: the stock and sales-counter bookkeeping they share (internal).
 
 Each public function is one use case, runs in a transaction, takes ``shop=`` (and the acting
@@ -53,6 +54,7 @@ from orders.services.lifecycle import (
     orders_auto_complete_due,
     orders_expire_due,
 )
+from orders.services.refunds import order_refund_automatic
 from orders.services.shipping import order_ship, tracking_event_add, tracking_fingerprint
 
 __all__ = [
@@ -80,6 +82,7 @@ __all__ = [
     "order_get_for_user",
     "order_mark_paid",
     "order_place",
+    "order_refund_automatic",
     "order_ship",
     "orders_auto_complete_due",
     "orders_expire_due",

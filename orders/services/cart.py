@@ -90,6 +90,16 @@ def _check_quantity(quantity: int, sku: SKU) -> None:
 _sku_label = sku_label
 
 
+def buy_now_check(*, shop: Shop, sku_id: int, quantity: int = 1) -> SKU:
+    """The checks of ``cart_add`` for a "buy now" line (立即购买), which skips the cart: the SKU is
+    on sale in this shop and ``quantity`` is a whole number within stock. Writes nothing."""
+    if not is_int(quantity) or quantity < 1:
+        raise _quantity_invalid()
+    sku = _sellable_sku(shop=shop, sku_id=sku_id)
+    _check_quantity(quantity, sku)
+    return sku
+
+
 @transaction.atomic
 def cart_add(*, cart: Cart, sku_id: int, quantity: int = 1) -> CartItem:
     """Add ``quantity`` of a SKU (adds to what is already in the cart; never above stock or

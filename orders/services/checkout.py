@@ -263,7 +263,9 @@ def order_place(
 
     Stock is reserved by one conditional update per SKU (``stock = stock - n WHERE stock >= n``)
     inside the order's transaction: two buyers can never both get the last unit. ``items=None``
-    buys the shopper's cart (``cart_checkout_items``). With an ``idempotency_key`` a retry returns
+    buys the shopper's cart (``cart_checkout_items``) and takes the bought lines out of it
+    (``clear_cart``); ``items`` given is "buy now" (立即购买: e.g. one SKU of a group-buy) and leaves
+    the cart alone. With an ``idempotency_key`` a retry returns
     the same order — looked up before the cart or the address is read, so a retry after the order
     emptied the cart still finds it; the same key with another request is a 409.
 
@@ -289,6 +291,8 @@ def order_place(
     address = _address_of(user=user, address_id=address_id)
     if items is None:
         items = cart_checkout_items(shop=shop, user=user)
+    else:
+        clear_cart = False  # buy now: the cart stays as it is
     try:
         return _order_place(
             shop=shop, user=user, items=items, address=address, remark=remark, key=key, fingerprint=fingerprint,

@@ -14,6 +14,7 @@ from accounts.models import User
 from core.errors import ApplicationError
 from orders.locks import order_lock
 from orders.models import AfterSale, Carrier, OrderEvent, OrderStatus, Shipment, TrackingEvent
+from orders.ports import ship_blocked_reason
 from orders.services.lifecycle import order_get_for_shop
 from orders.state import order_note, order_transition
 from shop.models import Shop
@@ -35,7 +36,9 @@ def _normalize_tracking_no(tracking_no: str) -> str:
 def order_ship(
     *, shop: Shop, order_no: str, carrier: str, tracking_no: str, actor: User | None, carrier_name: str = ""
 ) -> Shipment:
-    """The merchant ships a paid order with a carrier and tracking number."""
+    """The merchant ships a paid order with a carrier and tracking number (unless a ship guard of
+    orders/ports.py holds it back: ``order_ship_blocked``, e.g. a group-buy order whose group has not
+    filled yet)."""
     if carrier not in Carrier.values:
         raise ApplicationError("carrier_invalid", _("请选择快递公司。"), fields={"carrier": [_("无效")]})
     if carrier == Carrier.OTHER and not carrier_name.strip():
@@ -49,6 +52,8 @@ def order_ship(
         raise ApplicationError(
             "after_sale_pending", _("该订单有待处理的售后申请，请先处理再发货。"), http_status=409
         )
+    if order.status == OrderStatus.PAID and (blocked := ship_blocked_reason(order=order)):
+        raise ApplicationError("order_ship_blocked", blocked, http_status=409)  # e.g. 拼团未成团
     if Shipment.objects.filter(shop=shop, carrier=carrier, tracking_no=tracking_no).exists():
         raise ApplicationError(
             "tracking_no_used", _("运单号 %(no)s 已用于其他订单。") % {"no": tracking_no}, http_status=409

@@ -18,6 +18,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Address
 from catalog.models import SKU, Category, Product, SpecValue
+from groupbuy.models import Group, GroupBuyActivity, GroupMember
 from marketing.models import Channel
 from orders import services as order_services
 from orders.models import Cart, CartItem, Order, OrderLine
@@ -54,6 +55,8 @@ class World:
     order: Order
     coupon: Coupon
     red_packet_token: str
+    group_activity_id: int = 0  # groupbuy: A's activity and one of its open groups
+    group_no: str = ""
 
     def fill(self, route: str, *, product: Product | None = None) -> str:
         """The route aimed at A's objects through shop B's handle."""
@@ -65,6 +68,8 @@ class World:
             "address_id": self.address.pk,
             "coupon_id": self.coupon.pk,
             "token": self.red_packet_token,
+            "activity_id": self.group_activity_id,
+            "group_no": self.group_no,
             "channel_code": CHANNEL_CODE,
         }
 
@@ -114,6 +119,9 @@ class World:
             "red_packet_pools": RedPacketPool.objects.filter(shop=self.shop_a),
             "flash_items": FlashItem.objects.filter(shop=self.shop_a),
             "flash_purchases": FlashPurchase.objects.filter(shop=self.shop_a),
+            "group_buys": GroupBuyActivity.objects.filter(shop=self.shop_a),
+            "groups": Group.objects.filter(shop=self.shop_a),
+            "group_members": GroupMember.objects.filter(shop=self.shop_a),
             "channels": Channel.objects.filter(shop=self.shop_a),
         }
         return {name: [model_to_dict(row) for row in qs.order_by("pk")] for name, qs in sets.items()}
@@ -143,13 +151,19 @@ def world(shop_a, shop_b):
     flash_sku = make_product(shop=shop_a, title="甲的秒杀品", price_fen=9900, stock=5).skus.get()
     make_session(shop=shop_a, sku=flash_sku, flash_price_fen=4900, quantity=3, name="甲的秒杀场")
     flash_sessions_sync()
+    from tests.groupbuy.helpers import buyer, group_of, make_activity, pay, place
+
+    group_buy = make_activity(shop=shop_a, name="甲的拼团")
+    group_no = group_of(pay(place(group_buy, buyer("甲的团长")))).group_no
+    make_activity(shop=shop_b, name="乙的拼团")
     from marketing.services import channel_save
 
     channel_save(channel=Channel(shop=shop_a, name="甲的朋友圈", code=CHANNEL_CODE))
     return World(
         shop_a=shop_a, shop_b=shop_b, product=product, draft=draft, category=category, sku=sku,
         spec_values=sku.spec_value_ids, address=address, cart_item=cart_item, order=order, coupon=coupon,
-        red_packet_token=promotion_services.red_packet_share_token(pool),
+        red_packet_token=promotion_services.red_packet_share_token(pool), group_activity_id=group_buy.pk,
+        group_no=group_no,
     )  # fmt: skip
 
 

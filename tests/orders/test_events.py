@@ -92,6 +92,7 @@ def test_apps_above_orders_register_in_ready():
         "send_notifications",
         "flash_sessions_sync",  # promotions: after expiry, so expired flash orders give back first
         "channel_stats_flush",  # marketing: channel visits from the cache into ChannelDayStat
+        "groupbuy_groups_sync",  # groupbuy: failed groups and their automatic refunds
         "commissions_settle",  # distribution: after auto-complete
     ]
     assert jobs.JOBS["send_notifications"] is notifications_send_due
