@@ -8,7 +8,9 @@ identity provider (wechat) adds, without accounts importing it.
   logs in on a browser that had an anonymous session (orders: ``cart_merge_session`` moves the
   session's cart into theirs), in registration order.
 - **Member-centre sections** (``me_context_register``): ``fn(request, shop) -> dict`` — context for
-  ``accounts/me.html`` (wechat: ``identity``, ``show_profile_url``), merged in registration order.
+  ``accounts/me.html`` (wechat: ``identity``, ``show_profile_url``), merged in registration order;
+  ``me_links`` (``[{"url", "label"}]``: an app's entries in the page's list, e.g. groupbuy's 我的拼团,
+  distribution's 推广中心) are added up, never replaced.
 """
 
 from __future__ import annotations
@@ -57,6 +59,9 @@ def login_link(request: HttpRequest, next_path: str) -> str:
 
 def me_context(request: HttpRequest, shop: Any) -> dict[str, Any]:
     context: dict[str, Any] = {}
+    links: list[dict[str, str]] = []
     for fn in me_contexts:
-        context.update(fn(request, shop))
-    return context
+        found = dict(fn(request, shop))
+        links.extend(found.pop("me_links", []))
+        context.update(found)
+    return {**context, "me_links": links}

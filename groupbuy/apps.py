@@ -7,6 +7,7 @@ class GroupbuyConfig(AppConfig):
     verbose_name = _("拼团")
 
     def ready(self) -> None:
+        from accounts.ports import me_context_register
         from catalog.ports import storefront_section_register
         from groupbuy import rules, services, views
         from groupbuy import tasks as groupbuy_tasks  # noqa: F401  (the Celery task, for workers)
@@ -21,3 +22,4 @@ class GroupbuyConfig(AppConfig):
         job_register("groupbuy_groups_sync", services.groupbuy_sync_job)
         storefront_section_register(views.storefront_section)
         order_page_link_register(views.order_links)
+        me_context_register(views.member_centre_context)

@@ -113,3 +113,8 @@ def order_links(order: Any) -> list[tuple[str, str]]:
     if selectors.group_state(member.group) == "open" and member.status == GroupMember.Status.JOINED:
         return [(str(_("邀请好友参团")), url)]
     return [(str(_("查看拼团")), url)]
+
+
+def member_centre_context(request: HttpRequest, shop: Any) -> dict[str, Any]:
+    """个人中心 lists 我的拼团 (accounts' member-centre port)."""
+    return {"me_links": [{"url": reverse("h5:my-groups", args=[shop.slug]), "label": _("我的拼团")}]}
