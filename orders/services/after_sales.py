@@ -164,8 +164,11 @@ def _after_sale_locked(*, shop: Shop, after_sale_no: str) -> tuple[AfterSale, Or
     return after_sale, order
 
 
-def after_sale_approve(*, shop: Shop, after_sale_no: str, actor: User | None) -> AfterSale:
-    """The merchant approves: the refund goes out through the order's payment provider.
+def after_sale_approve(
+    *, shop: Shop, after_sale_no: str, actor: User | None, actor_kind: str = A.MERCHANT
+) -> AfterSale:
+    """The merchant (or, for an automatic refund, the system: ``actor_kind``) approves: the refund
+    goes out through the order's payment provider.
 
     The refund is reserved under the order's lock; the provider is called after commit, with no
     row locked, and reports back through ``after_sale_refund_result`` (the refund gateway port,
@@ -184,7 +187,7 @@ def after_sale_approve(*, shop: Shop, after_sale_no: str, actor: User | None) ->
             after_sale=after_sale,
             order=order,
             to=AfterSale.Status.REFUNDING,
-            actor_kind=A.MERCHANT,
+            actor_kind=actor_kind,
             actor=actor,
         )
         refund = gateway.refund_reserve(order=order, after_sale=after_sale)

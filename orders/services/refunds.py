@@ -39,7 +39,12 @@ def order_refund_automatic(*, order: Order, reason: str, key: str) -> AfterSale:
     after_sale = _opened(order_id=order.pk, reason=reason, key=key)
     if after_sale.status == AfterSale.Status.REQUESTED:
         try:
-            return after_sale_approve(shop=order.shop, after_sale_no=after_sale.after_sale_no, actor=None)
+            return after_sale_approve(
+                shop=order.shop,
+                after_sale_no=after_sale.after_sale_no,
+                actor=None,
+                actor_kind=OrderEvent.Actor.SYSTEM,
+            )
         except ApplicationError as exc:
             if exc.code != "after_sale_not_pending":
                 raise

@@ -360,6 +360,9 @@ def test_the_automatic_refund_is_idempotent_and_resumes(activity, commit):
             order=order, reason="拼团失败，自动退款", key="groupbuy:x"
         )
     assert first.pk == again.pk and AfterSale.objects.count() == 1
+    # nobody at the shop approved it: the timeline says the system did, at each step
+    steps = first.events.values_list("actor_kind", flat=True)
+    assert set(steps) == {OrderEvent.Actor.SYSTEM}
     with commit():
         assert services.group_member_refund(member_id=member.pk)  # a different key: nothing left
     member.refresh_from_db()
