@@ -398,8 +398,10 @@ WEISHOP_MAX_UNPAID_ORDERS = int(os.environ.get("WEISHOP_MAX_UNPAID_ORDERS", "5")
 # How long a visit through a channel or referral link (?ch= / ?ref=) is remembered for the orders
 # that follow it: last touch wins (orders/middleware.py).
 WEISHOP_ATTRIBUTION_WINDOW_DAYS = int(os.environ.get("WEISHOP_ATTRIBUTION_WINDOW_DAYS", "7"))
-# Marketing (docs/marketing.md): a shop may remember visits for fewer days than the window above
-# (its 渠道设置), never more. Posters draw Chinese with Noto Sans CJK (Debian's fonts-noto-cjk) or
+# Marketing (docs/marketing.md): a shop may choose its own window (its 渠道设置) from 1 day up to
+# this many (the remembering cookie lives this long).
+WEISHOP_ATTRIBUTION_MAX_DAYS = int(os.environ.get("WEISHOP_ATTRIBUTION_MAX_DAYS", "30"))
+# Posters draw Chinese with Noto Sans CJK (Debian's fonts-noto-cjk) or
 # this font file.
 WEISHOP_POSTER_FONT = os.environ.get("WEISHOP_POSTER_FONT", "")
 

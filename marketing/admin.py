@@ -298,7 +298,7 @@ class MarketingSettingsForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["attribution_window_days"]
-        cap = selectors.platform_window_days()
+        cap = selectors.longest_window_days()
         field.help_text = f"{field.help_text}" + _("（平台目前最长 %(n)d 天）") % {"n": cap}
         field.widget.attrs["max"] = cap
 

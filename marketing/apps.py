@@ -8,9 +8,13 @@ class MarketingConfig(AppConfig):
 
     def ready(self) -> None:
         from marketing import (
+            selectors,
             services,
             tasks,  # noqa: F401  (the Celery task, for workers)
         )
         from orders.jobs import job_register
+        from orders.middleware import attribution_window_register
+
+        attribution_window_register(selectors.shop_window_days)  # the shop's 来源记忆天数
 
         job_register("channel_stats_flush", services.channel_stats_flush)

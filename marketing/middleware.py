@@ -3,11 +3,11 @@
 ``GenuineLinkMiddleware`` comes right after ``orders.middleware.AttributionMiddleware`` (which
 verifies the signed ``?ch=`` / ``?ref=`` codes and remembers the last valid touch in a cookie) and:
 
-- applies the shop's rules to ``request.attribution``: a touch older than the shop's own window
-  (``MarketingSettings``, never longer than the platform's ``WEISHOP_ATTRIBUTION_WINDOW_DAYS``,
-  the cookie's lifetime) is forgotten, and a switched-off channel's code is dropped (its
-  referrer part stays). The shop's profile comes from the cache (``selectors.marketing_profile``),
-  so an anonymous page view runs no query once it is warm;
+- drops a switched-off channel's code from ``request.attribution`` (its referrer part stays).
+  The shop's own window (``MarketingSettings``) is applied by orders' middleware itself, which asks
+  ``selectors.shop_window_days`` through its port (registered in ``MarketingConfig.ready``). The
+  shop's profile comes from the cache (``selectors.marketing_profile``), so an anonymous page view
+  runs no query once it is warm;
 - puts the genuine-link banner into the page: ``base.html`` carries ``MARKER`` on every shop
   page, replaced here with "已认证 · <the verified company name>" (or the shop's unverified state,
   honestly) when the page was opened from a valid signed link of this shop — this request's or
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
@@ -30,26 +29,19 @@ from django.urls import reverse
 from core.attribution import NO_ATTRIBUTION, Attribution
 from core.errors import NotFoundError
 from core.h5 import H5_SHOP_PATH
-from marketing.selectors import attribution_window_days, marketing_profile
+from marketing.selectors import marketing_profile
 from orders.middleware import attribution_of
 from shop.selectors import shop_get_public
 
 MARKER = "<!--weishop:genuine-->"
-MIN_WINDOW = timedelta(days=1)  # the shortest window a shop may choose
 _MARKER = MARKER.encode()
 
 
 def attribution_with_shop_rules(attribution: Attribution) -> Attribution:
     """``attribution`` as the shop's settings and channels allow it (see the module docstring)."""
-    if not attribution or attribution.shop_id is None:
-        return attribution
-    age = datetime.now(tz=UTC) - attribution.touched_at if attribution.touched_at else timedelta(0)
-    if not attribution.channel_code and age < MIN_WINDOW:
-        return attribution  # a fresh referral: no shop rule can refuse it (no cache read either)
-    profile = marketing_profile(shop_id=attribution.shop_id)
-    if age > timedelta(days=attribution_window_days(profile)):
-        return NO_ATTRIBUTION
-    if attribution.channel_code and profile.inactive(attribution.channel_code):
+    if not attribution or attribution.shop_id is None or not attribution.channel_code:
+        return attribution  # a referral alone: no shop rule here can refuse it (no cache read either)
+    if marketing_profile(shop_id=attribution.shop_id).inactive(attribution.channel_code):
         attribution = replace(attribution, channel_code="")
     return attribution if attribution else NO_ATTRIBUTION
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import secrets
 import string
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -56,7 +55,9 @@ class MarketingSettings(TimeStampedModel):
         return str(_("%(shop)s 的渠道设置") % {"shop": self.shop})
 
     def clean(self) -> None:
-        cap = int(getattr(settings, "WEISHOP_ATTRIBUTION_WINDOW_DAYS", 7))
+        from orders.middleware import attribution_max_days
+
+        cap = attribution_max_days()
         if self.attribution_window_days and self.attribution_window_days > cap:
             raise ValidationError(
                 {"attribution_window_days": _("平台最长记忆 %(n)d 天，请填 1–%(n)d。") % {"n": cap}}

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
@@ -54,7 +53,17 @@ def profile_cache_key(shop_id: int) -> str:
 
 
 def platform_window_days() -> int:
-    return int(getattr(settings, "WEISHOP_ATTRIBUTION_WINDOW_DAYS", 7))
+    """The window of a shop that chose none (``WEISHOP_ATTRIBUTION_WINDOW_DAYS``)."""
+    from orders.middleware import attribution_window_days as platform
+
+    return platform()
+
+
+def longest_window_days() -> int:
+    """The longest window a shop may choose (``WEISHOP_ATTRIBUTION_MAX_DAYS``: the cookie's life)."""
+    from orders.middleware import attribution_max_days
+
+    return attribution_max_days()
 
 
 def marketing_profile(*, shop_id: int) -> MarketingProfile:
@@ -83,10 +92,15 @@ def marketing_profile(*, shop_id: int) -> MarketingProfile:
 
 
 def attribution_window_days(profile: MarketingProfile) -> int:
-    """The shop's window, never longer than the platform's (the cookie that remembers a visit
-    lives that long: ``orders.middleware``)."""
-    cap = platform_window_days()
-    return min(profile.window_days, cap) if profile.window_days else cap
+    """The shop's window (its 渠道设置, else the platform's), never longer than the longest one
+    (the cookie that remembers a visit lives that long: ``orders.middleware``)."""
+    return min(profile.window_days or platform_window_days(), longest_window_days())
+
+
+def shop_window_days(shop_id: int) -> int | None:
+    """What orders' attribution-window port asks (``orders.middleware.attribution_window_register``):
+    the shop's own window, from the cached profile (no query once warm), or None for the platform's."""
+    return marketing_profile(shop_id=shop_id).window_days
 
 
 # ---------------------------------------------------------------- visit counters (cache)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from core.attribution import VALUE
 from core.errors import ApplicationError
 from marketing.models import Channel, ChannelDayStat, MarketingSettings
-from marketing.selectors import COUNTER_TTL, FLUSH_DAYS, counter_key, platform_window_days, profile_cache_key
+from marketing.selectors import COUNTER_TTL, FLUSH_DAYS, counter_key, longest_window_days, profile_cache_key
 from wechat.models import ChannelQRCode
 
 FLUSH_BATCH = 500
@@ -75,7 +75,7 @@ def channel_qrcode_issue(*, channel: Channel) -> ChannelQRCode:
 
 
 def marketing_settings_save(*, settings: MarketingSettings) -> MarketingSettings:
-    cap = platform_window_days()
+    cap = longest_window_days()
     if not 1 <= settings.attribution_window_days <= cap:
         raise ApplicationError("window_out_of_range", _("平台最长记忆 %(n)d 天，请填 1–%(n)d。") % {"n": cap})
     with transaction.atomic():

@@ -8,8 +8,11 @@ carries for the shop in its URL (``core.attribution``):
   (the mini-program sends what its launch link carried).
 
 Codes that verify for this shop are the *touch*: it replaces what was remembered (last touch wins,
-channel and referrer together) and is kept in a signed cookie per shop for the attribution window
-(``WEISHOP_ATTRIBUTION_WINDOW_DAYS``, default 7). Unsigned, tampered or foreign-shop codes are
+channel and referrer together) and is kept in a signed cookie per shop. The cookie lives as long as
+the longest window a shop may choose (``WEISHOP_ATTRIBUTION_MAX_DAYS``, default 30); a remembered
+touch counts only inside the shop's window: the platform's ``WEISHOP_ATTRIBUTION_WINDOW_DAYS``
+(default 7) unless an app above says otherwise for the shop (``attribution_window_register``:
+marketing's 渠道设置). Touches younger than a day are never asked about (no shop window is shorter). Unsigned, tampered or foreign-shop codes are
 ignored, silently. Nothing here reads or writes the database, so an anonymous page view with
 ``?ch=`` costs no query. ``request.attribution`` is an ``Attribution`` (empty when nothing is known);
 checkout passes it to ``order_place``, which stores it on the order.
@@ -38,8 +41,43 @@ COOKIE_SALT = "weishop.attribution.cookie"
 DEFAULT_WINDOW_DAYS = 7
 
 
+DEFAULT_MAX_DAYS = 30
+MIN_WINDOW_DAYS = 1  # the shortest window a shop may choose
+
+# fn(shop_id) -> the shop's window in days, or None for the platform's (marketing registers one)
+AttributionWindow = Callable[[int], "int | None"]
+_window_for_shop: AttributionWindow | None = None
+
+
+def attribution_window_register(fn: AttributionWindow | None) -> None:
+    """Let an app above decide each shop's window (one function; None takes it away again)."""
+    global _window_for_shop
+    _window_for_shop = fn
+
+
+def attribution_window_days() -> int:
+    """The platform's window: a remembered touch counts this many days unless the shop says otherwise."""
+    return int(getattr(settings, "WEISHOP_ATTRIBUTION_WINDOW_DAYS", DEFAULT_WINDOW_DAYS))
+
+
+def attribution_max_days() -> int:
+    """The longest window any shop may choose: how long the remembering cookie lives."""
+    return max(
+        int(getattr(settings, "WEISHOP_ATTRIBUTION_MAX_DAYS", DEFAULT_MAX_DAYS)), attribution_window_days()
+    )
+
+
 def attribution_window_seconds() -> int:
-    return int(getattr(settings, "WEISHOP_ATTRIBUTION_WINDOW_DAYS", DEFAULT_WINDOW_DAYS)) * 86400
+    return attribution_max_days() * 86400
+
+
+def shop_window_days(shop_id: int) -> int:
+    """The window of this shop: what the registered function says (within 1 and the maximum), else
+    the platform's."""
+    days = _window_for_shop(shop_id) if _window_for_shop is not None else None
+    if days is None:
+        return attribution_window_days()
+    return min(max(int(days), MIN_WINDOW_DAYS), attribution_max_days())
 
 
 def attribution_of(request: HttpRequest) -> Attribution:
@@ -84,12 +122,16 @@ def _remembered(request: HttpRequest, slug: str) -> Attribution:
             f"{COOKIE_PREFIX}{slug}", salt=COOKIE_SALT + slug, max_age=attribution_window_seconds()
         )
         shop_id, channel, referrer, at = str(value).split("|")
-        return Attribution(
+        remembered = Attribution(
             shop_id=int(shop_id), channel_code=channel, referrer_code=referrer,
             touched_at=datetime.fromtimestamp(int(at), tz=UTC),
         )  # fmt: skip
     except (KeyError, ValueError, signing.BadSignature):
         return NO_ATTRIBUTION
+    age = time.time() - int(at)
+    if age > MIN_WINDOW_DAYS * 86400 and age > shop_window_days(remembered.shop_id or 0) * 86400:
+        return NO_ATTRIBUTION
+    return remembered
 
 
 class AttributionMiddleware:

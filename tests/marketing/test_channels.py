@@ -112,29 +112,31 @@ def test_a_switched_off_channels_old_code_no_longer_attributes_orders(client, sh
     assert (order.channel_code, order.referrer_code) == ("", "7")
 
 
-def test_the_shops_own_window_forgets_older_visits(client, shop_a, channel, settings):
+def test_the_shops_own_window_forgets_older_visits(client, shop_a, channel, settings, monkeypatch):
+    import time
+
     from marketing.models import MarketingSettings
 
     settings.WEISHOP_ATTRIBUTION_WINDOW_DAYS = 7
-    client.get(go(client, shop_a, "pyq-1212").url)
-    services.marketing_settings_save(settings=MarketingSettings(shop=shop_a, attribution_window_days=2))
+    settings.WEISHOP_ATTRIBUTION_MAX_DAYS = 30
+    then = time.time() - 3 * 86400
+    monkeypatch.setattr(time, "time", lambda: then)
+    landing = go(client, shop_a, "pyq-1212").url
+    client.get(landing)  # a visit three days ago
+    monkeypatch.undo()
     assert client.get("/s/shop-a/").wsgi_request.attribution.channel_code == "pyq-1212"
-    from marketing import middleware
-
-    three_days_ago = Attribution(shop_id=shop_a.pk, channel_code="pyq-1212",
-                                 touched_at=timezone.now() - timedelta(days=3))  # fmt: skip
-    assert not middleware.attribution_with_shop_rules(three_days_ago)
-    one_day_ago = Attribution(
-        shop_id=shop_a.pk, channel_code="pyq-1212", touched_at=timezone.now() - timedelta(days=1)
-    )
-    assert middleware.attribution_with_shop_rules(one_day_ago) == one_day_ago
-    old_referral = Attribution(
-        shop_id=shop_a.pk, referrer_code="7", touched_at=timezone.now() - timedelta(days=3)
-    )
-    assert not middleware.attribution_with_shop_rules(old_referral)
-    # never longer than the platform's window (the remembering cookie's lifetime)
+    services.marketing_settings_save(settings=MarketingSettings(shop=shop_a, attribution_window_days=2))
+    assert not client.get("/s/shop-a/").wsgi_request.attribution  # the shop remembers two days only
     row = MarketingSettings.objects.get(shop=shop_a)
-    row.attribution_window_days = 30
+    row.attribution_window_days = 20  # longer than the platform's 7: allowed up to the longest
+    services.marketing_settings_save(settings=row)
+    then = time.time() - 12 * 86400
+    monkeypatch.setattr(time, "time", lambda: then)
+    client.get(landing)  # a visit twelve days ago
+    monkeypatch.undo()
+    assert client.get("/s/shop-a/").wsgi_request.attribution.channel_code == "pyq-1212"
+    # never longer than the longest window (the remembering cookie's lifetime)
+    row.attribution_window_days = 31
     with pytest.raises(ApplicationError) as caught:
         services.marketing_settings_save(settings=row)
     assert caught.value.code == "window_out_of_range"

@@ -8,7 +8,6 @@ import re
 import time
 
 import pytest
-from django.core import signing
 from rest_framework.test import APIClient
 
 from core.attribution import Attribution, attribution_sign, attribution_verify
@@ -77,15 +76,45 @@ def test_a_forged_or_foreign_cookie_is_ignored(client, shop_a, shop_b):
     assert not client.get("/s/shop-a/").wsgi_request.attribution
 
 
+def visit_days_ago(client, path: str, days: float, monkeypatch, **query) -> None:
+    """Open ``path`` as if ``days`` ago (the cookie's signature and the touch's own time alike)."""
+    then = time.time() - days * 86400
+    monkeypatch.setattr(time, "time", lambda: then)
+    client.get(path, query)
+    monkeypatch.undo()
+
+
 def test_the_touch_expires_after_the_window(client, shop_a, settings, monkeypatch):
     settings.WEISHOP_ATTRIBUTION_WINDOW_DAYS = 7
-    eight_days_ago = signing.b62_encode(int(time.time()) - 8 * 86400)
-    monkeypatch.setattr(signing.TimestampSigner, "timestamp", lambda self: eight_days_ago)
-    client.get("/s/shop-a/", {"ch": code(shop_a)})
-    monkeypatch.undo()
+    visit_days_ago(client, "/s/shop-a/", 8, monkeypatch, ch=code(shop_a))
     assert not client.get("/s/shop-a/").wsgi_request.attribution
     settings.WEISHOP_ATTRIBUTION_WINDOW_DAYS = 9  # a longer window (setting) keeps it
     assert client.get("/s/shop-a/").wsgi_request.attribution.channel_code == "moments"
+
+
+def test_a_shop_window_from_the_port_counts_up_to_the_longest(client, shop_a, settings, monkeypatch):
+    """An app above (marketing) decides each shop's window; the cookie lives the longest one."""
+    settings.WEISHOP_ATTRIBUTION_WINDOW_DAYS = 7
+    settings.WEISHOP_ATTRIBUTION_MAX_DAYS = 30
+    asked = []
+    windows = {shop_a.pk: 20}
+    monkeypatch.setattr(
+        middleware, "_window_for_shop", lambda shop_id: asked.append(shop_id) or windows.get(shop_id)
+    )
+    visit_days_ago(client, "/s/shop-a/", 12, monkeypatch, ch=code(shop_a))
+    monkeypatch.setattr(
+        middleware, "_window_for_shop", lambda shop_id: asked.append(shop_id) or windows.get(shop_id)
+    )
+    assert client.get("/s/shop-a/").wsgi_request.attribution.channel_code == "moments"  # 12 < 20
+    windows[shop_a.pk] = 10
+    assert not client.get("/s/shop-a/").wsgi_request.attribution  # 12 > 10
+    windows[shop_a.pk] = 90  # more than the longest: held to 30
+    assert middleware.shop_window_days(shop_a.pk) == 30
+    windows[shop_a.pk] = None  # the shop chose nothing: the platform's 7
+    assert not client.get("/s/shop-a/").wsgi_request.attribution
+    asked.clear()
+    client.get("/s/shop-a/", {"ch": code(shop_a)})
+    assert client.get("/s/shop-a/").wsgi_request.attribution and asked == []  # a fresh touch asks nothing
 
 
 def test_other_paths_have_an_empty_attribution(client, shop_a):
