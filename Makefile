@@ -34,6 +34,10 @@ demo: migrate
 run: demo
 	@$(PY) devtools/run.py $(HOST) $(PORT)
 
+# One pytest-xdist worker per CPU, at most 4 (each has its own test database and Redis database:
+# tests/settings.py). `make test PYTEST_ARGS="-n 0 -x"` runs in one process.
+PYTEST_ARGS ?= -n auto --maxprocesses 4
+
 test: dev
 	$(PY) -m pytest $(PYTEST_ARGS)
 

@@ -17,3 +17,17 @@ from config.settings import *  # noqa: F403
 WECHAT_SIMULATOR = WECHATPAY_SIMULATOR = True
 INSTALLED_APPS = [*INSTALLED_APPS, *(app for app in SIMULATOR_APPS.values() if app not in INSTALLED_APPS)]  # noqa: F405
 MIDDLEWARE = [*MIDDLEWARE, *(mw for mw in SIMULATOR_MIDDLEWARE.values() if mw not in MIDDLEWARE)]  # noqa: F405
+
+# pytest-xdist (``make test`` runs a worker per CPU): each worker has its own test database
+# (pytest-django names it per worker) and its own Redis database, since tests clear the cache.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _worker.startswith("gw") and REDIS_URL:  # noqa: F405
+    from urllib.parse import urlsplit, urlunsplit
+
+    # the URL before any worker's change (a process a test starts inherits the changed one)
+    _url = urlsplit(os.environ.setdefault("WEISHOP_TEST_REDIS_BASE", REDIS_URL))  # noqa: F405
+    _db = int((_url.path or "/0").lstrip("/") or 0) + 8 + int(_worker[2:])
+    REDIS_URL = urlunsplit(_url._replace(path=f"/{_db}"))
+    CACHES["default"]["LOCATION"] = REDIS_URL  # noqa: F405
+    CELERY_BROKER_URL = REDIS_URL
+    os.environ["REDIS_URL"] = REDIS_URL  # for the processes a test starts
