@@ -26,7 +26,7 @@ if _worker.startswith("gw") and REDIS_URL:  # noqa: F405
 
     # the URL before any worker's change (a process a test starts inherits the changed one)
     _url = urlsplit(os.environ.setdefault("WEISHOP_TEST_REDIS_BASE", REDIS_URL))  # noqa: F405
-    _db = int((_url.path or "/0").lstrip("/") or 0) + 8 + int(_worker[2:])
+    _db = (int((_url.path or "/0").lstrip("/") or 0) + 8 + int(_worker[2:])) % 16  # Redis has 16
     REDIS_URL = urlunsplit(_url._replace(path=f"/{_db}"))
     CACHES["default"]["LOCATION"] = REDIS_URL  # noqa: F405
     CELERY_BROKER_URL = REDIS_URL
