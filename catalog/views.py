@@ -6,6 +6,8 @@ renders; templates never query. Anonymous views write nothing (no sessions, no v
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
@@ -111,7 +113,7 @@ def product(request: HttpRequest, shop: Shop, product_id: int) -> HttpResponse:
     put into the cached HTML); logged-in shoppers and visitors with a pending message get a fresh one."""
     wechat = is_wechat(request)
 
-    def build(chosen: dict | None = None, *, token: str = CSRF_MARK) -> dict:
+    def build(chosen: dict | None = None, *, token: str = CSRF_MARK, viewer: Any = None) -> dict:
         item = product_get_public(shop=shop, product_id=product_id)
         specs = [
             {
@@ -124,7 +126,7 @@ def product(request: HttpRequest, shop: Shop, product_id: int) -> HttpResponse:
         context = {
             "shop": shop, "is_wechat": wechat, "product": item, "images": list(item.images.all()), "specs": specs,
             "skus": item.active_skus, "sku_data": {"specs": specs, "skus": product_sku_matrix(item)},
-            "sections": storefront_sections(shop=shop, product=item, csrf_token=token),
+            "sections": storefront_sections(shop=shop, product=item, csrf_token=token, user=viewer),
         }  # fmt: skip
         return {
             "title": item.title,
@@ -141,7 +143,12 @@ def product(request: HttpRequest, shop: Shop, product_id: int) -> HttpResponse:
     if request.user.is_authenticated or request.COOKIES.get("messages"):
         # Coming back from a refused "add to cart" (?sku=&qty=): keep what the shopper had chosen.
         chosen = {"sku": _positive(request.GET.get("sku")), "qty": _positive(request.GET.get("qty"))}
-        context = {"shop": shop, "is_wechat": wechat, **build(chosen, token=get_token(request))}
+        viewer = request.user if request.user.is_authenticated else None  # their page alone: not cached
+        context = {
+            "shop": shop,
+            "is_wechat": wechat,
+            **build(chosen, token=get_token(request), viewer=viewer),
+        }
         return render(request, "catalog/product.html", context)
 
     def whole_page() -> str:

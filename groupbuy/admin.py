@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.options import IS_POPUP_VAR
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -35,13 +36,35 @@ class GroupBuyItemFormSet(ChineseInlineFormSet):
                 form.add_error("sku", _("请选择本活动商品的规格。"))
 
 
+def skus_without_price(request: HttpRequest, activity: GroupBuyActivity) -> list[SKU]:
+    """The active SKUs of the activity's product that have no group price yet (once a request)."""
+    key = (activity.pk, activity.product_id)
+    cached = getattr(request, "_groupbuy_missing", None)
+    if cached is None or cached[0] != key:
+        priced = GroupBuyItem.objects.filter(activity_id=activity.pk).values("sku_id")
+        skus = SKU.objects.filter(product_id=activity.product_id, is_active=True).exclude(pk__in=priced)
+        cached = (key, list(skus.order_by("pk")))
+        request._groupbuy_missing = cached  # type: ignore[attr-defined]
+    return cached[1]
+
+
 class GroupBuyItemInline(ShopScopedInline, admin.TabularInline):  # type: ignore[misc]  # as catalog's inlines
+    """Once the activity is saved, its product's SKUs only, and a row ready for each active SKU
+    without a group price (the SKU chosen, the price blank: a row left blank is not saved)."""
+
     model = GroupBuyItem
     formset = GroupBuyItemFormSet
     fields = ["sku", "sku_price", "group_price_fen"]
     readonly_fields = ["sku_price"]
     extra = 1
-    verbose_name_plural = gettext_lazy("拼团价格（每个规格一个拼团价，没有拼团价的规格不参加）")
+    verbose_name_plural = gettext_lazy(
+        "拼团价格（保存活动后，商品的每个在售规格各列一行：填上拼团价即参加，留空的规格不参加）"
+    )
+
+    def get_extra(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> int:
+        if obj is not None and obj.pk and obj.product_id:
+            return len(skus_without_price(request, obj))
+        return self.extra
 
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any):
         request._groupbuy_product_id = getattr(obj, "product_id", None)  # type: ignore[attr-defined]
@@ -52,6 +75,7 @@ class GroupBuyItemInline(ShopScopedInline, admin.TabularInline):  # type: ignore
         product_id = getattr(request, "_groupbuy_product_id", None)
         if db_field.name == "sku" and field is not None and product_id:  # the activity's product only
             field.queryset = field.queryset.filter(product_id=product_id, is_active=True)
+            field.label_from_instance = lambda sku: f"{sku.spec_text or sku} · {format_yuan(sku.price_fen)}"
         return field
 
     @admin.display(description=gettext_lazy("售价"))
@@ -81,6 +105,23 @@ class GroupBuyActivityAdmin(ShopScopedAdmin):
             )
         )
 
+    def get_formset_kwargs(self, request: HttpRequest, obj: Any, inline: Any, prefix: str) -> dict[str, Any]:
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, GroupBuyItemInline) and obj.pk and obj.product_id:  # the rows to fill in
+            kwargs["initial"] = [{"sku": sku.pk} for sku in skus_without_price(request, obj)]
+        return kwargs
+
+    def response_add(self, request: HttpRequest, obj: GroupBuyActivity, post_url_continue: Any = None):
+        """Saved without a price: straight on to the activity, a row ready for each SKU."""
+        if IS_POPUP_VAR in request.POST or "_addanother" in request.POST or obj.items.exists():
+            return super().response_add(request, obj, post_url_continue)
+        self.message_user(
+            request,
+            _("活动已保存：已为商品的每个在售规格列出了一行，填上拼团价即可；留空的规格不参加拼团。"),
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:groupbuy_groupbuyactivity_change", args=[obj.pk]))
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if obj is not None and Group.objects.filter(activity=obj).exists():
             return False  # its groups and their orders refer to it: switch it off instead
@@ -99,7 +140,7 @@ class GroupBuyActivityAdmin(ShopScopedAdmin):
         return getattr(obj, "succeeded_count", 0)
 
 
-MEMBER_FIELDS = ("user", "is_leader", "order_link", "quantity", "status", "joined_at", "refund_why",
+MEMBER_FIELDS = ("user", "leader_label", "order_link", "quantity", "status", "joined_at", "refund_why",
                  "refund_after_sale_no", "created_at")  # fmt: skip
 GROUP_FIELDS = ("group_no", "shop", "activity", "leader", "status", "seats", "open_hours", "opened_at",
                 "expires_at", "finished_at", "created_at")  # fmt: skip
@@ -122,6 +163,10 @@ class GroupMemberInline(ShopScopedInline, admin.TabularInline):  # type: ignore[
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(description=gettext_lazy("身份"))
+    def leader_label(self, member: GroupMember) -> str:
+        return _("团长") if member.is_leader else _("团员")
 
     @admin.display(description=gettext_lazy("订单"))
     def order_link(self, member: GroupMember) -> str:

@@ -35,6 +35,33 @@ def group_state(group: Group, now: datetime | None = None) -> str:
     return states.get(group.status, "cancelled")
 
 
+def member_state_label(member: GroupMember, now: datetime | None = None) -> str:
+    """A member's own state in words, for themselves (their order page, 我的拼团): the group's
+    while they hold a place in it, theirs once they left or were refunded."""
+    M, group = GroupMember.Status, member.group
+    refund = _("已退款") if member.status == M.REFUNDED else _("退款中")
+    if member.status == M.LEFT:
+        return str(_("已退出拼团 · 已退款"))
+    if member.status in (M.REFUNDED, M.REFUNDING):
+        why = {
+            GroupMember.Why.FULL: _("付款时团已满"),
+            GroupMember.Why.CLOSED: _("付款时团已结束"),
+        }.get(member.refund_why, _("拼团失败"))  # type: ignore[call-overload]
+        return f"{why} · {refund}"
+    if member.status == M.CANCELLED:
+        return str(_("已取消"))
+    state = group_state(group, now)
+    if state == "open":
+        return str(_("拼团中 · 还差 %(n)d 人") % {"n": group.seats_left})
+    if state == "succeeded":
+        return str(_("拼团成功"))
+    if state == "failed":
+        return str(_("拼团失败 · 退款中")) if member.status == M.JOINED else str(_("拼团失败"))
+    if state == "waiting":
+        return str(_("待付款 · 付款后开团"))
+    return str(_("未开团"))
+
+
 def _items() -> Prefetch:  # type: ignore[type-arg]  # django-stubs types Prefetch by its lookup
     return Prefetch(
         "items",
@@ -58,6 +85,7 @@ class ProductGroupBuy:
     activity: GroupBuyActivity
     items: list[GroupBuyItem]
     groups: list[Group] = field(default_factory=list)
+    mine: list[GroupMember] = field(default_factory=list)  # the viewer's places in open groups
 
     @property
     def price_min_fen(self) -> int:
@@ -89,17 +117,38 @@ def joinable_groups(*, activity_ids: list[int], now: datetime | None = None) -> 
     )
 
 
-def product_group_buy(*, shop: Shop, product_id: int, groups: int = 3) -> ProductGroupBuy | None:
+def product_group_buy(
+    *, shop: Shop, product_id: int, groups: int = 3, viewer: User | None = None
+) -> ProductGroupBuy | None:
     """The running group-buy of a product (the soonest to end) with up to ``groups`` open groups,
-    the ones closing first. Three queries; None when there is none."""
+    the ones closing first. Three queries; None when there is none. With a signed-in ``viewer``
+    one more: their own places in its open groups (``mine``), which are not offered to them to join
+    (nor a group they opened and left: they cannot join it again)."""
     now = timezone.now()
     for activity in running_activities(shop=shop, now=now).filter(product_id=product_id)[:1]:
         items = [item for item in activity.items.all() if item.group_price_fen < item.sku.price_fen]
         if not items:
             return None
-        found = list(joinable_groups(activity_ids=[activity.pk], now=now)[: groups * 2])
-        open_groups = [group for group in found if group.joined_count < group.size][:groups]
-        return ProductGroupBuy(activity=activity, items=items, groups=open_groups)
+        mine: list[GroupMember] = []
+        if viewer is not None and viewer.is_authenticated:
+            mine = list(
+                GroupMember.objects.filter(
+                    user=viewer, status__in=GroupMember.ACTIVE, group__activity=activity,
+                    group__status=Group.Status.OPEN, group__expires_at__gt=now,
+                )
+                .select_related("group")
+                .order_by("group__expires_at", "group_id")
+            )  # fmt: skip
+        skip = {member.group_id for member in mine}
+        found = list(joinable_groups(activity_ids=[activity.pk], now=now)[: groups * 2 + len(skip)])
+        open_groups = [
+            group
+            for group in found
+            if group.joined_count < group.size
+            and group.pk not in skip
+            and (viewer is None or group.leader_id != viewer.pk)
+        ][:groups]
+        return ProductGroupBuy(activity=activity, items=items, groups=open_groups, mine=mine)
     return None
 
 

@@ -45,7 +45,7 @@ KINDS: tuple[PosterKind, ...] = ("product", "group", "promoter")
 WIDTH, HEIGHT = 750, 1334  # the common 9:16 share-poster size (a phone screen at 2x)
 PHOTO = 750
 FOOT = 260  # the foot under the text: shop, verification, QR code
-LAYOUT_VERSION = "1"  # bump when the drawing changes: every cached poster is then drawn again
+LAYOUT_VERSION = "2"  # bump when the drawing changes: every cached poster is then drawn again
 POSTER_TTL = 24 * 3600
 
 BRAND = (228, 57, 60)
@@ -289,6 +289,12 @@ def _tag(kind: str) -> str:
     return {"group": _("拼团"), "promoter": _("好友推荐")}.get(kind, "")
 
 
+def _hint(kind: str) -> str:
+    """The footer's line beside the QR code: what scanning it does, in the poster's own words."""
+    hints = {"group": _("长按识别二维码，和我一起拼团"), "promoter": _("长按识别二维码，进店逛逛")}
+    return hints.get(kind) or _("长按识别二维码，进入店铺查看")
+
+
 def _draw(content: PosterContent, image: FieldFile | None) -> bytes:
     poster = Image.new("RGB", (WIDTH, HEIGHT), "white")
     draw = ImageDraw.Draw(poster)
@@ -347,7 +353,7 @@ def _draw(content: PosterContent, image: FieldFile | None) -> bytes:
         )
     y += 38 + 28
     hint_font = _font(26)
-    for line in _wrap(draw, _("长按识别二维码，进入店铺查看"), hint_font, left_width, 2):
+    for line in _wrap(draw, _hint(content.kind), hint_font, left_width, 2):
         draw.text((40, y), line, font=hint_font, fill=MUTE)
         y += _line_height(hint_font) + 4
     return _png(poster)

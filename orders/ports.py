@@ -15,6 +15,12 @@
   one: a group-buy order ships only once its group has filled.
 - **Order page links** (``order_page_link_register(fn)``): ``fn(order) -> [(label, url)]`` — links
   the shopper's H5 order page shows under its status (groupbuy: 邀请好友参团, to the order's group).
+- **Order page states** (``order_page_state_register(fn)``): ``fn(order) -> str | None`` — a line
+  the order page shows under its status, for a state orders does not know (groupbuy: 拼团中 · 还差
+  1 人 / 拼团成功 / 拼团失败 · 已退款).
+- **Timeline labels** (``order_event_label_register(fn)``): ``fn(event) -> str | None`` — the label
+  of a timeline entry on the shopper's order page instead of its type's (None: not mine; "": no
+  label, the entry's message stands alone — groupbuy's own notes, instead of 备注).
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q
 
 if TYPE_CHECKING:
-    from orders.models import AfterSale, Order
+    from orders.models import AfterSale, Order, OrderEvent
     from shop.models import Shop
 
 
@@ -117,3 +123,35 @@ def order_page_link_register(fn: OrderPageLinks) -> None:
 def order_page_links(*, order: Order) -> list[tuple[str, str]]:
     """The registered links of the shopper's order page, in registration order."""
     return [link for fn in order_page_link_fns for link in fn(order)]
+
+
+OrderPageState = Callable[["Order"], "str | None"]
+order_page_state_fns: list[OrderPageState] = []
+
+
+def order_page_state_register(fn: OrderPageState) -> None:
+    if fn not in order_page_state_fns:
+        order_page_state_fns.append(fn)
+
+
+def order_page_states(*, order: Order) -> list[str]:
+    """The registered lines under the status of the shopper's order page, in registration order."""
+    return [state for fn in order_page_state_fns if (state := fn(order))]
+
+
+OrderEventLabel = Callable[["OrderEvent"], "str | None"]
+order_event_label_fns: list[OrderEventLabel] = []
+
+
+def order_event_label_register(fn: OrderEventLabel) -> None:
+    if fn not in order_event_label_fns:
+        order_event_label_fns.append(fn)
+
+
+def order_event_label(event: OrderEvent) -> str:
+    """A timeline entry's label on the shopper's order page: the first registered answer, else its
+    type's ("": the message alone)."""
+    for fn in order_event_label_fns:
+        if (label := fn(event)) is not None:
+            return label
+    return str(event.get_type_display())

@@ -31,7 +31,7 @@ from core.uploads import ImageUploadFormField
 from orders import selectors
 from orders.middleware import attribution_of
 from orders.models import AfterSale, OrderEvent, OrderStatus
-from orders.ports import checkout_check, order_page_links
+from orders.ports import checkout_check, order_event_label, order_page_links, order_page_states
 from orders.selectors import TAB_NAMES
 from orders.services import after_sales as after_sale_services
 from orders.services import cart as cart_services
@@ -461,6 +461,8 @@ def order_detail(request: HttpRequest, shop: Shop, order_no: str) -> HttpRespons
             messages.error(request, exc.message)
         return redirect("h5:order", shop.slug, order.order_no)
     events = list(order.events.all())
+    for event in events:
+        event.timeline_label = order_event_label(event)  # type: ignore[attr-defined]
     return render(
         request,
         "orders/order_detail.html",
@@ -471,6 +473,7 @@ def order_detail(request: HttpRequest, shop: Shop, order_no: str) -> HttpRespons
             events=events[::-1],
             tab="orders",
             links=order_page_links(order=order),
+            states=order_page_states(order=order),
             **selectors.order_after_sale_state(order),
         ),
     )

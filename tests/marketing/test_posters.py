@@ -118,3 +118,25 @@ def test_qr_cards_are_printable_pngs():
     assert card.width == 900 and card.height > 900
     code = posters.qr_image(LINK, size=300)
     assert code.size == (300, 300) and code.getpixel((0, 0)) == (255, 255, 255)
+
+
+@pytest.mark.parametrize(
+    ("kind", "hint"),
+    [("group", "长按识别二维码，和我一起拼团"), ("promoter", "长按识别二维码，进店逛逛"),
+     ("product", "长按识别二维码，进入店铺查看")],
+)  # fmt: skip
+def test_the_footer_hint_fits_the_kind_of_poster(shop_a, monkeypatch, kind, hint):
+    from PIL import ImageDraw
+
+    drawn: list[str] = []
+    real = ImageDraw.ImageDraw.text
+
+    def spy(self, xy, text, *args, **kwargs):
+        drawn.append(text)
+        return real(self, xy, text, *args, **kwargs)
+
+    monkeypatch.setattr(ImageDraw.ImageDraw, "text", spy)
+    posters.poster_png(shop=shop_a, title="T恤", price_fen=5900, link=LINK, kind=kind)
+    assert hint in "".join(drawn)  # (it may wrap over two lines)
+    hints = {"长按识别二维码，和我一起拼团", "长按识别二维码，进店逛逛", "长按识别二维码，进入店铺查看"}
+    assert not any(other in "".join(drawn) for other in hints - {hint})
