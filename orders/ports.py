@@ -15,6 +15,9 @@
   one: a group-buy order ships only once its group has filled.
 - **Order page links** (``order_page_link_register(fn)``): ``fn(order) -> [(label, url)]`` — links
   the shopper's H5 order page shows under its status (groupbuy: 邀请好友参团, to the order's group).
+- **Channel labels** (``channel_label_register(fn)``): ``fn(shop_id, code) -> name | None`` — what
+  a merchant calls the channel an order came from (``Order.channel_code``), for admin's 来源
+  (marketing: the channel's name, 宝妈群). With none registered, or no name, the code is shown.
 """
 
 from __future__ import annotations
@@ -117,3 +120,21 @@ def order_page_link_register(fn: OrderPageLinks) -> None:
 def order_page_links(*, order: Order) -> list[tuple[str, str]]:
     """The registered links of the shopper's order page, in registration order."""
     return [link for fn in order_page_link_fns for link in fn(order)]
+
+
+ChannelLabel = Callable[[int, str], "str | None"]
+_channel_label_fn: ChannelLabel | None = None
+
+
+def channel_label_register(fn: ChannelLabel | None) -> None:
+    """Let an app above name the shop's channels (one function; None takes it away again)."""
+    global _channel_label_fn
+    _channel_label_fn = fn
+
+
+def channel_label(*, shop_id: int, code: str) -> str:
+    """The channel as "宝妈群（mama-group）" when the registered function names it, else the code."""
+    if not code:
+        return ""
+    name = _channel_label_fn(shop_id, code) if _channel_label_fn is not None else None
+    return f"{name}（{code}）" if name else code
