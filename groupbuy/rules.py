@@ -100,6 +100,7 @@ def group_check_joinable(*, group: Group, user: User, now: datetime) -> None:
 
 class GroupPriceRule:
     code = CODE
+    name = "拼团价"  # translated where shown (orders.pricing.pricing_rule_name)
 
     def apply(self, context: PricingContext) -> list[Discount]:
         asked = asked_option(context.options)

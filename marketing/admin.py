@@ -28,7 +28,7 @@ from core.money import format_yuan
 from marketing import links, posters, selectors, services
 from marketing.models import Channel, ChannelDayStat, MarketingSettings
 from orders.models import Order
-from shop.admin_base import ShopScopedAdmin, is_operator, user_shop_ids
+from shop.admin_base import OnePerShopAdmin, ShopScopedAdmin, is_operator, user_shop_ids
 from shop.models import Shop
 
 RECENT_DAYS = 7
@@ -133,9 +133,13 @@ class ChannelAdmin(ShopScopedAdmin):
 
     @admin.display(description=gettext_lazy("短链接"))
     def link(self, channel: Channel) -> str:
+        """The whole address (PUBLIC_URL, else this request's host), ready to paste into a post: one
+        click selects it all (admin.css ``.weishop-copy``), 打开 tries it."""
         url = short_link(_request(), channel, channel.shop.slug)
-        path = links.channel_short_path(shop_slug=channel.shop.slug, code=channel.code)
-        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, path)
+        return format_html(
+            '<code class="weishop-copy" title="{}">{}</code> <a href="{}" target="_blank" rel="noopener">{}</a>',
+            _("点一下即选中整个链接，复制后粘贴到朋友圈或微信群"), url, url, _("打开"),
+        )  # fmt: skip
 
     @admin.display(description=gettext_lazy("二维码"))
     def qr_download(self, channel: Channel) -> str:
@@ -304,7 +308,7 @@ class MarketingSettingsForm(forms.ModelForm):
 
 
 @admin.register(MarketingSettings)
-class MarketingSettingsAdmin(ShopScopedAdmin):
+class MarketingSettingsAdmin(OnePerShopAdmin):
     form = MarketingSettingsForm
     list_display = ["shop", "attribution_window_days"]
 

@@ -14,7 +14,9 @@ class MarketingConfig(AppConfig):
         )
         from orders.jobs import job_register
         from orders.middleware import attribution_window_register
+        from orders.ports import channel_label_register
 
         attribution_window_register(selectors.shop_window_days)  # the shop's 来源记忆天数
+        channel_label_register(selectors.channel_name)  # admin's order 来源: 宝妈群（mama-group）
 
         job_register("channel_stats_flush", services.channel_stats_flush)

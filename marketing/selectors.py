@@ -30,6 +30,7 @@ class ChannelEntry:
     is_active: bool
     target: str
     product_id: int | None
+    name: str = ""  # what the merchant calls it (宝妈群): admin's order 来源
 
 
 @dataclass(frozen=True)
@@ -78,17 +79,25 @@ def marketing_profile(*, shop_id: int) -> MarketingProfile:
             .first()
         )
         rows = Channel.objects.filter(shop_id=shop_id).values_list(
-            "pk", "code", "is_active", "target", "product_id"
+            "pk", "code", "is_active", "target", "product_id", "name"
         )
         profile = MarketingProfile(
             shop_id=shop_id,
             window_days=window,
             channels={
-                code: ChannelEntry(pk, code, active, target, pid) for pk, code, active, target, pid in rows
+                code: ChannelEntry(pk, code, active, target, pid, name)
+                for pk, code, active, target, pid, name in rows
             },
         )
         cache.set(key, profile, PROFILE_TTL)
     return profile
+
+
+def channel_name(shop_id: int, code: str) -> str | None:
+    """The name of the shop's channel ``code`` (宝妈群) from the cached profile, or None
+    (registered as orders' channel label port: admin's order 来源)."""
+    entry = marketing_profile(shop_id=shop_id).channel(code)
+    return entry.name or None if entry is not None else None
 
 
 def attribution_window_days(profile: MarketingProfile) -> int:

@@ -22,6 +22,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.models import User
 from core.csv_export import csv_response
 from core.errors import ApplicationError
 from core.money import YuanFormField, fen_to_yuan, format_yuan
@@ -39,7 +40,8 @@ from orders.models import (
     OrderStatus,
     ShippingRegionFee,
 )
-from orders.ports import ship_blocked_q, ship_blocked_reason
+from orders.ports import channel_label, ship_blocked_q, ship_blocked_reason
+from orders.pricing import pricing_rule_choices, pricing_rule_name
 from orders.services.after_sale_lines import after_sale_split_preview
 from orders.shipping import CSV_MAX_BYTES, orders_ship_from_csv
 from shop.admin_base import ShopScopedAdmin, ShopScopedInline, is_operator, user_shop_ids
@@ -109,16 +111,42 @@ class OrderLineInline(ReadOnlyInline):
         return format_yuan(line.total_fen)
 
 
-class OrderDiscountInline(ReadOnlyInline):
-    """The discount lines the pricing rules gave at checkout (they add up to the order's 优惠)."""
+class DiscountColumns:
+    """An order discount line as a merchant reads it: the rule's name (优惠券, not ``coupon``) and
+    what it used in the shopper's words (the line's label, not ``coupon_claim:4``)."""
 
-    model = OrderDiscount
-    fields = ["label", "code", "amount", "ref"]
-    readonly_fields = fields
+    @admin.display(description=gettext_lazy("规则"), ordering="code")
+    def rule(self, discount: OrderDiscount) -> str:
+        return pricing_rule_name(discount.code)
+
+    @admin.display(description=gettext_lazy("使用了"), ordering="label")
+    def used(self, discount: OrderDiscount) -> str:
+        return discount.label or "—"
 
     @admin.display(description=gettext_lazy("优惠金额"))
     def amount(self, discount: OrderDiscount) -> str:
         return format_yuan(discount.amount_fen)
+
+
+class OrderDiscountInline(DiscountColumns, ReadOnlyInline):
+    """The discount lines the pricing rules gave at checkout (they add up to the order's 优惠)."""
+
+    model = OrderDiscount
+    fields = ["rule", "used", "amount"]
+    readonly_fields = fields
+
+
+class DiscountRuleFilter(admin.SimpleListFilter):
+    """规则, by the rules' names (the registered pricing rules, in their order)."""
+
+    title = gettext_lazy("规则")
+    parameter_name = "code"
+
+    def lookups(self, request, model_admin):
+        return pricing_rule_choices()
+
+    def queryset(self, request, queryset):
+        return queryset.filter(code=self.value()) if self.value() else queryset
 
 
 class OrderEventInline(ReadOnlyInline):
@@ -231,12 +259,12 @@ class OrderAdmin(ShopScopedAdmin):
         (gettext_lazy("金额"), {"fields": ["goods", "shipping", "discount", "total", "paid", "refunded"]}),
         (gettext_lazy("收货地址"), {"fields": ["recipient", "phone", "full_address"]}),
         (gettext_lazy("物流"), {"fields": ["shipping_info", "actions_links"]}),
-        (gettext_lazy("来源"), {"fields": ["channel_code", "referrer_code", "attributed_at"]}),
+        (gettext_lazy("来源"), {"fields": ["channel", "referrer", "attributed_at"]}),
     ]  # fmt: skip
     readonly_fields = [
         "order_no", "shop", "status", "created_at", "pay_deadline", "paid_at", "shipped_at", "completed_at", "remark",
         "goods", "shipping", "discount", "total", "paid", "refunded", "recipient", "phone", "full_address",
-        "shipping_info", "actions_links", "channel_code", "referrer_code", "attributed_at",
+        "shipping_info", "actions_links", "channel", "referrer", "attributed_at",
     ]  # fmt: skip
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -281,6 +309,22 @@ class OrderAdmin(ShopScopedAdmin):
     @admin.display(description=gettext_lazy("地址"))
     def full_address(self, order: Order) -> str:
         return order.full_address
+
+    @admin.display(description=gettext_lazy("来源渠道"))
+    def channel(self, order: Order) -> str:
+        """The channel's name and code, "宝妈群（mama-group）" (orders.ports.channel_label)."""
+        return channel_label(shop_id=order.shop_id, code=order.channel_code) or "—"
+
+    @admin.display(description=gettext_lazy("推荐人"))
+    def referrer(self, order: Order) -> str:
+        """The sharer (``referrer_code`` is their user id: wechat/share.py) by the name they go by."""
+        code = order.referrer_code
+        if not code:
+            return "—"
+        user = User.objects.filter(pk=int(code)).first() if code.isdigit() and len(code) < 19 else None
+        if user is None:
+            return code
+        return _("%(name)s（用户 ID %(id)s）") % {"name": user.display_name, "id": user.pk}
 
     @admin.display(description=gettext_lazy("物流"))
     def shipping_info(self, order: Order) -> str:
@@ -663,15 +707,15 @@ class ShippingRegionFeeAdmin(ShopScopedAdmin):
 
 
 @admin.register(OrderDiscount)
-class OrderDiscountAdmin(ShopScopedAdmin):
+class OrderDiscountAdmin(DiscountColumns, ShopScopedAdmin):
     """Every discount line of the shop's orders (which coupon or sale paid for what): a record,
     read only; the pricing rules write it at checkout."""
 
-    list_display = ["order", "label", "code", "amount", "ref"]
-    list_filter = ["code", "shop"]
-    search_fields = ["=order__order_no", "ref"]
+    list_display = ["order", "rule", "used", "amount"]
+    list_filter = [DiscountRuleFilter, "shop"]
+    search_fields = ["=order__order_no", "label", "ref"]
     list_select_related = ["order"]
-    fields = ["order", "label", "code", "amount", "ref", "data", "allocation"]
+    fields = ["order", "rule", "used", "amount", "data", "allocation"]
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -21,6 +21,11 @@
 - **Timeline labels** (``order_event_label_register(fn)``): ``fn(event) -> str | None`` — the label
   of a timeline entry on the shopper's order page instead of its type's (None: not mine; "": no
   label, the entry's message stands alone — groupbuy's own notes, instead of 备注).
+
+
+- **Channel labels** (``channel_label_register(fn)``): ``fn(shop_id, code) -> name | None`` — what
+  a merchant calls the channel an order came from (``Order.channel_code``), for admin's 来源
+  (marketing: the channel's name, 宝妈群). With none registered, or no name, the code is shown.
 """
 
 from __future__ import annotations
@@ -155,3 +160,21 @@ def order_event_label(event: OrderEvent) -> str:
         if (label := fn(event)) is not None:
             return label
     return str(event.get_type_display())
+
+
+ChannelLabel = Callable[[int, str], "str | None"]
+_channel_label_fn: ChannelLabel | None = None
+
+
+def channel_label_register(fn: ChannelLabel | None) -> None:
+    """Let an app above name the shop's channels (one function; None takes it away again)."""
+    global _channel_label_fn
+    _channel_label_fn = fn
+
+
+def channel_label(*, shop_id: int, code: str) -> str:
+    """The channel as "宝妈群（mama-group）" when the registered function names it, else the code."""
+    if not code:
+        return ""
+    name = _channel_label_fn(shop_id, code) if _channel_label_fn is not None else None
+    return f"{name}（{code}）" if name else code

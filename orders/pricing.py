@@ -47,6 +47,7 @@ Example (in a promotions app)::
 
     class FullReduction:
         code = "full_reduction"
+        name = gettext_lazy("满减")  # what admin calls the rule (pricing_rule_name)
 
         def apply(self, context: PricingContext) -> list[Discount]:
             if context.goods_fen < 10000:
@@ -67,6 +68,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from django.utils.translation import gettext
 
 from core.attribution import NO_ATTRIBUTION, Attribution
 
@@ -132,6 +135,8 @@ class PricingContext:
 @runtime_checkable
 class PricingRule(Protocol):
     code: str
+    # optional: ``name`` (a translated string, e.g. ``gettext_lazy("优惠券")``), what admin shows
+    # for the rule's discount lines and in its filter (``pricing_rule_name``)
 
     def apply(self, context: PricingContext) -> Sequence[Discount]:
         """The discount lines this rule gives for ``context`` (none: an empty list). Must not write."""
@@ -191,6 +196,21 @@ def register_pricing_rule(rule: PricingRule) -> None:
 def unregister_pricing_rule(rule: PricingRule) -> None:
     if rule in pricing_rules:
         pricing_rules.remove(rule)
+
+
+def pricing_rule_name(code: str) -> str:
+    """What a merchant reads for the rule ``code`` (its ``name``: 优惠券, 秒杀价, 拼团价); the code
+    itself for a rule no longer registered or without a name."""
+    for rule in pricing_rules:
+        if rule.code == code:
+            name = getattr(rule, "name", "")
+            return gettext(str(name)) if name else code
+    return code
+
+
+def pricing_rule_choices() -> list[tuple[str, str]]:
+    """``[(code, name)]`` of the registered rules, in their order (admin's 规则 filter)."""
+    return [(rule.code, pricing_rule_name(rule.code)) for rule in pricing_rules]
 
 
 @dataclass(frozen=True)

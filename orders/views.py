@@ -223,11 +223,14 @@ def checkout(request: HttpRequest, shop: Shop) -> HttpResponse:
         if exc.message != refused:
             messages.error(request, exc.message)
         return redirect(back) if back else redirect("h5:cart", shop.slug)
+    coupon_line = next((d for d in preview.discounts if d.code == "coupon"), None)
     context = _context(
         request, shop, preview=preview, addresses=addresses, address=address, token=uuid.uuid4().hex,
         buy_now=request.GET.get("sku") or request.POST.get("sku"), qty=request.GET.get("qty") or request.POST.get("qty"),
         remark=request.POST.get("remark", ""), payment_error=payment_error,
-        coupon=coupon or "", coupon_line=next((d for d in preview.discounts if d.code == "coupon"), None),
+        coupon=coupon or "", coupon_line=coupon_line,
+        # left to choose, the coupon rule takes the best usable coupon: none taken, none usable (选择 hidden)
+        coupon_choosable=coupon_line is not None or coupon is not None,
         coupon_query=_coupon_query(request, address=address), group_buy=group_buy, back=back,
         pay_minutes=min(shop.pay_timeout_minutes, preview.pricing.pay_within_minutes or shop.pay_timeout_minutes),
     )  # fmt: skip
@@ -510,8 +513,9 @@ class AfterSaleForm(forms.Form):
         help_text=gettext_lazy("不填则按所选商品的可退金额退款；不选商品、只退部分金额时请填写。"),
     )  # fmt: skip
     reason = forms.CharField(
-        label=gettext_lazy("原因"), max_length=200, widget=forms.Textarea(attrs={"rows": 3})
-    )
+        label=gettext_lazy("原因"), max_length=200, widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": gettext_lazy("请填写售后原因。")},  # as after_sale_request says it
+    )  # fmt: skip
     photos = MultipleImageField(label=gettext_lazy("图片（可选，最多 3 张）"), required=False)
 
     def __init__(self, *args, order_lines=(), **kwargs) -> None:

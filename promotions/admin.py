@@ -250,7 +250,8 @@ GRANT_FIELDS = ("coupon", "openid", "status", "customer", "claim", "close_reason
 class FollowerGrantAdmin(ReadOnlyShopAdmin):
     """关注有礼: each new follower's coupon, waiting for their first sign-in, given, or closed."""
 
-    list_display = ["coupon", "status", "customer", "close_reason", "openid", "created_at", "redeemed_at"]
+    # fits 1366 px: the fan's OpenID shortened (whole in its tooltip and on the record's page), no AppID
+    list_display = ["coupon", "status", "customer", "close_reason", "fan", "created_at", "redeemed_at"]
     list_filter = ["status", "close_reason", "shop"]
     search_fields = ["openid", "coupon__name", "user__nickname"]
     list_select_related = ["coupon", "user"]
@@ -260,6 +261,12 @@ class FollowerGrantAdmin(ReadOnlyShopAdmin):
     @admin.display(description=gettext_lazy("顾客"), ordering="user")
     def customer(self, grant: FollowerGrant) -> str:
         return customer_name(grant.user)
+
+    @admin.display(description=gettext_lazy("粉丝 OpenID"), ordering="openid")
+    def fan(self, grant: FollowerGrant) -> str:
+        openid = grant.openid
+        short = f"{openid[:6]}…{openid[-3:]}" if len(openid) > 12 else openid
+        return format_html('<span class="weishop-short" title="{}">{}</span>', openid, short)
 
 
 @admin.register(RedPacketPool)

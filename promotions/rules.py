@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from catalog.models import Category
 from core.errors import ApplicationError, NotFoundError
@@ -276,6 +277,7 @@ class CouponRule:
     """The checkout rule of shop coupons: one per order (module docstring)."""
 
     code = CODE
+    name = gettext_lazy("优惠券")
 
     def apply(self, context: PricingContext) -> list[Discount]:
         choice = context.options.get(OPTION)

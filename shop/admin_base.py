@@ -17,7 +17,7 @@ from typing import Any
 from django.contrib import admin
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
-from django.db.models import Model, QuerySet
+from django.db.models import Exists, Model, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
@@ -266,3 +266,35 @@ class ReadOnlyShopAdmin(ShopScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+_one_per_shop_models: list[type[Model]] = []
+
+
+class OnePerShopAdmin(ShopScopedAdmin):
+    """A shop's settings row (a ``OneToOneField`` to Shop: 渠道设置, 秒杀设置): 增加 shows only while
+    one of the merchant's shops has none, so nobody fills a form that can only be refused. The
+    operator keeps the ordinary permission (the form still refuses a second row). One query per
+    request answers it for every such model (the sidebar asks each of them on every admin page)."""
+
+    def __init__(self, model: type[Model], admin_site: Any) -> None:
+        super().__init__(model, admin_site)
+        if model not in _one_per_shop_models:
+            _one_per_shop_models.append(model)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        if not super().has_add_permission(request, *args):
+            return False
+        if is_operator(request):
+            return True
+        if not hasattr(request, "_one_per_shop_free"):
+            exists = {
+                f"has_{i}": Exists(model._default_manager.filter(shop=OuterRef("pk")))
+                for i, model in enumerate(_one_per_shop_models)
+            }
+            rows = Shop.objects.filter(pk__in=user_shop_ids(request)).annotate(**exists).values_list(*exists)
+            has = list(zip(*rows, strict=True)) or [() for _ in _one_per_shop_models]
+            request._one_per_shop_free = {  # type: ignore[attr-defined]
+                model: not all(has[i]) for i, model in enumerate(_one_per_shop_models)
+            }
+        return bool(request._one_per_shop_free.get(self.model, True))  # type: ignore[attr-defined]

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from promotions.flash.models import FlashItem, FlashSaleSettings, FlashSession
-from shop.admin_base import ShopScopedAdmin, ShopScopedInline
+from shop.admin_base import OnePerShopAdmin, ShopScopedAdmin, ShopScopedInline
 
 
 class FlashItemInline(ShopScopedInline, admin.TabularInline):  # type: ignore[misc]  # as catalog's inlines
@@ -81,6 +81,6 @@ class FlashSessionAdmin(ShopScopedAdmin):
 
 
 @admin.register(FlashSaleSettings)
-class FlashSaleSettingsAdmin(ShopScopedAdmin):
+class FlashSaleSettingsAdmin(OnePerShopAdmin):
     list_display = ["__str__", "shop", "pay_minutes"]
     fields = ["shop", "pay_minutes"]

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.errors import ApplicationError, NotFoundError
 from core.integers import is_int
@@ -65,6 +66,7 @@ def _asked_session(context: PricingContext) -> int | None:
 
 class FlashPriceRule:
     code = CODE
+    name = gettext_lazy("秒杀价")
 
     def apply(self, context: PricingContext) -> list[Discount]:
         now = timezone.now()
