@@ -21,11 +21,11 @@ MIDDLEWARE = [*MIDDLEWARE, *(mw for mw in SIMULATOR_MIDDLEWARE.values() if mw no
 # pytest-xdist (``make test`` runs a worker per CPU): each worker has its own test database
 # (pytest-django names it per worker) and its own Redis database, since tests clear the cache.
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-if _worker.startswith("gw") and REDIS_URL:  # noqa: F405
+if _worker.startswith("gw") and os.environ.get("REDIS_URL"):
     from urllib.parse import urlsplit, urlunsplit
 
     # the URL before any worker's change (a process a test starts inherits the changed one)
-    _url = urlsplit(os.environ.setdefault("WEISHOP_TEST_REDIS_BASE", REDIS_URL))  # noqa: F405
+    _url = urlsplit(os.environ.setdefault("WEISHOP_TEST_REDIS_BASE", os.environ["REDIS_URL"]))
     _db = (int((_url.path or "/0").lstrip("/") or 0) + 8 + int(_worker[2:])) % 16  # Redis has 16
     REDIS_URL = urlunsplit(_url._replace(path=f"/{_db}"))
     CACHES["default"]["LOCATION"] = REDIS_URL  # noqa: F405
