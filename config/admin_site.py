@@ -62,6 +62,19 @@ class WeiShopAdminSite(admin.AdminSite):
     index_title = gettext_lazy("店铺管理")
     index_template = "admin/weishop_index.html"
 
+    def _build_app_dict(self, request, label=None):
+        """The menu's link of a model goes where its admin says (``menu_url(request)``, e.g. a
+        shop's one settings row), else to its list."""
+        app_dict = super()._build_app_dict(request, label)
+        apps = [app_dict] if label else app_dict.values()
+        for app in apps:
+            for model_dict in app.get("models", []):
+                menu_url = getattr(self._registry.get(model_dict["model"]), "menu_url", None)
+                url = menu_url(request) if menu_url is not None and model_dict.get("admin_url") else None
+                if url:
+                    model_dict["admin_url"] = url
+        return app_dict
+
     def index(self, request, extra_context=None):
         from shop.models import Shop
 

@@ -15,13 +15,14 @@ from django.http import HttpRequest, HttpResponseNotAllowed, HttpResponseRedirec
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from core.errors import ApplicationError
 from core.money import format_yuan
-from distribution import services
+from distribution import selectors, services
 from distribution.models import (
     Binding,
     Commission,
@@ -31,7 +32,7 @@ from distribution.models import (
     Promoter,
     Withdrawal,
 )
-from shop.admin_base import ReadOnlyShopAdmin, ShopScopedAdmin
+from shop.admin_base import ReadOnlyShopAdmin, ShopScopedAdmin, is_operator, user_shop_ids
 
 P = Promoter.Status
 W = Withdrawal.Status
@@ -47,6 +48,9 @@ def _name(user: Any) -> str:
 
 @admin.register(DistributionSettings)
 class DistributionSettingsAdmin(ShopScopedAdmin):
+    """A shop has one: a merchant whose shops all have theirs gets no 增加, and a one-shop merchant's
+    menu opens their row. The operator sees and adds as before."""
+
     list_display = ["__str__", "who_may_promote", "rate_percent", "binding_rule", "min_withdraw"]
     fieldsets = [
         (None, {"fields": ["shop", "is_enabled", "who_may_promote"]}),
@@ -54,6 +58,30 @@ class DistributionSettingsAdmin(ShopScopedAdmin):
         (gettext_lazy("客户绑定"), {"fields": ["binding_rule", "binding_days"]}),
         (gettext_lazy("提现"), {"fields": ["min_withdraw_fen"]}),
     ]
+
+    def _mine(self, request: HttpRequest) -> dict[int, int]:
+        """Shop id → settings id, of the merchant's shops that have them (one query per request)."""
+        if not hasattr(request, "_distribution_settings"):
+            request._distribution_settings = dict(  # type: ignore[attr-defined]
+                DistributionSettings.objects.filter(shop_id__in=user_shop_ids(request)).values_list(
+                    "shop_id", "pk"
+                )
+            )
+        return request._distribution_settings  # type: ignore[attr-defined, no-any-return]
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        if not super().has_add_permission(request, *args):
+            return False
+        if is_operator(request):
+            return True
+        return len(self._mine(request)) < len(user_shop_ids(request))
+
+    def menu_url(self, request: HttpRequest) -> str | None:
+        """The menu (``config.admin_site``) opens a one-shop merchant's settings once they exist."""
+        if is_operator(request) or len(user_shop_ids(request)) != 1:
+            return None
+        found = list(self._mine(request).values())
+        return reverse("admin:distribution_distributionsettings_change", args=found) if found else None
 
     @admin.display(description=gettext_lazy("最低提现"))
     def min_withdraw(self, obj: DistributionSettings) -> str:
@@ -163,12 +191,18 @@ class BindingAdmin(ReadOnlyShopAdmin):
 
 @admin.register(Commission)
 class CommissionAdmin(ReadOnlyShopAdmin):
+    """Commissions as fixed when their orders were placed (the rows never change), beside what
+    refunds took back of them and what they are worth now: read from the ledger, in the list's
+    one query (``selectors.commissions_with_figures``)."""
+
     list_display = [
         "order_link",
         "promoter",
         "level",
         "base",
         "amount",
+        "taken_back",
+        "current",
         "status",
         "settle_after",
         "created_at",
@@ -182,13 +216,19 @@ class CommissionAdmin(ReadOnlyShopAdmin):
         "level",
         "base",
         "amount",
+        "taken_back",
+        "current",
         "status",
         "detail",
+        "entries",
         "settle_after",
         "settled_at",
         "created_at",
     )
     fields = readonly_fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Commission]:
+        return selectors.commissions_with_figures(super().get_queryset(request))
 
     @admin.display(description=gettext_lazy("订单"))
     def order_link(self, commission: Commission) -> str:
@@ -198,13 +238,38 @@ class CommissionAdmin(ReadOnlyShopAdmin):
             commission.order.order_no,
         )
 
-    @admin.display(description=gettext_lazy("计佣金额"))
+    @admin.display(description=gettext_lazy("计佣金额"), ordering="current_base_fen")
     def base(self, commission: Commission) -> str:
-        return format_yuan(commission.base_fen)
+        now = int(getattr(commission, "current_base_fen", commission.base_fen))
+        if now == commission.base_fen:
+            return format_yuan(now)
+        return _("%(now)s（原 %(was)s）") % {"now": format_yuan(now), "was": format_yuan(commission.base_fen)}
 
-    @admin.display(description=gettext_lazy("佣金"))
+    @admin.display(description=gettext_lazy("原佣金"), ordering="amount_fen")
     def amount(self, commission: Commission) -> str:
         return format_yuan(commission.amount_fen)
+
+    @admin.display(description=gettext_lazy("已扣回"), ordering="taken_back_fen")
+    def taken_back(self, commission: Commission) -> str:
+        taken = int(getattr(commission, "taken_back_fen", 0) or 0)
+        return format_yuan(taken) if taken else "—"
+
+    @admin.display(description=gettext_lazy("现佣金"), ordering="current_fen")
+    def current(self, commission: Commission) -> str:
+        if commission.status == Commission.Status.CANCELLED:
+            return "—"  # the order was cancelled unpaid: it never earned
+        return format_yuan(int(getattr(commission, "current_fen", commission.amount_fen)))
+
+    @admin.display(description=gettext_lazy("佣金流水"))
+    def entries(self, commission: Commission) -> str:
+        if commission.pk is None:
+            return "—"
+        url = (
+            reverse("admin:distribution_ledgerentry_changelist")
+            + "?"
+            + urlencode({"q": commission.order.order_no})
+        )
+        return format_html('<a href="{}">{}</a>', url, _("查看这笔订单的佣金流水"))
 
     @admin.display(description=gettext_lazy("计算明细"))
     def detail(self, commission: Commission) -> str:

@@ -108,8 +108,12 @@ class EntrySerializer(serializers.Serializer):
 class CustomerSerializer(serializers.Serializer):
     name = serializers.CharField(help_text="Masked: the first character and `**`.")
     bound_at = serializers.DateTimeField(help_text="When they came through your link.")
-    orders = serializers.IntegerField(help_text="Their paid orders that earned you a commission.")
-    commission_fen = serializers.IntegerField(help_text=f"What those commissions came to. {FEN}")
+    orders = serializers.IntegerField(
+        help_text="Their paid orders that earn you a commission (one refunded in full no longer counts)."
+    )
+    commission_fen = serializers.IntegerField(
+        help_text=f"What those commissions come to now: net of what refunds voided or took back. {FEN}"
+    )
 
 
 class ConfirmSerializer(serializers.Serializer):

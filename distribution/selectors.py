@@ -8,10 +8,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import BigIntegerField, Count, F, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 
 from distribution.models import Binding, Commission, DistributionSettings, LedgerEntry, Promoter, Withdrawal
+from orders.models import AfterSale, AfterSaleLine
 from shop.models import Shop
 from wechat.share import referral_code, share_link
 
@@ -38,26 +40,80 @@ def promoter_link(*, shop: Shop, promoter: Promoter) -> PromoterLink:
 class CustomerRow:
     name: str  # masked
     bound_at: datetime
-    orders: int  # their orders that earned this promoter a commission (paid, level 1)
-    commission_fen: int  # what those commissions came to (before refunds)
+    orders: int  # their orders that earn this promoter a commission (level 1, net of refunds above 0)
+    commission_fen: int  # what those commissions come to now: the ledger, net of voids and clawbacks
+
+
+def _ledger_sum(**filters: Any) -> Coalesce:
+    """The sum of a commission's ledger entries (``filters`` narrow them), as a correlated subquery
+    of ``Commission`` rows: 0 when there are none."""
+    entries = (
+        LedgerEntry.objects.filter(commission=OuterRef("pk"), **filters)
+        .order_by()
+        .values("commission")
+        .annotate(s=Sum("amount_fen"))
+        .values("s")
+    )
+    return Coalesce(Subquery(entries, output_field=BigIntegerField()), Value(0))
+
+
+def commission_net_fen() -> Coalesce:
+    """What a commission is worth to its promoter now: all its entries (settlement's pair cancels
+    out), so what it earned less what refunds voided or took back. 0 before it is paid."""
+    return _ledger_sum()
+
+
+def commission_taken_back_fen() -> Coalesce:
+    """What refunds took back of a commission (0 or negative): its void and clawback entries."""
+    return _ledger_sum(kind__in=[LedgerEntry.Kind.VOID, LedgerEntry.Kind.CLAWBACK])
+
+
+def commission_refunded_base_fen() -> Coalesce:
+    """What refunds gave back of a commission's base (its order's goods; shipping is no part of it),
+    as a correlated subquery of ``Commission`` rows: the refunded after-sales' lines of its order
+    (a commission's lines are all its order's lines)."""
+    refunded = (
+        AfterSaleLine.objects.filter(
+            after_sale__order_id=OuterRef("order_id"), after_sale__status=AfterSale.Status.REFUNDED
+        )
+        .order_by()
+        .values("after_sale__order_id")
+        .annotate(s=Sum("amount_fen"))
+        .values("s")
+    )
+    return Coalesce(Subquery(refunded, output_field=BigIntegerField()), Value(0))
+
+
+def commissions_with_figures(queryset: QuerySet[Commission]) -> QuerySet[Commission]:
+    """``queryset`` with, on each row and in the same query (admin's 佣金 list and page):
+    ``taken_back_fen`` (≤ 0: what refunds voided or took back, from the ledger), ``current_fen``
+    (what the commission is worth now: as fixed, less that), ``current_base_fen`` (the base less
+    what refunds gave back of the goods)."""
+    return queryset.annotate(
+        taken_back_fen=commission_taken_back_fen(), refunded_base_fen=commission_refunded_base_fen()
+    ).annotate(
+        current_fen=F("amount_fen") + F("taken_back_fen"),
+        current_base_fen=Greatest(F("base_fen") - F("refunded_base_fen"), Value(0)),
+    )
 
 
 def promoter_customers(*, promoter: Promoter, offset: int = 0, limit: int = 20) -> list[CustomerRow]:
-    """The customers bound to ``promoter`` (newest binding first), names masked: two queries."""
+    """The customers bound to ``promoter`` (newest binding first), names masked, with what their
+    orders earn the promoter now (the ledger, after refunds): two queries."""
     bindings = list(
         Binding.objects.filter(promoter=promoter)
         .select_related("customer")
         .order_by("-touched_at", "-pk")[offset : offset + limit]
     )
     ids = [b.customer_id for b in bindings]
-    earned = (Commission.Status.PENDING, Commission.Status.SETTLED)
     totals: dict[int, tuple[int, int]] = {
         int(user_id): (int(n or 0), int(s or 0))
-        for user_id, n, s in Commission.objects.filter(
-            promoter=promoter, level=1, order__user_id__in=ids, status__in=earned
-        )
+        for user_id, n, s in Commission.objects.filter(promoter=promoter, level=1, order__user_id__in=ids)
+        .annotate(net=commission_net_fen())
+        .filter(net__gt=0)
+        .order_by()
         .values("order__user_id")
-        .annotate(n=Count("pk"), s=Sum("amount_fen"))
+        .annotate(n=Count("pk"), s=Sum("net"))
         .values_list("order__user_id", "n", "s")
     }
     return [
