@@ -32,7 +32,7 @@ from distribution.models import (
     Promoter,
     Withdrawal,
 )
-from shop.admin_base import ReadOnlyShopAdmin, ShopScopedAdmin, is_operator, user_shop_ids
+from shop.admin_base import OnePerShopAdmin, ReadOnlyShopAdmin, ShopScopedAdmin
 
 P = Promoter.Status
 W = Withdrawal.Status
@@ -47,9 +47,9 @@ def _name(user: Any) -> str:
 
 
 @admin.register(DistributionSettings)
-class DistributionSettingsAdmin(ShopScopedAdmin):
-    """A shop has one: a merchant whose shops all have theirs gets no 增加, and a one-shop merchant's
-    menu opens their row. The operator sees and adds as before."""
+class DistributionSettingsAdmin(OnePerShopAdmin):
+    """A shop has one (``OnePerShopAdmin``: no 增加 once every shop of the merchant has theirs, and a
+    one-shop merchant's menu opens their row)."""
 
     list_display = ["__str__", "who_may_promote", "rate_percent", "binding_rule", "min_withdraw"]
     fieldsets = [
@@ -58,30 +58,6 @@ class DistributionSettingsAdmin(ShopScopedAdmin):
         (gettext_lazy("客户绑定"), {"fields": ["binding_rule", "binding_days"]}),
         (gettext_lazy("提现"), {"fields": ["min_withdraw_fen"]}),
     ]
-
-    def _mine(self, request: HttpRequest) -> dict[int, int]:
-        """Shop id → settings id, of the merchant's shops that have them (one query per request)."""
-        if not hasattr(request, "_distribution_settings"):
-            request._distribution_settings = dict(  # type: ignore[attr-defined]
-                DistributionSettings.objects.filter(shop_id__in=user_shop_ids(request)).values_list(
-                    "shop_id", "pk"
-                )
-            )
-        return request._distribution_settings  # type: ignore[attr-defined, no-any-return]
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        if not super().has_add_permission(request, *args):
-            return False
-        if is_operator(request):
-            return True
-        return len(self._mine(request)) < len(user_shop_ids(request))
-
-    def menu_url(self, request: HttpRequest) -> str | None:
-        """The menu (``config.admin_site``) opens a one-shop merchant's settings once they exist."""
-        if is_operator(request) or len(user_shop_ids(request)) != 1:
-            return None
-        found = list(self._mine(request).values())
-        return reverse("admin:distribution_distributionsettings_change", args=found) if found else None
 
     @admin.display(description=gettext_lazy("最低提现"))
     def min_withdraw(self, obj: DistributionSettings) -> str:

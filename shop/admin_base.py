@@ -17,8 +17,9 @@ from typing import Any
 from django.contrib import admin
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
-from django.db.models import Exists, Model, OuterRef, QuerySet
+from django.db.models import Model, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core.integers import AsciiIntegerFormField
@@ -272,29 +273,43 @@ _one_per_shop_models: list[type[Model]] = []
 
 
 class OnePerShopAdmin(ShopScopedAdmin):
-    """A shop's settings row (a ``OneToOneField`` to Shop: 渠道设置, 秒杀设置): 增加 shows only while
+    """A shop's settings row (a ``OneToOneField`` to Shop: 渠道设置, 秒杀设置, 分销设置): 增加 shows only while
     one of the merchant's shops has none, so nobody fills a form that can only be refused. The
     operator keeps the ordinary permission (the form still refuses a second row). One query per
-    request answers it for every such model (the sidebar asks each of them on every admin page)."""
+    request answers it for every such model (the sidebar asks each of them on every admin page),
+    and a one-shop merchant's menu entry opens their row once it exists (``menu_url``)."""
 
     def __init__(self, model: type[Model], admin_site: Any) -> None:
         super().__init__(model, admin_site)
         if model not in _one_per_shop_models:
             _one_per_shop_models.append(model)
 
+    def _rows(self, request: HttpRequest) -> list[int | None]:
+        """This model's row id in each of the merchant's shops (None: not made yet). One query per
+        request answers it for every one-per-shop model."""
+        if not hasattr(request, "_one_per_shop_rows"):
+            firsts = {
+                f"row_{i}": Subquery(model._default_manager.filter(shop=OuterRef("pk")).values("pk")[:1])
+                for i, model in enumerate(_one_per_shop_models)
+            }
+            rows = Shop.objects.filter(pk__in=user_shop_ids(request)).annotate(**firsts).values_list(*firsts)
+            columns = list(zip(*rows, strict=True)) or [() for _ in _one_per_shop_models]
+            request._one_per_shop_rows = {  # type: ignore[attr-defined]
+                model: list(columns[i]) for i, model in enumerate(_one_per_shop_models)
+            }
+        return list(request._one_per_shop_rows.get(self.model, []))  # type: ignore[attr-defined]
+
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         if not super().has_add_permission(request, *args):
             return False
+        return is_operator(request) or None in self._rows(request)
+
+    def menu_url(self, request: HttpRequest) -> str | None:
+        """The menu (``config.admin_site``) opens a one-shop merchant's row once it exists."""
         if is_operator(request):
-            return True
-        if not hasattr(request, "_one_per_shop_free"):
-            exists = {
-                f"has_{i}": Exists(model._default_manager.filter(shop=OuterRef("pk")))
-                for i, model in enumerate(_one_per_shop_models)
-            }
-            rows = Shop.objects.filter(pk__in=user_shop_ids(request)).annotate(**exists).values_list(*exists)
-            has = list(zip(*rows, strict=True)) or [() for _ in _one_per_shop_models]
-            request._one_per_shop_free = {  # type: ignore[attr-defined]
-                model: not all(has[i]) for i, model in enumerate(_one_per_shop_models)
-            }
-        return bool(request._one_per_shop_free.get(self.model, True))  # type: ignore[attr-defined]
+            return None
+        rows = self._rows(request)
+        if len(rows) != 1 or rows[0] is None:
+            return None
+        opts = self.model._meta
+        return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[rows[0]])
