@@ -13,7 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -23,6 +23,7 @@ from core.api.schema import FEN, SHOP_PARAM
 from distribution import payouts, selectors, services
 from distribution.models import DistributionSettings, LedgerEntry, Promoter, Withdrawal
 from distribution.posters import promoter_poster_png
+from marketing.api import PNGRenderer
 from orders.api.base import ShopperView
 
 SHOP_NOT_FOUND = "`shop_not_found`: no open shop has this handle."
@@ -337,18 +338,6 @@ class OneFormatSchema(AutoSchema):
 
     def _get_format_parameters(self) -> list[Any]:
         return []
-
-
-class PNGRenderer(BaseRenderer):
-    media_type = "image/png"
-    format = "png"
-    charset = None
-    render_style = "binary"
-
-    def render(
-        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
-    ) -> bytes:
-        return data if isinstance(data, bytes) else b""
 
 
 @extend_schema_view(
