@@ -19,6 +19,8 @@ URLS = """
   Merchant admin:                 {base}/admin/   (login: demo / demo12345; a second shop: tea / tea12345)
   Operator admin:                 {base}/admin/   (login: operator / operator12345)
   Shopper login:                  {base}/accounts/login/   (any phone number; the code is printed below)
+  Promoter (分销 demo):          {base}/accounts/login/   (development login as "promoter", then {base}/s/demo/promoter/)
+  A channel link (demo):          {base}/s/demo/go/pyq-1212/   (the shop opens with 已认证 and counts the visit)
   API docs / OpenAPI schema:      {base}/api/docs/   {base}/api/schema/
   Open a shop:                    {base}/merchant/signup/
   Health probes:                  {base}/healthz   {base}/readyz
