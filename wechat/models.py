@@ -196,8 +196,8 @@ class ChannelQRCode(TimeStampedModel):
     expires_at = models.DateTimeField(_("过期时间"), null=True, blank=True, editable=False)
 
     class Meta:
-        verbose_name = _("渠道二维码")
-        verbose_name_plural = _("渠道二维码")
+        verbose_name = _("公众号带参二维码")
+        verbose_name_plural = _("公众号带参二维码")
         constraints = [models.UniqueConstraint(fields=["shop", "scene"], name="wechat_qrcode_scene_unique")]
 
     def __str__(self) -> str:
