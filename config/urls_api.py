@@ -81,4 +81,5 @@ urlpatterns += [
     path("", include("marketing.urls_api")),
     path("", include("groupbuy.urls_api")),
     path("", include("distribution.urls_api")),
+    path("", include("crm.urls_api")),
 ]

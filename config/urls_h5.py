@@ -44,4 +44,5 @@ urlpatterns += [
     path("", include("marketing.urls_h5")),
     path("", include("groupbuy.urls_h5")),
     path("", include("distribution.urls_h5")),
+    path("", include("crm.urls_h5")),
 ]

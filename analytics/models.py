@@ -1,0 +1,3 @@
+"""analytics' rolled-up daily figures (docs/analytics.md)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""crm's members admin (the merchant back office)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""crm's profiles admin (the merchant back office)."""
+
+from __future__ import annotations

@@ -1,0 +1,12 @@
+"""Where crm plugs into the ports below it (called from ``CrmConfig.ready()``): one function per
+area, so each area's registrations live beside it."""
+
+from __future__ import annotations
+
+
+def ready() -> None:
+    from crm.services import campaigns, members, profiles
+
+    profiles.ready()
+    members.ready()
+    campaigns.ready()
