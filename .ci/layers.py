@@ -30,6 +30,8 @@ LAYERS: tuple[str, ...] = (
     "marketing",
     "groupbuy",
     "distribution",
+    "reviews",
+    "complaints",
     "crm",
     "analytics",
     "devtools",

@@ -97,6 +97,8 @@ INSTALLED_APPS = [
     "marketing",
     "groupbuy",
     "distribution",
+    "reviews",
+    "complaints",
     "crm",
     "analytics",
     "config",  # the project's own commands (load_demo)

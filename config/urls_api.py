@@ -81,5 +81,7 @@ urlpatterns += [
     path("", include("marketing.urls_api")),
     path("", include("groupbuy.urls_api")),
     path("", include("distribution.urls_api")),
+    path("", include("reviews.urls_api")),
+    path("", include("complaints.urls_api")),
     path("", include("crm.urls_api")),
 ]

@@ -44,5 +44,7 @@ urlpatterns += [
     path("", include("marketing.urls_h5")),
     path("", include("groupbuy.urls_h5")),
     path("", include("distribution.urls_h5")),
+    path("", include("reviews.urls_h5")),
+    path("", include("complaints.urls_h5")),
     path("", include("crm.urls_h5")),
 ]

@@ -1,0 +1,3 @@
+"""complaints's models."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""reviews's models."""
+
+from __future__ import annotations
