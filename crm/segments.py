@@ -91,10 +91,13 @@ def _invalid(message: str) -> ApplicationError:
     return ApplicationError("segment_filter_invalid", message)
 
 
-def filters_clean(*, filters: Mapping[str, Any], shop_ids: Sequence[int] | None) -> dict[str, Any]:
+def filters_clean(
+    *, filters: Mapping[str, Any], shop_ids: Sequence[int] | None, check_refs: bool = True
+) -> dict[str, Any]:
     """``filters`` checked key by key and returned in key order. ``shop_ids``: the shops whose
     tags, levels and categories may be named (None: any, for the platform operator); one query per
-    kind named."""
+    kind named, none with ``check_refs=False`` (a page of saved segments: a tag deleted since just
+    matches nobody)."""
     if not isinstance(filters, Mapping):
         raise _invalid(_("筛选条件格式不正确。"))
     unknown = [str(key) for key in filters if key not in FILTER_KEYS]
@@ -122,7 +125,8 @@ def filters_clean(*, filters: Mapping[str, Any], shop_ids: Sequence[int] | None)
         elif key == "follower" and not isinstance(value, bool):
             raise _invalid(_("筛选条件“已关注”应为是或否。"))
         clean[key] = value
-    _check_owned(clean, shop_ids)
+    if check_refs:
+        _check_owned(clean, shop_ids)
     return clean
 
 

@@ -49,7 +49,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
 from crm import locks
-from crm.models.profiles import ChannelTagRule, CustomerProfile, Tag
+from crm.models.profiles import ChannelTagRule, CustomerProfile, Segment, Tag
 
 if TYPE_CHECKING:
     from orders.models import Order, OrderEvent
@@ -672,3 +672,60 @@ def profiles_tag(*, shop_id: int, tag_id: int, profile_ids: Iterable[int], add: 
             [through(customerprofile_id=pk, tag_id=tag_id) for pk in ids], ignore_conflicts=True
         )
         return len(ids)
+
+
+# ---------------------------------------------------------------- segments
+
+
+def segment_save(*, shop_id: int, name: str, filters: dict[str, Any], replace: bool = False) -> Segment:
+    """Save a filter of the shop's customers as a segment (``crm.segments``: checked, an unknown
+    key or another shop's tag is ``segment_filter_invalid``). A name in use is
+    ``segment_name_taken`` unless ``replace``: then that segment takes the new conditions."""
+    from crm.segments import filters_clean
+
+    name = (name or "").strip()
+    if not name:
+        raise ApplicationError("segment_name_required", _("请填写分群名称。"), fields={"name": [_("必填")]})
+    if len(name) > 32:
+        raise ApplicationError(
+            "segment_name_too_long", _("分群名称最多 32 个字。"), fields={"name": [_("最多 32 个字")]}
+        )
+    clean = filters_clean(filters=filters, shop_ids=[shop_id])
+    with transaction.atomic():
+        found = Segment.objects.filter(shop_id=shop_id, name=name).first()
+        if found is not None:
+            if not replace:
+                raise ApplicationError(
+                    "segment_name_taken",
+                    _("已有名为“%(name)s”的分群：请换一个名称，或勾选“覆盖同名分群”。") % {"name": name},
+                    fields={"name": [_("名称已被使用")]},
+                )
+            found.filters = clean
+            found.save(update_fields=["filters", "updated_at"])
+            return found
+        try:
+            with transaction.atomic():
+                return Segment.objects.create(shop_id=shop_id, name=name, filters=clean)
+        except IntegrityError as exc:  # saved at once by another tab
+            raise ApplicationError(
+                "segment_name_taken", _("已有名为“%(name)s”的分群，请换一个名称。") % {"name": name}
+            ) from exc
+
+
+def tag_get_or_create(*, shop_id: int, name: str) -> Tag:
+    """The shop's tag of that name, made if new (a merchant typing a tag while tagging in bulk)."""
+    name = (name or "").strip()
+    if not name:
+        raise ApplicationError("tag_name_required", _("请填写标签名。"), fields={"name": [_("必填")]})
+    if len(name) > 20:
+        raise ApplicationError(
+            "tag_name_too_long", _("标签名最多 20 个字。"), fields={"name": [_("最多 20 个字")]}
+        )
+    found = Tag.objects.filter(shop_id=shop_id, name=name).first()
+    if found is not None:
+        return found
+    try:
+        with transaction.atomic():
+            return Tag.objects.create(shop_id=shop_id, name=name)
+    except IntegrityError:
+        return Tag.objects.get(shop_id=shop_id, name=name)
