@@ -339,3 +339,21 @@ def test_merchant_b_never_sees_shop_a_s_figures_of_a_shopper_of_both(client, sho
         LIST, {"action": "tag_add", "_selected_action": [a_profile.pk], "apply": "1", "tag": b_tag.pk}
     )
     assert list(a_profile.tags.values_list("name", flat=True)) == ["甲的VIP"]
+
+
+def test_a_merchant_of_two_shops_picks_the_shop_before_saving_a_segment(client, shop_a, shop_b, merchant_a):
+    from shop.models import ShopMember
+
+    ShopMember.objects.create(shop=shop_b, user=merchant_a, role=ShopMember.Role.OWNER)
+    make_profile(shop_a, spent_fen=50000)
+    make_profile(shop_b, spent_fen=50000)
+    client.force_login(merchant_a)
+    assert len(shown(client.get(LIST, {"spent": "100"}))) == 2
+    assert len(shown(client.get(LIST, {"spent": "100", "shop": shop_b.pk}))) == 1
+    url = reverse("admin:crm_customerprofile_save_segment")
+    asked = client.get(url, {"spent": "100"})
+    assert asked.status_code == 302
+    assert "请先在右侧“店铺”中选择一个店铺" in client.get(asked.url).content.decode()
+    client.post(url + "?" + urlencode({"spent": "100", "shop": shop_b.pk}), {"name": "乙的高消费"})
+    saved = Segment.objects.get(name="乙的高消费")
+    assert (saved.shop_id, saved.filters) == (shop_b.pk, {"min_spent_fen": 10000})
