@@ -305,6 +305,7 @@ def demo_load() -> DemoResult:
         _group_buy(shop, result)
         _channels(shop, result)
         _distribution(shop, result)
+        _customers(shop, result)
         if result.changed:
             storefront_changed(shop)
     return result
@@ -507,3 +508,93 @@ def _wechat_account(shop: Shop, result: DemoResult) -> None:
     )
     ChannelQRCode.objects.create(shop=shop, name="门店收银台海报", scene="store-counter")
     result.add("wechat accounts")
+
+
+# The demo shop's customers (crm): username, nickname, phone, (province code, city code, district
+# code, names), orders as (days ago, price rank, channel code); "ref" orders come through 小林's share.
+DEMO_CUSTOMERS = [
+    ("c-wang", "王小丫", "13800138000", ("310000", "310100", "310101", "上海市", "上海市", "黄浦区"),
+     [(2, 0, "mama-group"), (20, 3, "mama-group"), (40, 5, "")]),
+    ("c-li", "李先生", "13912345678", ("330000", "330100", "330106", "浙江省", "杭州市", "西湖区"),
+     [(45, 1, "pyq-1212")]),
+    ("c-chen", "陈女士", "13611112222", ("440000", "440300", "440305", "广东省", "深圳市", "南山区"),
+     [(5, 2, "ref"), (6, 4, "")]),
+    ("c-zhao", "赵同学", "13798765432", ("110000", "110100", "110105", "北京市", "北京市", "朝阳区"), []),
+]  # fmt: skip
+
+
+def _customers(shop: Shop, result: DemoResult) -> None:
+    """crm on the demo shop: tags (老客户, 宝妈, 双十二), channel tag rules (宝妈群 → 宝妈, 双十二朋友圈 →
+    双十二), four shoppers with paid orders through the channels and 小林's share (one order 45 days
+    ago, one refunded in part), a visit of the fourth, two segments, then the profiles rebuilt from
+    the orders (``crm_profiles_rebuild``) — once: a shop with any tag is left as it is."""
+    from accounts.models import Address
+    from core.attribution import Attribution
+    from crm.models.profiles import ChannelTagRule, CustomerProfile, Tag
+    from crm.services import profiles as crm
+    from marketing.models import Channel
+    from orders import services as orders
+    from orders.models import Order
+
+    if shop.slug != "demo" or Tag.objects.filter(shop=shop).exists():
+        return
+    tags = {name: Tag.objects.create(shop=shop, name=name) for name in ("老客户", "宝妈", "双十二")}
+    result.add("customer tags", len(tags))
+    for code, tag in (("mama-group", "宝妈"), ("pyq-1212", "双十二")):
+        found = Channel.objects.filter(shop=shop, code=code).first()
+        if found is not None:
+            ChannelTagRule.objects.create(shop=shop, channel=found).tags.set([tags[tag]])
+    skus = list(
+        SKU.objects.filter(shop=shop, is_active=True, stock__gt=2, product__status=Product.Status.ON_SALE)
+        .order_by("-price_fen", "pk")
+        .distinct()[:6]
+    )
+    promoter = User.objects.filter(username="promoter").first()
+    now = timezone.now()
+    for username, nickname, phone, region, placed in DEMO_CUSTOMERS:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User(username=username, nickname=nickname, phone=phone)
+            user.set_unusable_password()  # a shopper: phone code or the development login
+            user.save()
+            result.add("users")
+        codes, names = region[:3], region[3:]
+        address = Address.objects.create(
+            user=user, recipient=nickname, phone=phone, detail="示例路 8 号",
+            **dict(zip(("province_code", "city_code", "district_code"), codes, strict=True)),
+            **dict(zip(("province", "city", "district"), names, strict=True)),
+        )  # fmt: skip
+        if not placed:
+            crm.profiles_seen(shop_id=shop.pk, seen=[(user.pk, "mama-group", now)])
+        for days_ago, rank, code in placed:
+            if not skus:
+                break
+            at = now - timedelta(days=days_ago)
+            touch = Attribution(
+                shop_id=shop.pk,
+                channel_code="" if code == "ref" else code,
+                referrer_code=str(promoter.pk) if code == "ref" and promoter else "",
+                touched_at=at,
+            )
+            sku = skus[rank % len(skus)]
+            order = orders.order_place(shop=shop, user=user, items=[(sku.pk, 1)], address_id=address.pk,
+                                       attribution=touch)  # fmt: skip
+            Order.objects.filter(pk=order.pk).update(created_at=at)  # demo history: placed days ago
+            order.refresh_from_db()
+            orders.order_mark_paid(
+                order=order, amount_fen=order.total_fen, paid_at=at, reference=f"demo-{order.pk}"
+            )
+            result.add("orders")
+            if username == "c-chen" and days_ago == 6:  # a partial refund: the spend goes down
+                asked = orders.after_sale_request(order=order, user=user, kind="refund_only", reason="少发了一件赠品",
+                                                  amount_fen=1000)  # fmt: skip
+                orders.after_sale_approve(shop=shop, after_sale_no=asked.after_sale_no, actor=None)
+    wang = CustomerProfile.objects.filter(shop=shop, user__username="c-wang").first()
+    if wang is not None:
+        wang.tags.add(tags["老客户"])
+    crm.segment_save(shop_id=shop.pk, name="回头客", filters={"min_orders": 2})
+    crm.segment_save(
+        shop_id=shop.pk, name="30 天未下单的老客户", filters={"min_orders": 1, "inactive_days": 30}
+    )
+    crm.profiles_rebuild(shop_id=shop.pk)  # what a shop that had orders before crm runs once
+    result.add("customer segments", 2)

@@ -164,6 +164,15 @@ def two_shops(shop_a, shop_b, merchant_a, merchant_b):
         distribution_services.withdrawal_approve(shop=shop, withdrawal_id=asked.pk, actor=None)  # a 商家转账
         distribution_services.withdrawal_request(shop=shop, user=promoter_user, amount_fen=2000)  # waiting
         assert promoter.is_approved
+    from crm.models.profiles import ChannelTagRule, CustomerProfile, Segment, Tag
+
+    for shop, label, code in ((shop_a, "甲", "pyq-jia"), (shop_b, "乙", "pyq-yi")):  # crm: customers
+        tag = Tag.objects.create(shop=shop, name=f"{label}的标签")
+        Segment.objects.create(shop=shop, name=f"{label}的分群", filters={"tag": tag.pk})
+        rule = ChannelTagRule.objects.create(shop=shop, channel=Channel.objects.get(shop=shop, code=code))
+        rule.tags.set([tag])
+        assert CustomerProfile.objects.filter(shop=shop).exists()  # made by the orders above
+        CustomerProfile.objects.filter(shop=shop).first().tags.add(tag)
     return shop_a
 
 

@@ -81,3 +81,27 @@ def signin_listeners_run(*, user: Any, identity: WeChatIdentity, identity_create
             fn(user=user, identity=identity, identity_created=identity_created)
         except Exception:  # a listener's failure never stops the sign-in
             logger.exception("sign-in listener %r failed (user %s, %s)", fn, user.pk, identity.appid)
+
+
+# ---------------------------------------------------------------- unfollows
+
+UnfollowListener = Callable[..., object]
+unfollow_listeners: list[UnfollowListener] = []
+
+
+def unfollow_listener_register(fn: UnfollowListener) -> None:
+    """**Unfollows**: ``fn(*, account, openid, unfollowed_at)``, called by the message callback for
+    every ``unsubscribe`` push, after the ``Follower`` row is updated and inside the callback's
+    transaction, each in its own savepoint (one that raises is logged and rolled back alone)."""
+    if fn not in unfollow_listeners:
+        unfollow_listeners.append(fn)
+
+
+def unfollow_listeners_run(*, account: WeChatAccount, openid: str, unfollowed_at: datetime) -> None:
+    """Every unfollow listener, in registration order, each in a savepoint."""
+    for fn in unfollow_listeners:
+        try:
+            with transaction.atomic():
+                fn(account=account, openid=openid, unfollowed_at=unfollowed_at)
+        except Exception:  # a listener's failure never breaks the answer to WeChat
+            logger.exception("unfollow listener %r failed (shop %s, %s)", fn, account.shop_id, openid)

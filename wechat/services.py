@@ -253,6 +253,7 @@ def _react(*, account: WeChatAccount, message: Any, event: str, content: str, si
         Follower.objects.update_or_create(
             shop_id=account.shop_id, openid=openid, defaults={"is_subscribed": False, "unsubscribed_at": now}
         )
+        ports.unfollow_listeners_run(account=account, openid=openid, unfollowed_at=now)  # apps above hear it
         return ""  # WeChat delivers nothing to someone who just left
     if event == "scan":
         scene = str(getattr(message, "scene_id", "") or "")[:64]

@@ -49,6 +49,7 @@ class CustomerProfile(TimeStampedModel):
     first_referrer_code = models.CharField(_("首次推荐人"), max_length=32, blank=True)
     is_follower = models.BooleanField(_("已关注公众号"), default=False)
     followed_at = models.DateTimeField(_("关注时间"), null=True, blank=True)
+    unfollowed_at = models.DateTimeField(_("取消关注时间"), null=True, blank=True)
     orders_count = models.PositiveIntegerField(_("支付订单数"), default=0)
     spent_fen = models.BigIntegerField(_("累计消费（分）"), default=0)
     first_order_at = models.DateTimeField(_("首次下单"), null=True, blank=True)
@@ -85,9 +86,17 @@ class CustomerProfile(TimeStampedModel):
         indexes = [
             models.Index(fields=["shop", "-last_order_at"], name="crm_profile_shop_last_order"),
             models.Index(fields=["shop", "spent_fen"], name="crm_profile_shop_spent"),
+            models.Index(fields=["shop", "first_channel_code"], name="crm_profile_shop_channel"),
+            models.Index(fields=["shop", "province"], name="crm_profile_shop_province"),
         ]
 
     def __str__(self) -> str:
+        """The shopper by the name they go by; a follower not signed in yet by their openid's tail."""
+        user = self.user if self.user_id else None
+        if user is not None:
+            return user.display_name
+        if self.oa_openid:
+            return str(_("公众号粉丝 …%(tail)s") % {"tail": self.oa_openid[-4:]})
         return f"{_('客户')} #{self.pk}"
 
     @property
@@ -110,3 +119,27 @@ class Segment(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ChannelTagRule(TimeStampedModel):
+    """A channel's tags (marketing's ``Channel``): whoever arrives through the channel — a visit
+    rolled up by analytics, an order placed with its code, a follow through its QR code — gets
+    them (crm/services/profiles.py)."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", verbose_name=_("店铺"))
+    channel = models.OneToOneField(
+        "marketing.Channel",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("渠道"),
+        help_text=_("从该渠道进店、下单或扫码关注的顾客自动打上下面的标签"),
+    )
+    tags = models.ManyToManyField(Tag, related_name="channel_rules", verbose_name=_("自动打上的标签"))
+
+    class Meta:
+        verbose_name = _("渠道自动标签")
+        verbose_name_plural = _("渠道自动标签")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return str(_("渠道“%(name)s”的自动标签") % {"name": self.channel.name})
