@@ -28,7 +28,7 @@ from complaints import services
 from complaints.models import MAX_TEXT, Complaint, ComplaintEvent, ShopWarning
 from core.errors import ApplicationError
 from shop.admin import shop_list_column_register
-from shop.admin_base import ReadOnlyShopAdmin, ShopScopedAdmin, ShopScopedInline, is_operator, user_shop_ids
+from shop.admin_base import ReadOnlyShopAdmin, ShopScopedInline, is_operator, user_shop_ids
 from shop.models import Shop
 
 
@@ -94,7 +94,10 @@ class ComplaintEventInline(ShopScopedInline, admin.TabularInline):  # type: igno
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(ShopScopedAdmin):
+class ComplaintAdmin(ReadOnlyShopAdmin):
+    """Every complaint's page is read-only: its steps are the forms below the details, each a
+    service call (``step_view``)."""
+
     list_display = ["complaint_no", "shop", "kind", "status", "contact_masked", "order_no", "created_at"]
     list_filter = ["status", "kind", "shop"]
     list_select_related = ["shop", "order"]
@@ -121,12 +124,6 @@ class ComplaintAdmin(ShopScopedAdmin):
     def get_fields(self, request, obj=None):
         fields = list(super().get_fields(request, obj))
         return fields if is_operator(request) else [f for f in fields if f not in ("shop_details",)]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=gettext_lazy("相关订单"))
     def order_no(self, complaint: Complaint) -> str:

@@ -107,7 +107,7 @@ class ComplaintEvent(models.Model):
     class Actor(models.TextChoices):
         SHOPPER = "shopper", _("顾客")
         MERCHANT = "merchant", _("商家")
-        OPERATOR = "operator", _("平台")
+        OPERATOR = "platform", _("平台")
 
     id = models.BigAutoField(primary_key=True)
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", verbose_name=_("店铺"))

@@ -51,6 +51,8 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
         "message": message, "request_path": request.path, "shop": _shop_of_path(request.path),
         "suspended": message == shop_suspended_message(),
     }  # fmt: skip
+    if context["suspended"]:  # the shop's own complaint pages stay open (complaints/views.py)
+        context["suspended_slug"] = request.path.split("/")[2]
     template = loader.get_template("404.html")
     return HttpResponseNotFound(template.render(context, request))
 

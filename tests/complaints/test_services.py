@@ -94,8 +94,8 @@ def test_the_operators_steps_each_write_an_event(shop_a, operator, merchant_a):
     complaint.refresh_from_db()
     assert complaint.status == "resolved" and complaint.resolution_note.startswith("商家已补发")
     assert list(complaint.events.values_list("kind", "actor_kind")) == [
-        ("submitted", "shopper"), ("asked_merchant", "operator"), ("merchant_answered", "merchant"),
-        ("warned", "operator"), ("suspended", "operator"), ("reinstated", "operator"), ("resolved", "operator"),
+        ("submitted", "shopper"), ("asked_merchant", "platform"), ("merchant_answered", "merchant"),
+        ("warned", "platform"), ("suspended", "platform"), ("reinstated", "platform"), ("resolved", "platform"),
     ]  # fmt: skip
     assert ComplaintEvent.objects.filter(actor_kind="shopper", actor__isnull=False).count() == 0
 
