@@ -15,16 +15,38 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from catalog import services
 from catalog.forms import ProductSpecForm, SkuBulkForm, SkuInlineForm
-from catalog.models import SKU, Category, Product, ProductImage, ProductSpec
+from catalog.models import (
+    SKU,
+    Category,
+    LowStockAlert,
+    Product,
+    ProductImage,
+    ProductSpec,
+    StaffNotice,
+    StockSettings,
+)
 from core.errors import ApplicationError
 from core.money import format_yuan_range
-from shop.admin_base import ShopScopedAdmin, ShopScopedInline, is_operator, user_shop_ids
+from shop.admin_base import (
+    OnePerShopAdmin,
+    ReadOnlyShopAdmin,
+    ShopScopedAdmin,
+    ShopScopedInline,
+    is_operator,
+    user_shop_ids,
+)
+
+
+def _threshold(data: dict):
+    """The low-stock threshold a SKU form posted (blank: the shop's default), or "not on this form"."""
+    return data.get("low_stock_threshold", services.UNSET)
 
 
 def thumbnail(image: ProductImage | None, size: int = 48) -> str:
@@ -116,7 +138,16 @@ class ProductSpecInline(ShopScopedInline, admin.TabularInline):
 class SkuInline(ShopScopedInline, admin.TabularInline):
     model = SKU
     form = SkuInlineForm
-    fields = ["spec_text", "code", "price_fen", "stock", "image", "is_active", "sales_count"]
+    fields = [
+        "spec_text",
+        "code",
+        "price_fen",
+        "stock",
+        "low_stock_threshold",
+        "image",
+        "is_active",
+        "sales_count",
+    ]
     readonly_fields = ["spec_text", "sales_count"]
     extra = 0
     can_delete = False
@@ -271,7 +302,7 @@ class ProductAdmin(ShopScopedAdmin):
             data = sku_form.cleaned_data
             sku = services.sku_update(
                 sku=sku_form.instance, price_fen=data["price_fen"], stock=data["stock"], code=data.get("code", ""),
-                is_active=data["is_active"],
+                is_active=data["is_active"], low_stock_threshold=_threshold(data),
             )  # fmt: skip
             if sku.image_id != (data["image"].pk if data.get("image") else None):
                 SKU.objects.filter(pk=sku.pk).update(image=data.get("image"))
@@ -349,9 +380,11 @@ class ProductAdmin(ShopScopedAdmin):
 
 @admin.register(SKU)
 class SKUAdmin(ShopScopedAdmin):
-    list_display = ["product", "spec_text", "code", "price_fen", "stock", "is_active", "sales_count"]
+    list_display = [
+        "product", "spec_text", "code", "price_fen", "stock", "low_stock_threshold", "is_active", "sales_count",
+    ]  # fmt: skip
     list_display_links = ["spec_text"]
-    list_editable = ["price_fen", "stock"]
+    list_editable = ["price_fen", "stock", "low_stock_threshold"]
     list_filter = ["shop", "is_active", "product__status"]
     search_fields = ["code", "product__title", "spec_text"]
     list_select_related = ["product"]
@@ -363,6 +396,7 @@ class SKUAdmin(ShopScopedAdmin):
         "code",
         "price_fen",
         "stock",
+        "low_stock_threshold",
         "image",
         "is_active",
         "sales_count",
@@ -394,7 +428,7 @@ class SKUAdmin(ShopScopedAdmin):
         try:
             services.sku_update(
                 sku=obj, price_fen=data.get("price_fen"), stock=data.get("stock"), code=data.get("code"),
-                is_active=data.get("is_active"),
+                is_active=data.get("is_active"), low_stock_threshold=_threshold(data),
             )  # fmt: skip
         except ApplicationError as exc:
             self.message_user(request, exc.message, messages.ERROR)
@@ -426,3 +460,119 @@ class SKUAdmin(ShopScopedAdmin):
             "action": "bulk_edit",
         }
         return TemplateResponse(request, "admin/catalog/sku/bulk_edit.html", context)
+
+
+# -- Low stock (docs/after-sales.md#low-stock-alerts) -----------------------------------------------------
+
+
+@admin.register(StockSettings)
+class StockSettingsAdmin(OnePerShopAdmin):
+    list_display = ["shop", "low_stock_threshold", "updated_at"]
+    fields = ["shop", "low_stock_threshold"]
+
+    def save_model(self, request, obj: StockSettings, form, change: bool) -> None:
+        if not is_operator(request) and obj.shop_id not in user_shop_ids(request):
+            obj.shop_id = user_shop_ids(request)[0]
+        obj.pk = services.stock_settings_save(
+            shop=obj.shop, low_stock_threshold=form.cleaned_data["low_stock_threshold"]
+        ).pk
+
+
+class OpenAlertFilter(admin.SimpleListFilter):
+    title = gettext_lazy("状态")
+    parameter_name = "open"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("待补货")), ("0", _("已补货"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.filter(resolved_at__isnull=True)
+        if self.value() == "0":
+            return queryset.filter(resolved_at__isnull=False)
+        return queryset
+
+
+@admin.register(LowStockAlert)
+class LowStockAlertAdmin(ReadOnlyShopAdmin):
+    """The low-stock list: written by orders crossing a threshold, resolved by the merchant's refill
+    (on the SKU's own page, linked from each row)."""
+
+    list_display = ["sku_link", "stock", "threshold", "current_stock", "state", "created_at", "resolved_at"]
+    list_filter = [OpenAlertFilter, "shop"]
+    search_fields = ["sku__product__title", "sku__code", "sku__spec_text"]
+    list_select_related = ["sku__product"]
+    fields = ["shop", "sku_link", "stock", "threshold", "current_stock", "state", "created_at",
+              "resolved_at", "resolved_stock"]  # fmt: skip
+    readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("SKU（点击补货）"))
+    def sku_link(self, obj: LowStockAlert):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:catalog_sku_change", args=[obj.sku_id]), str(obj.sku)
+        )
+
+    @admin.display(description=gettext_lazy("当前库存"))
+    def current_stock(self, obj: LowStockAlert) -> int:
+        return obj.sku.stock
+
+    @admin.display(description=gettext_lazy("状态"))
+    def state(self, obj: LowStockAlert) -> str:
+        return _("待补货") if obj.is_open else _("已补货")
+
+
+class UnreadFilter(admin.SimpleListFilter):
+    title = gettext_lazy("是否已读")
+    parameter_name = "unread"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("未读")), ("0", _("已读"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.filter(read_at__isnull=True)
+        if self.value() == "0":
+            return queryset.filter(read_at__isnull=False)
+        return queryset
+
+
+@admin.register(StaffNotice)
+class StaffNoticeAdmin(ReadOnlyShopAdmin):
+    """站内消息: what the system tells a shop's staff (a low-stock alert, a complaint to answer, a
+    platform warning). Staff accounts have no WeChat binding, so this inbox is where they read it."""
+
+    list_display = ["title_link", "kind", "is_read", "created_at"]
+    list_filter = [UnreadFilter, "kind", "shop"]
+    search_fields = ["title"]
+    fields = ["shop", "kind", "title", "body", "open_link", "created_at", "read_at"]
+    readonly_fields = fields
+    actions = ["mark_read"]
+
+    @admin.display(description=gettext_lazy("标题"))
+    def title_link(self, obj: StaffNotice):
+        title = format_html("<b>{}</b>", obj.title) if obj.read_at is None else obj.title
+        return format_html('<a href="{}">{}</a>', obj.link, title) if obj.link else title
+
+    @admin.display(description=gettext_lazy("已读"), boolean=True)
+    def is_read(self, obj: StaffNotice) -> bool:
+        return obj.read_at is not None
+
+    @admin.display(description=gettext_lazy("去处理"))
+    def open_link(self, obj: StaffNotice):
+        return format_html('<a href="{}">{}</a>', obj.link, _("打开")) if obj.link else "—"
+
+    @admin.action(description=gettext_lazy("标为已读"))
+    def mark_read(self, request, queryset) -> None:
+        shop_ids = list(queryset.values_list("shop_id", flat=True).distinct())  # already the user's shops
+        done = services.staff_notices_mark_read(
+            shop_ids=shop_ids, notice_ids=list(queryset.values_list("pk", flat=True))
+        )
+        self.message_user(request, _("已将 %(n)d 条消息标为已读。") % {"n": done}, messages.SUCCESS)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:  # opened: it has been read
+            notice = self.get_object(request, object_id)
+            if notice is not None:
+                services.staff_notices_mark_read(shop_ids=[notice.shop_id], notice_ids=[notice.pk])
+        return response

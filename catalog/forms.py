@@ -54,7 +54,7 @@ class ProductSpecForm(forms.ModelForm):
 class SkuInlineForm(forms.ModelForm):
     class Meta:
         model = SKU
-        fields = ["code", "price_fen", "stock", "image", "is_active"]
+        fields = ["code", "price_fen", "stock", "low_stock_threshold", "image", "is_active"]
 
     def clean_code(self) -> str:
         code = (self.cleaned_data.get("code") or "").strip()

@@ -250,6 +250,12 @@ class SKU(TimeStampedModel):
     is_active = models.BooleanField(_("启用"), default=True)
     sales_count = models.PositiveIntegerField(_("销量"), default=0, editable=False)
     position = models.PositiveIntegerField(_("排序"), default=0, editable=False)
+    low_stock_threshold = models.PositiveIntegerField(
+        _("库存预警值"),
+        null=True,
+        blank=True,
+        help_text=_("下单后库存降到该数量或以下时提醒；留空使用店铺默认值，0 表示不提醒。"),
+    )
 
     class Meta:
         verbose_name = _("SKU")
@@ -274,3 +280,86 @@ class SKU(TimeStampedModel):
     @property
     def is_available(self) -> bool:
         return self.is_active and self.stock > 0
+
+
+# -- Low stock (docs/after-sales.md#low-stock-alerts) ----------------------------------------------------
+
+#: the shop default when a shop has no 库存设置 row yet
+DEFAULT_LOW_STOCK_THRESHOLD = 5
+
+
+class StockSettings(TimeStampedModel):
+    """A shop's stock settings (one row per shop): the default low-stock threshold of its SKUs."""
+
+    shop = models.OneToOneField(
+        Shop, on_delete=models.CASCADE, related_name="stock_settings", verbose_name=_("店铺")
+    )
+    low_stock_threshold = models.PositiveIntegerField(
+        _("默认库存预警值"),
+        default=DEFAULT_LOW_STOCK_THRESHOLD,
+        help_text=_("顾客下单后某个 SKU 的库存降到该数量或以下时提醒店铺；0 表示不提醒。单个 SKU 可另设。"),
+    )
+
+    class Meta:
+        verbose_name = _("库存设置")
+        verbose_name_plural = _("库存设置")
+
+    def __str__(self) -> str:
+        return gettext("%(shop)s 的库存设置") % {"shop": self.shop}
+
+
+class LowStockAlert(TimeStampedModel):
+    """An order took a SKU's stock down to its threshold or below. One open alert per SKU at most
+    (a partial unique constraint); the merchant's refill above the threshold resolves it."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", verbose_name=_("店铺"))
+    sku = models.ForeignKey(
+        SKU, on_delete=models.CASCADE, related_name="low_stock_alerts", verbose_name=_("SKU")
+    )
+    stock = models.PositiveIntegerField(_("预警时库存"))
+    threshold = models.PositiveIntegerField(_("预警值"))
+    resolved_at = models.DateTimeField(_("补货时间"), null=True, blank=True)
+    resolved_stock = models.PositiveIntegerField(_("补货后库存"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("库存预警")
+        verbose_name_plural = _("库存预警")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sku"], condition=Q(resolved_at__isnull=True), name="low_stock_alert_one_open"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return gettext("%(sku)s 库存仅剩 %(n)d") % {"sku": self.sku, "n": self.stock}
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+
+class StaffNotice(TimeStampedModel):
+    """A message to a shop's staff in admin (站内消息): there is no WeChat binding for staff
+    accounts, so the back office is where staff are told (a low-stock alert, a complaint to answer)."""
+
+    class Kind(models.TextChoices):
+        LOW_STOCK = "low_stock", _("库存预警")
+        COMPLAINT = "complaint", _("顾客投诉")
+        WARNING = "warning", _("平台警告")
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", verbose_name=_("店铺"))
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    title = models.CharField(_("标题"), max_length=120)
+    body = models.TextField(_("内容"), blank=True)
+    link = models.CharField(_("链接"), max_length=255, blank=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("站内消息")
+        verbose_name_plural = _("站内消息")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["shop", "read_at"], name="staff_notice_unread")]
+
+    def __str__(self) -> str:
+        return self.title

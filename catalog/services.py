@@ -10,17 +10,33 @@ import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Min, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.locks import product_lock, sku_lock, skus_lock
-from catalog.models import SKU, Product, ProductSpec, SpecValue
+from catalog.models import (
+    DEFAULT_LOW_STOCK_THRESHOLD,
+    SKU,
+    LowStockAlert,
+    Product,
+    ProductSpec,
+    SpecValue,
+    StaffNotice,
+    StockSettings,
+)
 from core.errors import ApplicationError
 from core.money import MAX_FEN
 from shop.cache import storefront_changed_for_ids
 from shop.models import Shop
+
+
+class Unset:
+    """ "Not given" for an argument whose ``None`` means something (a threshold: the shop's default)."""
+
+
+UNSET = Unset()
 
 
 @dataclass
@@ -277,6 +293,8 @@ def skus_bulk_update(
     SKU.objects.bulk_update(skus, ["price_fen", "stock", "updated_at"])
     for product in Product.objects.filter(pk__in={s.product_id for s in skus}).order_by("pk"):
         product_sync_summary(product=product)
+    if stock is not None or stock_delta is not None:
+        low_stock_alerts_resolve(sku_ids=[s.pk for s in skus])
     return len(skus)
 
 
@@ -288,15 +306,24 @@ def sku_update(
     stock: int | None = None,
     code: str | None = None,
     is_active: bool | None = None,
+    low_stock_threshold: int | Unset | None = UNSET,
 ) -> SKU:
-    """Change one SKU's price, stock, code or availability."""
+    """Change one SKU's price, stock, code, availability or low-stock threshold (``None``: the
+    shop's default). A refill above the threshold resolves the SKU's open low-stock alert."""
     _check_amounts(price_fen=price_fen, stock=stock)
+    if isinstance(low_stock_threshold, int) and low_stock_threshold < 0:
+        raise ApplicationError(
+            "invalid_amount", _("库存预警值不能为负数。"), fields={"low_stock_threshold": [_("不能为负数")]}
+        )
     sku = sku_lock(pk=sku.pk)
     changed = []
     for name, value in (("price_fen", price_fen), ("stock", stock), ("code", code), ("is_active", is_active)):
         if value is not None and getattr(sku, name) != value:
             setattr(sku, name, value)
             changed.append(name)
+    if not isinstance(low_stock_threshold, Unset) and sku.low_stock_threshold != low_stock_threshold:
+        sku.low_stock_threshold = low_stock_threshold
+        changed.append("low_stock_threshold")
     if code and SKU.objects.filter(shop_id=sku.shop_id, code=code).exclude(pk=sku.pk).exists():
         raise ApplicationError(
             "sku_code_taken", _("商品编码“%(code)s”已被本店其他 SKU 使用。") % {"code": code}
@@ -308,6 +335,8 @@ def sku_update(
         except IntegrityError as exc:
             raise ApplicationError("sku_invalid", _("SKU 数据无效：%(err)s") % {"err": exc}) from exc
         product_sync_summary(product=sku.product)
+        if {"stock", "low_stock_threshold"} & set(changed):
+            low_stock_alerts_resolve(sku_ids=[sku.pk])
     return sku
 
 
@@ -359,3 +388,154 @@ def products_set_status(
         except ApplicationError as exc:
             errors.append(exc.message)
     return changed, errors
+
+
+# -- Stock reservation and low-stock alerts (docs/after-sales.md#low-stock-alerts) -----------------------
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """What one SKU's reservation left: its stock after the order took ``quantity`` units and the
+    low-stock threshold in force (the SKU's own, else the shop's default; 0: no alerts)."""
+
+    sku_id: int
+    shop_id: int
+    quantity: int
+    stock: int
+    threshold: int
+
+    @property
+    def crossed(self) -> bool:
+        """This reservation took the stock from above the threshold to it or below."""
+        return self.threshold > 0 and self.stock <= self.threshold < self.stock + self.quantity
+
+
+def _reserve_sql() -> str:
+    quote = connection.ops.quote_name
+    sku, settings = quote(SKU._meta.db_table), quote(StockSettings._meta.db_table)
+    return (
+        f"UPDATE {sku} SET {quote('stock')} = {quote('stock')} - %s "  # noqa: S608 (table names only)
+        f"WHERE {quote('id')} = %s AND {quote('stock')} >= %s AND {quote('is_active')} = %s "
+        f"RETURNING {quote('stock')}, {quote('shop_id')}, {quote('low_stock_threshold')}, "
+        f"(SELECT s.{quote('low_stock_threshold')} FROM {settings} s "
+        f"WHERE s.{quote('shop_id')} = {sku}.{quote('shop_id')})"
+    )
+
+
+def sku_reserve(*, sku_id: int, quantity: int) -> Reservation | None:
+    """Take ``quantity`` units of an active SKU for an order, inside the order's transaction: one
+    conditional update (``stock = stock - n WHERE stock >= n``; it holds the SKU's row until the
+    order commits, so reservations of one SKU run one after another). ``None``: not enough stock
+    (or the SKU is off). The same statement returns the stock left and the threshold in force, so
+    the low-stock check costs the order no query of its own (``low_stock_alerts_raise``)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_reserve_sql(), [quantity, sku_id, quantity, True])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    stock, shop_id, own, shop_default = row
+    threshold = (
+        own if own is not None else shop_default if shop_default is not None else DEFAULT_LOW_STOCK_THRESHOLD
+    )
+    return Reservation(sku_id=sku_id, shop_id=shop_id, quantity=quantity, stock=stock, threshold=threshold)
+
+
+def low_stock_alerts_raise(*, reservations: Sequence[Reservation]) -> list[LowStockAlert]:
+    """After an order's reservations (its SKUs' rows still held by them): an alert and a message to
+    the shop's staff for each SKU the order took from above its threshold to it or below, unless
+    the SKU already has an open alert (not again until the merchant refills it). Nothing when no
+    SKU crossed; else four queries however many did. Every write of a SKU's alerts holds that SKU's
+    row (this path by its reservation, a refill by ``sku_lock``), so the open-alert read below is
+    exact and ten orders crossing together give one alert; the partial unique constraint
+    ``low_stock_alert_one_open`` backs it up."""
+    crossed = {r.sku_id: r for r in reservations if r.crossed}
+    if not crossed:
+        return []
+    already = set(
+        LowStockAlert.objects.filter(sku_id__in=list(crossed), resolved_at__isnull=True).values_list(
+            "sku_id", flat=True
+        )
+    )
+    fresh = [r for sku_id, r in sorted(crossed.items()) if sku_id not in already]
+    if not fresh:
+        return []
+    skus = SKU.objects.select_related("product").in_bulk([r.sku_id for r in fresh])
+    alerts = [
+        LowStockAlert(shop_id=r.shop_id, sku_id=r.sku_id, stock=r.stock, threshold=r.threshold) for r in fresh
+    ]
+    LowStockAlert.objects.bulk_create(alerts, ignore_conflicts=True)
+    from django.urls import reverse
+
+    link = reverse("admin:catalog_lowstockalert_changelist") + "?open=1"
+    StaffNotice.objects.bulk_create(
+        StaffNotice(
+            shop_id=r.shop_id,
+            kind=StaffNotice.Kind.LOW_STOCK,
+            title=_("库存预警：%(sku)s 仅剩 %(n)d 件") % {"sku": skus[r.sku_id], "n": r.stock},
+            body=_(
+                "顾客下单后，该 SKU 的库存降到了预警值 %(t)d 件或以下。补货到 %(t)d 件以上后预警自动解除。"
+            )
+            % {"t": r.threshold},
+            link=link,
+        )
+        for r in fresh
+    )
+    return alerts
+
+
+def low_stock_alerts_resolve(*, sku_ids: Sequence[int]) -> int:
+    """The merchant changed these SKUs' stock or threshold (the caller holds their rows): their open
+    alerts are resolved where the stock is now above the threshold in force (or alerts are off).
+    Returns how many were resolved."""
+    alerts = list(
+        LowStockAlert.objects.filter(sku_id__in=list(sku_ids), resolved_at__isnull=True).select_related("sku")
+    )
+    if not alerts:
+        return 0
+    defaults = dict(
+        StockSettings.objects.filter(shop_id__in={a.shop_id for a in alerts}).values_list(
+            "shop_id", "low_stock_threshold"
+        )
+    )
+    now = timezone.now()
+    done = []
+    for alert in alerts:
+        own = alert.sku.low_stock_threshold
+        threshold = own if own is not None else defaults.get(alert.shop_id, DEFAULT_LOW_STOCK_THRESHOLD)
+        if threshold == 0 or alert.sku.stock > threshold:
+            alert.resolved_at, alert.resolved_stock, alert.updated_at = now, alert.sku.stock, now
+            done.append(alert)
+    LowStockAlert.objects.bulk_update(done, ["resolved_at", "resolved_stock", "updated_at"])
+    return len(done)
+
+
+@transaction.atomic
+def stock_settings_save(*, shop: Shop, low_stock_threshold: int) -> StockSettings:
+    """Set the shop's default low-stock threshold (0: no alerts); open alerts of SKUs that use the
+    default and are now above it are resolved."""
+    if low_stock_threshold < 0:
+        raise ApplicationError(
+            "invalid_amount", _("库存预警值不能为负数。"), fields={"low_stock_threshold": [_("不能为负数")]}
+        )
+    settings, _created = StockSettings.objects.update_or_create(
+        shop=shop, defaults={"low_stock_threshold": low_stock_threshold}
+    )
+    open_skus = LowStockAlert.objects.filter(
+        shop=shop, resolved_at__isnull=True, sku__low_stock_threshold__isnull=True
+    ).values_list("sku_id", flat=True)
+    skus = skus_lock(SKU.objects.filter(pk__in=list(open_skus)))
+    if skus:
+        low_stock_alerts_resolve(sku_ids=[s.pk for s in skus])
+    return settings
+
+
+def staff_notices_mark_read(*, shop_ids: Sequence[int], notice_ids: Sequence[int]) -> int:
+    """Mark the shop's messages read (``shop_ids``: the shops the reader belongs to)."""
+    return StaffNotice.objects.filter(
+        shop_id__in=list(shop_ids), pk__in=list(notice_ids), read_at__isnull=True
+    ).update(read_at=timezone.now())
+
+
+def staff_notice_send(*, shop: Shop, kind: str, title: str, body: str = "", link: str = "") -> StaffNotice:
+    """A message to the shop's staff in admin (an app above: a complaint to answer, a warning)."""
+    return StaffNotice.objects.create(shop=shop, kind=kind, title=title[:120], body=body, link=link[:255])

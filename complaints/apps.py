@@ -7,3 +7,11 @@ class ComplaintsConfig(AppConfig):
 
     name = "complaints"
     verbose_name = _("投诉")
+
+    def ready(self) -> None:
+        from accounts.ports import me_context_register
+        from complaints import services, views
+        from orders.ports import checkout_guard_register
+
+        me_context_register(views.member_centre_context)  # 个人中心: 我的投诉
+        checkout_guard_register(services.shop_open_guard)  # a suspended shop takes no order

@@ -306,6 +306,7 @@ def demo_load() -> DemoResult:
         _channels(shop, result)
         _distribution(shop, result)
         _customers(shop, result)
+        _complaint_and_low_stock(shop, result)
         if result.changed:
             storefront_changed(shop)
     return result
@@ -598,3 +599,45 @@ def _customers(shop: Shop, result: DemoResult) -> None:
     )
     crm.profiles_rebuild(shop_id=shop.pk)  # what a shop that had orders before crm runs once
     result.add("customer segments", 2)
+
+
+def _complaint_and_low_stock(shop: Shop, result: DemoResult) -> None:
+    """Issue 14 on the demo shop: a SKU with its own low-stock threshold that an order of the demo
+    buyer (``buyer``, 小王: development login) took across it (one alert in 库存预警, one message in
+    站内消息), and that buyer's complaint about the order, waiting in the operator's queue — once: a
+    shop with a complaint is left as it is."""
+    from accounts.services import address_save
+    from catalog.models import SKU
+    from catalog.services import sku_update
+    from complaints.models import Complaint
+    from complaints.services import complaint_create
+    from orders.services import order_mark_paid, order_place
+
+    if shop.slug != "demo" or Complaint.objects.filter(shop=shop).exists():
+        return
+    user = User.objects.filter(username="buyer").first()
+    if user is None:
+        user = User(username="buyer", nickname="小王", phone="13912345678")
+        user.set_unusable_password()  # a shopper: phone code or the development login
+        user.save()
+        result.add("users")
+    address = user.addresses.first() or address_save(
+        user=user, recipient="王小明", phone="13912345678", province_code="310000", city_code="310100",
+        district_code="310101", detail="南京东路 100 号 5 楼",
+    )  # fmt: skip
+    sku = (
+        SKU.objects.filter(shop=shop, is_active=True, stock__gte=6, product__status="on_sale")
+        .order_by("pk")
+        .first()
+    )
+    if sku is None:
+        return
+    sku = sku_update(sku=sku, stock=6, low_stock_threshold=5)  # 6 left, warn at 5
+    order = order_place(shop=shop, user=user, items=[(sku.pk, 2)], address_id=address.pk)  # 6 -> 4: an alert
+    order_mark_paid(order=order, amount_fen=order.total_fen)
+    complaint_create(
+        shop=shop, user=user, kind=Complaint.Kind.NOT_SHIPPED, order_no=order.order_no,
+        text="付款后三天还没有发货，联系客服也没有回复，请平台帮忙催一下。",
+    )  # fmt: skip
+    result.add("low-stock alerts")
+    result.add("complaints")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
@@ -14,6 +17,17 @@ from shop.admin_base import ShopScopedAdmin, ShopScopedInline, is_operator
 from shop.models import Shop, ShopMember
 
 MERCHANT_READONLY = ["slug", "verification", "verification_note", "verified_at", "is_active"]
+
+#: Columns an app above adds to the operator's shop list (complaints: 投诉), each computed by
+#: annotations of the list's one query (``shop_list_column_register``).
+shop_list_columns: list[tuple[Callable[[Shop], Any], dict[str, Any]]] = []
+
+
+def shop_list_column_register(column: Callable[[Shop], Any], *, annotations: dict[str, Any]) -> None:
+    """Add ``column`` (a list_display callable reading ``annotations`` off the row) to the
+    operator's shop list; merchants never see it."""
+    if all(existing is not column for existing, _annotations in shop_list_columns):
+        shop_list_columns.append((column, annotations))
 
 
 class ShopMemberInline(ShopScopedInline, admin.TabularInline):
@@ -68,6 +82,19 @@ class ShopAdmin(ShopScopedAdmin):
             },
         ),
     ]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if is_operator(request):
+            for _column, annotations in shop_list_columns:
+                queryset = queryset.annotate(**annotations)
+        return queryset
+
+    def get_list_display(self, request):
+        columns = list(super().get_list_display(request))
+        if is_operator(request):
+            columns += [column for column, _annotations in shop_list_columns]
+        return columns
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return is_operator(request)  # merchants open shops through sign-up

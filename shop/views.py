@@ -24,7 +24,7 @@ from core.errors import NotFoundError
 from core.h5 import is_wechat, not_found_as_404
 from shop.cache import cache_public_page
 from shop.models import Shop
-from shop.selectors import shop_get_public
+from shop.selectors import shop_get_public, shop_suspended_message
 
 
 def platform_home(request: HttpRequest) -> HttpResponse:
@@ -47,7 +47,12 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     message = (
         str(exception.args[0]) if exception and exception.args and isinstance(exception.args[0], str) else ""
     )
-    context = {"message": message, "request_path": request.path, "shop": _shop_of_path(request.path)}
+    context = {
+        "message": message, "request_path": request.path, "shop": _shop_of_path(request.path),
+        "suspended": message == shop_suspended_message(),
+    }  # fmt: skip
+    if context["suspended"]:  # the shop's own complaint pages stay open (complaints/views.py)
+        context["suspended_slug"] = request.path.split("/")[2]
     template = loader.get_template("404.html")
     return HttpResponseNotFound(template.render(context, request))
 

@@ -173,6 +173,28 @@ def two_shops(shop_a, shop_b, merchant_a, merchant_b):
         rule.tags.set([tag])
         assert CustomerProfile.objects.filter(shop=shop).exists()  # made by the orders above
         CustomerProfile.objects.filter(shop=shop).first().tags.add(tag)
+    from catalog import services as catalog_services
+    from complaints import services as complaint_services
+    from tests.factories import UserFactory
+
+    platform = UserFactory(username="isolation-operator", is_staff=True, is_superuser=True)
+    for shop, label in ((shop_a, "甲"), (shop_b, "乙")):  # issue 14: low stock and complaints
+        low = make_product(shop=shop, title=f"{label}的低库存品", stock=6).skus.get()
+        catalog_services.sku_update(sku=low, low_stock_threshold=5)
+        catalog_services.stock_settings_save(shop=shop, low_stock_threshold=3)
+        stock_buyer = AddressFactory(user=ShopperFactory(username=f"lowstock-{shop.slug}"))
+        order_services.order_place(
+            shop=shop, user=stock_buyer.user, items=[(low.pk, 2)], address_id=stock_buyer.pk
+        )
+        complaint = complaint_services.complaint_create(
+            shop=shop, user=stock_buyer.user, kind="fake", text=f"{label}的投诉：收到的是假货。"
+        )
+        complaint_services.complaint_ask_merchant(
+            complaint_id=complaint.pk, actor=platform
+        )  # the merchant sees it
+        complaint_services.complaint_warn_shop(
+            complaint_id=complaint.pk, actor=platform, reason=f"{label}的警告内容。"
+        )
     return shop_a
 
 

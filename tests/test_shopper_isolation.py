@@ -18,6 +18,7 @@ from django.forms.models import model_to_dict
 from rest_framework.test import APIClient
 
 from accounts.models import Address
+from complaints.models import Complaint, ComplaintEvent
 from orders import services as order_services
 from orders.models import AfterSale, AfterSaleLine, Cart, CartItem, Order, OrderEvent
 from payments.models import PaymentAttempt, Refund
@@ -50,6 +51,7 @@ class World:
     red_packet_token: str
     group_no: str = ""  # groupbuy: a group A opened (its page is public; A's name is masked there)
     group_activity_id: int = 0
+    a_complaint_no: str = ""  # complaints: A's complaint against the shop (naming A's paid order)
 
     def fill(self, route: str, *, order: Order) -> str:
         values = {
@@ -65,6 +67,7 @@ class World:
             "group_no": self.group_no,
             "activity_id": self.group_activity_id,
             "channel_code": "pyq-1",  # a channel's short link (marketing): not a shopper's
+            "complaint_no": self.a_complaint_no,
         }
 
         def replace(match: re.Match) -> str:
@@ -106,6 +109,8 @@ class World:
             "attempts": PaymentAttempt.objects.filter(order__in=a_orders),
             "refunds": Refund.objects.filter(order__in=a_orders),
             "coupon_claims": CouponClaim.objects.filter(user=self.a),
+            "complaints": Complaint.objects.filter(user=self.a),
+            "complaint_events": ComplaintEvent.objects.filter(complaint__user=self.a),
         }
         return {name: [model_to_dict(row) for row in qs.order_by("pk")] for name, qs in sets.items()}
 
@@ -147,11 +152,16 @@ def world(shop_a) -> World:
         options={"group_buy": {"activity_id": group_buy.pk}, "coupon_claim_id": "none"},
     )  # fmt: skip
     order_services.order_mark_paid(order=a_group, amount_fen=a_group.total_fen)
+    from complaints.services import complaint_create
+
+    a_complaint = complaint_create(shop=shop_a, user=a, kind="not_shipped", text="甲的投诉：一直不发货。",
+                                   order_no=a_paid.order_no)  # fmt: skip
     return World(
         shop=shop_a, a=a, b=b, a_address=a_address, a_cart_item=a_cart_item, a_pending=a_pending,
         a_paid=a_paid, a_after_sale=a_after_sale, a_line_id=a_paid.lines.get().pk, b_paid=b_paid, product_id=sku.product_id,
         a_claim=a_claim, coupon_id=public.pk, red_packet_token=promotion_services.red_packet_share_token(pool),
         group_no=a_group.group_member.group.group_no, group_activity_id=group_buy.pk,
+        a_complaint_no=a_complaint.complaint_no,
     )  # fmt: skip
 
 
@@ -174,7 +184,7 @@ def test_shopper_b_never_reads_or_changes_shopper_a_objects_on_h5(client, world)
             response = client.get(url)
             assert response.status_code < 500, url
             assert MARK.encode() not in response.content, url  # bytes: posters are PNG
-            if order.user_id == world.a.pk:
+            if order.user_id == world.a.pk or "<str:complaint_no>" in route:
                 assert response.status_code == 404, (url, response.status_code)
             for action in actions:
                 body = {**world.body(), "action": action} if action else world.body()
@@ -191,23 +201,27 @@ def test_shopper_b_never_reads_or_changes_shopper_a_objects_through_the_api(worl
     api.force_authenticate(world.b)
     before = world.snapshot()
     for route, _view in api_routes():
-        names_a_object = any(f"<{p}" in route for p in ("str:order_no", "int:item_id", "int:address_id"))
+        names_a_object = any(
+            f"<{p}" in route for p in ("str:order_no", "int:item_id", "int:address_id", "str:complaint_no")
+        )
         for order in world.orders(route):
             url = world.fill(route, order=order)
             response = api.get(url)
             assert response.status_code < 500, url
             assert MARK.encode() not in response.content, url  # bytes: posters are PNG
-            if names_a_object and order.user_id != world.b.pk:
+            if names_a_object and (order.user_id != world.b.pk or "complaint_no" in route):
                 assert response.status_code in (404, 405), (url, response.status_code)
             for method in WRITE_METHODS:
                 response = getattr(api, method)(url, world.body(), format="json")
                 assert response.status_code < 500, (method, url)
                 assert MARK not in response.content.decode(), (method, url)
-                if names_a_object and order.user_id != world.b.pk:
+                if names_a_object and (order.user_id != world.b.pk or "complaint_no" in route):
                     assert response.status_code in (404, 405), (method, url, response.status_code)
                 assert world.snapshot() == before, f"B changed A's rows through {method.upper()} {url}"
     # nor did B's side take any of A's: no order of B's ships to A's address
     assert not Order.objects.filter(user=world.b, recipient__contains=MARK).exists()
+    # nor names A's order in a complaint of B's
+    assert not Complaint.objects.filter(user=world.b, order__user=world.a).exists()
 
 
 def test_withdrawing_through_ones_own_order_page_only_reaches_ones_own_requests(client, world):

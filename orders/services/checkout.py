@@ -16,13 +16,13 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.locks import user_lock
 from accounts.models import Address, User
 from catalog.models import SKU
+from catalog.services import low_stock_alerts_raise, sku_reserve
 from core.attribution import NO_ATTRIBUTION, Attribution
 from core.errors import ApplicationError, NotFoundError
 from core.integers import is_int
@@ -390,15 +390,16 @@ def _order_place(
     # Reserve stock in primary-key order (the lines are sorted by SKU id), one statement per SKU;
     # units a rule supplied are not taken from the SKU's stock (the row is still updated, so it is
     # locked in the same order).
+    reservations = []
     for line in preview.lines:
         need = max(line.quantity - supplied.get(line.sku.pk, 0), 0)
-        reserved = SKU.objects.filter(pk=line.sku.pk, stock__gte=need, is_active=True).update(
-            stock=F("stock") - need
-        )
-        if not reserved:
+        reserved = sku_reserve(sku_id=line.sku.pk, quantity=need)
+        if reserved is None:
             raise ApplicationError(
                 "out_of_stock", _("“%(item)s”已售罄。") % {"item": _sku_label(line.sku)}, http_status=409
             )
+        reservations.append(reserved)
+    low_stock_alerts_raise(reservations=reservations)  # no query unless a SKU crossed its threshold
     OrderLine.objects.bulk_create(
         [
             OrderLine(

@@ -18,6 +18,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Address
 from catalog.models import SKU, Category, Product, SpecValue
+from complaints.models import Complaint
 from groupbuy.models import Group, GroupBuyActivity, GroupMember
 from marketing.models import Channel
 from orders import services as order_services
@@ -57,6 +58,7 @@ class World:
     red_packet_token: str
     group_activity_id: int = 0  # groupbuy: A's activity and one of its open groups
     group_no: str = ""
+    complaint_no: str = ""  # complaints: one of A's buyer's complaints against shop A
 
     def fill(self, route: str, *, product: Product | None = None) -> str:
         """The route aimed at A's objects through shop B's handle."""
@@ -71,6 +73,7 @@ class World:
             "activity_id": self.group_activity_id,
             "group_no": self.group_no,
             "channel_code": CHANNEL_CODE,
+            "complaint_no": self.complaint_no,
         }
 
         def replace(match: re.Match) -> str:
@@ -123,6 +126,7 @@ class World:
             "groups": Group.objects.filter(shop=self.shop_a),
             "group_members": GroupMember.objects.filter(shop=self.shop_a),
             "channels": Channel.objects.filter(shop=self.shop_a),
+            "complaints": Complaint.objects.filter(shop=self.shop_a),
         }
         return {name: [model_to_dict(row) for row in qs.order_by("pk")] for name, qs in sets.items()}
 
@@ -159,11 +163,14 @@ def world(shop_a, shop_b):
     from marketing.services import channel_save
 
     channel_save(channel=Channel(shop=shop_a, name="甲的朋友圈", code=CHANNEL_CODE))
+    from complaints.services import complaint_create
+
+    complaint = complaint_create(shop=shop_a, user=order.user, kind="fake", text="甲的投诉：收到的是假货。")
     return World(
         shop_a=shop_a, shop_b=shop_b, product=product, draft=draft, category=category, sku=sku,
         spec_values=sku.spec_value_ids, address=address, cart_item=cart_item, order=order, coupon=coupon,
         red_packet_token=promotion_services.red_packet_share_token(pool), group_activity_id=group_buy.pk,
-        group_no=group_no,
+        group_no=group_no, complaint_no=complaint.complaint_no,
     )  # fmt: skip
 
 

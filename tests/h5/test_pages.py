@@ -132,9 +132,11 @@ def test_not_found_pages(client, shop_a, shop_b):
     other = make_product(shop=shop_b)
     hidden = Category.objects.create(shop=shop_a, name="隐藏", is_active=False)
     suspended = Shop.objects.create(slug="closed", name="关店", is_active=False)
+    response = client.get(f"/s/{suspended.slug}/")  # suspended: the notice, not "404"
+    assert response.status_code == 404
+    assert "店铺已暂停营业" in text(response) and "暂时无法浏览商品和下单" in text(response)
     for url in (
         "/s/no-such-shop/",
-        f"/s/{suspended.slug}/",
         f"/s/shop-a/p/{draft.pk}/",
         f"/s/shop-a/p/{off.pk}/",
         f"/s/shop-a/p/{other.pk}/",  # another shop's product through this shop
