@@ -9,12 +9,9 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from accounts.ports import me_context
+from core.masking import mask_phone
 from shop.h5 import shop_page
 from shop.models import Shop
-
-
-def masked(phone: str) -> str:
-    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 7 else phone
 
 
 @shop_page
@@ -24,7 +21,7 @@ def me(request: HttpRequest, shop: Shop) -> HttpResponse:
     context = {
         "shop": shop,
         "tab": "me",
-        "phone": masked(request.user.phone),
+        "phone": mask_phone(request.user.phone),
         "identity": None,
         "show_profile_url": "",
     }
