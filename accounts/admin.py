@@ -25,7 +25,8 @@ class UserAdmin(OperatorOnly, DjangoUserAdmin):
         "date_joined",
     )
     search_fields = ("username", "nickname", "phone", "email")
-    fieldsets = (*DjangoUserAdmin.fieldsets, (None, {"fields": ("nickname", "phone")}))
+    fieldsets = (*DjangoUserAdmin.fieldsets, (None, {"fields": ("nickname", "phone", "erased_at")}))
+    readonly_fields = ("erased_at",)
 
     @admin.display(description=_("手机号"), ordering="phone")
     def masked_phone(self, user: User) -> str:
