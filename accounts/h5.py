@@ -76,7 +76,7 @@ class EraseForm(forms.Form):
         label=gettext_lazy("请输入“注销”确认"),
         max_length=10,
         required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": privacy.ERASE_CONFIRMATION}),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
 
 
