@@ -5,16 +5,32 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import PhoneLoginCode, User
+from core.masking import mask_phone
 from shop.admin_base import OperatorOnly, is_operator
 
 
 @admin.register(User)
 class UserAdmin(OperatorOnly, DjangoUserAdmin):
-    """Platform operators manage people; merchants never see this page (superuser only)."""
+    """Platform operators manage people; merchants never see this page (superuser only). The list
+    and its search results show phones masked (a search by the full number still finds it); a
+    person's own page, where the operator may correct it, shows it whole."""
 
-    list_display = ("username", "nickname", "phone", "is_staff", "is_superuser", "date_joined")
+    list_display = (
+        "username",
+        "nickname",
+        "masked_phone",
+        "is_active",
+        "is_staff",
+        "is_superuser",
+        "date_joined",
+    )
     search_fields = ("username", "nickname", "phone", "email")
-    fieldsets = (*DjangoUserAdmin.fieldsets, (None, {"fields": ("nickname", "phone")}))
+    fieldsets = (*DjangoUserAdmin.fieldsets, (None, {"fields": ("nickname", "phone", "erased_at")}))
+    readonly_fields = ("erased_at",)
+
+    @admin.display(description=_("手机号"), ordering="phone")
+    def masked_phone(self, user: User) -> str:
+        return mask_phone(user.phone)
 
     def has_add_permission(self, request):
         return is_operator(request)
@@ -23,11 +39,17 @@ class UserAdmin(OperatorOnly, DjangoUserAdmin):
 @admin.register(PhoneLoginCode)
 class PhoneLoginCodeAdmin(OperatorOnly, admin.ModelAdmin):
     """The SMS login code log, read-only, for platform operators (superusers) only: when codes were
-    sent, to which number and from which IP, whether they were used. The code hash is never shown."""
+    sent, to which number and from which IP, whether they were used. The code hash is never shown,
+    and the number only masked (search by the full number to find its codes)."""
 
-    list_display = ("phone", "created_at", "expires_at", "used_at", "attempts", "ip")
+    list_display = ("masked_phone", "created_at", "expires_at", "used_at", "attempts", "ip")
     fields = list_display
     readonly_fields = list_display
+
+    @admin.display(description=_("手机号"), ordering="phone")
+    def masked_phone(self, code: PhoneLoginCode) -> str:
+        return mask_phone(code.phone)
+
     search_fields = ("phone", "ip")
     date_hierarchy = "created_at"
     list_filter = (("used_at", admin.EmptyFieldListFilter),)

@@ -3,7 +3,7 @@ and H5 form)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -12,11 +12,12 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts import regions
+from accounts import privacy, regions
 from accounts import services as account_services
-from accounts.models import Address
+from accounts.models import Address, User
 from core.api.errors import ErrorSerializer
-from core.api.schema import ERRORS
+from core.api.schema import ERRORS, SHOP_PARAM
+from shop.api import ShopAPIView
 
 CODE_HELP = "6-digit administrative division code (GB/T 2260, 民政部), e.g. `650000` 新疆维吾尔自治区."  # i18n: data (API docs)
 
@@ -189,4 +190,125 @@ class AddressDetailView(GenericAPIView):
 
     def delete(self, request: Request, address_id: int) -> Response:
         account_services.address_delete(user=request.user, address_id=address_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# ---------------------------------------------------------------- privacy (docs/privacy.md)
+
+
+def _error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(ErrorSerializer, description=description)
+
+
+AUTH = _error("`not_authenticated`: log in first.")
+
+
+def _shopper(request: Request) -> User:
+    return cast(User, request.user)  # IsAuthenticated let only a user in
+
+
+@extend_schema_view(
+    get=extend_schema(
+        tags=["privacy"],
+        operation_id="privacy_data",
+        summary="Download my data (this shop)",
+        parameters=[SHOP_PARAM],
+        responses={
+            200: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description=(
+                    "Everything held about the shopper in this shop, as the H5 page's 下载我的数据 file: "
+                    "`说明`, `店铺`, `导出时间`, then one section per app (`账号`, `订单`, `支付`, `微信`, "
+                    "`优惠`, `渠道`, `拼团`, `分销`, `客户档案`). Keys are Chinese words for people to read "
+                    "(docs/privacy.md lists them); amounts are yuan strings (`¥59.90`), times ISO 8601 in "
+                    "Asia/Shanghai."
+                ),
+            ),
+            401: AUTH,
+            403: AUTH,
+            404: _error("`shop_not_found`: no open shop has this handle."),
+        },
+    )
+)
+class PrivacyDataView(ShopAPIView):
+    """What this shop (and the platform's account) holds about the logged-in shopper: their
+    account and addresses, orders, payments, WeChat identities and messages, coupons, group-buys,
+    promoter account, customer profile. Only their own, only this shop's."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    pagination_class = None
+    filter_backends: list = []
+
+    def get(self, request: Request, shop_slug: str) -> Response:
+        data = privacy.account_data_export(user=_shopper(request), shop=self.get_shop())
+        response = Response(data)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class EraseStateSerializer(serializers.Serializer):
+    can_erase = serializers.BooleanField(help_text="False while `blockers` is not empty.")
+    blockers = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Why deletion must wait, in Chinese, to show as they are (an unfinished order, an open "
+        "after-sale, a promoter's withdrawal or commission).",
+    )
+    confirmation = serializers.CharField(help_text="What the shopper types to confirm: `注销`.")
+
+
+class EraseSerializer(serializers.Serializer):
+    confirm = serializers.CharField(
+        max_length=10, allow_blank=True, help_text="The word the shopper typed: must be `注销`."
+    )
+
+
+@extend_schema_view(
+    get=extend_schema(
+        tags=["privacy"],
+        operation_id="account_erase_state",
+        summary="Can my account be deleted now?",
+        responses={200: EraseStateSerializer, 401: AUTH, 403: AUTH},
+    ),
+    post=extend_schema(
+        tags=["privacy"],
+        operation_id="account_erase",
+        summary="Delete my account (every shop)",
+        request=EraseSerializer,
+        responses={
+            204: OpenApiResponse(
+                description="Deleted: the token no longer works; sign in again for a new account."
+            ),
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="`invalid`: no `confirm`. `account_erase_unconfirmed`: `confirm` is not `注销`.",
+            ),
+            401: AUTH,
+            403: AUTH,
+            409: _error(
+                "`account_erase_blocked`: something must finish first; `fields.blockers` lists the reasons "
+                "(as `GET` does). Nothing was changed."
+            ),
+        },
+    ),
+)
+class AccountEraseView(GenericAPIView):
+    """Account deletion, for the whole platform (docs/privacy.md): the account, addresses, WeChat
+    identities, customer profiles, tags, points and unused coupons are deleted; orders, payments
+    and commission ledgers are kept for the merchants, without the shopper's name, phone, address
+    or openid. Show what `GET` says must finish first, ask the shopper to type `注销`, then `POST`."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = EraseSerializer
+    pagination_class = None
+    filter_backends: list = []
+
+    def get(self, request: Request) -> Response:
+        blockers = privacy.account_erase_blockers(user=_shopper(request))
+        body = {"can_erase": not blockers, "blockers": blockers, "confirmation": privacy.ERASE_CONFIRMATION}
+        return Response(EraseStateSerializer(body).data)
+
+    def post(self, request: Request) -> Response:
+        data = EraseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        privacy.account_erase(user=_shopper(request), confirmation=data.validated_data["confirm"])
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -8,3 +8,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import checks  # noqa: F401  (registers the region data check)
+        from accounts.privacy import privacy_ready
+
+        privacy_ready()  # the account and its address book: the first to export, the last to erase

@@ -5,13 +5,27 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.utils.translation import gettext as _
+
 from accounts.models import PhoneLoginCode, User
+from core.errors import ApplicationError
 
 
 def user_lock(user: User) -> None:
     """The user's row: serialises edits of one shopper's address book (the count limit, the
-    default address), whichever request or device they come from."""
+    default address), whichever request or device they come from, their checkouts' unpaid-order
+    count, and the deletion of their account (accounts.privacy)."""
     User.objects.select_for_update().filter(pk=user.pk).first()
+
+
+def shopper_lock(user: User) -> None:
+    """``user_lock`` for a write on the shopper's behalf (an address saved, an order placed):
+    refused (``account_disabled``) when the account was deleted meanwhile. The deletion holds this
+    lock, so a request that waited for it (signed in before the deletion, already past its login
+    check) finds the row erased and writes nothing for a person who is gone."""
+    row = User.objects.select_for_update().filter(pk=user.pk).only("erased_at", "is_active").first()
+    if row is None or row.erased_at is not None or not row.is_active:
+        raise ApplicationError("account_disabled", _("该账号已注销或停用。"), http_status=403)
 
 
 def phone_codes_lock(phone: str) -> None:

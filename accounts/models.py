@@ -17,6 +17,9 @@ class User(AbstractUser):
     nickname = models.CharField(_("昵称"), max_length=64, blank=True)
     phone = models.CharField(_("手机号"), max_length=20, blank=True, db_index=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    # Set when the shopper deleted their account (accounts.privacy.account_erase): the row stays,
+    # because the merchants' orders point at it, but it names nobody any more.
+    erased_at = models.DateTimeField(_("注销时间"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("用户")
@@ -24,6 +27,8 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
+        if self.erased_at is not None:
+            return str(_("已注销用户"))
         return self.nickname or self.get_full_name() or self.username
 
     def __str__(self) -> str:

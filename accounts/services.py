@@ -18,7 +18,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from accounts import regions
-from accounts.locks import phone_code_live_lock, phone_codes_lock, user_lock
+from accounts.locks import phone_code_live_lock, phone_codes_lock, shopper_lock
 from accounts.models import MOBILE_VALIDATOR, Address, PhoneLoginCode, User
 from accounts.sms import send_sms
 from core.errors import ApplicationError, NotFoundError
@@ -64,7 +64,7 @@ def address_save(
     unknown = set(data) - set(ADDRESS_FIELDS)
     if unknown:
         raise ApplicationError("invalid", _("未知字段：%(f)s") % {"f": ", ".join(sorted(unknown))})
-    user_lock(user)
+    shopper_lock(user)  # an account deleted meanwhile gets no address
     if address_id is None:
         if Address.objects.filter(user=user).count() >= MAX_ADDRESSES:
             raise ApplicationError("too_many_addresses", _("最多保存 %(n)d 个地址。") % {"n": MAX_ADDRESSES})

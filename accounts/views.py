@@ -145,3 +145,11 @@ def shopper_login_code(request: HttpRequest) -> HttpResponse:
 def shopper_logout(request: HttpRequest) -> HttpResponse:
     logout(request)
     return redirect(safe_next(request))
+
+
+@never_cache
+def account_erased(request: HttpRequest) -> HttpResponse:
+    """Where a shopper lands after deleting their account: outside every shop, so that WeChat's
+    silent sign-in does not at once make them a new account; the link back to the shop does (a new
+    one, as for anyone new)."""
+    return render(request, "accounts/erased.html", {"next": safe_next(request, default="")})

@@ -21,6 +21,7 @@ urlpatterns = [
     path("accounts/login/", account_views.shopper_login, name="shopper-login"),
     path("accounts/login/code/", account_views.shopper_login_code, name="shopper-login-code"),
     path("accounts/logout/", account_views.shopper_logout, name="shopper-logout"),
+    path("accounts/erased/", account_views.account_erased, name="account-erased"),
     path("s/<slug:shop_slug>/", include(("config.urls_h5", "h5"))),
     path("admin/", admin.site.urls),
     path("webhooks/tracking/<slug:shop_slug>/", tracking_push, name="tracking-push"),

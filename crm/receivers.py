@@ -10,3 +10,6 @@ def ready() -> None:
     profiles.ready()
     members.ready()
     campaigns.ready()
+    from crm import privacy  # a shopper's profiles: export and erase (docs/privacy.md)
+
+    privacy.privacy_ready()

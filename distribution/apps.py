@@ -17,3 +17,7 @@ class DistributionConfig(AppConfig):
         job_register("commissions_settle", services.commissions_settle_due_job)
         transfer_result_register(payouts.transfer_result_listener)
         me_context_register(views.member_centre_context)
+
+        from distribution import privacy
+
+        privacy.privacy_ready()  # docs/privacy.md

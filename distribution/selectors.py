@@ -12,16 +12,11 @@ from django.db.models import BigIntegerField, Count, F, OuterRef, QuerySet, Subq
 from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 
+from core.masking import mask_name  # a customer as their promoter sees them (张**)
 from distribution.models import Binding, Commission, DistributionSettings, LedgerEntry, Promoter, Withdrawal
 from orders.models import AfterSale, AfterSaleLine
 from shop.models import Shop
 from wechat.share import referral_code, share_link
-
-
-def mask_name(name: str) -> str:
-    """A customer's name as their promoter sees it: the first character, then ``**`` (张** , 用**)."""
-    name = (name or "").strip()
-    return f"{name[0]}**" if name else "**"
 
 
 @dataclass(frozen=True)

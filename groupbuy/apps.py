@@ -30,3 +30,7 @@ class GroupbuyConfig(AppConfig):
         order_page_state_register(views.order_state)
         order_event_label_register(views.order_event_label)
         me_context_register(views.member_centre_context)
+
+        from groupbuy import privacy
+
+        privacy.privacy_ready()  # docs/privacy.md

@@ -14,16 +14,11 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from catalog.models import Product
 from core.errors import NotFoundError
+from core.masking import mask_name as mask_name  # a member as others see them (张**)
 from groupbuy.models import Group, GroupBuyActivity, GroupBuyItem, GroupMember
 from shop.models import Shop
 
 G = Group.Status
-
-
-def mask_name(name: str) -> str:
-    """A member as others see them: the first character and two stars (张** / m**)."""
-    name = (name or "").strip()
-    return f"{name[:1]}**" if name else "**"
 
 
 def group_state(group: Group, now: datetime | None = None) -> str:

@@ -20,3 +20,7 @@ class MarketingConfig(AppConfig):
         channel_label_register(selectors.channel_name)  # admin's order 来源: 宝妈群（mama-group）
 
         job_register("channel_stats_flush", services.channel_stats_flush)
+
+        from marketing import privacy
+
+        privacy.privacy_ready()  # docs/privacy.md

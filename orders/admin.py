@@ -1,6 +1,10 @@
 """The merchant's order desk: orders with their timeline, shipping (one or many from a CSV),
 tracking updates, after-sales decisions, shipping fees and a masked CSV export.
 
+Phones and addresses are masked in the list, its search results and the CSV export
+(``core.masking``); they are shown in full only where a parcel needs them: the order's own page,
+its shipping step and its packing slip (打印发货单: one order's, or the selected orders').
+
 Every change goes through orders.services; admin never sets a status, stock or amount itself.
 """
 
@@ -25,6 +29,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from core.csv_export import csv_response
 from core.errors import ApplicationError
+from core.masking import mask_address, mask_phone
 from core.money import YuanFormField, fen_to_yuan, format_yuan
 from orders import services
 from orders.after_sale_state import after_sale_can_transition
@@ -46,11 +51,6 @@ from orders.services.after_sale_lines import after_sale_split_preview
 from orders.shipping import CSV_MAX_BYTES, orders_ship_from_csv
 from shop.admin_base import ShopScopedAdmin, ShopScopedInline, is_operator, user_shop_ids
 from shop.models import Shop
-
-
-def mask_phone(phone: str) -> str:
-    """13812345678 -> 138****5678 (lists and exports never show a full number)."""
-    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 7 else "****"
 
 
 class ShipForm(forms.Form):
@@ -252,19 +252,19 @@ class OrderAdmin(ShopScopedAdmin):
     list_select_related = ["shipment"]
     # and the registered ones: get_inlines
     inlines = [OrderLineInline, OrderDiscountInline, AfterSaleInline, OrderEventInline]
-    actions = ["export_csv"]
+    actions = ["export_csv", "print_packing_slips"]
     fieldsets = [
         (None, {"fields": ["order_no", "shop", "status", "created_at", "pay_deadline", "paid_at", "shipped_at",
                            "completed_at", "remark"]}),
         (gettext_lazy("金额"), {"fields": ["goods", "shipping", "discount", "total", "paid", "refunded"]}),
         (gettext_lazy("收货地址"), {"fields": ["recipient", "phone", "full_address"]}),
-        (gettext_lazy("物流"), {"fields": ["shipping_info", "actions_links"]}),
+        (gettext_lazy("物流"), {"fields": ["shipping_info", "actions_links", "packing_slip_link"]}),
         (gettext_lazy("来源"), {"fields": ["channel", "referrer", "attributed_at"]}),
     ]  # fmt: skip
     readonly_fields = [
         "order_no", "shop", "status", "created_at", "pay_deadline", "paid_at", "shipped_at", "completed_at", "remark",
         "goods", "shipping", "discount", "total", "paid", "refunded", "recipient", "phone", "full_address",
-        "shipping_info", "actions_links", "channel", "referrer", "attributed_at",
+        "shipping_info", "actions_links", "packing_slip_link", "channel", "referrer", "attributed_at",
     ]  # fmt: skip
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -351,6 +351,14 @@ class OrderAdmin(ShopScopedAdmin):
             )
         return "—"
 
+    @admin.display(description=gettext_lazy("发货单"))
+    def packing_slip_link(self, order: Order) -> str:
+        return format_html(
+            '<a class="button" href="{}">{}</a>',
+            reverse("admin:orders_order_packing_slip", args=[order.pk]),
+            _("打印发货单"),
+        )
+
     # -- custom pages ----------------------------------------------------------------------------------
 
     def get_urls(self):
@@ -358,6 +366,7 @@ class OrderAdmin(ShopScopedAdmin):
         return [
             path("<int:pk>/ship/", wrap(self.ship_view), name="orders_order_ship"),
             path("<int:pk>/tracking/", wrap(self.tracking_view), name="orders_order_tracking"),
+            path("<int:pk>/packing-slip/", wrap(self.packing_slip_view), name="orders_order_packing_slip"),
             path("ship-csv/", wrap(self.ship_csv_view), name="orders_order_ship_csv"),
             *super().get_urls(),
         ]
@@ -414,6 +423,20 @@ class OrderAdmin(ShopScopedAdmin):
             request, _("添加物流轨迹 · 订单 %(no)s") % {"no": order.order_no}, form, order=order
         )
 
+    def packing_slip_view(self, request: HttpRequest, pk: int):
+        return self._packing_slips(request, [self._order(request, pk)])
+
+    def _packing_slips(self, request: HttpRequest, orders: list[Order]) -> TemplateResponse:
+        """Printable packing slips (发货单): the receiver's full name, phone and address, the lines
+        and the remark — what goes into or onto the parcel, so nothing is masked here."""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("发货单"),
+            "opts": self.model._meta,
+            "orders": orders,
+        }
+        return TemplateResponse(request, "admin/orders/order/packing_slip.html", context)
+
     def ship_csv_view(self, request: HttpRequest):
         shops = (
             Shop.objects.all() if is_operator(request) else Shop.objects.filter(pk__in=user_shop_ids(request))
@@ -437,7 +460,14 @@ class OrderAdmin(ShopScopedAdmin):
 
     # -- export ----------------------------------------------------------------------------------------
 
-    @admin.action(description=gettext_lazy("导出所选订单（CSV，手机号已脱敏）"))
+    @admin.action(description=gettext_lazy("打印所选订单的发货单"))
+    def print_packing_slips(self, request: HttpRequest, queryset) -> HttpResponse:
+        orders = list(
+            queryset.select_related("shipment").prefetch_related("lines").order_by("-created_at", "-id")
+        )
+        return self._packing_slips(request, orders)
+
+    @admin.action(description=gettext_lazy("导出所选订单（CSV，手机号和地址已脱敏）"))
     def export_csv(self, request: HttpRequest, queryset) -> HttpResponse:
         header = [
             _("订单号"), _("下单时间"), _("状态"), _("商品"), _("应付(元)"), _("实付(元)"), _("已退款(元)"),
@@ -450,7 +480,8 @@ class OrderAdmin(ShopScopedAdmin):
                 "；".join(f"{line.title} {line.spec_text} ×{line.quantity}".strip() for line in order.lines.all()),
                 fen_to_yuan(order.total_fen), fen_to_yuan(order.paid_fen), fen_to_yuan(order.refunded_fen),
                 order.recipient, mask_phone(order.phone),
-                order.full_address, order.remark, self.shipping_info(order),
+                mask_address(province=order.province, city=order.city, rest=f"{order.district}{order.address_detail}"),
+                order.remark, self.shipping_info(order),
             ]
             for order in orders
         )  # fmt: skip

@@ -11,3 +11,7 @@ class OrdersConfig(AppConfig):
         from orders.services.cart import cart_merge_session
 
         accounts_ports.login_hook_register(cart_merge_session)
+
+        from orders import privacy
+
+        privacy.privacy_ready()  # docs/privacy.md

@@ -19,3 +19,7 @@ class PaymentsConfig(AppConfig):
         )  # a paid order must not expire
         jobs.job_register("close_abandoned_payments", services.payments_close_abandoned)
         jobs.job_register("sync_transfers", transfers.transfers_sync)  # 商家转账 left unsettled
+
+        from payments import privacy
+
+        privacy.privacy_ready()  # docs/privacy.md

@@ -30,3 +30,7 @@ class PromotionsConfig(AppConfig):
         wechat_ports.follow_listener_register(services.follower_coupons_on_follow)
         wechat_ports.signin_listener_register(services.follower_grants_on_signin)
         login_hook_register(services.follower_grants_on_login)
+
+        from promotions import privacy
+
+        privacy.privacy_ready()  # docs/privacy.md

@@ -93,6 +93,7 @@ class World:
             "recipient": "乙改的", "scene": "native", "coupon": self.a_claim.pk, "coupon_claim_id": self.a_claim.pk,
             "lines": [{"line_id": self.a_line_id, "quantity": 1}], f"line_{self.a_line_id}": "on",
             f"qty_{self.a_line_id}": "1",
+            "confirm": "注销",  # account deletion: B's unfinished order refuses it, A's rows never move
         }  # fmt: skip
 
     def snapshot(self) -> dict[str, list[dict]]:
@@ -242,3 +243,23 @@ def test_withdrawing_through_ones_own_order_page_only_reaches_ones_own_requests(
     )
     world.a_after_sale.refresh_from_db()
     assert world.a_after_sale.status == AfterSale.Status.WITHDRAWN
+
+
+def test_a_shopper_deleting_their_account_never_touches_another_shoppers_rows(client, world):
+    """B finishes their order and deletes their account (H5): B is anonymised, A's rows stay as
+    they were; B's data export never held anything of A's (the GET walk above reads it too)."""
+    from accounts.models import User
+
+    client.force_login(world.b)
+    export = client.get(f"/s/{world.shop.slug}/me/privacy/data/").content.decode()
+    assert MARK not in export and world.b_paid.order_no in export
+    assert "暂时不能注销" in client.get(f"/s/{world.shop.slug}/me/privacy/erase/").content.decode()
+    order_services.order_ship(shop=world.shop, order_no=world.b_paid.order_no, carrier="sf", tracking_no="SFB1",
+                              actor=None)  # fmt: skip
+    order_services.order_confirm_receipt(order=Order.objects.get(pk=world.b_paid.pk), user=world.b)
+    before = world.snapshot()
+    response = client.post(f"/s/{world.shop.slug}/me/privacy/erase/", {"confirm": "注销"})
+    assert response.status_code == 302
+    assert User.objects.get(pk=world.b.pk).erased_at is not None
+    assert Order.objects.get(pk=world.b_paid.pk).phone == ""
+    assert world.snapshot() == before

@@ -19,3 +19,7 @@ class WeChatConfig(AppConfig):
 
         # the outbox's delivery job; which order events write rows is the notifications app's
         jobs.job_register("send_notifications", notifications.notifications_send_due)
+
+        from wechat import privacy
+
+        privacy.privacy_ready()  # docs/privacy.md

@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.locks import user_lock
+from accounts.locks import shopper_lock
 from accounts.models import Address, User
 from catalog.models import SKU
 from catalog.services import low_stock_alerts_raise, sku_reserve
@@ -322,8 +322,9 @@ def max_unpaid_orders() -> int:
 def _unpaid_orders_check(*, shop: Shop, user: User) -> None:
     """An unpaid order holds its stock until it is paid or expires: a shopper may have only a few
     at once in a shop, or one account could hold a whole stock (or a flash sale) by placing orders
-    it never pays. The shopper's row lock makes the count hold under concurrent checkouts."""
-    user_lock(user)
+    it never pays. The shopper's row lock makes the count hold under concurrent checkouts, and
+    refuses (``account_disabled``) an account deleted while this checkout was under way."""
+    shopper_lock(user)
     unpaid = Order.objects.filter(shop=shop, user=user, status=OrderStatus.PENDING_PAYMENT).count()
     if unpaid >= max_unpaid_orders():
         raise ApplicationError(

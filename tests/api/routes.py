@@ -36,3 +36,13 @@ def is_reference(view) -> bool:
 
 def is_public_read_only(view) -> bool:
     return is_catalog(view) or is_reference(view)
+
+
+def is_account_erase(view) -> bool:
+    """The account deletion (accounts/api.py, ``POST /api/v1/me/erase/``): a write on the caller's
+    own whole account, never on an object of the URL. The walkers post it as every actor, with the
+    confirmation typed: an anonymous caller is refused (401), a merchant's account too (409
+    ``account_erase_blocked``), a shopper with an unfinished order too (409)."""
+    from accounts.api import AccountEraseView
+
+    return view is AccountEraseView

@@ -26,7 +26,7 @@ from orders.models import Cart, CartItem, Order, OrderLine
 from promotions import services as promotion_services
 from promotions.flash.models import FlashItem, FlashPurchase
 from promotions.models import Coupon, CouponClaim, RedPacketPool
-from tests.api.routes import api_routes, is_catalog, is_public_read_only, is_reference
+from tests.api.routes import api_routes, is_account_erase, is_catalog, is_public_read_only, is_reference
 from tests.factories import (
     AddressFactory,
     ShopperFactory,
@@ -99,7 +99,7 @@ class World:
             "sku_id": self.sku.pk, "quantity": 1, "items": [{"sku_id": self.sku.pk, "quantity": 1}],
             "address_id": self.address.pk, "title": "乙改的", "price_fen": 1, "stock": 0,
             "kind": "refund_only", "reason": "乙改的", "amount_fen": 1, "is_default": True,
-            "scene": "native", "remark": "乙改的", "coupon_claim_id": self.claim_id(),
+            "scene": "native", "remark": "乙改的", "coupon_claim_id": self.claim_id(), "confirm": "注销",
         }  # fmt: skip
 
     def claim_id(self) -> int:
@@ -216,9 +216,14 @@ def test_shop_b_never_writes_shop_a_objects(world, actor):
             response = getattr(actor, method)(url, world.body(), format="json")
             assert MARK not in response.content.decode(), (method, url)
             assert response.status_code < 500, (method, url)
-            if has_object or is_public_read_only(view):
+            if has_object or is_public_read_only(view) or is_account_erase(view):
                 assert response.status_code >= 400, (method, url, response.status_code)
     assert world.snapshot() == before
+    # the account deletion posted above (confirmed) deleted nobody: a merchant's account is refused
+    from accounts.models import User
+
+    assert User.objects.filter(username="merchant_b", is_active=True, erased_at=None).exists()
+    assert not User.objects.filter(erased_at__isnull=False).exists()
     # nor did anything of A's end up on B's side
     assert not CartItem.objects.filter(cart__shop=world.shop_b, sku__shop=world.shop_a).exists()
     assert not Order.objects.filter(shop=world.shop_b).exists()
