@@ -40,7 +40,9 @@ def referrer_names(codes: Iterable[str]) -> dict[str, str]:
     ids = {int(code) for code in codes if code and code.isdigit() and len(code) < 19}
     if not ids:
         return {}
-    users = User.objects.filter(pk__in=ids).only("pk", "nickname", "first_name", "last_name", "username")
+    users = User.objects.filter(pk__in=ids).only(
+        "pk", "nickname", "first_name", "last_name", "username", "erased_at"
+    )
     return {str(user.pk): user.display_name for user in users}
 
 
