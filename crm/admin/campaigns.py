@@ -94,8 +94,9 @@ class CampaignAdmin(ShopScopedAdmin):
     fieldsets = [
         (None, {"fields": ["shop", "name", "text"]}),
         (gettext_lazy("附带链接"), {"fields": ["link_kind", "product", "coupon", "page"]}),
-        (gettext_lazy("发送"), {"fields": ["segment", "send_at"]}),
+        (gettext_lazy("发送"), {"fields": ["segment", "send_at", "status", "due_at"]}),
     ]
+    readonly_fields = ["status", "due_at"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Campaign]:
         return selectors.campaigns_with_counts(super().get_queryset(request))
@@ -179,7 +180,8 @@ class CampaignAdmin(ShopScopedAdmin):
     def _page_links(self, campaign: Campaign) -> list[tuple[str, str]]:
         links = []
         if campaign.status in (C.DRAFT, C.SCHEDULED):
-            links.append((reverse("admin:crm_campaign_preview", args=[campaign.pk]), _("预览并发送")))
+            label = _("预览并发送") if campaign.status == C.DRAFT else _("预览 / 取消")
+            links.append((reverse("admin:crm_campaign_preview", args=[campaign.pk]), label))
         if campaign.status in (C.SENDING, C.SENT):
             links.append((reverse("admin:crm_campaign_results", args=[campaign.pk]), _("发送结果")))
         return links

@@ -132,3 +132,18 @@ def test_quiet_hours_end_at_eight():
     assert services.quiet_hours_end(local(0, 3)) == local(0, 8)
     assert services.quiet_hours_end(local(0, 12)) == local(0, 12)
     assert services.quiet_hours_end(timezone.now()) >= timezone.now()
+
+
+def test_the_preview_is_one_count_whatever_the_segments_size(shop_a, account):
+    from crm.selectors.campaigns import preview_counts
+
+    found = campaign(shop_a)
+    mixed_audience(shop_a, account, 6)
+    with CaptureQueriesContext(connection) as small:
+        six = preview_counts(campaign=found, now=daytime())
+    mixed_audience(shop_a, account, 60)
+    with CaptureQueriesContext(connection) as big:
+        sixty_six = preview_counts(campaign=found, now=daytime())
+    assert len(small) == len(big) <= 4
+    assert (six.total, six.receive, six.opted_out, six.capped, six.unreachable) == (6, 2, 1, 1, 2)
+    assert (sixty_six.total, sixty_six.receive) == (66, 22)
