@@ -307,6 +307,7 @@ def demo_load() -> DemoResult:
         _distribution(shop, result)
         _customers(shop, result)
         _complaint_and_low_stock(shop, result)
+        _campaigns(shop, result)
         if result.changed:
             storefront_changed(shop)
     return result
@@ -641,3 +642,132 @@ def _complaint_and_low_stock(shop: Shop, result: DemoResult) -> None:
     )  # fmt: skip
     result.add("low-stock alerts")
     result.add("complaints")
+
+
+def _campaigns(shop: Shop, result: DemoResult) -> None:
+    """crm's marketing messages and wechat's inbox, on the demo shop (once): the push budget, a
+    segment of every customer, and a campaign sent yesterday at 10:00 to six followers — built by
+    the real job's steps (confirm, start, the batch that claims each budget), its sends recorded
+    as the job records WeChat's answers (the simulator is not up while the demo loads): three sent,
+    one within the budget, one unsubscribed, one outside the 48 hours. Two followers wrote to the
+    account through the real message handler: one conversation unread, one answered."""
+    from wechatpy import parse_message
+
+    from crm.models.campaigns import Campaign, CampaignDelivery, CampaignSettings
+    from crm.models.profiles import CustomerProfile, Segment
+    from crm.services import campaigns
+    from wechat.models import (
+        Conversation,
+        CustomerServiceMessage,
+        Follower,
+        InboundMessage,
+        WeChatAccount,
+        WeChatIdentity,
+    )
+    from wechat.services import message_handle
+
+    account = WeChatAccount.objects.filter(shop=shop).first()
+    if shop.slug != "demo" or account is None or Campaign.objects.filter(shop=shop).exists():
+        return
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    sent_at = datetime.combine(
+        timezone.localdate() - timedelta(days=1), time(10), tzinfo=ZoneInfo("Asia/Shanghai")
+    )
+    CampaignSettings.objects.get_or_create(shop=shop)
+    segment, _ = Segment.objects.get_or_create(shop=shop, name="全部客户", defaults={"filters": {}})
+    fans = [  # (openid, nickname, hours before the send they last wrote, budget, unsubscribed)
+        ("o-demo-fan-1", "王女士", 2, None, False),
+        ("o-demo-fan-2", "陈先生", 5, None, False),
+        ("o-demo-fan-3", "", 20, None, False),
+        ("o-demo-fan-4", "", 3, sent_at - timedelta(days=1), False),
+        ("o-demo-fan-5", "", 1, None, True),
+        ("o-demo-fan-6", "", 96, None, False),
+    ]
+    for openid, nickname, hours, last_marketing, opted_out in fans:
+        Follower.objects.get_or_create(
+            shop=shop, openid=openid,
+            defaults={"subscribed_at": sent_at - timedelta(days=20), "last_interaction_at": sent_at - timedelta(hours=hours)},
+        )  # fmt: skip
+        user = None
+        if nickname:
+            user = User.objects.filter(username=f"demo_{openid[-5:]}").first()
+            if user is None:
+                user = User(username=f"demo_{openid[-5:]}", nickname=nickname)
+                user.set_unusable_password()
+                user.save()
+                result.add("users")
+            WeChatIdentity.objects.get_or_create(
+                appid=account.appid,
+                openid=openid,
+                defaults={"user": user, "kind": "account", "nickname": nickname},
+            )
+        profile = CustomerProfile.objects.filter(shop=shop, oa_openid=openid).first() or (
+            CustomerProfile.objects.filter(shop=shop, user=user).first() if user else None
+        )
+        if profile is None:
+            profile = CustomerProfile.objects.create(shop=shop, user=user, oa_openid=openid, is_follower=True)
+        CustomerProfile.objects.filter(pk=profile.pk).update(
+            last_marketing_at=last_marketing,
+            marketing_opt_out_at=sent_at - timedelta(days=3) if opted_out else None,
+        )
+    product = Product.objects.filter(shop=shop, status=Product.Status.ON_SALE).order_by("pk").first()
+    campaign = campaigns.campaign_save(campaign=Campaign(
+        shop=shop, name="双十二预热", segment=segment,
+        text="双十二预热：关注的老朋友专享，羊毛围巾第二条半价，本周日截止。",
+        link_kind=Campaign.LinkKind.PRODUCT if product else Campaign.LinkKind.PAGE,
+        product=product, page="" if product else Campaign.Page.HOME,
+    ))  # fmt: skip
+    campaigns.campaign_schedule(shop=shop, campaign_id=campaign.pk, now=sent_at - timedelta(minutes=5))
+    campaigns.campaigns_start_due(now=sent_at)
+    while campaigns.campaign_build_batch(campaign_id=campaign.pk, now=sent_at):
+        pass
+    # what WeChat answered (customer-service messages inside the 48 hours: taken)
+    CampaignDelivery.objects.filter(campaign=campaign, status=CampaignDelivery.Status.PENDING).update(
+        status=CampaignDelivery.Status.SENT,
+        sent_at=sent_at + timedelta(seconds=3),
+        attempts=1,
+        next_attempt_at=None,
+    )
+    campaigns.campaigns_finish(now=sent_at + timedelta(minutes=1))
+    result.add("campaigns")
+
+    site = campaigns.site_url()
+    now = timezone.now()
+    for n, (openid, text, minutes) in enumerate(
+        [
+            ("o-demo-fan-2", "请问羊毛围巾什么时候发货？", 90),
+            ("o-demo-fan-1", "围巾有灰色的吗？想买两条送人。", 20),
+        ],
+        start=1,
+    ):
+        created = int((now - timedelta(minutes=minutes)).timestamp())
+        xml = (f"<xml><ToUserName><![CDATA[gh_demo]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
+               f"<CreateTime>{created}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+               f"<Content><![CDATA[{text}]]></Content><MsgId>{9100000000 + n}</MsgId></xml>")  # fmt: skip
+        message_handle(account=account, message=parse_message(xml), site_url=site)
+        at = now - timedelta(minutes=minutes)  # when they wrote (the handler stamps the moment it ran)
+        InboundMessage.objects.filter(shop=shop, from_openid=openid).update(created_at=at)
+        Conversation.objects.filter(shop=shop, openid=openid).update(last_message_at=at)
+        Follower.objects.filter(shop=shop, openid=openid).update(last_interaction_at=at)
+    answered = Conversation.objects.get(shop=shop, openid="o-demo-fan-2")
+    reply = CustomerServiceMessage.objects.create(
+        shop=shop, conversation=answered, openid=answered.openid, status=CustomerServiceMessage.Status.SENT,
+        content="您好，今天下午 4 点前的订单当天发顺丰，明天就能到。",
+    )  # fmt: skip
+    replied_at = now - timedelta(minutes=80)
+    CustomerServiceMessage.objects.filter(pk=reply.pk).update(created_at=replied_at)
+    Conversation.objects.filter(pk=answered.pk).update(
+        unread_count=0, last_read_at=replied_at, last_message_at=replied_at,
+        last_message_preview="[回复] 您好，今天下午 4 点前的订单当天发顺丰，明天就能到。",
+    )  # fmt: skip
+    from django.conf import settings
+
+    if settings.WECHAT_SIMULATOR:  # WeChat (the simulator) saw them write: the inbox can answer them
+        from devtools.wechat_sim.views import follower_interacted
+
+        for openid, minutes in (("o-demo-fan-1", 20), ("o-demo-fan-2", 90)):
+            wrote = (now - timedelta(minutes=minutes)).timestamp()
+            follower_interacted(appid=account.appid, openid=openid, at=wrote, subscribed=True)
+    result.add("inbox conversations", 2)

@@ -207,6 +207,7 @@ CELERY_BEAT_SCHEDULE = {
     "groupbuy-groups": {"task": "groupbuy.tasks.groups_sync", "schedule": 30.0},  # expiry + refunds
     "marketing-channel-stats": {"task": "marketing.tasks.channel_stats_flush", "schedule": 60.0},
     "distribution-commissions-settle": {"task": "distribution.tasks.commissions_settle", "schedule": 600.0},
+    "crm-campaigns-send": {"task": "crm.tasks.campaigns_send", "schedule": 60.0},  # marketing messages
 }
 
 # Password logins (the admin) go through django-axes first: it refuses a locked-out login.

@@ -195,6 +195,25 @@ def two_shops(shop_a, shop_b, merchant_a, merchant_b):
         complaint_services.complaint_warn_shop(
             complaint_id=complaint.pk, actor=platform, reason=f"{label}的警告内容。"
         )
+    from crm.models.campaigns import Campaign, CampaignDelivery, CampaignSettings
+    from crm.models.profiles import CustomerProfile, Segment
+
+    for shop, label, n in ((shop_a, "甲", 1), (shop_b, "乙", 2)):  # crm's campaigns and wechat's inbox
+        segment = Segment.objects.create(shop=shop, name=f"{label}的活动分群")
+        CampaignSettings.objects.create(shop=shop, min_days_between=3)
+        Campaign.objects.create(shop=shop, name=f"{label}的草稿活动", text="上新了", segment=segment)
+        sent = Campaign.objects.create(shop=shop, name=f"{label}的已发活动", text="上新了", segment=segment,
+                                       status=Campaign.Status.SENT)  # fmt: skip
+        fan = CustomerProfile.objects.create(shop=shop, oa_openid=f"o-campaign-{n}")
+        CampaignDelivery.objects.create(
+            shop=shop, campaign=sent, profile=fan, status="sent", channel="account"
+        )
+        conversation = wx.Conversation.objects.create(
+            shop=shop, openid=f"o-{n}", last_message_at=timezone.now(), last_message_preview=f"{label}的消息"
+        )
+        wx.CustomerServiceMessage.objects.create(
+            shop=shop, conversation=conversation, openid=f"o-{n}", content="好的", status="sent"
+        )
     return shop_a
 
 

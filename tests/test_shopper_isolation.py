@@ -52,6 +52,7 @@ class World:
     group_no: str = ""  # groupbuy: a group A opened (its page is public; A's name is masked there)
     group_activity_id: int = 0
     a_complaint_no: str = ""  # complaints: A's complaint against the shop (naming A's paid order)
+    unsubscribe_token: str = ""  # crm: the one-tap unsubscribe link of A's marketing messages
 
     def fill(self, route: str, *, order: Order) -> str:
         values = {
@@ -68,6 +69,7 @@ class World:
             "activity_id": self.group_activity_id,
             "channel_code": "pyq-1",  # a channel's short link (marketing): not a shopper's
             "complaint_no": self.a_complaint_no,
+            "unsubscribe_token": self.unsubscribe_token,
         }
 
         def replace(match: re.Match) -> str:
@@ -163,7 +165,18 @@ def world(shop_a) -> World:
         a_claim=a_claim, coupon_id=public.pk, red_packet_token=promotion_services.red_packet_share_token(pool),
         group_no=a_group.group_member.group.group_no, group_activity_id=group_buy.pk,
         a_complaint_no=a_complaint.complaint_no,
+        unsubscribe_token=_unsubscribe_token(shop_a, a),
     )  # fmt: skip
+
+
+def _unsubscribe_token(shop, user) -> str:
+    """A's one-tap unsubscribe token (it names A's profile; a bearer link, like every unsubscribe)."""
+    from crm.services.campaigns import unsubscribe_token
+    from crm.services.profiles import profile_for_user
+
+    return unsubscribe_token(
+        shop_id=shop.pk, profile_id=profile_for_user(shop_id=shop.pk, user_id=user.pk).pk
+    )
 
 
 def test_the_matrix_knows_the_routes_and_actions():

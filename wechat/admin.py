@@ -10,25 +10,36 @@ from contextvars import ContextVar
 import segno
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import ApplicationError
 from shop.admin_base import ReadOnlyShopAdmin, ShopScopedAdmin
-from wechat import services
+from shop.models import Shop
+from wechat import customer_service, services
 from wechat.models import (
     AutoReplyRule,
     ChannelQRCode,
+    Conversation,
     Follower,
     InboundMessage,
     MessageSubscription,
     Notification,
     QRScan,
     WeChatAccount,
+    WeChatIdentity,
+    masked_openid,
 )
 
 SECRETS = {
@@ -56,7 +67,7 @@ class WeChatAccountForm(forms.ModelForm):
         fields = ["shop", "mode", "name", "appid", "secret", "token", "encoding_aes_key", "miniprogram_appid",
                   "miniprogram_secret", "miniprogram_home", "welcome_message", "default_reply",
                   "tpl_paid", "tpl_shipped", "tpl_delivered", "tpl_refunded",
-                  "mp_tpl_paid", "mp_tpl_shipped", "mp_tpl_delivered", "mp_tpl_refunded"]  # fmt: skip
+                  "mp_tpl_paid", "mp_tpl_shipped", "mp_tpl_delivered", "mp_tpl_refunded", "mp_tpl_marketing"]  # fmt: skip
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -136,6 +147,9 @@ class WeChatAccountAdmin(ShopScopedAdmin):
             "tpl_paid", "tpl_shipped", "tpl_delivered", "tpl_refunded",
             "mp_tpl_paid", "mp_tpl_shipped", "mp_tpl_delivered", "mp_tpl_refunded"],
             "description": _("模板字段见文档 docs/wechat.md：未填写的事件不发送。")}),
+        (_("营销消息"), {"classes": ["collapse"], "fields": ["mp_tpl_marketing"],
+                        "description": _("营销活动（客户与会员 → 营销活动）发给 48 小时内与公众号互动过的粉丝用客服消息；"
+                                         "其他顾客只有同意过这个订阅消息模板才能收到，每同意一次收一条。")}),
     ]  # fmt: skip
 
     def save_model(self, request, obj, form, change):
@@ -324,3 +338,182 @@ class MessageSubscriptionAdmin(ReadOnlyShopAdmin):
     list_filter = ["shop"]
     search_fields = ["=template_id"]
     list_select_related = ["user", "shop"]
+
+
+# ---------------------------------------------------------------- the inbox (客服消息)
+
+
+class UnreadFilter(admin.SimpleListFilter):
+    title = _("阅读状态")
+    parameter_name = "unread"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("未读")), ("0", _("已读"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.filter(unread_count__gt=0)
+        if self.value() == "0":
+            return queryset.filter(unread_count=0)
+        return queryset
+
+
+class ReplyForm(forms.Form):
+    content = forms.CharField(
+        label=_("回复"),
+        max_length=customer_service.MAX_REPLY_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "vLargeTextField"}),
+        error_messages={
+            "required": _("请输入回复内容。"),
+            "max_length": _("回复最多 %(limit_value)d 个字。"),
+        },
+    )
+
+
+@admin.register(Conversation)
+class ConversationAdmin(ReadOnlyShopAdmin):
+    """The inbox: one conversation per follower who wrote to the account, newest first, unread
+    ones marked; opening one shows the thread (and marks it read) with a reply box that sends a
+    customer-service message while WeChat's 48-hour window is open."""
+
+    list_display = ["who", "preview", "unread", "last_message_at", "reply_window", "shop"]
+    list_display_links = ["who", "preview"]
+    fields = ["who", "reply_window", "last_message_at", "last_read_at"]
+    readonly_fields = fields
+    list_filter = [UnreadFilter, "shop"]
+    search_fields = ["=openid", "last_message_preview"]
+    actions = ["mark_read", "mark_unread"]
+
+    def get_queryset(self, request: HttpRequest):
+        appid = WeChatAccount.objects.filter(shop_id=OuterRef(OuterRef("shop_id"))).values("appid")[:1]
+        identity = WeChatIdentity.objects.filter(openid=OuterRef("openid"), appid=Subquery(appid))
+        follower = Follower.objects.filter(shop_id=OuterRef("shop_id"), openid=OuterRef("openid"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                nickname=Subquery(identity.values("user__nickname")[:1]),
+                interacted_at=Subquery(follower.values("last_interaction_at")[:1]),
+                follows=Subquery(follower.values("is_subscribed")[:1]),
+            )
+        )
+
+    @admin.display(description=_("粉丝"), ordering="openid")
+    def who(self, conversation: Conversation) -> str:
+        return getattr(conversation, "nickname", "") or _("粉丝 %(o)s") % {
+            "o": masked_openid(conversation.openid)
+        }
+
+    @admin.display(description=_("最近消息"))
+    def preview(self, conversation: Conversation) -> str:
+        return conversation.last_message_preview or "—"
+
+    @admin.display(description=_("未读"), ordering="unread_count")
+    def unread(self, conversation: Conversation) -> str:
+        if not conversation.unread_count:
+            return "—"
+        return format_html('<strong class="weishop-unread">{}</strong>', conversation.unread_count)
+
+    @admin.display(description=_("可回复"))
+    def reply_window(self, conversation: Conversation) -> str:
+        at = getattr(conversation, "interacted_at", None)
+        if getattr(conversation, "follows", True) is False:
+            return _("已取消关注")
+        if customer_service.window_open(last_interaction_at=at):
+            closes = customer_service.window_closes_at(at)
+            return _("可回复（%(t)s 前）") % {"t": date_format(localtime(closes), "m-d H:i")}
+        return _("已超过 48 小时")
+
+    @admin.action(description=_("标记为已读"))
+    def mark_read(self, request: HttpRequest, queryset) -> None:
+        for shop_id in set(queryset.values_list("shop_id", flat=True)):
+            customer_service.conversation_mark(
+                shop=Shop.objects.get(pk=shop_id),
+                conversation_ids=list(queryset.filter(shop_id=shop_id).values_list("pk", flat=True)),
+                read=True,
+            )
+        self.message_user(request, _("已标记为已读。"), messages.SUCCESS)
+
+    @admin.action(description=_("标记为未读"))
+    def mark_unread(self, request: HttpRequest, queryset) -> None:
+        for shop_id in set(queryset.values_list("shop_id", flat=True)):
+            customer_service.conversation_mark(
+                shop=Shop.objects.get(pk=shop_id),
+                conversation_ids=list(queryset.filter(shop_id=shop_id).values_list("pk", flat=True)),
+                read=False,
+            )
+        self.message_user(request, _("已标记为未读。"), messages.SUCCESS)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/reply/", view(self.reply_view), name="wechat_conversation_reply"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
+        """The thread instead of a form: opening it marks the conversation read."""
+        conversation = self.get_object(request, unquote(object_id))
+        if conversation is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_permission(request, conversation):
+            raise PermissionDenied
+        if conversation.unread_count:
+            customer_service.conversation_mark(
+                shop=conversation.shop, conversation_ids=[conversation.pk], read=True
+            )
+        return self._thread_response(request, conversation, ReplyForm())
+
+    def _thread_response(
+        self, request: HttpRequest, conversation: Conversation, form: ReplyForm
+    ) -> HttpResponse:
+        is_open, closes = customer_service.follower_window(
+            shop_id=conversation.shop_id, openid=conversation.openid
+        )
+        follows = Follower.objects.filter(
+            shop_id=conversation.shop_id, openid=conversation.openid, is_subscribed=True
+        ).exists()
+        if not is_open:
+            form.fields["content"].disabled = True
+        model_form = self.get_form(request, conversation)(instance=conversation)
+        summary = helpers.AdminForm(
+            model_form, list(self.get_fieldsets(request, conversation)), {},
+            self.get_readonly_fields(request, conversation), model_admin=self,
+        )  # fmt: skip
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "adminform": summary,
+            "title": self.who(conversation),
+            "conversation": conversation,
+            "thread": customer_service.conversation_thread(conversation=conversation),
+            "form": form,
+            "window_open": is_open,
+            "window_closes": closes,
+            "follows": follows,
+            "reply_url": reverse("admin:wechat_conversation_reply", args=[conversation.pk]),
+        }
+        return TemplateResponse(request, "admin/wechat/conversation/thread.html", context)
+
+    def reply_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        conversation = self.get_object(request, unquote(object_id))
+        if conversation is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        form = ReplyForm(request.POST)
+        if not form.is_valid():
+            return self._thread_response(request, conversation, form)
+        try:
+            reply = customer_service.inbox_reply_send(
+                shop=conversation.shop, conversation_id=conversation.pk,
+                content=form.cleaned_data["content"], sender=request.user,
+            )  # fmt: skip
+        except ApplicationError as exc:
+            form.add_error("content", exc.message)
+            return self._thread_response(request, conversation, form)
+        if reply.status == reply.Status.SENT:
+            self.message_user(request, _("已回复。"), messages.SUCCESS)
+        else:
+            self.message_user(request, reply.error, messages.ERROR)
+        return HttpResponseRedirect(reverse("admin:wechat_conversation_change", args=[conversation.pk]))

@@ -178,7 +178,7 @@ class SubscriptionsInSerializer(serializers.Serializer):
 class SubscriptionsSerializer(serializers.Serializer):
     templates = serializers.DictField(
         child=serializers.CharField(),
-        help_text="`{event: template_id}` to ask for with `wx.requestSubscribeMessage` (events: paid, shipped, delivered, refunded).",
+        help_text="`{event: template_id}` to ask for with `wx.requestSubscribeMessage` (events: paid, shipped, delivered, refunded; `marketing`: the shop's news, one campaign message per acceptance).",
     )
     remaining = serializers.DictField(
         child=serializers.IntegerField(),

@@ -66,6 +66,16 @@ class WeChatAccount(TimeStampedModel):
     mp_tpl_shipped = models.CharField(_("小程序订阅消息：已发货"), max_length=64, blank=True)
     mp_tpl_delivered = models.CharField(_("小程序订阅消息：已签收"), max_length=64, blank=True)
     mp_tpl_refunded = models.CharField(_("小程序订阅消息：已退款"), max_length=64, blank=True)
+    # Marketing (crm's campaigns): the mini-program's one-time subscribe message a shopper accepted
+    # for the shop's news; data keys fixed in docs/wechat.md#customer-service-messages-and-the-inbox.
+    mp_tpl_marketing = models.CharField(
+        _("小程序订阅消息：活动通知"),
+        max_length=64,
+        blank=True,
+        help_text=_(
+            "营销活动消息用的一次性订阅消息模板；顾客每同意一次可收一条。留空则只通过公众号客服消息发送。"
+        ),
+    )
 
     class Meta:
         verbose_name = _("公众号/小程序")
@@ -168,6 +178,9 @@ class Follower(TimeStampedModel):
     first_scene = models.CharField(
         _("首次关注来源"), max_length=64, blank=True, help_text=_("通过带参数二维码关注时的场景值")
     )
+    # WeChat lets the account send customer-service messages for 48 hours after the follower's last
+    # message, menu click, follow or scan (wechat.customer_service: set by the message callback).
+    last_interaction_at = models.DateTimeField(_("最近互动"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("粉丝")
@@ -293,10 +306,20 @@ class InboundMessage(models.Model):
         verbose_name_plural = _("收到的消息")
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["shop", "dedup_key"], name="wechat_message_once")]
+        indexes = [models.Index(fields=["shop", "from_openid", "-created_at"], name="wechat_message_thread")]
 
     def __str__(self) -> str:
         kind = self.get_event_display() if self.event else self.get_msg_type_display()
         return f"{kind} · {self.from_openid}"
+
+    @property
+    def preview(self) -> str:
+        """What the inbox shows of it: the text, or the kind of message in brackets."""
+        if self.msg_type == self.MsgType.TEXT:
+            return self.content
+        if self.msg_type == self.MsgType.EVENT:
+            return f"[{self.get_event_display() or self.event}]"
+        return f"[{self.get_msg_type_display()}]"
 
 
 class Notification(TimeStampedModel):
@@ -381,3 +404,70 @@ class MessageSubscription(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.template_id} × {self.remaining}"
+
+
+class Conversation(TimeStampedModel):
+    """The merchant's inbox: one thread per follower who wrote to the account (their
+    ``InboundMessage`` rows and the shop's ``CustomerServiceMessage`` replies), newest first."""
+
+    shop = models.ForeignKey(
+        Shop, on_delete=models.CASCADE, related_name="wechat_conversations", verbose_name=_("店铺")
+    )
+    openid = models.CharField(_("OpenID"), max_length=64)
+    last_message_at = models.DateTimeField(_("最近消息时间"), db_index=True)
+    last_message_preview = models.CharField(_("最近消息"), max_length=60, blank=True)
+    unread_count = models.PositiveIntegerField(_("未读"), default=0)
+    last_read_at = models.DateTimeField(_("最近查看"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("客服消息")
+        verbose_name_plural = _("客服消息")
+        ordering = ["-last_message_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["shop", "openid"], name="wechat_conversation_unique")]
+        indexes = [models.Index(fields=["shop", "-last_message_at"], name="wechat_conversation_recent")]
+
+    def __str__(self) -> str:
+        return str(_("与粉丝 %(who)s 的对话") % {"who": masked_openid(self.openid)})
+
+
+class CustomerServiceMessage(models.Model):
+    """A customer-service text message the shop sent to a follower from the inbox (kept whether
+    WeChat took it or refused it, with WeChat's answer)."""
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("已发送")
+        FAILED = "failed", _("发送失败")
+
+    shop = models.ForeignKey(
+        Shop, on_delete=models.CASCADE, related_name="wechat_cs_messages", verbose_name=_("店铺")
+    )
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="replies", verbose_name=_("对话")
+    )
+    openid = models.CharField(_("OpenID"), max_length=64)
+    content = models.TextField(_("内容"))
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices)
+    errcode = models.IntegerField(_("微信错误码"), null=True, blank=True)
+    error = models.CharField(_("失败原因"), max_length=255, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("回复人"),
+    )
+    created_at = models.DateTimeField(_("回复时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("客服回复")
+        verbose_name_plural = _("客服回复")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} · {self.content[:20]}"
+
+
+def masked_openid(openid: str) -> str:
+    """An openid as a merchant reads it where no nickname is known: its last four characters."""
+    return f"…{openid[-4:]}" if openid else "—"

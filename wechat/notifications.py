@@ -57,14 +57,19 @@ def subscriptions_record(*, shop_id: int, user, results: dict[str, str]) -> dict
     return subscriptions_remaining(shop_id=shop_id, user=user, templates=templates)
 
 
+MARKETING = "marketing"  # the shop's news (crm's campaigns): ``WeChatAccount.mp_tpl_marketing``
+
+
 def miniprogram_templates(account: WeChatAccount | None) -> dict[str, str]:
-    """{event: template id} of the mini-program's subscribe messages the shop set up."""
+    """{event: template id} of the mini-program's subscribe messages the shop set up: the order
+    events', and ``marketing`` for campaigns (crm spends those acceptances, one per message)."""
     if account is None or not account.miniprogram_appid:
         return {}
     templates = {
         e: account.template_for(channel=Notification.Channel.MINIPROGRAM, event=e)
         for e in Notification.Event.values
     }
+    templates[MARKETING] = account.mp_tpl_marketing
     return {event: template for event, template in templates.items() if template}
 
 

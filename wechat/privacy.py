@@ -24,6 +24,8 @@ from accounts.models import User
 from accounts.privacy import local_time
 from shop.models import Shop
 from wechat.models import (
+    Conversation,
+    CustomerServiceMessage,
     Follower,
     InboundMessage,
     MessageSubscription,
@@ -93,6 +95,14 @@ def wechat_export(user: User, shop: Shop) -> dict[str, Any]:
             }
             for m in inbound
         ],
+        _("商家的客服回复"): [
+            {_("发送时间"): local_time(m.created_at), _("内容"): m.content, _("状态"): m.get_status_display()}
+            for m in (
+                CustomerServiceMessage.objects.filter(follows, shop=shop).order_by("pk")
+                if follows
+                else CustomerServiceMessage.objects.none()
+            )
+        ],
         _("订阅消息授权"): [
             {_("模板"): s.template_id, _("可发送次数"): s.remaining}
             for s in MessageSubscription.objects.filter(user=user, shop=shop).order_by("pk")
@@ -116,6 +126,8 @@ def wechat_erase(user: User) -> None:
     if (follows := _account_openid_q(user)) is not None:
         Follower.objects.filter(follows).delete()
         QRScan.objects.filter(follows).delete()
+        Conversation.objects.filter(follows).delete()  # the inbox thread; its replies go with it
+        CustomerServiceMessage.objects.filter(follows).delete()
     if (messages := _account_openid_q(user, field="from_openid")) is not None:
         InboundMessage.objects.filter(messages).delete()
     Notification.objects.filter(order__user=user).delete()

@@ -17,7 +17,7 @@ from wechatpy.exceptions import WeChatException
 
 from core.errors import ApplicationError
 from shop.models import Shop
-from wechat import ports
+from wechat import customer_service, ports
 from wechat.client import account_client
 from wechat.models import AutoReplyRule, ChannelQRCode, Follower, InboundMessage, QRScan, WeChatAccount
 
@@ -215,6 +215,8 @@ def message_handle(*, account: WeChatAccount, message: Any, site_url: str) -> st
                 msg_type=message.type[:32], event=event[:32], content=content[:2000],
             )  # fmt: skip
             reply = _react(account=account, message=message, event=event, content=content, site_url=site_url)
+            # the 48-hour customer-service window and the inbox (wechat/customer_service.py)
+            customer_service.interaction_record(account=account, message=record)
             record.reply = reply
             record.save(update_fields=["reply"])
     except IntegrityError:  # a retry raced the first delivery

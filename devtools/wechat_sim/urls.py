@@ -18,6 +18,7 @@ urlpatterns = [
     path("cgi-bin/qrcode/create", e(sim.qrcode_create)),
     path("cgi-bin/message/template/send", e(sim.template_send)),
     path("cgi-bin/message/subscribe/send", e(sim.subscribe_send)),
+    path("cgi-bin/message/custom/send", e(sim.custom_send)),
     path("wxa/business/getuserphonenumber", e(sim.phone_number)),
     path("device/login", e(sim.device_login)),
     path("device/phone", e(sim.device_phone)),

@@ -362,9 +362,103 @@ def template_send(request: HttpRequest) -> JsonResponse:
     return _send(request, "template_message")
 
 
+SUBSCRIBE_STATES = ("developer", "trial", "formal")
+SUBSCRIBE_LANGS = ("zh_CN", "en_US", "zh_HK", "zh_TW")
+
+
 @csrf_exempt
 def subscribe_send(request: HttpRequest) -> JsonResponse:
+    body = _json_body(request) or {}
+    if body.get("miniprogram_state", "formal") not in SUBSCRIBE_STATES:
+        return _err(47003, "argument invalid! data.miniprogram_state invalid")
+    if body.get("lang", "zh_CN") not in SUBSCRIBE_LANGS:
+        return _err(47003, "argument invalid! data.lang invalid")
     return _send(request, "subscribe_message")
+
+
+# ---------------------------------------------------------------- customer-service messages
+
+CS_WINDOW_SECONDS = 48 * 3600
+CS_MAX_BYTES = 2048
+CS_TYPES = (
+    "text",
+    "image",
+    "voice",
+    "video",
+    "music",
+    "news",
+    "mpnews",
+    "msgmenu",
+    "wxcard",
+    "miniprogrampage",
+)
+
+
+def _follower_key(appid: str, openid: str) -> str:
+    return f"{appid}|{openid}"[:128]
+
+
+def follower_interacted(
+    *, appid: str, openid: str, at: float | None = None, subscribed: bool | None = None
+) -> None:
+    """What WeChat remembers of a follower for the 48-hour rule: their last message, menu click,
+    follow or scan (``at``, epoch seconds), and whether they follow."""
+    record, _created = SimulatorRecord.objects.get_or_create(
+        kind="follower",
+        key=_follower_key(appid, openid),
+        defaults={"appid": appid, "data": {"subscribed": True}},
+    )
+    if at is not None:
+        record.data["last_interaction"] = at
+    if subscribed is not None:
+        record.data["subscribed"] = subscribed
+    record.save(update_fields=["data"])
+
+
+def _chat_line(appid: str, openid: str, text: str) -> None:
+    """Show a message the account sent in the follower's chat window (as their phone would), for
+    a person who opened it."""
+    log = SimulatorRecord.objects.filter(kind="chat", key=f"{appid}|{openid}"[:128]).first()
+    if log is None:
+        return
+    lines = log.data.setdefault("lines", [])
+    lines.append({"me": "", "reply": text})
+    log.data["lines"] = lines[-30:]
+    log.save(update_fields=["data"])
+
+
+@csrf_exempt
+def custom_send(request: HttpRequest) -> JsonResponse:
+    """``/cgi-bin/message/custom/send``: a customer-service message, taken only from an account the
+    person follows (43004) within 48 hours of their last interaction (45015), as WeChat does."""
+    appid = _token_owner(request)
+    if isinstance(appid, JsonResponse):
+        return appid
+    body = _json_body(request)
+    if not body or not body.get("touser") or not body.get("msgtype"):
+        return _err(47001, "data format error: touser and msgtype are required")
+    msgtype = body["msgtype"]
+    if msgtype not in CS_TYPES or not isinstance(body.get(msgtype), dict):
+        return _err(40008, "invalid message type")
+    if msgtype == "text":
+        content = str(body["text"].get("content", ""))
+        if not content:
+            return _err(44003, "empty news data")  # WeChat's answer to an empty text too
+        if len(content.encode()) > CS_MAX_BYTES:
+            return _err(45002, "content size out of limit")
+    openid = str(body["touser"])
+    state = SimulatorRecord.objects.filter(kind="follower", key=_follower_key(appid, openid)).first()
+    if state is None or not state.data.get("subscribed", True):
+        return _err(43004, "require subscribe")
+    if time.time() - float(state.data.get("last_interaction", 0)) > CS_WINDOW_SECONDS:
+        return _err(45015, "response out of time limit or subscription is canceled")
+    if SimulatorRecord.objects.filter(kind="fail_next", key=openid, used_at=None).exists():
+        SimulatorRecord.objects.filter(kind="fail_next", key=openid).update(used_at=timezone.now())
+        return _err(-1, "system error")
+    SimulatorRecord.objects.create(kind="custom_message", key=secrets.token_hex(12), appid=appid, data=body)
+    if msgtype == "text":
+        _chat_line(appid, openid, str(body["text"]["content"]))
+    return _ok()
 
 
 def jscode2session(request: HttpRequest) -> JsonResponse:
@@ -554,6 +648,10 @@ def chat(request: HttpRequest, appid: str) -> HttpResponse:
         created = int(time.time())
         head = (f"<ToUserName><![CDATA[gh_{appid[-8:]}]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
                 f"<CreateTime>{created}</CreateTime>")  # fmt: skip
+        if action in ("text", "subscribe", "scan") and (text or action != "text"):
+            follower_interacted(appid=appid, openid=openid, at=time.time(), subscribed=True)
+        elif action == "unsubscribe":
+            follower_interacted(appid=appid, openid=openid, subscribed=False)
         if action == "text" and text:
             shown = text
             body = f"<xml>{head}<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{text.replace(']]>', '')}]]></Content><MsgId>{created}{secrets.randbelow(10**6)}</MsgId></xml>"

@@ -35,7 +35,14 @@ from tests.factories import (
     simulator_wechat_account,
 )
 from wechat.identity import identity_login
-from wechat.models import Follower, InboundMessage, MessageSubscription, WeChatIdentity
+from wechat.models import (
+    Conversation,
+    CustomerServiceMessage,
+    Follower,
+    InboundMessage,
+    MessageSubscription,
+    WeChatIdentity,
+)
 
 PHONE = "13812348000"
 DETAIL = "科技园南区 8 栋 1201"
@@ -79,6 +86,9 @@ def world(shop_a, shop_b):
     Follower.objects.create(shop=shop_a, openid="o-zhang-a", subscribed_at=timezone.now())
     InboundMessage.objects.create(shop=shop_a, dedup_key="m1", from_openid="o-zhang-a", msg_type="text",
                                   content="我的电话是 13812348000")  # fmt: skip
+    thread = Conversation.objects.create(shop=shop_a, openid="o-zhang-a", last_message_at=timezone.now())
+    CustomerServiceMessage.objects.create(shop=shop_a, conversation=thread, openid="o-zhang-a", content="已发货",
+                                          status="sent")  # fmt: skip
     MessageSubscription.objects.create(shop=shop_a, user=shopper, template_id="T1", remaining=1)
     profile = profile_for_user(shop_id=shop_a.pk, user_id=shopper.pk)
     tag = Tag.objects.create(shop=shop_a, name="老客户")
@@ -238,6 +248,8 @@ def test_deletion_anonymises_the_orders_and_removes_the_person(client, world, sh
     assert not WeChatIdentity.objects.filter(user=user).exists()
     assert not Follower.objects.filter(openid="o-zhang-a").exists()
     assert not InboundMessage.objects.filter(from_openid="o-zhang-a").exists()
+    assert not Conversation.objects.filter(openid="o-zhang-a").exists()  # the inbox thread and replies
+    assert not CustomerServiceMessage.objects.filter(openid="o-zhang-a").exists()
     assert not MessageSubscription.objects.filter(user=user).exists()
     assert not CustomerProfile.objects.filter(user=user).exists()  # both shops'
     assert not world["tag"].profiles.exists() and Tag.objects.filter(pk=world["tag"].pk).exists()

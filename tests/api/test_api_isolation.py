@@ -59,6 +59,7 @@ class World:
     group_activity_id: int = 0  # groupbuy: A's activity and one of its open groups
     group_no: str = ""
     complaint_no: str = ""  # complaints: one of A's buyer's complaints against shop A
+    unsubscribe_token: str = ""  # crm: A's customer's one-tap unsubscribe token (shop A's, not B's)
 
     def fill(self, route: str, *, product: Product | None = None) -> str:
         """The route aimed at A's objects through shop B's handle."""
@@ -74,6 +75,7 @@ class World:
             "group_no": self.group_no,
             "channel_code": CHANNEL_CODE,
             "complaint_no": self.complaint_no,
+            "unsubscribe_token": self.unsubscribe_token,
         }
 
         def replace(match: re.Match) -> str:
@@ -171,7 +173,17 @@ def world(shop_a, shop_b):
         spec_values=sku.spec_value_ids, address=address, cart_item=cart_item, order=order, coupon=coupon,
         red_packet_token=promotion_services.red_packet_share_token(pool), group_activity_id=group_buy.pk,
         group_no=group_no, complaint_no=complaint.complaint_no,
+        unsubscribe_token=_unsubscribe_token(shop_a, address.user),
     )  # fmt: skip
+
+
+def _unsubscribe_token(shop, user) -> str:
+    from crm.services.campaigns import unsubscribe_token
+    from crm.services.profiles import profile_for_user
+
+    return unsubscribe_token(
+        shop_id=shop.pk, profile_id=profile_for_user(shop_id=shop.pk, user_id=user.pk).pk
+    )
 
 
 @pytest.fixture(params=["anonymous", "merchant_b"])

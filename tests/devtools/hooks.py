@@ -134,3 +134,57 @@ def transfer_resource(
         resource["fail_reason"] = "PAYEE_ACCOUNT_ABNORMAL"
     resource.update(overrides)
     return resource
+
+
+# ---------------------------------------------------------------- customer-service messages
+
+
+def follower_interacted(appid: str, openid: str, *, hours_ago: float = 0.0) -> None:
+    """The person last wrote to (or followed, or tapped the menu of) the account ``hours_ago``:
+    what WeChat's 48-hour rule for customer-service messages reads."""
+    import time
+
+    from devtools.wechat_sim.views import follower_interacted as remember
+
+    remember(appid=appid, openid=openid, at=time.time() - hours_ago * 3600, subscribed=True)
+
+
+def followers_interacted(appid: str, openids: list[str], *, hours_ago: float = 0.0) -> None:
+    """``follower_interacted`` for many people at once (one insert)."""
+    import time
+
+    at = time.time() - hours_ago * 3600
+    SimulatorRecord.objects.bulk_create(
+        [
+            SimulatorRecord(
+                kind="follower",
+                key=f"{appid}|{openid}"[:128],
+                appid=appid,
+                data={"subscribed": True, "last_interaction": at},
+            )
+            for openid in openids
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def follower_left(appid: str, openid: str) -> None:
+    """The person unfollowed the account (WeChat then answers 43004 to customer-service messages)."""
+    from devtools.wechat_sim.views import follower_interacted as remember
+
+    remember(appid=appid, openid=openid, subscribed=False)
+
+
+def custom_messages(appid: str | None = None) -> list[dict[str, Any]]:
+    """The customer-service messages WeChat took, oldest first (their request bodies)."""
+    rows = SimulatorRecord.objects.filter(kind="custom_message").order_by("pk")
+    if appid:
+        rows = rows.filter(appid=appid)
+    return [record.data for record in rows]
+
+
+def subscribe_messages(appid: str | None = None) -> list[dict[str, Any]]:
+    rows = SimulatorRecord.objects.filter(kind="subscribe_message").order_by("pk")
+    if appid:
+        rows = rows.filter(appid=appid)
+    return [record.data for record in rows]
