@@ -499,7 +499,7 @@ def _wechat_account(shop: Shop, result: DemoResult) -> None:
         encoding_aes_key="".join(secrets.choice(alphabet) for _ in range(43)),
         miniprogram_appid=pay.miniprogram_appid, miniprogram_secret=secrets.token_hex(16),
         **{f"{prefix}{event}": f"DEMO_{prefix.upper()}{event.upper()}"
-           for prefix in ("tpl_", "mp_tpl_") for event in ("paid", "shipped", "delivered", "refunded")},
+           for prefix in ("tpl_", "mp_tpl_") for event in ("paid", "shipped", "delivered", "refunded", "after_sale")},
     )  # fmt: skip
     AutoReplyRule.objects.create(shop=shop, keyword="订单", reply="查看我的订单：{orders_url}")
     AutoReplyRule.objects.create(

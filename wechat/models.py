@@ -66,6 +66,8 @@ class WeChatAccount(TimeStampedModel):
     mp_tpl_shipped = models.CharField(_("小程序订阅消息：已发货"), max_length=64, blank=True)
     mp_tpl_delivered = models.CharField(_("小程序订阅消息：已签收"), max_length=64, blank=True)
     mp_tpl_refunded = models.CharField(_("小程序订阅消息：已退款"), max_length=64, blank=True)
+    tpl_after_sale = models.CharField(_("公众号模板：售后进度"), max_length=64, blank=True)
+    mp_tpl_after_sale = models.CharField(_("小程序订阅消息：售后进度"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("公众号/小程序")
@@ -311,6 +313,7 @@ class Notification(TimeStampedModel):
         SHIPPED = "shipped", _("已发货")
         DELIVERED = "delivered", _("已签收")
         REFUNDED = "refunded", _("已退款")
+        AFTER_SALE = "after_sale", _("售后进度")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("待发送")
