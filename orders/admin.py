@@ -50,6 +50,7 @@ from orders.selectors import after_sale_progress
 from orders.services.after_sale_lines import after_sale_split_preview
 from orders.services.returns import return_terms
 from orders.shipping import CSV_MAX_BYTES, orders_ship_from_csv
+from orders.views import MultipleImageField
 from shop.admin_base import OnePerShopAdmin, ShopScopedAdmin, ShopScopedInline, is_operator, user_shop_ids
 from shop.models import Shop
 
@@ -113,19 +114,15 @@ class ReceiveForm(forms.Form):
         return {row.order_line_id: self.cleaned_data.get(name) or 0 for name, row in self.rows}
 
 
-class MultipleImageInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
 class RejectGoodsForm(forms.Form):
-    """Refusing returned goods: a reason the shopper reads, and photos of what arrived."""
+    """Refusing returned goods: a reason the shopper reads, and photos of what arrived (each under
+    the upload rule, core.uploads; the service checks them again, and their number)."""
 
     reason = forms.CharField(
         label=gettext_lazy("拒绝原因（顾客可见）"), max_length=200, widget=forms.Textarea(attrs={"rows": 3})
     )
-    photos = forms.FileField(
+    photos = MultipleImageField(
         label=gettext_lazy("验货照片（1–6 张）"),
-        widget=MultipleImageInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
         required=False,
         help_text=gettext_lazy("拍下收到的商品和包裹，顾客和平台都能看到。"),
     )
@@ -893,7 +890,7 @@ class AfterSaleAdmin(ShopScopedAdmin):
             try:
                 services.after_sale_return_reject(
                     shop=after_sale.shop, after_sale_no=after_sale.after_sale_no, actor=request.user,
-                    reason=form.cleaned_data["reason"], photos=request.FILES.getlist("photos"),
+                    reason=form.cleaned_data["reason"], photos=form.cleaned_data["photos"],
                 )  # fmt: skip
             except ApplicationError as exc:
                 form.add_error("photos" if "photos" in exc.fields else None, exc.message)

@@ -50,6 +50,8 @@ class World:
     red_packet_token: str
     group_no: str = ""  # groupbuy: a group A opened (its page is public; A's name is masked there)
     group_activity_id: int = 0
+    a_shipped: Order | None = None  # orders: shipped, with a return approved and waiting for its parcel
+    a_return: AfterSale | None = None
 
     def fill(self, route: str, *, order: Order) -> str:
         values = {
@@ -57,7 +59,9 @@ class World:
             "order_no": order.order_no,
             "item_id": self.a_cart_item.pk,
             "address_id": self.a_address.pk,
-            "after_sale_no": self.a_after_sale.after_sale_no,
+            "after_sale_no": (
+                self.a_return if order == self.a_shipped and self.a_return else self.a_after_sale
+            ).after_sale_no,
             "product_id": self.product_id,
             "category_id": 0,
             "coupon_id": self.coupon_id,
@@ -78,7 +82,7 @@ class World:
     def orders(self, route: str) -> list[Order]:
         """A's orders for a route that names one, plus B's own (where A's ids go into the body)."""
         if "<str:order_no>" in route:
-            return [self.a_pending, self.a_paid, self.b_paid]
+            return [self.a_pending, self.a_paid, *([self.a_shipped] if self.a_shipped else []), self.b_paid]
         return [self.b_paid]
 
     def body(self) -> dict[str, Any]:
@@ -89,7 +93,7 @@ class World:
             "quantity": 1, "remove": "1", "kind": "refund_only", "reason": "乙改的", "amount_fen": 1,
             "recipient": "乙改的", "scene": "native", "coupon": self.a_claim.pk, "coupon_claim_id": self.a_claim.pk,
             "lines": [{"line_id": self.a_line_id, "quantity": 1}], f"line_{self.a_line_id}": "on",
-            f"qty_{self.a_line_id}": "1",
+            f"qty_{self.a_line_id}": "1", "carrier": "sf", "tracking_no": "SF1234567890",
         }  # fmt: skip
 
     def snapshot(self) -> dict[str, list[dict]]:
@@ -147,11 +151,24 @@ def world(shop_a) -> World:
         options={"group_buy": {"activity_id": group_buy.pk}, "coupon_claim_id": "none"},
     )  # fmt: skip
     order_services.order_mark_paid(order=a_group, amount_fen=a_group.total_fen)
+    a_shipped = paid_order(shop_a, a, sku)
+    order_services.order_ship(
+        shop=shop_a, order_no=a_shipped.order_no, carrier="sf", tracking_no="SF900002", actor=None
+    )
+    a_return = order_services.after_sale_request(
+        order=a_shipped,
+        user=a,
+        kind="return_refund",
+        reason="甲的退货",
+        lines=[(a_shipped.lines.get().pk, 1)],
+    )
+    order_services.after_sale_approve(shop=shop_a, after_sale_no=a_return.after_sale_no, actor=None)
     return World(
         shop=shop_a, a=a, b=b, a_address=a_address, a_cart_item=a_cart_item, a_pending=a_pending,
         a_paid=a_paid, a_after_sale=a_after_sale, a_line_id=a_paid.lines.get().pk, b_paid=b_paid, product_id=sku.product_id,
         a_claim=a_claim, coupon_id=public.pk, red_packet_token=promotion_services.red_packet_share_token(pool),
         group_no=a_group.group_member.group.group_no, group_activity_id=group_buy.pk,
+        a_shipped=a_shipped, a_return=a_return,
     )  # fmt: skip
 
 
