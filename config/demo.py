@@ -300,6 +300,7 @@ def demo_load() -> DemoResult:
         _wechatpay(shop, result)
         _wechat_account(shop, result)
         _region_fees(shop, result)
+        _return_settings(shop, result)
         _coupons(shop, result)
         _flash_sale(shop, result)
         _group_buy(shop, result)
@@ -456,6 +457,21 @@ def _region_fees(shop: Shop, result: DemoResult) -> None:
             shop=shop, province_code=code, defaults={"fee_fen": fee_fen}
         )
         result.add("region fees", int(created))
+
+
+RETURN_ADDRESSES = {  # 退货设置: where the demo shops' returns go
+    "demo": ("小满售后组", "021-63210089", "上海市闵行区莘庄工业区春中路 368 号 3 号仓 退货组"),
+}
+
+
+def _return_settings(shop: Shop, result: DemoResult) -> None:
+    from orders.models import ReturnSettings
+
+    if shop.slug not in RETURN_ADDRESSES or ReturnSettings.objects.filter(shop=shop).exists():
+        return
+    recipient, phone, address = RETURN_ADDRESSES[shop.slug]
+    ReturnSettings.objects.create(shop=shop, recipient=recipient, phone=phone, address=address)
+    result.add("return settings")
 
 
 def _wechatpay(shop: Shop, result: DemoResult) -> None:

@@ -539,8 +539,8 @@ AS = AfterSale.Status
 # the deadline field of each step that has one, and what the system does when it passes
 STEP_DEADLINES: dict[str, tuple[str, Any]] = {
     AS.REQUESTED: ("respond_by", gettext_lazy("到期自动同意")),
-    AS.AWAITING_RETURN: ("ship_back_by", gettext_lazy("到期未寄回自动关闭")),
-    AS.RETURNING: ("receive_by", gettext_lazy("到期自动确认收货并退款")),
+    AS.AWAITING_RETURN: ("ship_back_by", gettext_lazy("未寄回则关闭")),
+    AS.RETURNING: ("receive_by", gettext_lazy("到期自动退款")),
 }
 
 
@@ -624,8 +624,8 @@ class AfterSaleAdmin(ShopScopedAdmin):
         "kind",
         "step",
         "amount",
-        "return_parcel",
         "deadline",
+        "return_parcel",
         "created_at",
     ]
     list_filter = [AfterSaleStepFilter, AfterSaleDeadlineFilter, "kind", "shop"]
@@ -678,7 +678,7 @@ class AfterSaleAdmin(ShopScopedAdmin):
 
     @admin.display(description=gettext_lazy("步骤"), ordering="status")
     def step(self, after_sale: AfterSale) -> str:
-        return str(after_sale.get_status_display())
+        return format_html('<span class="weishop-short">{}</span>', after_sale.get_status_display())
 
     @admin.display(description=gettext_lazy("进度"))
     def step_progress(self, after_sale: AfterSale) -> str:
@@ -702,9 +702,9 @@ class AfterSaleAdmin(ShopScopedAdmin):
             return "—"
         late = moment <= timezone.now()
         return format_html(
-            '<span class="{}">{}</span><br><small>{}</small>', "as-overdue" if late else "",
-            timezone.localtime(moment).strftime("%Y-%m-%d %H:%M"),
-            _("已过期，等待系统处理") if late else found[1],
+            '<span class="weishop-short {}">{}</span><br><small class="weishop-short">{}</small>',
+            "as-overdue" if late else "", timezone.localtime(moment).strftime("%m-%d %H:%M"),
+            _("已过期，待系统处理") if late else found[1],
         )  # fmt: skip
 
     @admin.display(description=gettext_lazy("退货地址"))
@@ -945,6 +945,7 @@ class ReturnSettingsForm(forms.ModelForm):
     class Meta:
         model = ReturnSettings
         fields = ["shop", "recipient", "phone", "address", "ship_back_days", "receive_days"]
+        widgets = {"address": forms.Textarea(attrs={"rows": 2, "class": "vLargeTextField"})}
         help_texts = {
             "recipient": gettext_lazy("留空则写店铺名称。"),
             "phone": gettext_lazy("留空则用店铺的客服电话。"),

@@ -117,8 +117,8 @@ class AfterSaleDetailView(ShopperView):
             200: AfterSaleSerializer,
             **ERRORS,
             400: error(
-                "`invalid` (a malformed field), `return_carrier_invalid` (no carrier, or `other` without "
-                "`carrier_name`), `return_tracking_invalid` (not 6–40 letters, digits or `-`)."
+                "`invalid` (a malformed field, a carrier not in the list), `return_carrier_invalid` (`other` "
+                "without `carrier_name`), `return_tracking_invalid` (not 6–40 letters, digits or `-`)."
             ),
             404: error(
                 "`shop_not_found`, `order_not_found`, `after_sale_not_found` (unknown, or another shopper's)."

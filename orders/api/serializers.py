@@ -255,8 +255,8 @@ class AfterSaleStepSerializer(serializers.Serializer):
 
 
 DEADLINE_ACTIONS = {
-    "auto_approve": "the merchant has not answered: at `deadline` the system approves (仅退款: refunded; "
-    "退货退款: the return address is shown)",
+    "auto_approve": "the merchant has not answered: at `deadline` the system approves (`refund_only`: "
+    "refunded; `return_refund`: the return address is shown)",
     "auto_close": "the return is approved and nothing was sent back: at `deadline` the request closes",
     "auto_receive": "the parcel is on its way back: at `deadline` the system confirms receipt and refunds",
 }
@@ -269,7 +269,7 @@ class AfterSaleSerializer(serializers.Serializer):
     `withdrawn`, `closed` (nothing sent back in time), `failed`."""
 
     after_sale_no = serializers.CharField()
-    kind = serializers.ChoiceField(choices=AfterSale.Kind.choices)
+    kind = serializers.CharField(help_text="`refund_only` (仅退款) or `return_refund` (退货退款).")
     kind_text = serializers.CharField(source="get_kind_display")
     status = serializers.ChoiceField(choices=AfterSale.Status.choices)
     status_text = serializers.CharField(source="get_status_display")

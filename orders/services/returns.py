@@ -103,8 +103,8 @@ def return_settings_save(*, settings: ReturnSettings) -> ReturnSettings:
     """Save a shop's 退货设置 (checked like a form: ``ApplicationError("invalid")`` with the fields).
     Returns approved while the shop had no return address at all get this one now, and their
     7-day clock starts now (the shopper is told on the timeline)."""
-    for name in ("recipient", "phone", "address"):
-        setattr(settings, name, (getattr(settings, name) or "").strip())
+    for name in ("recipient", "phone", "address"):  # one line each, as the shopper will copy it
+        setattr(settings, name, " ".join((getattr(settings, name) or "").split()))
     try:
         settings.full_clean()
     except ValidationError as exc:

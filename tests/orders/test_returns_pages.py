@@ -310,7 +310,7 @@ def test_admin_list_filters_by_step_and_deadline(merchant, shop_a):
     assert shown({"due": "24h"}) == {soon.pk}
     assert shown({"due": "3d"}) == {soon.pk, waiting.pk}  # 48 h to answer
     html = merchant.get("/admin/orders/aftersale/").content.decode()
-    assert "步骤" in html and "截止时间" in html and "到期自动同意" in html and "已过期，等待系统处理" in html
+    assert "步骤" in html and "截止时间" in html and "到期自动同意" in html and "已过期，待系统处理" in html
 
 
 def test_a_merchant_acts_only_on_their_own_shops_returns(client, shop_a, shop_b, merchant_b, order):
