@@ -300,6 +300,7 @@ def demo_load() -> DemoResult:
         _wechatpay(shop, result)
         _wechat_account(shop, result)
         _region_fees(shop, result)
+        _return_settings(shop, result)
         _coupons(shop, result)
         _flash_sale(shop, result)
         _group_buy(shop, result)
@@ -461,6 +462,21 @@ def _region_fees(shop: Shop, result: DemoResult) -> None:
         result.add("region fees", int(created))
 
 
+RETURN_ADDRESSES = {  # 退货设置: where the demo shops' returns go
+    "demo": ("小满售后组", "021-63210089", "上海市闵行区莘庄工业区春中路 368 号 3 号仓 退货组"),
+}
+
+
+def _return_settings(shop: Shop, result: DemoResult) -> None:
+    from orders.models import ReturnSettings
+
+    if shop.slug not in RETURN_ADDRESSES or ReturnSettings.objects.filter(shop=shop).exists():
+        return
+    recipient, phone, address = RETURN_ADDRESSES[shop.slug]
+    ReturnSettings.objects.create(shop=shop, recipient=recipient, phone=phone, address=address)
+    result.add("return settings")
+
+
 def _wechatpay(shop: Shop, result: DemoResult) -> None:
     """A simulator-mode WeChat Pay account, with its own merchant key made here (never shipped). An
     existing simulator-mode account is made to trust the simulator's current key (a database
@@ -502,7 +518,7 @@ def _wechat_account(shop: Shop, result: DemoResult) -> None:
         encoding_aes_key="".join(secrets.choice(alphabet) for _ in range(43)),
         miniprogram_appid=pay.miniprogram_appid, miniprogram_secret=secrets.token_hex(16),
         **{f"{prefix}{event}": f"DEMO_{prefix.upper()}{event.upper()}"
-           for prefix in ("tpl_", "mp_tpl_") for event in ("paid", "shipped", "delivered", "refunded")},
+           for prefix in ("tpl_", "mp_tpl_") for event in ("paid", "shipped", "delivered", "refunded", "after_sale")},
     )  # fmt: skip
     AutoReplyRule.objects.create(shop=shop, keyword="订单", reply="查看我的订单：{orders_url}")
     AutoReplyRule.objects.create(

@@ -208,6 +208,13 @@ CELERY_BEAT_SCHEDULE = {
     "marketing-channel-stats": {"task": "marketing.tasks.channel_stats_flush", "schedule": 60.0},
     "distribution-commissions-settle": {"task": "distribution.tasks.commissions_settle", "schedule": 600.0},
     "crm-campaigns-send": {"task": "crm.tasks.campaigns_send", "schedule": 60.0},  # marketing messages
+    # the after-sale deadlines (orders/services/returns.py)
+    "orders-after-sales-auto-approve": {"task": "orders.tasks.after_sales_auto_approve", "schedule": 300.0},
+    "orders-after-sales-close-unreturned": {
+        "task": "orders.tasks.after_sales_close_unreturned",
+        "schedule": 600.0,
+    },
+    "orders-after-sales-auto-receive": {"task": "orders.tasks.after_sales_auto_receive", "schedule": 600.0},
 }
 
 # Password logins (the admin) go through django-axes first: it refuses a locked-out login.

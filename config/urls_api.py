@@ -53,6 +53,16 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="api-order-after-sale",
     ),
     path(
+        f"{SHOP}orders/<str:order_no>/after-sales/<str:after_sale_no>/",
+        orders_api.AfterSaleDetailView.as_view(),
+        name="api-order-after-sale-detail",
+    ),
+    path(
+        f"{SHOP}orders/<str:order_no>/after-sales/<str:after_sale_no>/return-shipment/",
+        orders_api.AfterSaleReturnShipmentView.as_view(),
+        name="api-order-after-sale-return-shipment",
+    ),
+    path(
         f"{SHOP}orders/<str:order_no>/payment/",
         payments_api.OrderPaymentView.as_view(),
         name="api-order-payment",

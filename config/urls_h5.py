@@ -32,6 +32,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("orders/", order_views.order_list, name="orders"),
     path("orders/<str:order_no>/", order_views.order_detail, name="order"),
     path("orders/<str:order_no>/after-sale/", order_views.after_sale_new, name="after-sale"),
+    path(
+        "orders/<str:order_no>/after-sales/<str:after_sale_no>/",
+        order_views.after_sale_detail,
+        name="after-sale-detail",
+    ),
     path("orders/<str:order_no>/pay/", payment_views.pay, name="pay"),
     path("orders/<str:order_no>/pay/status/", payment_views.status, name="pay-status"),
 ]

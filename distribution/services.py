@@ -67,6 +67,7 @@ from distribution.models import (
 )
 from orders.locks import order_lock
 from orders.models import AfterSale, AfterSaleLine, Order, OrderEvent, OrderLine, OrderStatus
+from orders.services import OPEN_AFTER_SALE as ORDERS_OPEN_AFTER_SALE
 from payments.models import Transfer
 from shop.models import Shop
 
@@ -77,7 +78,9 @@ B = LedgerEntry.Bucket
 K = LedgerEntry.Kind
 WHO = DistributionSettings.WhoMayPromote
 RULE = DistributionSettings.BindingRule
-OPEN_AFTER_SALE = (AfterSale.Status.REQUESTED, AfterSale.Status.REFUNDING)
+# an after-sale under way holds the commission back (orders' own list: a return waiting for its
+# parcel or for the merchant's receipt counts too)
+OPEN_AFTER_SALE = ORDERS_OPEN_AFTER_SALE
 BP = 10000  # basis points in one
 
 

@@ -10,13 +10,14 @@ Every change goes through orders.services; admin never sets a status, stock or a
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import InlineModelAdmin
 from django.core.exceptions import PermissionDenied
-from django.db.models import BooleanField, ExpressionWrapper
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -29,6 +30,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from core.csv_export import csv_response
 from core.errors import ApplicationError
+from core.integers import AsciiIntegerFormField
 from core.masking import mask_address, mask_phone
 from core.money import YuanFormField, fen_to_yuan, format_yuan
 from orders import services
@@ -37,19 +39,24 @@ from orders.models import (
     AfterSale,
     AfterSaleEvent,
     AfterSaleLine,
+    AfterSalePhoto,
     Carrier,
     Order,
     OrderDiscount,
     OrderEvent,
     OrderLine,
     OrderStatus,
+    ReturnSettings,
     ShippingRegionFee,
 )
 from orders.ports import channel_label, ship_blocked_q, ship_blocked_reason
 from orders.pricing import pricing_rule_choices, pricing_rule_name
+from orders.selectors import after_sale_progress
 from orders.services.after_sale_lines import after_sale_split_preview
+from orders.services.returns import return_terms
 from orders.shipping import CSV_MAX_BYTES, orders_ship_from_csv
-from shop.admin_base import ShopScopedAdmin, ShopScopedInline, is_operator, user_shop_ids
+from orders.views import MultipleImageField
+from shop.admin_base import OnePerShopAdmin, ShopScopedAdmin, ShopScopedInline, is_operator, user_shop_ids
 from shop.models import Shop
 
 
@@ -80,6 +87,44 @@ class ShipCsvForm(forms.Form):
 class RejectForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("拒绝原因"), max_length=200, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ReceiveForm(forms.Form):
+    """Confirming a return arrived: per returned line, how many units may be sold again (they go
+    back into stock; the rest do not). 0 by default: nothing is restocked unless the merchant says so."""
+
+    def __init__(self, *args: Any, after_sale: AfterSale, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.rows: list[tuple[str, AfterSaleLine]] = []
+        for row in after_sale.lines.all():
+            if not row.quantity:
+                continue
+            item = f"{row.order_line.title} {row.order_line.spec_text}".strip()
+            name = f"restock_{row.order_line_id}"
+            self.fields[name] = AsciiIntegerFormField(
+                label=_("“%(item)s”退回 %(n)d 件，其中可再次销售") % {"item": item, "n": row.quantity},
+                min_value=0, max_value=row.quantity, initial=0, required=False,
+                help_text=_("填写的件数会加回该规格的库存；损坏、不能再卖的不要计入。"),
+            )  # fmt: skip
+            self.rows.append((name, row))
+
+    def restock(self) -> dict[int, int]:
+        """``{order line id: units}`` (after ``is_valid``)."""
+        return {row.order_line_id: self.cleaned_data.get(name) or 0 for name, row in self.rows}
+
+
+class RejectGoodsForm(forms.Form):
+    """Refusing returned goods: a reason the shopper reads, and photos of what arrived (each under
+    the upload rule, core.uploads; the service checks them again, and their number)."""
+
+    reason = forms.CharField(
+        label=gettext_lazy("拒绝原因（顾客可见）"), max_length=200, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    photos = MultipleImageField(
+        label=gettext_lazy("验货照片（1–6 张）"),
+        required=False,
+        help_text=gettext_lazy("拍下收到的商品和包裹，顾客和平台都能看到。"),
     )
 
 
@@ -521,34 +566,124 @@ class AfterSaleLineInline(ReadOnlyInline):
         return format_yuan(row.discount_fen)
 
 
+AS = AfterSale.Status
+# the deadline field of each step that has one, and what the system does when it passes
+STEP_DEADLINES: dict[str, tuple[str, Any]] = {
+    AS.REQUESTED: ("respond_by", gettext_lazy("到期自动同意")),
+    AS.AWAITING_RETURN: ("ship_back_by", gettext_lazy("未寄回则关闭")),
+    AS.RETURNING: ("receive_by", gettext_lazy("到期自动退款")),
+}
+
+
+def _deadline_q(*, before=None, after=None) -> Q:
+    """After-sales whose current step's deadline lies in [after, before)."""
+    q = Q(pk__in=[])
+    for status, (field, _said) in STEP_DEADLINES.items():
+        part = Q(status=status, **{f"{field}__isnull": False})
+        if before is not None:
+            part &= Q(**{f"{field}__lt": before})
+        if after is not None:
+            part &= Q(**{f"{field}__gte": after})
+        q |= part
+    return q
+
+
+class AfterSaleStepFilter(admin.SimpleListFilter):
+    """步骤: where each request stands, the merchant's own to-do first."""
+
+    title = gettext_lazy("步骤")
+    parameter_name = "step"
+    STEPS = {
+        "mine": (AS.REQUESTED, AS.RETURNING),
+        AS.REQUESTED: (AS.REQUESTED,),
+        AS.AWAITING_RETURN: (AS.AWAITING_RETURN,),
+        AS.RETURNING: (AS.RETURNING,),
+        AS.REFUNDING: (AS.REFUNDING,),
+        "ended": (AS.REFUNDED, AS.REJECTED, AS.RETURN_REJECTED, AS.WITHDRAWN, AS.CLOSED, AS.FAILED),
+    }
+
+    def lookups(self, request, model_admin):
+        return [
+            ("mine", _("待我处理（待处理、待商家收货）")),
+            (AS.REQUESTED, _("待处理")),
+            (AS.AWAITING_RETURN, _("待顾客寄回")),
+            (AS.RETURNING, _("待商家收货")),
+            (AS.REFUNDING, _("退款中")),
+            ("ended", _("已结束")),
+        ]
+
+    def queryset(self, request, queryset):
+        statuses = self.STEPS.get(self.value() or "")
+        return queryset.filter(status__in=statuses) if statuses else queryset
+
+
+class AfterSaleDeadlineFilter(admin.SimpleListFilter):
+    """截止时间: the current step's deadline (商家处理截止 / 寄回截止 / 商家收货截止)."""
+
+    title = gettext_lazy("截止时间")
+    parameter_name = "due"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("overdue", _("已过期（等待系统自动处理）")),
+            ("24h", _("24 小时内到期")),
+            ("3d", _("3 天内到期")),
+        ]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "overdue":
+            return queryset.filter(_deadline_q(before=now))
+        if self.value() == "24h":
+            return queryset.filter(_deadline_q(after=now, before=now + timedelta(hours=24)))
+        if self.value() == "3d":
+            return queryset.filter(_deadline_q(after=now, before=now + timedelta(days=3)))
+        return queryset
+
+
 @admin.register(AfterSale)
 class AfterSaleAdmin(ShopScopedAdmin):
-    """The after-sales queue: approve (refund through the payment provider) or reject with a reason,
-    from the list (several at once) or from one request's page, which shows the shopper's photos."""
+    """The after-sales queue. 仅退款: approve (refund through the payment provider) or reject with a
+    reason. 退货退款: approve (the shop's return address is shown to the shopper), reject; once the
+    shopper has sent the parcel, confirm it arrived (the units marked resellable go back into stock,
+    and the refund is sent) or refuse the goods with a reason and photos. Every step of a request
+    has a deadline the system acts on (docs/after-sales.md)."""
 
     list_display = [
         "after_sale_no",
         "order_link",
         "kind",
-        "status",
+        "step",
         "amount",
-        "reason",
-        "respond_by",
+        "deadline",
+        "return_parcel",
         "created_at",
     ]
-    list_filter = ["status", "kind", "shop"]
-    search_fields = ["=after_sale_no", "=order__order_no"]
+    list_filter = [AfterSaleStepFilter, AfterSaleDeadlineFilter, "kind", "shop"]
+    search_fields = ["=after_sale_no", "=order__order_no", "=return_tracking_no"]
     list_select_related = ["order"]
     actions = ["approve", "reject"]
     inlines = [AfterSaleLineInline, AfterSaleEventInline]
-    readonly_fields = ["after_sale_no", "order_link", "kind", "status", "amount", "shipping", "reason",
-                       "photo_gallery", "reject_reason", "respond_by", "handled_at", "refunded_at",
-                       "created_at"]  # fmt: skip
-    fields = readonly_fields
+    fieldsets = [
+        (None, {"fields": ["after_sale_no", "order_link", "kind", "status", "step_progress", "amount", "shipping",
+                           "reason", "photo_gallery", "reject_reason", "merchant_photo_gallery", "respond_by",
+                           "handled_at", "refunded_at", "created_at"]}),
+        (gettext_lazy("退货"), {"fields": ["return_to", "ship_back_by", "return_parcel", "returned_at", "receive_by",
+                                          "received_at", "closed_at"]}),
+    ]  # fmt: skip
+    readonly_fields = ["after_sale_no", "order_link", "kind", "status", "step_progress", "amount", "shipping",
+                       "reason", "photo_gallery", "reject_reason", "merchant_photo_gallery", "respond_by",
+                       "handled_at", "refunded_at", "created_at", "return_to", "ship_back_by", "return_parcel",
+                       "returned_at", "receive_by", "received_at", "closed_at"]  # fmt: skip
     change_form_template = "admin/orders/aftersale/change_form.html"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("order").prefetch_related("photos")
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None and not obj.is_return:
+            return self.fieldsets[:1]  # a 仅退款 has no parcel
+        return self.fieldsets
 
     def has_add_permission(self, request):
         return False
@@ -572,17 +707,68 @@ class AfterSaleAdmin(ShopScopedAdmin):
     def shipping(self, after_sale: AfterSale) -> str:
         return format_yuan(after_sale.shipping_fen)
 
-    @admin.display(description=gettext_lazy("买家图片"))
-    def photo_gallery(self, after_sale: AfterSale) -> str:
-        """Thumbnails, each opening the full image in a new tab."""
-        photos = list(after_sale.photos.all())
-        if not photos:
-            return _("（未上传图片）")
+    @admin.display(description=gettext_lazy("步骤"), ordering="status")
+    def step(self, after_sale: AfterSale) -> str:
+        return format_html('<span class="weishop-short">{}</span>', after_sale.get_status_display())
+
+    @admin.display(description=gettext_lazy("进度"))
+    def step_progress(self, after_sale: AfterSale) -> str:
+        """提交申请 ✓ → 商家同意 ✓ → 【寄回商品】 → 商家收货 → 退款."""
+        parts = []
+        for step in after_sale_progress(after_sale).steps:
+            if step.state == "done":
+                parts.append(format_html("{} ✓", step.label))
+            elif step.state in ("current", "ended"):
+                parts.append(format_html("<strong>【{}】</strong>", step.label))
+            else:
+                parts.append(format_html('<span class="quiet">{}</span>', step.label))
+        return format_html_join(" → ", "{}", ((p,) for p in parts))
+
+    @admin.display(description=gettext_lazy("截止"))
+    def deadline(self, after_sale: AfterSale) -> str:
+        """The current step's deadline and what the system does at it."""
+        found = STEP_DEADLINES.get(after_sale.status)
+        moment = getattr(after_sale, found[0]) if found else None
+        if moment is None:
+            return "—"
+        late = moment <= timezone.now()
+        return format_html(
+            '<span class="weishop-short {}">{}</span><br><small class="weishop-short">{}</small>',
+            "as-overdue" if late else "", timezone.localtime(moment).strftime("%m-%d %H:%M"),
+            _("已过期，待系统处理") if late else found[1],
+        )  # fmt: skip
+
+    @admin.display(description=gettext_lazy("退货地址"))
+    def return_to(self, after_sale: AfterSale) -> str:
+        if after_sale.return_address:
+            return f"{after_sale.return_name} {after_sale.return_phone} {after_sale.return_address}"
+        if after_sale.status == AS.AWAITING_RETURN:
+            return _("（未提供：请在“退货设置”中填写退货地址，顾客才能寄回）")
+        return "—"
+
+    @admin.display(description=gettext_lazy("退货物流"))
+    def return_parcel(self, after_sale: AfterSale) -> str:
+        if not after_sale.return_tracking_no:
+            return "—"
+        return f"{after_sale.return_carrier_label} {after_sale.return_tracking_no}"
+
+    def _gallery(self, photos, alt: str) -> str:
         return format_html_join(
             " ",
             '<a href="{}" target="_blank" rel="noopener noreferrer"><img src="{}" alt="{}" height="120" loading="lazy"></a>',
-            ((p.image.url, p.image.url, _("买家图片")) for p in photos),
+            ((p.image.url, p.image.url, alt) for p in photos),
         )
+
+    @admin.display(description=gettext_lazy("买家图片"))
+    def photo_gallery(self, after_sale: AfterSale) -> str:
+        """Thumbnails, each opening the full image in a new tab."""
+        photos = [p for p in after_sale.photos.all() if p.by == AfterSalePhoto.By.SHOPPER]
+        return self._gallery(photos, _("买家图片")) if photos else _("（未上传图片）")
+
+    @admin.display(description=gettext_lazy("验货照片"))
+    def merchant_photo_gallery(self, after_sale: AfterSale) -> str:
+        photos = [p for p in after_sale.photos.all() if p.by == AfterSalePhoto.By.MERCHANT]
+        return self._gallery(photos, _("验货照片")) if photos else "—"
 
     # -- deciding one request from its page -------------------------------------------------------------
 
@@ -591,6 +777,10 @@ class AfterSaleAdmin(ShopScopedAdmin):
         return [
             path("<int:pk>/approve/", wrap(self.approve_view), name="orders_aftersale_approve"),
             path("<int:pk>/reject/", wrap(self.reject_view), name="orders_aftersale_reject"),
+            path("<int:pk>/receive/", wrap(self.receive_view), name="orders_aftersale_receive"),
+            path(
+                "<int:pk>/reject-goods/", wrap(self.reject_goods_view), name="orders_aftersale_reject_goods"
+            ),
             *super().get_urls(),
         ]
 
@@ -605,23 +795,36 @@ class AfterSaleAdmin(ShopScopedAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         after_sale = (
-            self.get_queryset(request).filter(pk=object_id).first() if str(object_id).isdigit() else None
+            self.get_queryset(request).prefetch_related("lines__order_line").filter(pk=object_id).first()
+            if str(object_id).isdigit()
+            else None
         )
         decision = None
         if after_sale is not None and self.has_change_permission(request, after_sale):
+            approvable = after_sale_can_transition(
+                after_sale.status, AS.AWAITING_RETURN if after_sale.is_return else AS.REFUNDING,
+                kind=after_sale.kind,
+            )  # fmt: skip
+            receivable = after_sale.status == AS.RETURNING
             decision = {
-                "approve_url": reverse("admin:orders_aftersale_approve", args=[after_sale.pk])
-                if after_sale_can_transition(after_sale.status, AfterSale.Status.REFUNDING)
-                else "",
+                "is_return": after_sale.is_return,
+                "approve_url": reverse("admin:orders_aftersale_approve", args=[after_sale.pk]) if approvable else "",
                 "reject_url": reverse("admin:orders_aftersale_reject", args=[after_sale.pk])
-                if after_sale_can_transition(after_sale.status, AfterSale.Status.REJECTED)
+                if after_sale_can_transition(after_sale.status, AS.REJECTED)
+                else "",
+                "receive_url": reverse("admin:orders_aftersale_receive", args=[after_sale.pk]) if receivable else "",
+                "reject_goods_url": reverse("admin:orders_aftersale_reject_goods", args=[after_sale.pk])
+                if receivable
                 else "",
                 "amount": format_yuan(after_sale.amount_fen),
                 "reject_form": RejectForm(),
-                "split_preview": after_sale_split_preview(after_sale=after_sale)
-                if after_sale_can_transition(after_sale.status, AfterSale.Status.REFUNDING)
-                else None,
-            }
+                "receive_form": ReceiveForm(after_sale=after_sale) if receivable else None,
+                "reject_goods_form": RejectGoodsForm() if receivable else None,
+                "split_preview": after_sale_split_preview(after_sale=after_sale) if approvable and not after_sale.is_return else None,
+                "return_terms": return_terms(shop=after_sale.shop) if approvable and after_sale.is_return else None,
+                "settings_url": reverse("admin:orders_returnsettings_changelist"),
+                "progress": after_sale_progress(after_sale),
+            }  # fmt: skip
         return super().change_view(
             request, object_id, form_url, {**(extra_context or {}), "decision": decision}
         )
@@ -637,17 +840,26 @@ class AfterSaleAdmin(ShopScopedAdmin):
         except ApplicationError as exc:
             self.message_user(request, exc.message, messages.ERROR)
             return self._back(after_sale)
-        no, amount = result.after_sale_no, format_yuan(result.amount_fen)
-        if result.status == AfterSale.Status.REFUNDED:
-            self.message_user(request, _("售后 %(no)s 已同意，已退款 %(amount)s。") % {"no": no, "amount": amount},
-                              messages.SUCCESS)  # fmt: skip
-        elif result.status == AfterSale.Status.FAILED:
-            self.message_user(request, _("售后 %(no)s 已同意，但退款失败，请查看退款记录。") % {"no": no},
-                              messages.WARNING)  # fmt: skip
-        else:
-            self.message_user(request, _("售后 %(no)s 已同意，退款 %(amount)s 处理中。") % {"no": no, "amount": amount},
-                              messages.SUCCESS)  # fmt: skip
+        self.message_user(request, *self._approved_message(result))
         return self._back(after_sale)
+
+    def _approved_message(self, result: AfterSale) -> tuple[str, int]:
+        no, amount = result.after_sale_no, format_yuan(result.amount_fen)
+        if result.status == AS.AWAITING_RETURN:
+            return _("售后 %(no)s 已同意退货，已向顾客显示退货地址；收到退货并确认后才会退款。") % {
+                "no": no
+            }, messages.SUCCESS
+        if result.status == AS.REFUNDED:
+            return _("售后 %(no)s 已同意，已退款 %(amount)s。") % {
+                "no": no,
+                "amount": amount,
+            }, messages.SUCCESS
+        if result.status == AS.FAILED:
+            return _("售后 %(no)s 已同意，但退款失败，请查看退款记录。") % {"no": no}, messages.WARNING
+        return _("售后 %(no)s 已同意，退款 %(amount)s 处理中。") % {
+            "no": no,
+            "amount": amount,
+        }, messages.SUCCESS
 
     def reject_view(self, request: HttpRequest, pk: int):
         after_sale = self._decidable(request, pk)
@@ -669,7 +881,64 @@ class AfterSaleAdmin(ShopScopedAdmin):
         }  # fmt: skip
         return TemplateResponse(request, "admin/orders/order/form_page.html", context)
 
-    @admin.action(description=gettext_lazy("同意并退款"))
+    def receive_view(self, request: HttpRequest, pk: int):
+        """确认收货: the returned goods arrived; the refund is sent now."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        after_sale = self._decidable(request, pk)
+        form = ReceiveForm(request.POST, after_sale=after_sale)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    self.message_user(request, error, messages.ERROR)
+            return self._back(after_sale)
+        try:
+            result = services.after_sale_return_receive(
+                shop=after_sale.shop, after_sale_no=after_sale.after_sale_no, actor=request.user,
+                restock=form.restock(),
+            )  # fmt: skip
+        except ApplicationError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return self._back(after_sale)
+        restocked = sum(form.restock().values())
+        said = _("售后 %(no)s 已确认收货") % {"no": result.after_sale_no}
+        said += _("，%(n)d 件已加回库存") % {"n": restocked} if restocked else _("，未加回库存")
+        if result.status == AS.REFUNDED:
+            said += _("；已退款 %(amount)s。") % {"amount": format_yuan(result.amount_fen)}
+            self.message_user(request, said, messages.SUCCESS)
+        elif result.status == AS.FAILED:
+            self.message_user(request, said + _("；但退款失败，请查看退款记录。"), messages.WARNING)
+        else:
+            self.message_user(request, said + _("；退款 %(amount)s 处理中。") % {"amount": format_yuan(result.amount_fen)},
+                              messages.SUCCESS)  # fmt: skip
+        return self._back(after_sale)
+
+    def reject_goods_view(self, request: HttpRequest, pk: int):
+        """拒绝收货: the goods that came back are not what may be refunded (a reason and photos)."""
+        after_sale = self._decidable(request, pk)
+        form = RejectGoodsForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.after_sale_return_reject(
+                    shop=after_sale.shop, after_sale_no=after_sale.after_sale_no, actor=request.user,
+                    reason=form.cleaned_data["reason"], photos=form.cleaned_data["photos"],
+                )  # fmt: skip
+            except ApplicationError as exc:
+                form.add_error("photos" if "photos" in exc.fields else None, exc.message)
+            else:
+                self.message_user(
+                    request,
+                    _("售后 %(no)s 已拒绝收货，未退款。") % {"no": after_sale.after_sale_no},
+                    messages.SUCCESS,
+                )
+                return self._back(after_sale)
+        context = {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "form": form, "multipart": True,
+            "order": after_sale.order, "title": _("拒绝收货 · %(no)s") % {"no": after_sale.after_sale_no},
+        }  # fmt: skip
+        return TemplateResponse(request, "admin/orders/order/form_page.html", context)
+
+    @admin.action(description=gettext_lazy("同意申请（仅退款即退款，退货退款显示退货地址）"))
     def approve(self, request, queryset) -> None:
         for after_sale in queryset.select_related("shop").order_by("pk"):
             try:
@@ -679,8 +948,7 @@ class AfterSaleAdmin(ShopScopedAdmin):
             except ApplicationError as exc:
                 self.message_user(request, f"{after_sale.after_sale_no}：{exc.message}", messages.ERROR)
                 continue
-            level = messages.SUCCESS if result.status == AfterSale.Status.REFUNDED else messages.WARNING
-            self.message_user(request, f"{after_sale.after_sale_no}：{result.get_status_display()}", level)
+            self.message_user(request, *self._approved_message(result))
 
     @admin.action(description=gettext_lazy("拒绝（需填写原因）"))
     def reject(self, request, queryset):
@@ -702,6 +970,48 @@ class AfterSaleAdmin(ShopScopedAdmin):
             "items": queryset,
         }  # fmt: skip
         return TemplateResponse(request, "admin/orders/aftersale/reject.html", context)
+
+
+class ReturnSettingsForm(forms.ModelForm):
+    class Meta:
+        model = ReturnSettings
+        fields = ["shop", "recipient", "phone", "address", "ship_back_days", "receive_days"]
+        widgets = {"address": forms.Textarea(attrs={"rows": 2, "class": "vLargeTextField"})}
+        help_texts = {
+            "recipient": gettext_lazy("留空则写店铺名称。"),
+            "phone": gettext_lazy("留空则用店铺的客服电话。"),
+        }
+
+
+@admin.register(ReturnSettings)
+class ReturnSettingsAdmin(OnePerShopAdmin):
+    """退货设置: where returned parcels go (shown to the shopper once a return is approved) and how
+    long the shopper has to send them and the merchant to check them. Without it the shop's
+    经营地址 is the return address and the periods are 7 and 10 days."""
+
+    form = ReturnSettingsForm
+    list_display = ["shop", "recipient", "address", "ship_back_days", "receive_days"]
+    list_filter = ["shop"]
+    readonly_fields = ["response_hours"]
+    fields = ["shop", "recipient", "phone", "address", "ship_back_days", "receive_days", "response_hours"]
+
+    @admin.display(description=gettext_lazy("售后处理时限"))
+    def response_hours(self, settings: ReturnSettings) -> str:
+        if not settings.shop_id:
+            return _("在“店铺 › 订单设置”中设置（默认 48 小时）")
+        return _("%(n)d 小时：超时未处理的申请系统自动同意（在“店铺 › 订单设置”中修改）") % {
+            "n": settings.shop.after_sale_response_hours
+        }
+
+    def save_model(self, request, obj, form, change: bool) -> None:
+        if not is_operator(request):
+            shop_ids = user_shop_ids(request)
+            if obj.shop_id not in shop_ids:
+                obj.shop_id = shop_ids[0]
+        try:
+            services.return_settings_save(settings=obj)
+        except ApplicationError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
 
 
 class RegionFeeForm(forms.ModelForm):

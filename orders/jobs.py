@@ -9,6 +9,11 @@ import logging
 from collections.abc import Callable
 
 from orders.services.lifecycle import orders_auto_complete_due, orders_expire_due
+from orders.services.returns import (
+    after_sales_auto_approve_due,
+    after_sales_auto_receive_due,
+    after_sales_close_unreturned_due,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -18,6 +23,10 @@ logger = logging.getLogger(__name__)
 JOBS: dict[str, Callable[[], int]] = {
     "expire_unpaid_orders": orders_expire_due,
     "auto_complete_orders": orders_auto_complete_due,
+    # the after-sale deadlines (docs/after-sales.md#refunds-and-returns)
+    "after_sales_auto_approve": after_sales_auto_approve_due,
+    "after_sales_close_unreturned": after_sales_close_unreturned_due,
+    "after_sales_auto_receive": after_sales_auto_receive_due,
 }
 
 

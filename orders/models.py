@@ -13,6 +13,7 @@ import secrets
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -261,6 +262,13 @@ class OrderEvent(TransitionEvent):
         REFUND_WITHDRAWN = "refund_withdrawn", _("售后已撤销")
         REFUNDED = "refunded", _("已退款")
         REFUND_FAILED = "refund_failed", _("退款失败")
+        # a return (退货退款), step by step (orders/after_sale_state.py)
+        RETURN_APPROVED = "return_approved", _("同意退货")
+        RETURN_ADDRESS = "return_address", _("退货地址已提供")
+        RETURN_SHIPPED = "return_shipped", _("已寄回商品")
+        RETURN_RECEIVED = "return_received", _("商家已收到退货")
+        RETURN_REJECTED = "return_rejected", _("验货未通过")
+        AFTER_SALE_CLOSED = "after_sale_closed", _("售后已关闭")
         CLOSED = "closed", _("订单关闭")
         NOTE = "note", _("备注")
 
@@ -358,7 +366,12 @@ class TrackingEvent(models.Model):
 
 
 class AfterSale(TimeStampedModel):
-    """A shopper's request for a refund (仅退款) or a return and refund (退货退款)."""
+    """A shopper's request for a refund (仅退款) or a return and refund (退货退款).
+
+    A return's steps (orders/after_sale_state.py): approved → the shop's return address is shown
+    (copied here, ``return_*``) and the shopper has until ``ship_back_by`` to send the parcel
+    (``return_carrier``/``return_tracking_no``, ``returned_at``); the merchant then has until
+    ``receive_by`` to confirm it arrived (``received_at``: the refund is sent) or refuse the goods."""
 
     class Kind(models.TextChoices):
         REFUND_ONLY = "refund_only", _("仅退款")
@@ -366,10 +379,14 @@ class AfterSale(TimeStampedModel):
 
     class Status(models.TextChoices):
         REQUESTED = "requested", _("待处理")
+        AWAITING_RETURN = "awaiting_return", _("待寄回")
+        RETURNING = "returning", _("待商家收货")
         REFUNDING = "refunding", _("退款中")
         REFUNDED = "refunded", _("已退款")
         REJECTED = "rejected", _("已拒绝")
+        RETURN_REJECTED = "return_rejected", _("验货未通过")
         WITHDRAWN = "withdrawn", _("已撤销")
+        CLOSED = "closed", _("已关闭")
         FAILED = "failed", _("退款失败")
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", verbose_name=_("店铺"))
@@ -391,10 +408,29 @@ class AfterSale(TimeStampedModel):
     handled_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
     refunded_at = models.DateTimeField(_("退款时间"), null=True, blank=True)
 
+    # A return (退货退款): where the parcel goes (the shop's return address when it was approved),
+    # what the shopper sent, and the deadlines of the steps that follow.
+    return_name = models.CharField(_("退货收件人"), max_length=32, blank=True)
+    return_phone = models.CharField(_("退货联系电话"), max_length=20, blank=True)
+    return_address = models.CharField(_("退货地址"), max_length=255, blank=True)
+    ship_back_by = models.DateTimeField(_("寄回截止"), null=True, blank=True)
+    return_carrier = models.CharField(_("退货快递公司"), max_length=16, choices=Carrier.choices, blank=True)
+    return_carrier_name = models.CharField(_("退货快递公司名称"), max_length=32, blank=True)
+    return_tracking_no = models.CharField(_("退货运单号"), max_length=40, blank=True)
+    returned_at = models.DateTimeField(_("寄回时间"), null=True, blank=True)
+    receive_by = models.DateTimeField(_("商家收货截止"), null=True, blank=True)
+    received_at = models.DateTimeField(_("商家收货时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+
     class Meta:
         verbose_name = _("售后")
         verbose_name_plural = _("售后")
         ordering = ["-created_at", "-id"]
+        indexes = [  # the deadline jobs (orders/services/returns.py)
+            models.Index(fields=["status", "respond_by"], name="after_sale_respond_due"),
+            models.Index(fields=["status", "ship_back_by"], name="after_sale_ship_back_due"),
+            models.Index(fields=["status", "receive_by"], name="after_sale_receive_due"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(amount_fen__gt=0), name="after_sale_amount_positive"),
             models.CheckConstraint(
@@ -405,6 +441,16 @@ class AfterSale(TimeStampedModel):
 
     def __str__(self) -> str:
         return gettext("售后单 %(no)s") % {"no": self.after_sale_no}
+
+    @property
+    def is_return(self) -> bool:
+        return self.kind == self.Kind.RETURN_REFUND
+
+    @property
+    def return_carrier_label(self) -> str:
+        if self.return_carrier == Carrier.OTHER and self.return_carrier_name:
+            return self.return_carrier_name
+        return str(self.get_return_carrier_display()) if self.return_carrier else ""
 
 
 class AfterSaleLine(models.Model):
@@ -424,6 +470,9 @@ class AfterSaleLine(models.Model):
     quantity = models.PositiveIntegerField(_("退货数量"), default=0)
     amount_fen = MoneyField(_("退款金额"), default=0)
     discount_fen = MoneyField(_("分摊优惠"), default=0)
+    # A return's units the merchant said may be sold again when the parcel arrived: they went back
+    # into the SKU's stock (the rest did not).
+    restocked_quantity = models.PositiveIntegerField(_("退回库存数量"), default=0)
 
     class Meta:
         verbose_name = _("售后商品")
@@ -438,6 +487,10 @@ class AfterSaleLine(models.Model):
             models.CheckConstraint(
                 condition=Q(quantity__gt=0) | Q(amount_fen__gt=0), name="after_sale_line_not_empty"
             ),
+            models.CheckConstraint(
+                condition=Q(restocked_quantity__lte=models.F("quantity")),
+                name="after_sale_line_restock_within_quantity",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -449,10 +502,18 @@ class AfterSaleLine(models.Model):
 
 
 class AfterSalePhoto(models.Model):
+    """A photo of an after-sale: the shopper's with the request, or the merchant's when refusing
+    returned goods (``by``)."""
+
+    class By(models.TextChoices):
+        SHOPPER = "shopper", _("顾客")
+        MERCHANT = "merchant", _("商家")
+
     after_sale = models.ForeignKey(
         AfterSale, on_delete=models.CASCADE, related_name="photos", verbose_name=_("售后")
     )
     image = ImageUploadField(_("照片"), upload_to="after_sales/%Y/%m/")
+    by = models.CharField(_("上传方"), max_length=16, choices=By.choices, default=By.SHOPPER)
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     class Meta:
@@ -518,3 +579,42 @@ class AfterSaleEvent(TransitionEvent):
 
     def __str__(self) -> str:
         return f"{self.get_from_status_display() or '—'} → {self.get_to_status_display()}"
+
+
+class ReturnSettings(TimeStampedModel):
+    """A shop's return settings (one row per shop; without one the defaults hold and the return
+    address is the shop's 经营地址): where returned parcels go, and how long each side has. How
+    long the merchant has to answer a request is the shop's ``after_sale_response_hours``."""
+
+    shop = models.OneToOneField(
+        Shop, on_delete=models.CASCADE, related_name="return_settings", verbose_name=_("店铺")
+    )
+    recipient = models.CharField(_("退货收件人"), max_length=32, blank=True)
+    phone = models.CharField(
+        _("退货联系电话"),
+        max_length=20,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9+\-() ]{5,20}$", _("请填写正确的电话号码（数字、空格、+、-）。"))],
+    )
+    address = models.CharField(
+        _("退货地址"), max_length=255, blank=True, help_text=_("省市区和详细地址，顾客退货时寄到这里。")
+    )
+    ship_back_days = models.PositiveSmallIntegerField(
+        _("寄回期限（天）"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text=_("同意退货后，顾客须在多少天内寄回商品并填写物流单号；超时未寄回，售后申请自动关闭。"),
+    )
+    receive_days = models.PositiveSmallIntegerField(
+        _("验收期限（天）"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text=_("顾客寄出退货后，商家须在多少天内确认收货或拒绝；超时系统自动确认收货并退款。"),
+    )
+
+    class Meta:
+        verbose_name = _("退货设置")
+        verbose_name_plural = _("退货设置")
+
+    def __str__(self) -> str:
+        return gettext("%(shop)s 的退货设置") % {"shop": self.shop}

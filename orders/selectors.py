@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch, QuerySet
@@ -48,7 +49,7 @@ def order_detail_for_user(*, user: User, shop: Shop, order_no: str) -> Order:
             Prefetch(
                 "after_sales",
                 queryset=AfterSale.objects.order_by("-created_at", "-id").prefetch_related(
-                    Prefetch("lines", queryset=AfterSaleLine.objects.select_related("order_line"))
+                    Prefetch("lines", queryset=AfterSaleLine.objects.select_related("order_line")), "photos"
                 ),
             ),
         )
@@ -197,3 +198,106 @@ def order_after_sale_state(order: Order) -> dict[str, Any]:
         and order.paid_fen > order.refunded_fen
     )
     return {"open_after_sale": open_request, "can_after_sale": can_request}
+
+
+# ---------------------------------------------------------------- an after-sale's progress
+
+
+@dataclass(frozen=True)
+class AfterSaleStep:
+    label: str
+    state: str  # "done" | "current" | "todo" | "ended" (the request stopped here)
+
+
+@dataclass(frozen=True)
+class AfterSaleProgress:
+    """Where an after-sale stands, for the shopper's page, the API and admin: its steps, the
+    deadline of the current one and what happens when it passes (``deadline_action``:
+    ``auto_approve``, ``auto_close`` or ``auto_receive``; "" with no deadline)."""
+
+    steps: list[AfterSaleStep]
+    deadline: datetime | None
+    deadline_action: str
+    hint: str  # what the shopper reads under the steps
+
+    @property
+    def current(self) -> str:
+        return next((s.label for s in self.steps if s.state in ("current", "ended")), self.steps[-1].label)
+
+
+def after_sale_progress(after_sale: AfterSale) -> AfterSaleProgress:
+    """No queries: everything is on the row."""
+    from django.utils import timezone
+
+    AS = AfterSale.Status
+    status = after_sale.status
+    if after_sale.is_return:
+        labels = [_("提交申请"), _("商家同意"), _("寄回商品"), _("商家收货"), _("退款")]
+        at: dict[str, int] = {AS.REQUESTED: 1, AS.AWAITING_RETURN: 2, AS.RETURNING: 3, AS.REFUNDING: 4, AS.REFUNDED: 5,
+              AS.REJECTED: 1, AS.WITHDRAWN: 1, AS.CLOSED: 2, AS.RETURN_REJECTED: 3, AS.FAILED: 4}  # fmt: skip
+    else:
+        labels = [_("提交申请"), _("商家处理"), _("退款")]
+        at = {AS.REQUESTED: 1, AS.REFUNDING: 2, AS.REFUNDED: 3, AS.REJECTED: 1, AS.WITHDRAWN: 1, AS.FAILED: 2}
+    if status == AS.WITHDRAWN and after_sale.handled_at:  # withdrawn after the approval
+        at[AS.WITHDRAWN] = 2
+    position = at.get(status, 1)
+    ended = status in (AS.REJECTED, AS.WITHDRAWN, AS.CLOSED, AS.RETURN_REJECTED, AS.FAILED)
+    steps = []
+    for index, label in enumerate(labels):
+        if index < position:
+            steps.append(AfterSaleStep(label, "done"))
+        elif index == position:
+            steps.append(AfterSaleStep(str(after_sale.get_status_display()) if ended else label,
+                                       "ended" if ended else "current"))  # fmt: skip
+            if ended:
+                break
+        else:
+            steps.append(AfterSaleStep(label, "todo"))
+
+    def local(moment: datetime) -> str:
+        return timezone.localtime(moment).strftime("%m-%d %H:%M")
+
+    deadline: datetime | None = None
+    action, hint = "", ""
+    if status == AS.REQUESTED and after_sale.respond_by:
+        deadline, action = after_sale.respond_by, "auto_approve"
+        hint = (
+            _("商家需在 %(t)s 前处理，超时系统自动同意退货") if after_sale.is_return
+            else _("商家需在 %(t)s 前处理，超时系统自动同意并退款")
+        ) % {"t": local(deadline)}  # fmt: skip
+    elif status == AS.AWAITING_RETURN:
+        if after_sale.return_address and after_sale.ship_back_by:
+            deadline, action = after_sale.ship_back_by, "auto_close"
+            hint = _("请在 %(t)s 前寄回商品并填写退货物流，超时未填写申请将自动关闭") % {"t": local(deadline)}
+        else:
+            hint = _("商家暂未提供退货地址，请联系商家客服")
+    elif status == AS.RETURNING and after_sale.receive_by:
+        deadline, action = after_sale.receive_by, "auto_receive"
+        hint = _("商家需在 %(t)s 前确认收货，超时系统自动确认收货并退款") % {"t": local(deadline)}
+    elif status == AS.REFUNDING:
+        hint = _("退款将原路退回，请留意到账")
+    elif status == AS.RETURN_REJECTED:
+        hint = _("商家验货后拒绝退款；如有异议，请联系商家客服或投诉店铺")
+    return AfterSaleProgress(steps=steps, deadline=deadline, deadline_action=action, hint=hint)
+
+
+def after_sale_detail_for_user(*, user: User, shop: Shop, order_no: str, after_sale_no: str) -> AfterSale:
+    """One of the shopper's after-sales with what its page shows (lines, photos, its own history):
+    a fixed number of queries; another shopper's is ``after_sale_not_found``."""
+    from orders.models import AfterSaleEvent
+
+    after_sale = (
+        AfterSale.objects.filter(
+            shop=shop, order__user=user, order__order_no=order_no, after_sale_no=after_sale_no
+        )
+        .select_related("order", "order__shop")
+        .prefetch_related(
+            Prefetch("lines", queryset=AfterSaleLine.objects.select_related("order_line")),
+            "photos",
+            Prefetch("events", queryset=AfterSaleEvent.objects.order_by("-created_at", "-id")),
+        )
+        .first()
+    )
+    if after_sale is None:
+        raise NotFoundError("after_sale_not_found", _("售后申请不存在。"))
+    return after_sale

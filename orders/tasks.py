@@ -14,3 +14,18 @@ def expire_unpaid_orders() -> int:
 @shared_task(name="orders.tasks.auto_complete_orders")
 def auto_complete_orders() -> int:
     return services.orders_auto_complete_due()
+
+
+@shared_task(name="orders.tasks.after_sales_auto_approve")
+def after_sales_auto_approve() -> int:
+    return services.after_sales_auto_approve_due()
+
+
+@shared_task(name="orders.tasks.after_sales_close_unreturned")
+def after_sales_close_unreturned() -> int:
+    return services.after_sales_close_unreturned_due()
+
+
+@shared_task(name="orders.tasks.after_sales_auto_receive")
+def after_sales_auto_receive() -> int:
+    return services.after_sales_auto_receive_due()

@@ -30,13 +30,14 @@ from core.money import YuanFormField
 from core.uploads import ImageUploadFormField
 from orders import selectors
 from orders.middleware import attribution_of
-from orders.models import AfterSale, OrderEvent, OrderStatus
+from orders.models import AfterSale, AfterSalePhoto, Carrier, OrderEvent, OrderStatus
 from orders.ports import checkout_check, order_event_label, order_page_links, order_page_states
 from orders.selectors import TAB_NAMES
 from orders.services import after_sales as after_sale_services
 from orders.services import cart as cart_services
 from orders.services import checkout as checkout_services
 from orders.services import lifecycle as order_services
+from orders.services import returns as return_services
 from shop.h5 import shop_page
 from shop.models import Shop
 
@@ -600,3 +601,80 @@ def after_sale_new(request: HttpRequest, shop: Shop, order_no: str) -> HttpRespo
     return render(
         request, "orders/after_sale.html", _context(request, shop, order=order, form=form, tab="orders")
     )
+
+
+class ReturnShipmentForm(forms.Form):
+    """The parcel a shopper sends back: carrier and tracking number (the service checks them again)."""
+
+    carrier = forms.ChoiceField(
+        label=gettext_lazy("快递公司"), choices=[("", gettext_lazy("请选择快递公司")), *Carrier.choices],
+        error_messages={"required": gettext_lazy("请选择快递公司。")},
+    )  # fmt: skip
+    carrier_name = forms.CharField(
+        label=gettext_lazy("快递公司名称（选择“其他”时填写）"), max_length=32, required=False
+    )
+    tracking_no = forms.CharField(
+        label=gettext_lazy("运单号"), max_length=40,
+        error_messages={"required": gettext_lazy("请填写运单号。")},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "latin", "spellcheck": "false"}),
+    )  # fmt: skip
+
+    def add_service_error(self, exc: ApplicationError) -> None:
+        placed = False
+        for name in exc.fields:
+            if name in self.fields:
+                self.add_error(name, exc.message)
+                placed = True
+        if not placed:
+            self.add_error(None, exc.message)
+
+
+@shop_page
+def after_sale_detail(request: HttpRequest, shop: Shop, order_no: str, after_sale_no: str) -> HttpResponse:
+    """One after-sale: its steps and deadline, the return address once a return is approved, the
+    form for the parcel sent back, what was sent, and its history."""
+    if denied := _login_required(request):
+        return denied
+    try:
+        after_sale = selectors.after_sale_detail_for_user(
+            user=request.user, shop=shop, order_no=order_no, after_sale_no=after_sale_no
+        )
+    except NotFoundError as exc:
+        raise Http404 from exc
+    form = ReturnShipmentForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "ship":
+                if form.is_valid():
+                    return_services.after_sale_return_ship(
+                        order=after_sale.order, user=request.user, after_sale_no=after_sale.after_sale_no,
+                        **form.cleaned_data,
+                    )  # fmt: skip
+                    messages.success(request, _("退货物流已提交，等待商家收货。"))
+                    return redirect("h5:after-sale-detail", shop.slug, order_no, after_sale.after_sale_no)
+            elif action == "withdraw":
+                after_sale_services.after_sale_withdraw(
+                    order=after_sale.order, user=request.user, after_sale_no=after_sale.after_sale_no
+                )
+                messages.success(request, _("售后申请已撤销。"))
+                return redirect("h5:after-sale-detail", shop.slug, order_no, after_sale.after_sale_no)
+            else:
+                return redirect("h5:after-sale-detail", shop.slug, order_no, after_sale.after_sale_no)
+        except ApplicationError as exc:
+            if action == "ship":
+                form.add_service_error(exc)
+            else:
+                messages.error(request, exc.message)
+                return redirect("h5:after-sale-detail", shop.slug, order_no, after_sale.after_sale_no)
+    else:
+        form = ReturnShipmentForm()
+    photos = list(after_sale.photos.all())
+    context = _context(
+        request, shop, after_sale=after_sale, order=after_sale.order, form=form, tab="orders",
+        progress=selectors.after_sale_progress(after_sale),
+        shopper_photos=[p for p in photos if p.by == AfterSalePhoto.By.SHOPPER],
+        merchant_photos=[p for p in photos if p.by == AfterSalePhoto.By.MERCHANT],
+        events=list(after_sale.events.all()),
+    )  # fmt: skip
+    return render(request, "orders/after_sale_detail.html", context)

@@ -62,7 +62,11 @@ class Shop(TimeStampedModel):
         _("售后期限（天）"), default=7, help_text=_("确认收货后多少天内可申请售后")
     )
     after_sale_response_hours = models.PositiveIntegerField(
-        _("售后处理时限（小时）"), default=48, help_text=_("商家应在多少小时内处理售后申请")
+        _("售后处理时限（小时）"),
+        default=48,
+        help_text=_(
+            "商家应在多少小时内处理售后申请；超时未处理，系统自动同意（仅退款直接退款，退货退款向顾客显示退货地址）"
+        ),
     )
     shipping_fee_fen = MoneyField(
         _("运费（元）"), default=0, help_text=_("全国统一运费；可在“地区运费”中为偏远地区单独设置")

@@ -61,6 +61,12 @@ def two_shops(shop_a, shop_b, merchant_a, merchant_b):
     OrderDiscount.objects.create(shop=shop_a, order=order, code="test", label="甲的满减", amount_fen=100)
     ShippingRegionFee.objects.create(shop=shop_a, province_code="540000", fee_fen=3000)
     ShippingRegionFee.objects.create(shop=shop_b, province_code="540000", fee_fen=2000)
+    from orders.models import ReturnSettings
+
+    for shop, label in ((shop_a, "甲"), (shop_b, "乙")):  # 退货设置
+        ReturnSettings.objects.create(
+            shop=shop, recipient=f"{label}的仓库", phone="021-1234567", address=f"{label}的退货地址"
+        )
 
     from devtools.wechatpay_sim import keys as simulator
     from payments.models import PaymentAttempt, Refund, WeChatPayConfig

@@ -53,6 +53,8 @@ class World:
     group_activity_id: int = 0
     a_complaint_no: str = ""  # complaints: A's complaint against the shop (naming A's paid order)
     unsubscribe_token: str = ""  # crm: the one-tap unsubscribe link of A's marketing messages
+    a_shipped: Order | None = None  # orders: shipped, with a return approved and waiting for its parcel
+    a_return: AfterSale | None = None
 
     def fill(self, route: str, *, order: Order) -> str:
         values = {
@@ -60,7 +62,9 @@ class World:
             "order_no": order.order_no,
             "item_id": self.a_cart_item.pk,
             "address_id": self.a_address.pk,
-            "after_sale_no": self.a_after_sale.after_sale_no,
+            "after_sale_no": (
+                self.a_return if order == self.a_shipped and self.a_return else self.a_after_sale
+            ).after_sale_no,
             "product_id": self.product_id,
             "category_id": 0,
             "coupon_id": self.coupon_id,
@@ -83,7 +87,7 @@ class World:
     def orders(self, route: str) -> list[Order]:
         """A's orders for a route that names one, plus B's own (where A's ids go into the body)."""
         if "<str:order_no>" in route:
-            return [self.a_pending, self.a_paid, self.b_paid]
+            return [self.a_pending, self.a_paid, *([self.a_shipped] if self.a_shipped else []), self.b_paid]
         return [self.b_paid]
 
     def body(self) -> dict[str, Any]:
@@ -94,7 +98,7 @@ class World:
             "quantity": 1, "remove": "1", "kind": "refund_only", "reason": "乙改的", "amount_fen": 1,
             "recipient": "乙改的", "scene": "native", "coupon": self.a_claim.pk, "coupon_claim_id": self.a_claim.pk,
             "lines": [{"line_id": self.a_line_id, "quantity": 1}], f"line_{self.a_line_id}": "on",
-            f"qty_{self.a_line_id}": "1",
+            f"qty_{self.a_line_id}": "1", "carrier": "sf", "tracking_no": "SF1234567890",
             "confirm": "注销",  # account deletion: B's unfinished order refuses it, A's rows never move
         }  # fmt: skip
 
@@ -159,6 +163,18 @@ def world(shop_a) -> World:
 
     a_complaint = complaint_create(shop=shop_a, user=a, kind="not_shipped", text="甲的投诉：一直不发货。",
                                    order_no=a_paid.order_no)  # fmt: skip
+    a_shipped = paid_order(shop_a, a, sku)
+    order_services.order_ship(
+        shop=shop_a, order_no=a_shipped.order_no, carrier="sf", tracking_no="SF900002", actor=None
+    )
+    a_return = order_services.after_sale_request(
+        order=a_shipped,
+        user=a,
+        kind="return_refund",
+        reason="甲的退货",
+        lines=[(a_shipped.lines.get().pk, 1)],
+    )
+    order_services.after_sale_approve(shop=shop_a, after_sale_no=a_return.after_sale_no, actor=None)
     return World(
         shop=shop_a, a=a, b=b, a_address=a_address, a_cart_item=a_cart_item, a_pending=a_pending,
         a_paid=a_paid, a_after_sale=a_after_sale, a_line_id=a_paid.lines.get().pk, b_paid=b_paid, product_id=sku.product_id,
@@ -166,6 +182,7 @@ def world(shop_a) -> World:
         group_no=a_group.group_member.group.group_no, group_activity_id=group_buy.pk,
         a_complaint_no=a_complaint.complaint_no,
         unsubscribe_token=_unsubscribe_token(shop_a, a),
+        a_shipped=a_shipped, a_return=a_return,
     )  # fmt: skip
 
 

@@ -66,8 +66,9 @@ class WeChatAccountForm(forms.ModelForm):
         model = WeChatAccount
         fields = ["shop", "mode", "name", "appid", "secret", "token", "encoding_aes_key", "miniprogram_appid",
                   "miniprogram_secret", "miniprogram_home", "welcome_message", "default_reply",
-                  "tpl_paid", "tpl_shipped", "tpl_delivered", "tpl_refunded",
-                  "mp_tpl_paid", "mp_tpl_shipped", "mp_tpl_delivered", "mp_tpl_refunded", "mp_tpl_marketing"]  # fmt: skip
+                  "tpl_paid", "tpl_shipped", "tpl_delivered", "tpl_refunded", "tpl_after_sale",
+                  "mp_tpl_paid", "mp_tpl_shipped", "mp_tpl_delivered", "mp_tpl_refunded", "mp_tpl_after_sale",
+                  "mp_tpl_marketing"]  # fmt: skip
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -144,8 +145,8 @@ class WeChatAccountAdmin(ShopScopedAdmin):
         (_("公众号菜单"), {"fields": ["menu_preview", "menu_published_at"],
                           "description": _("菜单由店铺页面自动生成；在列表页勾选后选择“发布公众号菜单”发送到微信。")}),
         (_("订单通知模板"), {"classes": ["collapse"], "fields": [
-            "tpl_paid", "tpl_shipped", "tpl_delivered", "tpl_refunded",
-            "mp_tpl_paid", "mp_tpl_shipped", "mp_tpl_delivered", "mp_tpl_refunded"],
+            "tpl_paid", "tpl_shipped", "tpl_delivered", "tpl_refunded", "tpl_after_sale",
+            "mp_tpl_paid", "mp_tpl_shipped", "mp_tpl_delivered", "mp_tpl_refunded", "mp_tpl_after_sale"],
             "description": _("模板字段见文档 docs/wechat.md：未填写的事件不发送。")}),
         (_("营销消息"), {"classes": ["collapse"], "fields": ["mp_tpl_marketing"],
                         "description": _("营销活动（客户与会员 → 营销活动）发给 48 小时内与公众号互动过的粉丝用客服消息；"

@@ -76,6 +76,8 @@ class WeChatAccount(TimeStampedModel):
             "营销活动消息用的一次性订阅消息模板；顾客每同意一次可收一条。留空则只通过公众号客服消息发送。"
         ),
     )
+    tpl_after_sale = models.CharField(_("公众号模板：售后进度"), max_length=64, blank=True)
+    mp_tpl_after_sale = models.CharField(_("小程序订阅消息：售后进度"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("公众号/小程序")
@@ -334,6 +336,7 @@ class Notification(TimeStampedModel):
         SHIPPED = "shipped", _("已发货")
         DELIVERED = "delivered", _("已签收")
         REFUNDED = "refunded", _("已退款")
+        AFTER_SALE = "after_sale", _("售后进度")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("待发送")

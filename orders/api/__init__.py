@@ -8,14 +8,16 @@ One module per use case (``cart``, ``checkout``, ``orders``, ``after_sales``) on
 (config/urls_api.py) and apps above orders (payments) import the views from here.
 """
 
-from orders.api.after_sales import AfterSaleRequestView
+from orders.api.after_sales import AfterSaleDetailView, AfterSaleRequestView, AfterSaleReturnShipmentView
 from orders.api.base import ShopperView
 from orders.api.cart import CartItemsView, CartItemView, CartView
 from orders.api.checkout import CheckoutPreviewView
 from orders.api.orders import OrderCancelView, OrderConfirmView, OrderDetailView, OrderListView
 
 __all__ = [
+    "AfterSaleDetailView",
     "AfterSaleRequestView",
+    "AfterSaleReturnShipmentView",
     "CartItemView",
     "CartItemsView",
     "CartView",

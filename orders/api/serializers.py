@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from core.api.fields import StrictIntegerField
 from core.api.schema import FEN, media_url
-from orders.models import AfterSale, Order
+from orders.models import AfterSale, Carrier, Order
 from orders.services.cart import MAX_LINES, MAX_QUANTITY, too_many_lines_error
 
 
@@ -229,10 +229,49 @@ class AfterSaleLineSerializer(serializers.Serializer):
     )
 
 
+class ReturnAddressSerializer(serializers.Serializer):
+    """Where a return goes: the shop's return address when the return was approved."""
+
+    name = serializers.CharField(source="return_name")
+    phone = serializers.CharField(source="return_phone")
+    address = serializers.CharField(source="return_address")
+
+
+class ReturnShipmentSerializer(serializers.Serializer):
+    """The parcel the shopper sent back."""
+
+    carrier = serializers.CharField(source="return_carrier")
+    carrier_name = serializers.CharField(source="return_carrier_label")
+    tracking_no = serializers.CharField(source="return_tracking_no")
+    shipped_at = serializers.DateTimeField(source="returned_at")
+
+
+class AfterSaleStepSerializer(serializers.Serializer):
+    label = serializers.CharField(  # type: ignore[assignment]  # a declared field, not Field.label
+        help_text="The step in the shopper's words (提交申请, 商家同意, 寄回商品, 商家收货, 退款), or, where "
+        "the request stopped, its final status (已拒绝, 已关闭, 验货未通过, …)."
+    )
+    state = serializers.ChoiceField(choices=["done", "current", "todo", "ended"])
+
+
+DEADLINE_ACTIONS = {
+    "auto_approve": "the merchant has not answered: at `deadline` the system approves (`refund_only`: "
+    "refunded; `return_refund`: the return address is shown)",
+    "auto_close": "the return is approved and nothing was sent back: at `deadline` the request closes",
+    "auto_receive": "the parcel is on its way back: at `deadline` the system confirms receipt and refunds",
+}
+
+
 class AfterSaleSerializer(serializers.Serializer):
+    """One after-sale (docs/after-sales.md#refunds-and-returns). Statuses: `requested` (待处理),
+    `awaiting_return` (待寄回: a return approved, `return_address` shown), `returning` (待商家收货:
+    `return_shipment` sent), `refunding`, `refunded`, `rejected`, `return_rejected` (验货未通过),
+    `withdrawn`, `closed` (nothing sent back in time), `failed`."""
+
     after_sale_no = serializers.CharField()
-    kind = serializers.CharField()
-    status = serializers.CharField()
+    kind = serializers.CharField(help_text="`refund_only` (仅退款) or `return_refund` (退货退款).")
+    kind_text = serializers.CharField(source="get_kind_display")
+    status = serializers.ChoiceField(choices=AfterSale.Status.choices)
     status_text = serializers.CharField(source="get_status_display")
     reason = serializers.CharField()
     amount_fen = serializers.IntegerField(help_text=f"The sum of `lines` and `shipping_fen`. {FEN}")
@@ -242,9 +281,100 @@ class AfterSaleSerializer(serializers.Serializer):
         help_text="Per line, what this refund gives back: the lines the shopper chose; for a request "
         "made as an amount, empty until the merchant approves, then the amount split over the lines.",
     )  # fmt: skip
-    reject_reason = serializers.CharField()
-    respond_by = serializers.DateTimeField(allow_null=True, help_text="The merchant answers by then.")
+    reject_reason = serializers.CharField(
+        help_text="Why the merchant rejected the request (`rejected`) or the returned goods (`return_rejected`)."
+    )
+    respond_by = serializers.DateTimeField(
+        allow_null=True, help_text="The merchant answers by then, or the system approves the request."
+    )
+    steps = serializers.SerializerMethodField(help_text="The request's steps, in order.")
+    deadline = serializers.SerializerMethodField(
+        help_text="When the current step's deadline passes (null: none); see `deadline_action`."
+    )
+    deadline_action = serializers.SerializerMethodField(
+        help_text="What happens at `deadline`: "
+        + "; ".join(f"`{code}`: {text}" for code, text in DEADLINE_ACTIONS.items())
+        + "; empty with no deadline."
+    )
+    hint = serializers.SerializerMethodField(help_text="What the shopper reads under the steps (Chinese).")
+    return_address = serializers.SerializerMethodField(
+        help_text="A return's address, from its approval on (null before, or while the shop has given none)."
+    )
+    ship_back_by = serializers.DateTimeField(
+        allow_null=True, help_text="A return: send the goods back and enter the parcel by then, or it closes."
+    )
+    return_shipment = serializers.SerializerMethodField(
+        help_text="A return's parcel, once sent (null before)."
+    )
+    receive_by = serializers.DateTimeField(
+        allow_null=True,
+        help_text="A return: the merchant confirms receipt by then, or the system does and refunds.",
+    )
+    received_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the merchant confirmed receipt of, or refused, the returned goods."
+    )
+    merchant_photos = serializers.SerializerMethodField(
+        help_text="The merchant's photos of refused returned goods (`return_rejected`)."
+    )
     created_at = serializers.DateTimeField()
+
+    def _progress(self, after_sale: AfterSale) -> Any:
+        from orders.selectors import after_sale_progress
+
+        cache: dict[int, Any] = self.__dict__.setdefault("_progress_cache", {})
+        if after_sale.pk not in cache:
+            cache[after_sale.pk] = after_sale_progress(after_sale)
+        return cache[after_sale.pk]
+
+    @extend_schema_field(AfterSaleStepSerializer(many=True))
+    def get_steps(self, after_sale: AfterSale) -> list[dict[str, str]]:
+        return [{"label": step.label, "state": step.state} for step in self._progress(after_sale).steps]
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_deadline(self, after_sale: AfterSale) -> str | None:
+        deadline = self._progress(after_sale).deadline
+        return serializers.DateTimeField().to_representation(deadline) if deadline else None
+
+    @extend_schema_field(serializers.ChoiceField(choices=["", *DEADLINE_ACTIONS]))
+    def get_deadline_action(self, after_sale: AfterSale) -> str:
+        return str(self._progress(after_sale).deadline_action)
+
+    def get_hint(self, after_sale: AfterSale) -> str:
+        return str(self._progress(after_sale).hint)
+
+    @extend_schema_field(ReturnAddressSerializer(allow_null=True))
+    def get_return_address(self, after_sale: AfterSale) -> dict[str, Any] | None:
+        if not after_sale.is_return or not after_sale.return_address:
+            return None
+        return dict(ReturnAddressSerializer(after_sale).data)
+
+    @extend_schema_field(ReturnShipmentSerializer(allow_null=True))
+    def get_return_shipment(self, after_sale: AfterSale) -> dict[str, Any] | None:
+        return dict(ReturnShipmentSerializer(after_sale).data) if after_sale.return_tracking_no else None
+
+    @extend_schema_field(serializers.ListField(child=serializers.URLField()))
+    def get_merchant_photos(self, after_sale: AfterSale) -> list[str]:
+        request = self.context["request"]
+        return [
+            request.build_absolute_uri(photo.image.url)
+            for photo in after_sale.photos.all()
+            if photo.by == "merchant"
+        ]
+
+
+class ReturnShipmentInSerializer(serializers.Serializer):
+    carrier = serializers.ChoiceField(
+        choices=Carrier.choices, help_text="The carrier (`other`: give `carrier_name`)."
+    )
+    carrier_name = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=32,
+        help_text="The carrier's name when `carrier` is `other`.",
+    )
+    tracking_no = serializers.CharField(
+        max_length=40, help_text="6–40 letters, digits or `-` (spaces are dropped)."
+    )
 
 
 class OrderDetailSerializer(OrderSummarySerializer):

@@ -6,6 +6,8 @@
 - ``shipping``: shipping and carrier tracking;
 - ``after_sales``: refund requests, the merchant's answer and the refund's result;
 - ``refunds``: automatic refunds, approved with no merchant step (a failed group-buy);
+- ``returns``: a return's steps (the parcel back, receipt, refusal), the return settings, and the
+  after-sale deadline jobs (automatic approval, closing unreturned requests, automatic receipt);
 - ``stock``: the stock and sales-counter bookkeeping they share (internal).
 
 Each public function is one use case, runs in a transaction, takes ``shop=`` (and the acting
@@ -21,6 +23,7 @@ Other apps (and tests) import from here (``from orders.services import order_pla
 from orders.services.after_sales import (
     AFTER_SALE_STATUSES,
     OPEN_AFTER_SALE,
+    WAITING_AFTER_SALE,
     after_sale_approve,
     after_sale_refund_result,
     after_sale_reject,
@@ -55,6 +58,16 @@ from orders.services.lifecycle import (
     orders_expire_due,
 )
 from orders.services.refunds import order_refund_automatic
+from orders.services.returns import (
+    after_sale_return_receive,
+    after_sale_return_reject,
+    after_sale_return_ship,
+    after_sales_auto_approve_due,
+    after_sales_auto_receive_due,
+    after_sales_close_unreturned_due,
+    return_settings_save,
+    return_terms,
+)
 from orders.services.shipping import order_ship, tracking_event_add, tracking_fingerprint
 
 __all__ = [
@@ -62,13 +75,20 @@ __all__ = [
     "MAX_LINES",
     "MAX_QUANTITY",
     "OPEN_AFTER_SALE",
+    "WAITING_AFTER_SALE",
     "CheckoutPreview",
     "PreviewLine",
     "after_sale_approve",
     "after_sale_refund_result",
     "after_sale_reject",
     "after_sale_request",
+    "after_sale_return_receive",
+    "after_sale_return_reject",
+    "after_sale_return_ship",
     "after_sale_withdraw",
+    "after_sales_auto_approve_due",
+    "after_sales_auto_receive_due",
+    "after_sales_close_unreturned_due",
     "cart_add",
     "cart_checkout_items",
     "cart_get",
@@ -86,6 +106,8 @@ __all__ = [
     "order_ship",
     "orders_auto_complete_due",
     "orders_expire_due",
+    "return_settings_save",
+    "return_terms",
     "shipping_fee_fen",
     "too_many_lines_error",
     "tracking_event_add",

@@ -34,8 +34,14 @@ from shop.models import Shop
 E = OrderEvent.Type
 A = OrderEvent.Actor
 
+AS = AfterSale.Status
 AFTER_SALE_STATUSES = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED)
-OPEN_AFTER_SALE = (AfterSale.Status.REQUESTED, AfterSale.Status.REFUNDING)
+# an after-sale still under way: the order takes no other request meanwhile
+OPEN_AFTER_SALE = (AS.REQUESTED, AS.AWAITING_RETURN, AS.RETURNING, AS.REFUNDING)
+# waiting for the merchant or the shopper (not for the payment provider): the order is not
+# completed automatically meanwhile
+WAITING_AFTER_SALE = (AS.REQUESTED, AS.AWAITING_RETURN, AS.RETURNING)
+PHOTOS_MAX = 3
 
 
 def _refund_committed_fen(order: Order) -> int:
@@ -64,9 +70,8 @@ def after_sale_request(
     (orders/refund_split.py); ``amount_fen`` then defaults to, and may not exceed, the lines' sum
     (plus the shipping fee when they are the whole rest of an order not yet shipped), and the
     lines are stored with the request. Without lines ``amount_fen`` is required and is split over
-    the order's lines when the merchant approves."""
-    from core.uploads import validate_image_file
-
+    the order's lines when the merchant approves. A return (退货退款) must say which goods come
+    back (``lines``): ``return_lines_required`` otherwise."""
     order = order_lock(pk=order.pk)
     if order.user_id != user.pk:
         raise NotFoundError("order_not_found", _("订单不存在。"))
@@ -93,6 +98,12 @@ def after_sale_request(
     if not reason:
         raise ApplicationError(
             "after_sale_reason_required", _("请填写售后原因。"), fields={"reason": [_("必填")]}
+        )
+    if kind == AfterSale.Kind.RETURN_REFUND and not lines:
+        raise ApplicationError(
+            "return_lines_required",
+            _("退货退款请选择要寄回的商品和数量。"),
+            fields={"lines": [_("请选择要寄回的商品")]},
         )
     available = order.paid_fen - _refund_committed_fen(order)
     split = None
@@ -124,17 +135,7 @@ def after_sale_request(
             _("退款金额必须大于 0 且不超过 %(max)s。") % {"max": format_yuan(available)},
             fields={"amount_fen": [_("无效")]},
         )
-    if len(photos) > 3:
-        raise ApplicationError("too_many_photos", _("最多上传 3 张图片。"), fields={"photos": [_("太多")]})
-    for photo in photos:
-        try:
-            validate_image_file(photo)
-        except Exception as exc:  # django ValidationError -> our error shape
-            raise ApplicationError(
-                "photo_invalid",
-                " ".join(getattr(exc, "messages", [str(exc)])),
-                fields={"photos": [_("无效")]},
-            ) from exc
+    photos_check(photos, most=PHOTOS_MAX)
     after_sale = AfterSale.objects.create(
         shop=order.shop, order=order, kind=kind, reason=reason[:200], amount_fen=amount_fen,
     )  # fmt: skip
@@ -152,45 +153,97 @@ def after_sale_request(
     return after_sale
 
 
-def _after_sale_locked(*, shop: Shop, after_sale_no: str) -> tuple[AfterSale, Order]:
+def photos_check(photos: Sequence[File[Any]], *, most: int, least: int = 0) -> None:
+    """Every photo under the project's upload rule (core.uploads), at least ``least`` and at most
+    ``most`` of them: ``photos_required``, ``too_many_photos``, ``photo_invalid``."""
+    from core.uploads import validate_image_file
+
+    if len(photos) < least:
+        raise ApplicationError(
+            "photos_required", _("请上传至少 %(n)d 张图片。") % {"n": least}, fields={"photos": [_("必填")]}
+        )
+    if len(photos) > most:
+        raise ApplicationError(
+            "too_many_photos", _("最多上传 %(n)d 张图片。") % {"n": most}, fields={"photos": [_("太多")]}
+        )
+    for photo in photos:
+        try:
+            validate_image_file(photo)
+        except Exception as exc:  # django ValidationError -> our error shape
+            raise ApplicationError(
+                "photo_invalid",
+                " ".join(getattr(exc, "messages", [str(exc)])),
+                fields={"photos": [_("无效")]},
+            ) from exc
+
+
+def after_sale_locked(*, shop_id: int, after_sale_no: str) -> tuple[AfterSale, Order]:
+    """A shop's after-sale by its number and its order, both locked (order first)."""
     found = (
-        AfterSale.objects.filter(shop=shop, after_sale_no=after_sale_no)
+        AfterSale.objects.filter(shop_id=shop_id, after_sale_no=after_sale_no)
         .values_list("order_id", flat=True)
         .first()
     )
     if found is None:
         raise NotFoundError("after_sale_not_found", _("售后申请不存在。"))
-    order, after_sale = order_and_after_sale_lock(order_id=found, shop=shop, after_sale_no=after_sale_no)
+    order, after_sale = order_and_after_sale_lock(
+        order_id=found, shop_id=shop_id, after_sale_no=after_sale_no
+    )
     return after_sale, order
 
 
-def after_sale_approve(
-    *, shop: Shop, after_sale_no: str, actor: User | None, actor_kind: str = A.MERCHANT
-) -> AfterSale:
-    """The merchant (or, for an automatic refund, the system: ``actor_kind``) approves: the refund
-    goes out through the order's payment provider.
+def after_sale_refund_reserve(
+    *, order: Order, after_sale: AfterSale, actor: User | None, actor_kind: str, message: str = ""
+) -> Any:
+    """Move a locked after-sale to ``refunding`` and reserve its refund (the caller sends it after
+    commit with ``refund_gateway().refund_send``). From ``requested`` for 仅退款; from ``returning``
+    (the goods arrived) for 退货退款 — the state machine allows no other way."""
+    if after_sale.amount_fen > order.paid_fen - _refund_committed_fen(order):
+        raise ApplicationError("refund_exceeds_paid", _("退款金额超过了可退金额。"), http_status=409)
+    after_sale_transition(
+        after_sale=after_sale, order=order, to=AS.REFUNDING, actor_kind=actor_kind, actor=actor,
+        message=message,
+    )  # fmt: skip
+    return refund_gateway().refund_reserve(order=order, after_sale=after_sale)
 
-    The refund is reserved under the order's lock; the provider is called after commit, with no
-    row locked, and reports back through ``after_sale_refund_result`` (the refund gateway port,
-    orders/ports.py: payments implements it)."""
+
+def after_sale_approve(
+    *,
+    shop: Shop,
+    after_sale_no: str,
+    actor: User | None,
+    actor_kind: str = A.MERCHANT,
+    message: str = "",
+) -> AfterSale:
+    """The merchant (or the system: ``actor_kind``, at the deadline or for an automatic refund)
+    approves a request.
+
+    仅退款: the refund goes out through the order's payment provider. It is reserved under the
+    order's lock; the provider is called after commit, with no row locked, and reports back through
+    ``after_sale_refund_result`` (the refund gateway port, orders/ports.py: payments implements it).
+
+    退货退款: nothing is refunded yet. The shop's return address is copied onto the request and
+    shown to the shopper, who has the shop's ``ship_back_days`` to send the goods back
+    (orders/services/returns.py); the refund follows when the merchant confirms they arrived."""
+    from orders.services.returns import return_approve
+
     gateway = refund_gateway()
     with transaction.atomic():
-        after_sale, order = _after_sale_locked(shop=shop, after_sale_no=after_sale_no)
-        if not after_sale_can_transition(after_sale.status, AfterSale.Status.REFUNDING):
+        after_sale, order = after_sale_locked(shop_id=shop.pk, after_sale_no=after_sale_no)
+        target = AS.AWAITING_RETURN if after_sale.is_return else AS.REFUNDING
+        if not after_sale_can_transition(after_sale.status, target, kind=after_sale.kind):
             raise ApplicationError(
                 "after_sale_not_pending", _("该售后申请已处理（%(s)s）。") % {"s": after_sale.get_status_display()},
                 http_status=409,
             )  # fmt: skip
-        if after_sale.amount_fen > order.paid_fen - _refund_committed_fen(order):
-            raise ApplicationError("refund_exceeds_paid", _("退款金额超过了可退金额。"), http_status=409)
-        after_sale_transition(
-            after_sale=after_sale,
-            order=order,
-            to=AfterSale.Status.REFUNDING,
-            actor_kind=actor_kind,
-            actor=actor,
+        if after_sale.is_return:
+            return_approve(
+                order=order, after_sale=after_sale, actor=actor, actor_kind=actor_kind, message=message
+            )
+            return after_sale
+        refund = after_sale_refund_reserve(
+            order=order, after_sale=after_sale, actor=actor, actor_kind=actor_kind, message=message
         )
-        refund = gateway.refund_reserve(order=order, after_sale=after_sale)
     gateway.refund_send(refund=refund)
     after_sale.refresh_from_db()
     return after_sale
@@ -203,7 +256,7 @@ def after_sale_reject(*, shop: Shop, after_sale_no: str, actor: User | None, rea
         raise ApplicationError(
             "reject_reason_required", _("请填写拒绝原因。"), fields={"reason": [_("必填")]}
         )
-    after_sale, order = _after_sale_locked(shop=shop, after_sale_no=after_sale_no)
+    after_sale, order = after_sale_locked(shop_id=shop.pk, after_sale_no=after_sale_no)
     after_sale_transition(
         after_sale=after_sale, order=order, to=AfterSale.Status.REJECTED, actor_kind=A.MERCHANT, actor=actor,
         message=reason[:200], extra_fields={"reject_reason": reason[:200]},
@@ -213,20 +266,27 @@ def after_sale_reject(*, shop: Shop, after_sale_no: str, actor: User | None, rea
 
 @transaction.atomic
 def after_sale_withdraw(*, order: Order, user: User, after_sale_no: str) -> AfterSale:
-    """The shopper withdraws their own pending request on ``order``. An after-sale number of
-    another order (another shopper's, too) is not found, and changes nothing."""
-    if order.user_id != user.pk:
-        raise NotFoundError("order_not_found", _("订单不存在。"))
-    after_sale, locked = _after_sale_locked(shop=order.shop, after_sale_no=after_sale_no)
-    if after_sale.order_id != order.pk or locked.user_id != user.pk:
-        raise NotFoundError("after_sale_not_found", _("售后申请不存在。"))
-    order = locked
-    if after_sale.status != AfterSale.Status.REQUESTED:
+    """The shopper withdraws their own request on ``order``: while the merchant has not answered,
+    or, for a return, until they send the goods. An after-sale number of another order (another
+    shopper's, too) is not found, and changes nothing."""
+    after_sale, order = shopper_after_sale_locked(order=order, user=user, after_sale_no=after_sale_no)
+    if after_sale.status not in (AS.REQUESTED, AS.AWAITING_RETURN):
         raise ApplicationError("after_sale_not_pending", _("该售后申请已处理，不能撤销。"), http_status=409)
     after_sale_transition(
         after_sale=after_sale, order=order, to=AfterSale.Status.WITHDRAWN, actor_kind=A.SHOPPER, actor=user
     )
     return after_sale
+
+
+def shopper_after_sale_locked(*, order: Order, user: User, after_sale_no: str) -> tuple[AfterSale, Order]:
+    """The shopper's own after-sale of ``order``, locked with its order (order first); an
+    after-sale of another order, or another shopper's, is ``after_sale_not_found``."""
+    if order.user_id != user.pk:
+        raise NotFoundError("order_not_found", _("订单不存在。"))
+    after_sale, locked = after_sale_locked(shop_id=order.shop_id, after_sale_no=after_sale_no)
+    if after_sale.order_id != order.pk or locked.user_id != user.pk:
+        raise NotFoundError("after_sale_not_found", _("售后申请不存在。"))
+    return after_sale, locked
 
 
 @transaction.atomic

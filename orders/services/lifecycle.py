@@ -14,7 +14,7 @@ from accounts.models import User
 from catalog.models import SKU, Product
 from core.errors import ApplicationError, NotFoundError
 from orders.locks import order_lock, order_lock_if_exists, order_qs_select_for_update
-from orders.models import AfterSale, Order, OrderEvent, OrderStatus
+from orders.models import Order, OrderEvent, OrderStatus
 from orders.services.stock import order_stock_release
 from orders.state import order_transition
 from shop.cache import storefront_changed_for_ids
@@ -135,15 +135,14 @@ def order_confirm_receipt(*, order: Order, user: User) -> Order:
 
 def orders_auto_complete_due(*, now: datetime | None = None, limit: int = 500) -> int:
     """Complete shipped/delivered orders whose confirmation period (shop setting) has passed,
-    unless an after-sales request is waiting for the merchant."""
+    unless an after-sales request is waiting for the merchant (or, for a return, for the parcel)."""
+    from orders.services.after_sales import WAITING_AFTER_SALE
+
     now = now or timezone.now()
     receiving = (OrderStatus.SHIPPED, OrderStatus.DELIVERED)
 
     def complete(order: Order) -> bool:
-        if (
-            order.status not in receiving
-            or order.after_sales.filter(status=AfterSale.Status.REQUESTED).exists()
-        ):
+        if order.status not in receiving or order.after_sales.filter(status__in=WAITING_AFTER_SALE).exists():
             return False
         order_transition(
             order=order, to=OrderStatus.COMPLETED, event=E.COMPLETED, actor_kind=A.SYSTEM,

@@ -53,3 +53,29 @@ def order_unsell(order: Order) -> None:
         Product.objects.filter(pk=line.product_id_snapshot).update(
             sales_count=Greatest(F("sales_count") - line.quantity, 0)
         )
+
+
+def units_restock(units: Iterable[tuple[int, int, int]]) -> None:
+    """Put returned units back into their SKUs' stock: ``(sku_id, product_id, units)`` — the
+    units of a return the merchant said may be sold again (the caller holds the order's lock and
+    has just moved the return on, so this runs once per return)."""
+    back: list[tuple[int, int]] = []
+    for sku_id, product_id, count in sorted(units):
+        if count > 0:
+            SKU.objects.filter(pk=sku_id).update(stock=F("stock") + count)
+            back.append((product_id, count))
+    if back:
+        product_stock_adjust(order_lines=back)
+
+
+def units_unsell(units: Iterable[tuple[int, int, int]]) -> None:
+    """Take returned units out of the sales counts (rankings, "sold" badges): the sale was undone."""
+    per_product: dict[int, int] = {}
+    for sku_id, product_id, count in sorted(units):
+        if count > 0:
+            SKU.objects.filter(pk=sku_id).update(sales_count=Greatest(F("sales_count") - count, 0))
+            per_product[product_id] = per_product.get(product_id, 0) + count
+    for product_id in sorted(per_product):
+        Product.objects.filter(pk=product_id).update(
+            sales_count=Greatest(F("sales_count") - per_product[product_id], 0)
+        )

@@ -22,7 +22,7 @@ from complaints.models import Complaint
 from groupbuy.models import Group, GroupBuyActivity, GroupMember
 from marketing.models import Channel
 from orders import services as order_services
-from orders.models import Cart, CartItem, Order, OrderLine
+from orders.models import AfterSale, Cart, CartItem, Order, OrderLine
 from promotions import services as promotion_services
 from promotions.flash.models import FlashItem, FlashPurchase
 from promotions.models import Coupon, CouponClaim, RedPacketPool
@@ -60,6 +60,7 @@ class World:
     group_no: str = ""
     complaint_no: str = ""  # complaints: one of A's buyer's complaints against shop A
     unsubscribe_token: str = ""  # crm: A's customer's one-tap unsubscribe token (shop A's, not B's)
+    after_sale_no: str = ""  # orders: A's return, approved and waiting for its parcel
 
     def fill(self, route: str, *, product: Product | None = None) -> str:
         """The route aimed at A's objects through shop B's handle."""
@@ -76,6 +77,7 @@ class World:
             "channel_code": CHANNEL_CODE,
             "complaint_no": self.complaint_no,
             "unsubscribe_token": self.unsubscribe_token,
+            "after_sale_no": self.after_sale_no,
         }
 
         def replace(match: re.Match) -> str:
@@ -102,6 +104,7 @@ class World:
             "address_id": self.address.pk, "title": "乙改的", "price_fen": 1, "stock": 0,
             "kind": "refund_only", "reason": "乙改的", "amount_fen": 1, "is_default": True,
             "scene": "native", "remark": "乙改的", "coupon_claim_id": self.claim_id(), "confirm": "注销",
+            "carrier": "sf", "tracking_no": "SF1234567890",
         }  # fmt: skip
 
     def claim_id(self) -> int:
@@ -129,6 +132,7 @@ class World:
             "group_members": GroupMember.objects.filter(shop=self.shop_a),
             "channels": Channel.objects.filter(shop=self.shop_a),
             "complaints": Complaint.objects.filter(shop=self.shop_a),
+            "after_sales": AfterSale.objects.filter(shop=self.shop_a),
         }
         return {name: [model_to_dict(row) for row in qs.order_by("pk")] for name, qs in sets.items()}
 
@@ -168,12 +172,28 @@ def world(shop_a, shop_b):
     from complaints.services import complaint_create
 
     complaint = complaint_create(shop=shop_a, user=order.user, kind="fake", text="甲的投诉：收到的是假货。")
+    shipped = order_services.order_place(
+        shop=shop_a, user=address.user, items=[(sku.pk, 1)], address_id=address.pk
+    )
+    order_services.order_mark_paid(order=shipped, amount_fen=shipped.total_fen)
+    order_services.order_ship(
+        shop=shop_a, order_no=shipped.order_no, carrier="sf", tracking_no="SF900001", actor=None
+    )
+    a_return = order_services.after_sale_request(
+        order=shipped,
+        user=address.user,
+        kind="return_refund",
+        reason="甲的退货",
+        lines=[(shipped.lines.get().pk, 1)],
+    )
+    order_services.after_sale_approve(shop=shop_a, after_sale_no=a_return.after_sale_no, actor=None)
     return World(
         shop_a=shop_a, shop_b=shop_b, product=product, draft=draft, category=category, sku=sku,
         spec_values=sku.spec_value_ids, address=address, cart_item=cart_item, order=order, coupon=coupon,
         red_packet_token=promotion_services.red_packet_share_token(pool), group_activity_id=group_buy.pk,
         group_no=group_no, complaint_no=complaint.complaint_no,
         unsubscribe_token=_unsubscribe_token(shop_a, address.user),
+        after_sale_no=a_return.after_sale_no,
     )  # fmt: skip
 
 

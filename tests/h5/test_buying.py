@@ -127,10 +127,17 @@ def test_after_sale_request_and_confirm_receipt(client, sku, shop_a):
     client.force_login(shopper)
     page = client.get(f"/s/shop-a/orders/{order.order_no}/").content.decode()
     assert "SF5555555" in page and "确认收货" in page and "申请售后" in page
+    line = order.lines.get()
     response = client.post(
         f"/s/shop-a/orders/{order.order_no}/after-sale/",
         {"kind": "return_refund", "amount_fen": "10.00", "reason": "尺码偏小"},
     )
+    assert response.status_code == 200 and "退货退款请选择要寄回的商品和数量。" in response.content.decode()
+    response = client.post(
+        f"/s/shop-a/orders/{order.order_no}/after-sale/",
+        {"kind": "return_refund", "amount_fen": "10.00", "reason": "尺码偏小", f"line_{line.pk}": "on",
+         f"qty_{line.pk}": "1"},
+    )  # fmt: skip
     assert response.status_code == 302
     after_sale = AfterSale.objects.get()
     assert (after_sale.amount_fen, after_sale.kind) == (1000, "return_refund")

@@ -87,6 +87,9 @@ def test_apps_above_orders_register_in_ready():
         "reconcile_payments",
         "expire_unpaid_orders",
         "auto_complete_orders",
+        "after_sales_auto_approve",  # orders: the after-sale deadlines (orders/services/returns.py)
+        "after_sales_close_unreturned",
+        "after_sales_auto_receive",
         "close_abandoned_payments",
         "sync_transfers",
         "send_notifications",

@@ -143,14 +143,21 @@ def test_my_orders_tabs_cancel_confirm_and_after_sales(api, shop_a, shopper, add
     )
     assert [e["type"] for e in detail["timeline"]] == ["placed", "paid", "shipped"]
 
+    line = [{"line_id": detail["lines"][0]["id"], "quantity": 1}]
     after = api.post(
         f"{API}/shops/shop-a/orders/{shipped}/after-sales/",
-        {"kind": "return_refund", "reason": "尺码不合适", "amount_fen": detail["paid_fen"] + 1}, format="json",
+        {"kind": "return_refund", "reason": "尺码不合适", "amount_fen": 500}, format="json",
+    )  # fmt: skip
+    assert after.status_code == 400 and after.json()["code"] == "return_lines_required"  # what comes back?
+    after = api.post(
+        f"{API}/shops/shop-a/orders/{shipped}/after-sales/",
+        {"kind": "return_refund", "reason": "尺码不合适", "lines": line, "amount_fen": detail["paid_fen"] + 1},
+        format="json",
     )  # fmt: skip
     assert after.status_code == 400 and after.json()["code"] == "refund_amount_invalid"
     after = api.post(
         f"{API}/shops/shop-a/orders/{shipped}/after-sales/",
-        {"kind": "return_refund", "reason": "尺码不合适", "amount_fen": 500}, format="json",
+        {"kind": "return_refund", "reason": "尺码不合适", "lines": line, "amount_fen": 500}, format="json",
     )  # fmt: skip
     assert after.status_code == 201 and after.json()["after_sales"][0]["status"] == "requested"
     assert tab("after_sale") == [shipped]
