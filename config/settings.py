@@ -205,6 +205,11 @@ CELERY_BEAT_SCHEDULE = {
     "groupbuy-groups": {"task": "groupbuy.tasks.groups_sync", "schedule": 30.0},  # expiry + refunds
     "marketing-channel-stats": {"task": "marketing.tasks.channel_stats_flush", "schedule": 60.0},
     "distribution-commissions-settle": {"task": "distribution.tasks.commissions_settle", "schedule": 600.0},
+    "crm-points-unfreeze": {
+        "task": "crm.tasks.points_unfreeze",
+        "schedule": 600.0,
+    },  # after-sales window closed
+    "crm-points-expire": {"task": "crm.tasks.points_expire", "schedule": 3600.0},
 }
 
 # Password logins (the admin) go through django-axes first: it refuses a locked-out login.

@@ -18,6 +18,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Address
 from catalog.models import SKU, Category, Product, SpecValue
+from crm.models.members import PointsEntry
 from groupbuy.models import Group, GroupBuyActivity, GroupMember
 from marketing.models import Channel
 from orders import services as order_services
@@ -123,6 +124,7 @@ class World:
             "groups": Group.objects.filter(shop=self.shop_a),
             "group_members": GroupMember.objects.filter(shop=self.shop_a),
             "channels": Channel.objects.filter(shop=self.shop_a),
+            "points_entries": PointsEntry.objects.filter(shop=self.shop_a),
         }
         return {name: [model_to_dict(row) for row in qs.order_by("pk")] for name, qs in sets.items()}
 
@@ -159,6 +161,16 @@ def world(shop_a, shop_b):
     from marketing.services import channel_save
 
     channel_save(channel=Channel(shop=shop_a, name="甲的朋友圈", code=CHANNEL_CODE))
+    from crm.services import members as member_services
+    from crm.services.profiles import profile_for_user
+    from tests.crm.members_helpers import make_levels, points_on
+
+    make_levels(shop_a, [("甲的金卡", 0, 90)])  # members and points (crm)
+    points_on(shop_a)
+    profile = profile_for_user(shop_id=shop_a.pk, user_id=order.user_id)
+    member_services.points_adjust(
+        shop=shop_a, profile_id=profile.pk, points=777, reason="甲的积分", actor=None
+    )
     return World(
         shop_a=shop_a, shop_b=shop_b, product=product, draft=draft, category=category, sku=sku,
         spec_values=sku.spec_value_ids, address=address, cart_item=cart_item, order=order, coupon=coupon,
