@@ -112,3 +112,27 @@ def test_the_member_list_shows_levels_and_points(client, shop_a, merchant_a):
     html = client.get("/admin/crm/member/").content.decode()
     assert "会员nobody" in html and "银卡" in html and "321" in html and "¥600" in html
     assert client.get("/admin/crm/member/add/").status_code == 403
+
+
+def test_the_member_and_ledger_lists_run_a_constant_number_of_queries(client, shop_a, merchant_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_levels(shop_a)
+    points_on(shop_a)
+    give(shop_a, buyer("first"), 5)
+    client.force_login(merchant_a)
+    counts = {}
+    for size in ("few", "many"):
+        if size == "many":
+            for i in range(12):
+                user = buyer(f"m{i}")
+                give(shop_a, user, i + 1)
+                give(shop_a, user, 1, reason="再送")
+        for path in ("/admin/crm/member/", "/admin/crm/pointsentry/", "/admin/crm/memberlevel/"):
+            client.get(path)
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(path).status_code == 200
+            counts[(size, path)] = len(queries)
+    for path in ("/admin/crm/member/", "/admin/crm/pointsentry/", "/admin/crm/memberlevel/"):
+        assert counts[("few", path)] == counts[("many", path)], (path, counts)
