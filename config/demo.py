@@ -309,6 +309,7 @@ def demo_load() -> DemoResult:
         _customers(shop, result)
         _complaint_and_low_stock(shop, result)
         _campaigns(shop, result)
+        _members(shop, result)
         if result.changed:
             storefront_changed(shop)
     return result
@@ -787,3 +788,35 @@ def _campaigns(shop: Shop, result: DemoResult) -> None:
             wrote = (now - timedelta(minutes=minutes)).timestamp()
             follower_interacted(appid=account.appid, openid=openid, at=wrote, subscribed=True)
     result.add("inbox conversations", 2)
+
+
+def _members(shop: Shop, result: DemoResult) -> None:
+    """Members and points on for the demo shop: 普通 / 银卡 (¥500, 9.5 折) / 金卡 (¥2000, 9 折), 1 point
+    per yuan, 100 points = ¥1 for up to 50% of an order, a year's validity; and a member, ``member``
+    (小美: log in with the development login as “member”), with ¥680 spent and 1,280 points — once:
+    a shop with member settings is left as it is."""
+    from crm.models.members import MemberLevel, MemberSettings
+    from crm.models.profiles import CustomerProfile
+    from crm.services.members import member_levels_recompute, points_adjust
+    from crm.services.profiles import profile_for_user
+
+    if shop.slug != "demo" or MemberSettings.objects.filter(shop=shop).exists():
+        return
+    for name, threshold_fen, percent in (("普通", 0, 100), ("银卡", 50000, 95), ("金卡", 200000, 90)):
+        MemberLevel.objects.get_or_create(
+            shop=shop, name=name, defaults={"threshold_fen": threshold_fen, "discount_percent": percent}
+        )
+    MemberSettings.objects.create(
+        shop=shop, points_enabled=True, earn_per_yuan=1, points_per_yuan=100, max_percent=50, expire_days=365
+    )
+    user = User.objects.filter(username="member").first()
+    if user is None:
+        user = User(username="member", nickname="小美")
+        user.set_unusable_password()  # a shopper: phone code or the development login
+        user.save()
+        result.add("users")
+    profile = profile_for_user(shop_id=shop.pk, user_id=user.pk)
+    CustomerProfile.objects.filter(pk=profile.pk, spent_fen=0).update(spent_fen=68000)  # as if bought before
+    member_levels_recompute(shop=shop)
+    points_adjust(shop=shop, profile_id=profile.pk, points=1280, reason="新会员礼包", actor=None)
+    result.add("members")

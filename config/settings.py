@@ -215,6 +215,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 600.0,
     },
     "orders-after-sales-auto-receive": {"task": "orders.tasks.after_sales_auto_receive", "schedule": 600.0},
+    "crm-points-unfreeze": {
+        "task": "crm.tasks.points_unfreeze",
+        "schedule": 600.0,
+    },  # after-sales window closed
+    "crm-points-expire": {"task": "crm.tasks.points_expire", "schedule": 3600.0},
 }
 
 # Password logins (the admin) go through django-axes first: it refuses a locked-out login.

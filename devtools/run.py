@@ -20,6 +20,7 @@ URLS = """
   Operator admin:                 {base}/admin/   (login: operator / operator12345)
   Shopper login:                  {base}/accounts/login/   (any phone number; the code is printed below)
   Promoter (分销 demo):          {base}/accounts/login/   (development login as "promoter", then {base}/s/demo/promoter/)
+  Member (会员中心 demo):         {base}/accounts/login/   (development login as "member", then {base}/s/demo/member/)
   A channel link (demo):          {base}/s/demo/go/pyq-1212/   (the shop opens with 已认证 and counts the visit)
   API docs / OpenAPI schema:      {base}/api/docs/   {base}/api/schema/
   Open a shop:                    {base}/merchant/signup/

@@ -26,11 +26,17 @@
 - **Channel labels** (``channel_label_register(fn)``): ``fn(shop_id, code) -> name | None`` — what
   a merchant calls the channel an order came from (``Order.channel_code``), for admin's 来源
   (marketing: the channel's name, 宝妈群). With none registered, or no name, the code is shown.
+- **Checkout choices** (``checkout_choice_register(option, fn)``): a switch a pricing rule offers
+  at checkout (crm: 积分抵扣). ``fn(*, context, result) -> [CheckoutChoice]`` is asked by every
+  checkout preview with what the rules were given and gave; the H5 checkout shows each choice as a
+  switch whose state travels as the query/form parameter ``option`` (``1`` / ``0``) and reaches
+  the rules as ``options[option] = True``/``False``; the API preview lists them as ``choices``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from django.core.exceptions import ImproperlyConfigured
@@ -38,6 +44,7 @@ from django.db.models import Q
 
 if TYPE_CHECKING:
     from orders.models import AfterSale, Order, OrderEvent
+    from orders.pricing import PricingContext, PricingResult
     from shop.models import Shop
 
 
@@ -178,3 +185,44 @@ def channel_label(*, shop_id: int, code: str) -> str:
         return ""
     name = _channel_label_fn(shop_id, code) if _channel_label_fn is not None else None
     return f"{name}（{code}）" if name else code
+
+
+@dataclass(frozen=True)
+class CheckoutChoice:
+    """A switch offered at checkout: ``option`` (the pricing option's key and the H5 parameter),
+    ``label`` (积分抵扣), ``detail`` (可用 1200 积分，本单可抵 ¥12), whether it is on for this
+    checkout (``chosen``) and whether it can be switched on (``available``)."""
+
+    option: str
+    label: str
+    detail: str
+    chosen: bool
+    available: bool
+
+
+CheckoutChoices = Callable[..., "list[CheckoutChoice]"]
+checkout_choice_fns: list[tuple[str, CheckoutChoices]] = []
+
+
+def checkout_choice_register(option: str, fn: CheckoutChoices) -> None:
+    """``fn(*, context, result) -> [CheckoutChoice]`` for the pricing option ``option`` (once)."""
+    if (option, fn) not in checkout_choice_fns:
+        checkout_choice_fns.append((option, fn))
+
+
+def checkout_choice_unregister(option: str, fn: CheckoutChoices) -> None:
+    if (option, fn) in checkout_choice_fns:
+        checkout_choice_fns.remove((option, fn))
+
+
+def checkout_choice_options() -> list[str]:
+    """The options the registered choices switch (the H5 checkout reads and keeps these parameters)."""
+    return list(dict.fromkeys(option for option, _fn in checkout_choice_fns))
+
+
+def checkout_choices(*, context: PricingContext, result: PricingResult) -> list[CheckoutChoice]:
+    """Every registered choice for this checkout, in registration order."""
+    found: list[CheckoutChoice] = []
+    for _option, fn in checkout_choice_fns:
+        found.extend(fn(context=context, result=result))
+    return found

@@ -31,7 +31,13 @@ from core.uploads import ImageUploadFormField
 from orders import selectors
 from orders.middleware import attribution_of
 from orders.models import AfterSale, AfterSalePhoto, Carrier, OrderEvent, OrderStatus
-from orders.ports import checkout_check, order_event_label, order_page_links, order_page_states
+from orders.ports import (
+    checkout_check,
+    checkout_choice_options,
+    order_event_label,
+    order_page_links,
+    order_page_states,
+)
 from orders.selectors import TAB_NAMES
 from orders.services import after_sales as after_sale_services
 from orders.services import cart as cart_services
@@ -187,6 +193,8 @@ def checkout(request: HttpRequest, shop: Shop) -> HttpResponse:
     options: dict | None = {COUPON_OPTION: coupon} if coupon is not None else None
     if group_buy is not None:
         options = {**(options or {}), GROUP_BUY_OPTION: group_buy}
+    if switched := _choice_switches(request):  # the rules' switches (orders.ports: 积分抵扣)
+        options = {**(options or {}), **switched}
     back = _local_back(request, shop)
     if request.method == "POST":
         try:  # the cart is read by the service, after the token: a double tap finds the first order
@@ -233,6 +241,7 @@ def checkout(request: HttpRequest, shop: Shop) -> HttpResponse:
         # left to choose, the coupon rule takes the best usable coupon: none taken, none usable (选择 hidden)
         coupon_choosable=coupon_line is not None or coupon is not None,
         coupon_query=_coupon_query(request, address=address), group_buy=group_buy, back=back,
+        choices=_choice_rows(request, preview.choices, address=address, coupon=coupon),
         pay_minutes=min(shop.pay_timeout_minutes, preview.pricing.pay_within_minutes or shop.pay_timeout_minutes),
     )  # fmt: skip
     return render(request, "orders/checkout.html", context)
@@ -273,12 +282,40 @@ def _coupon_choice(request: HttpRequest) -> int | str | None:
 
 
 def _coupon_query(request: HttpRequest, *, address) -> str:
-    """What the coupon picker needs to price this checkout: the buy-now line and the address."""
+    """What the coupon picker needs to price this checkout: the buy-now line, the address and the
+    rules' switches (积分抵扣)."""
+    return urlencode(_checkout_keep(request, address=address))
+
+
+def _checkout_keep(request: HttpRequest, *, address) -> dict[str, str]:
     source = request.POST if request.method == "POST" else request.GET
-    keep = {key: source[key] for key in ("sku", "qty", "group_buy", "group_no", "back") if source.get(key)}
+    names = ("sku", "qty", "group_buy", "group_no", "back", *checkout_choice_options())
+    keep = {key: source[key] for key in names if source.get(key)}
     if address is not None:
         keep["address"] = str(address.pk)
-    return urlencode(keep)
+    return keep
+
+
+def _choice_switches(request: HttpRequest) -> dict[str, bool]:
+    """The checkout switches the pricing rules offer (``<option>=1`` on, ``0`` off; anything else,
+    or nothing, leaves the option out: the rule's default)."""
+    source = request.POST if request.method == "POST" else request.GET
+    return {name: source[name] == "1" for name in checkout_choice_options() if source.get(name) in ("0", "1")}
+
+
+def _choice_rows(request: HttpRequest, choices, *, address, coupon) -> list[dict]:
+    """Each switch with the link that flips it (the page is priced again with it) and the value
+    the order form carries."""
+    keep = _checkout_keep(request, address=address)
+    if coupon:
+        keep["coupon"] = str(coupon)
+    rows = []
+    for choice in choices:
+        flipped = {**keep, choice.option: "0" if choice.chosen else "1"}
+        rows.append(
+            {"choice": choice, "value": "1" if choice.chosen else "0", "url": "?" + urlencode(flipped)}
+        )
+    return rows
 
 
 def _payment_error(shop) -> str:

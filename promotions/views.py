@@ -21,6 +21,7 @@ from accounts.models import User
 from core.errors import ApplicationError, NotFoundError
 from core.h5 import is_wechat
 from core.integers import parse_int
+from orders.ports import checkout_choice_options
 from orders.services import checkout as checkout_services
 from promotions import rules, selectors, services
 from promotions.models import CouponClaim, RedPacketPool
@@ -124,7 +125,8 @@ def coupon_choose(request: HttpRequest, shop: Shop) -> HttpResponse:
     ``coupon=<claim id>``, 不使用优惠券 with ``coupon=none``."""
     if denied := _login(request):
         return denied
-    keep = {k: request.GET[k] for k in ("sku", "qty", "address") if request.GET.get(k)}
+    kept = ("sku", "qty", "address", *checkout_choice_options())  # and the checkout's switches (积分抵扣)
+    keep = {k: request.GET[k] for k in kept if request.GET.get(k)}
     checkout_url = reverse("h5:checkout", args=[shop.slug])
     try:
         items = _checkout_items(request, shop)

@@ -220,6 +220,26 @@ def two_shops(shop_a, shop_b, merchant_a, merchant_b):
         wx.CustomerServiceMessage.objects.create(
             shop=shop, conversation=conversation, openid=f"o-{n}", content="好的", status="sent"
         )
+
+    from crm.models.members import MemberLevel, MemberSettings
+    from crm.services import members as member_services
+    from crm.services.profiles import profile_for_user
+
+    for shop, label in ((shop_a, "甲"), (shop_b, "乙")):  # members and points (crm)
+        MemberLevel.objects.create(
+            shop=shop, name=f"{label}的金卡", threshold_fen=100000, discount_percent=90
+        )
+        MemberSettings.objects.create(shop=shop, points_enabled=True)
+        member = ShopperFactory(username=f"member-{shop.slug}", nickname=f"{label}的会员")
+        profile = profile_for_user(shop_id=shop.pk, user_id=member.pk)
+        member_services.points_adjust(
+            shop=shop, profile_id=profile.pk, points=100, reason=f"{label}的赠送", actor=None
+        )
+        member_address = AddressFactory(user=member)
+        order_services.order_place(  # spends the points: the order's OrderPoints row
+            shop=shop, user=member, items=[(make_product(shop=shop, title=f"{label}的积分品").skus.get().pk, 1)],
+            address_id=member_address.pk, options={"points": True},
+        )  # fmt: skip
     return shop_a
 
 

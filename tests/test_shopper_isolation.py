@@ -19,6 +19,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import Address
 from complaints.models import Complaint, ComplaintEvent
+from crm.models.members import OrderPoints, PointsEntry
+from crm.models.profiles import CustomerProfile
 from orders import services as order_services
 from orders.models import AfterSale, AfterSaleLine, Cart, CartItem, Order, OrderEvent
 from payments.models import PaymentAttempt, Refund
@@ -118,6 +120,9 @@ class World:
             "coupon_claims": CouponClaim.objects.filter(user=self.a),
             "complaints": Complaint.objects.filter(user=self.a),
             "complaint_events": ComplaintEvent.objects.filter(complaint__user=self.a),
+            "customer_profiles": CustomerProfile.objects.filter(user=self.a),
+            "points_entries": PointsEntry.objects.filter(profile__user=self.a),
+            "order_points": OrderPoints.objects.filter(order__in=a_orders),
         }
         return {name: [model_to_dict(row) for row in qs.order_by("pk")] for name, qs in sets.items()}
 
@@ -175,6 +180,18 @@ def world(shop_a) -> World:
         lines=[(a_shipped.lines.get().pk, 1)],
     )
     order_services.after_sale_approve(shop=shop_a, after_sale_no=a_return.after_sale_no, actor=None)
+    from crm.services import members as member_services
+    from crm.services.profiles import profile_for_user
+    from tests.crm.members_helpers import make_levels, points_on
+
+    make_levels(shop_a)  # members and points (crm): A's points, given and spent on an unpaid order
+    points_on(shop_a)
+    a_profile = profile_for_user(shop_id=shop_a.pk, user_id=a.pk)
+    member_services.points_adjust(
+        shop=shop_a, profile_id=a_profile.pk, points=777, reason="甲的积分", actor=None
+    )
+    order_services.order_place(shop=shop_a, user=a, items=[(sku.pk, 1)], address_id=a_address.pk,
+                               options={"points": True})  # fmt: skip
     return World(
         shop=shop_a, a=a, b=b, a_address=a_address, a_cart_item=a_cart_item, a_pending=a_pending,
         a_paid=a_paid, a_after_sale=a_after_sale, a_line_id=a_paid.lines.get().pk, b_paid=b_paid, product_id=sku.product_id,

@@ -18,6 +18,10 @@ promotions (and later CRM, marketing) without wechat importing them.
   browser, the mini-program's ``wx.login``), after its transaction commits — the moment an openid
   becomes known as a shopper (``identity_created``: the identity is new, or newly linked to an
   already signed-in shopper). A listener that raises is logged; the sign-in goes on.
+- **The menu's member page** (``menu_member_page_register(fn)``): ``fn(*, shop) -> (name, path) |
+  None`` — the page the official-account menu's 会员中心 opens first (crm: its 会员中心,
+  ``/s/<shop>/member/``); ``menu_build`` puts it at the top of the 会员中心 sub-menu, before
+  个人中心. The first function that answers wins; with none, the sub-menu starts at 个人中心.
 """
 
 from __future__ import annotations
@@ -105,3 +109,20 @@ def unfollow_listeners_run(*, account: WeChatAccount, openid: str, unfollowed_at
                 fn(account=account, openid=openid, unfollowed_at=unfollowed_at)
         except Exception:  # a listener's failure never breaks the answer to WeChat
             logger.exception("unfollow listener %r failed (shop %s, %s)", fn, account.shop_id, openid)
+
+
+MenuMemberPage = Callable[..., "tuple[str, str] | None"]
+menu_member_pages: list[MenuMemberPage] = []
+
+
+def menu_member_page_register(fn: MenuMemberPage) -> None:
+    if fn not in menu_member_pages:
+        menu_member_pages.append(fn)
+
+
+def menu_member_page(*, shop: Any) -> tuple[str, str] | None:
+    """``(name, path)`` of the 会员中心 page an app above offers, or None."""
+    for fn in menu_member_pages:
+        if (found := fn(shop=shop)) is not None:
+            return found
+    return None

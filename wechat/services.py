@@ -64,8 +64,9 @@ def _utf8_len(text: str) -> int:
 
 
 def menu_build(*, account: WeChatAccount, site_url: str) -> dict[str, Any]:
-    """The account menu: 逛店 (home, categories, top categories), 我的订单, 会员中心 (me, service,
-    the mini-program when configured). URLs are absolute on ``site_url``."""
+    """The account menu: 逛店 (home, categories, top categories), 我的订单, 会员中心 (the member page
+    an app offers through ``wechat.ports.menu_member_page``, me, addresses, service, the
+    mini-program when configured). URLs are absolute on ``site_url``."""
     shop = account.shop
 
     def url(name: str, *args: Any) -> str:
@@ -84,6 +85,8 @@ def menu_build(*, account: WeChatAccount, site_url: str) -> dict[str, Any]:
         {"type": "view", "name": _("收货地址"), "url": url("h5:addresses")},
         {"type": "view", "name": _("联系客服"), "url": url("h5:about")},
     ]
+    if page := ports.menu_member_page(shop=shop):  # crm's 会员中心 (level and points), through the port
+        member.insert(0, {"type": "view", "name": page[0][:20], "url": f"{site_url}{page[1]}"})
     if account.miniprogram_appid:
         member.insert(0, {
             "type": "miniprogram", "name": _("小程序商城"), "url": url("h5:home"),

@@ -22,3 +22,15 @@ class StrictIntegerField(serializers.IntegerField):
         if not is_int(data):
             self.fail("invalid")
         return int(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """JSON ``true`` or ``false`` and nothing else (DRF's ``BooleanField`` also reads ``"yes"``,
+    ``"on"``, ``1`` and ``"0"``): anything else is 400 ``invalid`` with the field named."""
+
+    default_error_messages = {"invalid": _("必须是 true 或 false（JSON 布尔值，不加引号）。")}
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data

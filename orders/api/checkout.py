@@ -27,8 +27,8 @@ ATTRIBUTION_PARAM = OpenApiParameter(
 
 def checkout_options(data: dict[str, Any]) -> dict[str, Any] | None:
     """The shopper's pricing options as plain data for the rules: the coupon claim chosen
-    (``"none"`` for null) and a group-buy (``{"activity_id", "group_no"}``, which takes no coupon
-    unless one is named — the group-buy rule then refuses it), or None."""
+    (``"none"`` for null), a group-buy (``{"activity_id", "group_no"}``, which takes no coupon
+    unless one is named — the group-buy rule then refuses it) and whether to use points, or None."""
     options: dict[str, Any] = {}
     if "group_buy" in data:
         group = data["group_buy"]
@@ -40,6 +40,8 @@ def checkout_options(data: dict[str, Any]) -> dict[str, Any] | None:
     if "coupon_claim_id" in data:
         claim_id = data["coupon_claim_id"]
         options["coupon_claim_id"] = "none" if claim_id is None else claim_id
+    if "use_points" in data:  # crm's 积分抵扣 (the rule reads True; the server works out how many)
+        options["points"] = bool(data["use_points"])
     return options or None
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.fields import StrictIntegerField
+from core.api.fields import StrictBooleanField, StrictIntegerField
 from core.api.schema import FEN, media_url
 from orders.models import AfterSale, Carrier, Order
 from orders.services.cart import MAX_LINES, MAX_QUANTITY, too_many_lines_error
@@ -105,6 +105,13 @@ class CheckoutInSerializer(serializers.Serializer):
         help_text="Buy the one line of `items` at a group-buy's price (发起拼团 / 参团): see the group-buy "
         "endpoints. A group-buy order takes no coupon: omit `coupon_claim_id` (or send null).",
     )
+    use_points = StrictBooleanField(
+        required=False,
+        help_text="Pay part of the goods with my points (the shop's 积分抵扣, see `member/`): true uses as many as "
+        "the shop allows (its share of the goods after the other discounts, in whole steps of its points-per-yuan "
+        "rate), computed by the server; omitted or false: none. The preview's `choices` says what it would take off. "
+        "Placing refuses with `points_insufficient` (409) when the points were spent meanwhile.",
+    )
 
 
 class PreviewLineSerializer(serializers.Serializer):
@@ -128,6 +135,18 @@ class DiscountSerializer(serializers.Serializer):
     ref = serializers.CharField(help_text="What it used, e.g. `coupon_claim:12` (the claim id of a coupon).")
 
 
+class CheckoutChoiceSerializer(serializers.Serializer):
+    """A switch a pricing rule offers at this checkout (积分抵扣)."""
+
+    option = serializers.CharField(help_text="What the switch turns on: `points` is the `use_points` field.")
+    label = serializers.CharField(  # type: ignore[assignment]  # a declared field, not Field.label
+        help_text="What the shopper reads, e.g. 积分抵扣."
+    )
+    detail = serializers.CharField(help_text="E.g. 可用 1200 积分，本单可抵 ¥12.")
+    chosen = serializers.BooleanField(help_text="On for this checkout.")
+    available = serializers.BooleanField(help_text="False: it cannot be switched on (no points to use).")
+
+
 class PreviewSerializer(serializers.Serializer):
     lines = PreviewLineSerializer(many=True)
     goods_fen = serializers.IntegerField()
@@ -136,6 +155,9 @@ class PreviewSerializer(serializers.Serializer):
     discounts = DiscountSerializer(many=True, help_text="Empty when no rule applies.")
     total_fen = serializers.IntegerField()
     problems = serializers.ListField(child=serializers.CharField())
+    choices = CheckoutChoiceSerializer(
+        many=True, help_text="Switches the shop's rules offer (积分抵扣); may be empty."
+    )
 
 
 class OrderLineSerializer(serializers.Serializer):

@@ -36,7 +36,7 @@ from orders.models import (
     OrderStatus,
     ShippingRegionFee,
 )
-from orders.ports import checkout_check
+from orders.ports import CheckoutChoice, checkout_check, checkout_choices
 from orders.pricing import (
     Discount,
     PricingContext,
@@ -97,6 +97,7 @@ class CheckoutPreview:
     address: Address | None = None
     pricing: PricingResult = field(default_factory=PricingResult)  # the registered rules' discounts
     context: PricingContext | None = None  # what the rules were given (order_place consumes with it)
+    choices: list[CheckoutChoice] = field(default_factory=list)  # switches the rules offer (orders.ports)
 
     @property
     def discounts(self) -> tuple[Discount, ...]:
@@ -181,6 +182,8 @@ def checkout_preview(
         placing=placing,
     )
     preview.pricing = pricing_run(preview.context)
+    if not placing:
+        preview.choices = checkout_choices(context=preview.context, result=preview.pricing)
     supplied = preview.pricing.supplied  # units a rule brings from its own pool (a flash sale's)
     for line in preview.lines:
         line.problem = line_problem(

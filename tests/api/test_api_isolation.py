@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 from accounts.models import Address
 from catalog.models import SKU, Category, Product, SpecValue
 from complaints.models import Complaint
+from crm.models.members import PointsEntry
 from groupbuy.models import Group, GroupBuyActivity, GroupMember
 from marketing.models import Channel
 from orders import services as order_services
@@ -133,6 +134,7 @@ class World:
             "channels": Channel.objects.filter(shop=self.shop_a),
             "complaints": Complaint.objects.filter(shop=self.shop_a),
             "after_sales": AfterSale.objects.filter(shop=self.shop_a),
+            "points_entries": PointsEntry.objects.filter(shop=self.shop_a),
         }
         return {name: [model_to_dict(row) for row in qs.order_by("pk")] for name, qs in sets.items()}
 
@@ -187,6 +189,16 @@ def world(shop_a, shop_b):
         lines=[(shipped.lines.get().pk, 1)],
     )
     order_services.after_sale_approve(shop=shop_a, after_sale_no=a_return.after_sale_no, actor=None)
+    from crm.services import members as member_services
+    from crm.services.profiles import profile_for_user
+    from tests.crm.members_helpers import make_levels, points_on
+
+    make_levels(shop_a, [("甲的金卡", 0, 90)])  # members and points (crm)
+    points_on(shop_a)
+    profile = profile_for_user(shop_id=shop_a.pk, user_id=order.user_id)
+    member_services.points_adjust(
+        shop=shop_a, profile_id=profile.pk, points=777, reason="甲的积分", actor=None
+    )
     return World(
         shop_a=shop_a, shop_b=shop_b, product=product, draft=draft, category=category, sku=sku,
         spec_values=sku.spec_value_ids, address=address, cart_item=cart_item, order=order, coupon=coupon,

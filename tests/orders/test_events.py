@@ -98,5 +98,7 @@ def test_apps_above_orders_register_in_ready():
         "groupbuy_groups_sync",  # groupbuy: failed groups and their automatic refunds
         "commissions_settle",  # distribution: after auto-complete
         "campaigns_send",  # crm: marketing messages (after the order messages' outbox)
+        "points_unfreeze",  # crm members: frozen points after the after-sales window
+        "points_expire",  # crm members: expiry, first in first out
     ]
     assert jobs.JOBS["send_notifications"] is notifications_send_due
