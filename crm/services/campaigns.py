@@ -51,6 +51,7 @@ from crm import locks
 from crm.models.campaigns import Campaign, CampaignDelivery
 from crm.models.profiles import CustomerProfile
 from crm.selectors import campaigns as selectors
+from crm.services.profiles import profile_merge_register
 from shop.models import Shop
 from wechat.client import miniprogram_client
 from wechat.customer_service import NOT_FOLLOWING, WINDOW_CLOSED, SendResult, cs_text_send
@@ -79,6 +80,17 @@ def ready() -> None:
     from orders.jobs import job_register
 
     job_register("campaigns_send", campaigns_run)
+    profile_merge_register(deliveries_merge)
+
+
+def deliveries_merge(*, kept: CustomerProfile, merged: CustomerProfile) -> None:
+    """Two profiles of one shopper become one (both rows locked): the merged profile's deliveries
+    move to the kept one, except for a campaign the kept one already has a delivery of (one per
+    campaign and customer), whose row goes with the merged profile."""
+    taken = CampaignDelivery.objects.filter(profile_id=kept.pk).values("campaign_id")
+    CampaignDelivery.objects.filter(profile_id=merged.pk).exclude(campaign_id__in=taken).update(
+        profile_id=kept.pk
+    )
 
 
 # ---------------------------------------------------------------- quiet hours

@@ -49,7 +49,7 @@ from core.errors import ApplicationError, NotFoundError
 from crm.locks import profile_lock
 from crm.models.members import MemberLevel, MemberSettings, OrderPoints, PointsEntry, PointsExpiry
 from crm.models.profiles import CustomerProfile
-from crm.services.profiles import profile_for_user
+from crm.services.profiles import profile_for_user, profile_merge_register
 from orders.locks import order_lock
 from orders.models import AfterSale, Order, OrderEvent, OrderStatus
 from orders.pricing import allocate
@@ -82,8 +82,27 @@ def ready() -> None:
     checkout_choice_register(members_pricing.OPTION, members_pricing.points_checkout_choice)
     job_register("points_unfreeze", points_unfreeze_due_job)
     job_register("points_expire", points_expire_due_job)
+    profile_merge_register(points_merge)
     me_context_register(h5_members.member_centre_context)
     menu_member_page_register(h5_members.menu_member_page)
+
+
+def points_merge(*, kept: CustomerProfile, merged: CustomerProfile) -> None:
+    """Two profiles of one shopper become one (crm.services.profiles.profiles_merge, both rows
+    locked; it adds the cached balances): the merged profile's ledger, order points and next
+    expiry check move to the kept one, so its balances stay the sums of its entries."""
+    PointsEntry.objects.filter(profile_id=merged.pk).update(profile_id=kept.pk)
+    OrderPoints.objects.filter(profile_id=merged.pk).update(profile_id=kept.pk)
+    theirs = PointsExpiry.objects.filter(profile_id=merged.pk).first()
+    if theirs is None:
+        return
+    mine = PointsExpiry.objects.filter(profile_id=kept.pk).first()
+    if mine is None:
+        PointsExpiry.objects.filter(pk=theirs.pk).update(profile_id=kept.pk)
+        return
+    dues = [due for due in (mine.due_at, theirs.due_at) if due is not None]
+    PointsExpiry.objects.filter(pk=mine.pk).update(due_at=min(dues, default=None))
+    theirs.delete()
 
 
 # ---------------------------------------------------------------- settings and levels

@@ -301,13 +301,22 @@ def test_a_sign_in_merges_the_follower_profile_into_the_shopper_s_one(
     fan.tags.add(vip)
     opted_out = timezone.now() - timedelta(days=1)
     CustomerProfile.objects.filter(pk=fan.pk).update(marketing_opt_out_at=opted_out)
+    from crm.models.members import PointsEntry
+    from crm.services.members import points_adjust
+
+    points_adjust(shop=account.shop, profile_id=fan.pk, points=50, reason="关注有礼", actor=None)
+    points_adjust(shop=account.shop, profile_id=mine.pk, points=30, reason="老客户回馈", actor=None)
     merged_heard = []
-    services.profile_merge_register(lambda **kw: merged_heard.append((kw["kept"].pk, kw["merged"].pk)))
+
+    def heard(**kw):
+        merged_heard.append((kw["kept"].pk, kw["merged"].pk))
+
+    services.profile_merge_register(heard)
     try:
         with django_capture_on_commit_callbacks(execute=True):
             identity_login(kind="account", appid=account.appid, openid="oFan", current_user=buyer)
     finally:
-        services.merge_listeners.clear()
+        services.merge_listeners.remove(heard)
     kept = CustomerProfile.objects.get(shop=account.shop)  # exactly one left
     assert kept.pk == mine.pk and kept.user == buyer
     assert merged_heard == [(mine.pk, fan.pk)]
@@ -315,6 +324,10 @@ def test_a_sign_in_merges_the_follower_profile_into_the_shopper_s_one(
     assert (kept.orders_count, kept.spent_fen, kept.first_channel_code) == (1, order.paid_fen, "pyq")
     assert kept.marketing_opt_out_at == opted_out
     assert tag_names(kept) == {"老客户", "VIP"}
+    # the merged profile's points ledger moved with it: the balance is still the sum of the entries
+    entries = PointsEntry.objects.filter(profile=kept)
+    assert sorted(entries.values_list("available", flat=True)) == [30, 50]
+    assert kept.points_available == 80
     # the merged shopper follows on: an unfollow reaches the kept profile
     unfollow(client, "oFan", 1700000100)
     assert not CustomerProfile.objects.get(pk=kept.pk).is_follower
