@@ -23,6 +23,7 @@ from orders.models import AfterSale, AfterSaleLine, Cart, CartItem, Order, Order
 from payments.models import PaymentAttempt, Refund
 from promotions import services as promotion_services
 from promotions.models import Coupon, CouponClaim
+from reviews.models import Review
 from tests.api.routes import api_routes
 from tests.factories import AddressFactory, ShopperFactory, make_coupon, make_product, make_red_packet_pool
 from tests.h5.routes import form_actions, h5_routes
@@ -50,6 +51,8 @@ class World:
     red_packet_token: str
     group_no: str = ""  # groupbuy: a group A opened (its page is public; A's name is masked there)
     group_activity_id: int = 0
+    a_completed: Order | None = None  # reviews: A's completed order, one line reviewed (anonymously), one not
+    a_review_line_id: int = 0  # the line of it A has not reviewed yet
 
     def fill(self, route: str, *, order: Order) -> str:
         values = {
@@ -65,6 +68,7 @@ class World:
             "group_no": self.group_no,
             "activity_id": self.group_activity_id,
             "channel_code": "pyq-1",  # a channel's short link (marketing): not a shopper's
+            "line_id": self.a_review_line_id,
         }
 
         def replace(match: re.Match) -> str:
@@ -78,7 +82,7 @@ class World:
     def orders(self, route: str) -> list[Order]:
         """A's orders for a route that names one, plus B's own (where A's ids go into the body)."""
         if "<str:order_no>" in route:
-            return [self.a_pending, self.a_paid, self.b_paid]
+            return [self.a_pending, self.a_paid, self.a_completed, self.b_paid]
         return [self.b_paid]
 
     def body(self) -> dict[str, Any]:
@@ -89,7 +93,7 @@ class World:
             "quantity": 1, "remove": "1", "kind": "refund_only", "reason": "乙改的", "amount_fen": 1,
             "recipient": "乙改的", "scene": "native", "coupon": self.a_claim.pk, "coupon_claim_id": self.a_claim.pk,
             "lines": [{"line_id": self.a_line_id, "quantity": 1}], f"line_{self.a_line_id}": "on",
-            f"qty_{self.a_line_id}": "1",
+            f"qty_{self.a_line_id}": "1", "line_id": self.a_review_line_id, "rating": 1, "text": "乙写的差评内容",
         }  # fmt: skip
 
     def snapshot(self) -> dict[str, list[dict]]:
@@ -106,6 +110,8 @@ class World:
             "attempts": PaymentAttempt.objects.filter(order__in=a_orders),
             "refunds": Refund.objects.filter(order__in=a_orders),
             "coupon_claims": CouponClaim.objects.filter(user=self.a),
+            "reviews": Review.objects.filter(user=self.a),
+            "reviews_of_a_orders": Review.objects.filter(order__in=a_orders),
         }
         return {name: [model_to_dict(row) for row in qs.order_by("pk")] for name, qs in sets.items()}
 
@@ -121,6 +127,7 @@ def paid_order(shop, user, sku) -> Order:
 @pytest.fixture
 def world(shop_a) -> World:
     sku = make_product(shop=shop_a, title="商品", price_fen=5000, stock=50).skus.get()
+    public_sku = make_product(shop=shop_a, title="另一件商品", price_fen=3000, stock=50).skus.get()
     a = ShopperFactory(username="shopper_a", nickname="甲的顾客")
     b = ShopperFactory(username="shopper_b", nickname="乙")
     a_address = AddressFactory(user=a, recipient="甲的收货人", detail="甲的地址 1 号")
@@ -147,11 +154,23 @@ def world(shop_a) -> World:
         options={"group_buy": {"activity_id": group_buy.pk}, "coupon_claim_id": "none"},
     )  # fmt: skip
     order_services.order_mark_paid(order=a_group, amount_fen=a_group.total_fen)
+    from reviews.services import review_create
+
+    a_completed = order_services.order_place(shop=shop_a, user=a, items=[(sku.pk, 1), (public_sku.pk, 1)],
+                                             address_id=a_address.pk, options={"coupon_claim_id": "none"})  # fmt: skip
+    order_services.order_mark_paid(order=a_completed, amount_fen=a_completed.total_fen)
+    order_services.order_ship(shop=shop_a, order_no=a_completed.order_no, carrier="sf", tracking_no="SF0000000001",
+                              actor=None)  # fmt: skip
+    order_services.order_confirm_receipt(order=a_completed, user=a)
+    reviewed, waiting = a_completed.lines.order_by("pk")
+    review_create(shop=shop_a, user=a, order_no=a_completed.order_no, line_id=reviewed.pk, rating=5,
+                  text="匿名的好评内容", is_anonymous=True)  # fmt: skip
     return World(
         shop=shop_a, a=a, b=b, a_address=a_address, a_cart_item=a_cart_item, a_pending=a_pending,
         a_paid=a_paid, a_after_sale=a_after_sale, a_line_id=a_paid.lines.get().pk, b_paid=b_paid, product_id=sku.product_id,
         a_claim=a_claim, coupon_id=public.pk, red_packet_token=promotion_services.red_packet_share_token(pool),
         group_no=a_group.group_member.group.group_no, group_activity_id=group_buy.pk,
+        a_completed=Order.objects.get(pk=a_completed.pk), a_review_line_id=waiting.pk,
     )  # fmt: skip
 
 

@@ -25,6 +25,7 @@ from orders.models import Cart, CartItem, Order, OrderLine
 from promotions import services as promotion_services
 from promotions.flash.models import FlashItem, FlashPurchase
 from promotions.models import Coupon, CouponClaim, RedPacketPool
+from reviews.models import Review
 from tests.api.routes import api_routes, is_catalog, is_public_read_only, is_reference
 from tests.factories import (
     AddressFactory,
@@ -123,6 +124,7 @@ class World:
             "groups": Group.objects.filter(shop=self.shop_a),
             "group_members": GroupMember.objects.filter(shop=self.shop_a),
             "channels": Channel.objects.filter(shop=self.shop_a),
+            "reviews": Review.objects.filter(shop=self.shop_a),
         }
         return {name: [model_to_dict(row) for row in qs.order_by("pk")] for name, qs in sets.items()}
 
@@ -159,6 +161,18 @@ def world(shop_a, shop_b):
     from marketing.services import channel_save
 
     channel_save(channel=Channel(shop=shop_a, name="甲的朋友圈", code=CHANNEL_CODE))
+    from reviews.services import review_create
+
+    done = order_services.order_place(
+        shop=shop_a, user=address.user, items=[(sku.pk, 1)], address_id=address.pk
+    )
+    order_services.order_mark_paid(order=done, amount_fen=done.total_fen)
+    order_services.order_ship(
+        shop=shop_a, order_no=done.order_no, carrier="sf", tracking_no="SF1000000001", actor=None
+    )
+    order_services.order_confirm_receipt(order=done, user=address.user)
+    review_create(shop=shop_a, user=address.user, order_no=done.order_no, line_id=done.lines.get().pk, rating=5,
+                  text="甲的评价内容")  # reviews: shown on A's product only through A's own handle  # fmt: skip
     return World(
         shop_a=shop_a, shop_b=shop_b, product=product, draft=draft, category=category, sku=sku,
         spec_values=sku.spec_value_ids, address=address, cart_item=cart_item, order=order, coupon=coupon,
