@@ -562,7 +562,7 @@ def _reviews(shop: Shop, result: DemoResult) -> None:
         order_services.order_confirm_receipt(order=order, user=user)
         photos = []
         if with_photo:
-            picture = make_demo_image("buyer photo", color=COLORS["白"], size=600, kind="tee")
+            picture = make_demo_image("买家晒图", color=COLORS["白"], size=600, kind="tee")
             photos = [ContentFile(picture, name="buyer.jpg")]
         made = review_create(
             shop=shop, user=user, order_no=order.order_no, line_id=order.lines.get().pk, rating=stars, text=text,

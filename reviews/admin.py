@@ -19,6 +19,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -126,7 +128,7 @@ class ReviewAdmin(ReadOnlyShopAdmin):
     """Read-only for everyone (no add, no delete, no field a form can change); the reply, the
     hiding and the operator's restoring are buttons of the review's page, each one service."""
 
-    list_display = ["created_at", "product_title", "rating_stars", "excerpt", "photo_count", "author",
+    list_display = ["when", "product_title", "rating_stars", "excerpt", "photo_count", "author",
                     "replied", "state", "hidden_reason"]  # fmt: skip
     list_filter = ["rating", PhotosFilter, RepliedFilter, "is_hidden", "shop"]
     search_fields = ["text", "order_line__title", "=order__order_no", "author_name"]
@@ -146,6 +148,17 @@ class ReviewAdmin(ReadOnlyShopAdmin):
         "text", "created_at", "reply", "replied_at", "replied_by", "is_hidden", "hidden_reason", "hidden_at",
         "hidden_by", "restored_at", "restored_by",
     ]  # fmt: skip
+
+    def get_list_display(self, request: HttpRequest) -> list[str]:
+        columns = list(super().get_list_display(request))
+        return [*columns[:1], "shop", *columns[1:]] if is_operator(request) else columns
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        return list(self.inlines) if obj is not None and obj.photo_count else []
+
+    @admin.display(description=gettext_lazy("评价时间"), ordering="created_at")
+    def when(self, review: Review) -> str:
+        return date_format(timezone.localtime(review.created_at), "Y-m-d H:i")
 
     @admin.display(description=gettext_lazy("商品"), ordering="order_line__title")
     def product_title(self, review: Review) -> str:

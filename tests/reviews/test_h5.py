@@ -154,6 +154,9 @@ def test_a_buyer_reviews_from_the_order_page_through_the_form(client, shop_a, te
     form = text(client.get(form_url, HTTP_USER_AGENT=WECHAT_UA))
     assert "已购 颜色:黑 尺码:M" in form and "匿名评价（显示为“钱**”）" in form
     assert 'name="rating" value="5" id="star-5" checked' in form and 'enctype="multipart/form-data"' in form
+    # the browser's own file input is there (without JavaScript it is all there is); the script puts
+    # a Chinese button over it
+    assert 'type="file" name="photos"' in form and "h5/review.js" in form and "＋ 添加图片" in form
     # bad input comes back with every problem and nothing saved
     response = client.post(form_url, {"rating": "9", "text": "好"})
     body = text(response)
