@@ -149,8 +149,8 @@ class ReviewAdmin(ReadOnlyShopAdmin):
         "hidden_by", "restored_at", "restored_by",
     ]  # fmt: skip
 
-    def get_list_display(self, request: HttpRequest) -> list[str]:
-        columns = list(super().get_list_display(request))
+    def get_list_display(self, request: HttpRequest) -> Any:
+        columns: list[Any] = list(super().get_list_display(request))
         return [*columns[:1], "shop", *columns[1:]] if is_operator(request) else columns
 
     def get_inlines(self, request: HttpRequest, obj: Any = None) -> list[Any]:
