@@ -79,15 +79,15 @@ def _page_number(request: HttpRequest) -> int:
 def product_reviews(request: HttpRequest, shop: Shop, product_id: int) -> HttpResponse:
     """The product's reviews (any visitor): the figures, the filters with their counts, ten a page.
     Cached for anonymous visitors under the product's page version."""
-    product = Product.objects.filter(shop=shop, pk=product_id, status=Product.Status.ON_SALE).first()
-    if product is None:
-        raise NotFoundError("product_not_found", _("商品不存在或已下架。"))
     kind = request.GET.get("f", "all")
     kind = kind if kind in selectors.FILTERS else "all"
     number = _page_number(request)
     wechat = is_wechat(request)
 
-    def build() -> str:
+    def build() -> str:  # raises NotFoundError (the 404 page, nothing cached) for a product not on sale
+        product = Product.objects.filter(shop=shop, pk=product_id, status=Product.Status.ON_SALE).first()
+        if product is None:
+            raise NotFoundError("product_not_found", _("商品不存在或已下架。"))
         rating = selectors.product_rating(product_id=product.pk)
         page: Page[Any] = Paginator(
             selectors.product_reviews(product_id=product.pk, kind=kind), PAGE_SIZE
@@ -101,7 +101,7 @@ def product_reviews(request: HttpRequest, shop: Shop, product_id: int) -> HttpRe
 
     if request.user.is_authenticated:
         return HttpResponse(build())
-    parts = ("reviews-page", str(product.pk), product_page_version(shop.slug, product.pk), kind, str(number),
+    parts = ("reviews-page", str(product_id), product_page_version(shop.slug, product_id), kind, str(number),
              "wx" if wechat else "web")  # fmt: skip
     return HttpResponse(cached_value(shop.slug, parts, build))
 

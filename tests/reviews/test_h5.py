@@ -226,3 +226,18 @@ def test_every_page_has_its_chinese_title_and_no_english(client, shop_a, tee):
         body = text(client.get(url))
         visible = re.sub(r"<[^>]+>", " ", body.split("<main>")[1].split("</main>")[0])
         assert not re.search(r"\b(Review|Rating|Submit|Photos|None)\b", visible), (url, visible)
+
+
+def test_anonymous_review_pages_never_write(client, shop_a, tee):
+    reviewed(shop_a, tee, 2, photos=[photo()])
+    cache.clear()
+    with CaptureQueriesContext(connection) as ctx:
+        for url in (
+            f"/s/shop-a/p/{tee.pk}/",
+            f"/s/shop-a/p/{tee.pk}/reviews/",
+            f"/s/shop-a/p/{tee.pk}/reviews/?f=low",
+        ):
+            assert client.get(url).status_code == 200
+    writes = [q["sql"] for q in ctx.captured_queries if not q["sql"].lstrip().upper().startswith("SELECT")]
+    assert writes == [] and "sessionid" not in client.cookies
+    assert queries(client, f"/s/shop-a/p/{tee.pk}/reviews/") == 0  # the second view is cached
