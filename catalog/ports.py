@@ -2,6 +2,8 @@
 (docs/architecture.md#layers-and-ports): the shop home and the product page show what a promotion
 adds (promotions: the claimable coupons), without catalog importing it.
 
+- **Product panels** and **the product page's version** (``product_panel_register``,
+  ``product_page_changed``): see the end of this module (reviews: the rating summary).
 - **Storefront sections** (``storefront_section_register``): ``fn(*, shop, product, csrf_token) ->
   str`` — a block of HTML for the shop home (``product`` is None) or a product page ("" when there
   is nothing to show). Both pages are cached for anonymous visitors, so a section must not depend
@@ -14,10 +16,15 @@ adds (promotions: the claimable coupons), without catalog importing it.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
+from django.core.cache import cache
+from django.db import transaction
 from django.utils.safestring import SafeString, mark_safe
+
+from shop.cache import VERSION_TTL
 
 StorefrontSection = Callable[..., str]
 
@@ -54,3 +61,49 @@ def storefront_sections(
         for fn in storefront_section_fns
     )
     return mark_safe(html)  # noqa: S308  (each section is rendered from a template, so escaped)
+
+
+# -- Product page panels and the product page's own cache version ----------------------------------
+#
+# A **product panel** (``product_panel_register(fn)``): ``fn(*, shop, product) -> str`` — a block of
+# HTML the product page shows below its specs and prices, before the description (reviews: the
+# rating summary and the latest reviews); "" when there is nothing to show. It is cached with the
+# page for anonymous visitors, so it must not depend on who is looking and must carry no form.
+# What it shows may change without anything of the shop changing (a new review): the app then calls
+# ``product_page_changed(shop_slug=, product_id=)``, which moves on that product's page version
+# after commit, so its cached page is built again while the rest of the shop stays cached.
+
+ProductPanel = Callable[..., str]
+product_panel_fns: list[ProductPanel] = []
+
+
+def product_panel_register(fn: ProductPanel) -> None:
+    if fn not in product_panel_fns:
+        product_panel_fns.append(fn)
+
+
+def product_panel_unregister(fn: ProductPanel) -> None:
+    if fn in product_panel_fns:
+        product_panel_fns.remove(fn)
+
+
+def product_panels(*, shop: Any, product: Any) -> SafeString:
+    """The registered panels' HTML for ``product``, joined (each escapes its own content)."""
+    html = "".join(fn(shop=shop, product=product) for fn in product_panel_fns)
+    return mark_safe(html)  # noqa: S308  (each panel is rendered from a template, so escaped)
+
+
+def _product_page_version_key(shop_slug: str, product_id: int) -> str:
+    return f"catalog:product-version:{shop_slug}:{product_id}"
+
+
+def product_page_version(shop_slug: str, product_id: int) -> str:
+    """Part of the cached product page's key: moved on by ``product_page_changed`` ("0" before)."""
+    return str(cache.get(_product_page_version_key(shop_slug, product_id)) or "0")
+
+
+def product_page_changed(*, shop_slug: str, product_id: int) -> None:
+    """One product's page changes (not the rest of the shop): after commit, its cached page is
+    dropped by moving on its own version."""
+    key = _product_page_version_key(shop_slug, product_id)
+    transaction.on_commit(lambda: cache.set(key, str(time.time_ns()), VERSION_TTL))

@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from catalog.ports import storefront_sections
+from catalog.ports import product_page_version, product_panels, storefront_sections
 from catalog.selectors import (
     ORDERINGS,
     category_get_public,
@@ -127,6 +127,7 @@ def product(request: HttpRequest, shop: Shop, product_id: int) -> HttpResponse:
             "shop": shop, "is_wechat": wechat, "product": item, "images": list(item.images.all()), "specs": specs,
             "skus": item.active_skus, "sku_data": {"specs": specs, "skus": product_sku_matrix(item)},
             "sections": storefront_sections(shop=shop, product=item, csrf_token=token, user=viewer),
+            "panels": product_panels(shop=shop, product=item),
         }  # fmt: skip
         return {
             "title": item.title,
@@ -155,6 +156,8 @@ def product(request: HttpRequest, shop: Shop, product_id: int) -> HttpResponse:
         context = {"shop": shop, "is_wechat": wechat, "csrf_token": CSRF_MARK, **build()}
         return render_to_string("catalog/product.html", context, request)
 
-    # Anonymous visitors get the cached page with their own CSRF token put in.
-    html = cached_value(shop.slug, ("product-page", str(product_id), str(wechat)), whole_page)
+    # Anonymous visitors get the cached page with their own CSRF token put in (keyed by the
+    # product's own page version too: a new review rebuilds this page only).
+    parts = ("product-page", str(product_id), product_page_version(shop.slug, product_id), str(wechat))
+    html = cached_value(shop.slug, parts, whole_page)
     return HttpResponse(html.replace(CSRF_MARK, get_token(request)))

@@ -310,6 +310,7 @@ def demo_load() -> DemoResult:
         _complaint_and_low_stock(shop, result)
         _campaigns(shop, result)
         _members(shop, result)
+        _reviews(shop, result)
         if result.changed:
             storefront_changed(shop)
     return result
@@ -820,3 +821,66 @@ def _members(shop: Shop, result: DemoResult) -> None:
     member_levels_recompute(shop=shop)
     points_adjust(shop=shop, profile_id=profile.pk, points=1280, reason="新会员礼包", actor=None)
     result.add("members")
+
+
+DEMO_REVIEWS = [
+    # (username, nickname, SKU specs, stars, text, anonymous, with a photo, the shop's reply)
+    ("reviewer", "林小满", "颜色:白 尺码:M", 5, "面料很软，洗了两次没有变形也不起球。160cm 50kg 穿 M 刚好，白色不透。",
+     False, True, "谢谢林小姐的晒图！白色建议冷水手洗，能保持更久。"),
+    ("reviewer2", "阿杰", "颜色:黑 尺码:XL", 4, "版型不错，黑色很正。领口稍微有点紧，整体满意，会回购。", False, False, ""),
+    ("reviewer3", "陈先生", "颜色:雾蓝 尺码:XL", 2, "颜色比图片深一些，偏小半码，建议买大一号。", True, False,
+     "抱歉让您失望了，已安排客服联系您换货。"),
+]  # fmt: skip
+
+
+def _reviews(shop: Shop, result: DemoResult) -> None:
+    """Three buyers of the demo shop's 纯棉圆领T恤 with a completed order each (placed, paid, shipped
+    and received through the real services) and their reviews: one with a photo and the shop's
+    reply, one anonymous with a reply (once: a shop that has any review is left as it is). The
+    buyers are shoppers: log in with the development login as “reviewer”."""
+    from accounts.models import Address
+    from orders import services as order_services
+    from reviews.models import Review
+    from reviews.services import review_create, review_reply
+
+    product = Product.objects.filter(shop=shop, title="纯棉圆领T恤").first()
+    if shop.slug != "demo" or product is None or Review.objects.filter(shop=shop).exists():
+        return
+    owner = User.objects.filter(username="demo").first()
+    for username, nickname, spec, stars, text, anonymous, with_photo, reply in DEMO_REVIEWS:
+        sku = SKU.objects.filter(product=product, spec_text=spec, is_active=True, stock__gt=0).first()
+        if sku is None:
+            continue
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User(username=username, nickname=nickname)
+            user.set_unusable_password()  # a shopper: phone code or the development login
+            user.save()
+            result.add("users")
+        address = Address.objects.filter(user=user).first() or Address.objects.create(
+            user=user, recipient=nickname, phone="13800138000", province_code="310000", city_code="310100",
+            district_code="310104", province="上海市", city="上海市", district="徐汇区", detail="漕溪北路 88 号",
+        )  # fmt: skip
+        order = order_services.order_place(
+            shop=shop,
+            user=user,
+            items=[(sku.pk, 1)],
+            address_id=address.pk,
+            options={"coupon_claim_id": "none"},
+        )
+        order_services.order_mark_paid(order=order, amount_fen=order.total_fen)
+        order_services.order_ship(
+            shop=shop, order_no=order.order_no, carrier="sf", tracking_no=f"SF{order.pk:010d}", actor=None
+        )
+        order_services.order_confirm_receipt(order=order, user=user)
+        photos = []
+        if with_photo:
+            picture = make_demo_image("买家晒图", color=COLORS["白"], size=600, kind="tee")
+            photos = [ContentFile(picture, name="buyer.jpg")]
+        made = review_create(
+            shop=shop, user=user, order_no=order.order_no, line_id=order.lines.get().pk, rating=stars, text=text,
+            is_anonymous=anonymous, photos=photos,
+        )  # fmt: skip
+        if reply:
+            review_reply(shop=shop, review_id=made.pk, text=reply, actor=owner)
+        result.add("reviews")

@@ -8,3 +8,13 @@ class ReviewsConfig(AppConfig):
 
     name = "reviews"
     verbose_name = _("商品评价")
+
+    def ready(self) -> None:
+        from accounts.ports import me_context_register
+        from catalog.ports import product_panel_register
+        from orders.ports import order_page_link_register
+        from reviews import views
+
+        product_panel_register(views.product_panel)
+        order_page_link_register(views.order_links)
+        me_context_register(views.member_centre_context)

@@ -240,6 +240,23 @@ def two_shops(shop_a, shop_b, merchant_a, merchant_b):
             shop=shop, user=member, items=[(make_product(shop=shop, title=f"{label}的积分品").skus.get().pk, 1)],
             address_id=member_address.pk, options={"points": True},
         )  # fmt: skip
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from catalog.images import make_demo_image
+    from orders.models import Order
+    from reviews import services as review_services
+    from reviews.models import ReviewSettings
+
+    # reviews: the window, a review with a photo and a merchant's reply
+    for shop, label in ((shop_a, "甲"), (shop_b, "乙")):
+        ReviewSettings.objects.create(shop=shop, window_days=20)
+        done = Order.objects.filter(shop=shop, status="completed").first()
+        picture = SimpleUploadedFile(
+            "r.jpg", make_demo_image("r", color=(90, 90, 90), size=200), "image/jpeg"
+        )
+        made = review_services.review_create(shop=shop, user=done.user, order_no=done.order_no, line_id=done.lines.first().pk,
+                                             rating=4, text=f"{label}的评价内容", photos=[picture])  # fmt: skip
+        review_services.review_reply(shop=shop, review_id=made.pk, text=f"{label}的回复", actor=None)
     return shop_a
 
 

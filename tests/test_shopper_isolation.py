@@ -26,6 +26,7 @@ from orders.models import AfterSale, AfterSaleLine, Cart, CartItem, Order, Order
 from payments.models import PaymentAttempt, Refund
 from promotions import services as promotion_services
 from promotions.models import Coupon, CouponClaim
+from reviews.models import Review
 from tests.api.routes import api_routes
 from tests.factories import AddressFactory, ShopperFactory, make_coupon, make_product, make_red_packet_pool
 from tests.h5.routes import form_actions, h5_routes
@@ -57,6 +58,8 @@ class World:
     unsubscribe_token: str = ""  # crm: the one-tap unsubscribe link of A's marketing messages
     a_shipped: Order | None = None  # orders: shipped, with a return approved and waiting for its parcel
     a_return: AfterSale | None = None
+    a_completed: Order | None = None  # reviews: A's completed order, one line reviewed (anonymously), one not
+    a_review_line_id: int = 0  # the line of it A has not reviewed yet
 
     def fill(self, route: str, *, order: Order) -> str:
         values = {
@@ -76,6 +79,7 @@ class World:
             "channel_code": "pyq-1",  # a channel's short link (marketing): not a shopper's
             "complaint_no": self.a_complaint_no,
             "unsubscribe_token": self.unsubscribe_token,
+            "line_id": self.a_review_line_id,
         }
 
         def replace(match: re.Match) -> str:
@@ -89,7 +93,8 @@ class World:
     def orders(self, route: str) -> list[Order]:
         """A's orders for a route that names one, plus B's own (where A's ids go into the body)."""
         if "<str:order_no>" in route:
-            return [self.a_pending, self.a_paid, *([self.a_shipped] if self.a_shipped else []), self.b_paid]
+            extra = [order for order in (self.a_shipped, self.a_completed) if order is not None]
+            return [self.a_pending, self.a_paid, *extra, self.b_paid]
         return [self.b_paid]
 
     def body(self) -> dict[str, Any]:
@@ -102,6 +107,7 @@ class World:
             "lines": [{"line_id": self.a_line_id, "quantity": 1}], f"line_{self.a_line_id}": "on",
             f"qty_{self.a_line_id}": "1", "carrier": "sf", "tracking_no": "SF1234567890",
             "confirm": "注销",  # account deletion: B's unfinished order refuses it, A's rows never move
+            "line_id": self.a_review_line_id, "rating": 1, "text": "乙写的差评内容",
         }  # fmt: skip
 
     def snapshot(self) -> dict[str, list[dict]]:
@@ -123,6 +129,8 @@ class World:
             "customer_profiles": CustomerProfile.objects.filter(user=self.a),
             "points_entries": PointsEntry.objects.filter(profile__user=self.a),
             "order_points": OrderPoints.objects.filter(order__in=a_orders),
+            "reviews": Review.objects.filter(user=self.a),
+            "reviews_of_a_orders": Review.objects.filter(order__in=a_orders),
         }
         return {name: [model_to_dict(row) for row in qs.order_by("pk")] for name, qs in sets.items()}
 
@@ -138,6 +146,7 @@ def paid_order(shop, user, sku) -> Order:
 @pytest.fixture
 def world(shop_a) -> World:
     sku = make_product(shop=shop_a, title="商品", price_fen=5000, stock=50).skus.get()
+    public_sku = make_product(shop=shop_a, title="另一件商品", price_fen=3000, stock=50).skus.get()
     a = ShopperFactory(username="shopper_a", nickname="甲的顾客")
     b = ShopperFactory(username="shopper_b", nickname="乙")
     a_address = AddressFactory(user=a, recipient="甲的收货人", detail="甲的地址 1 号")
@@ -192,6 +201,17 @@ def world(shop_a) -> World:
     )
     order_services.order_place(shop=shop_a, user=a, items=[(sku.pk, 1)], address_id=a_address.pk,
                                options={"points": True})  # fmt: skip
+    from reviews.services import review_create
+
+    a_completed = order_services.order_place(shop=shop_a, user=a, items=[(sku.pk, 1), (public_sku.pk, 1)],
+                                             address_id=a_address.pk, options={"coupon_claim_id": "none"})  # fmt: skip
+    order_services.order_mark_paid(order=a_completed, amount_fen=a_completed.total_fen)
+    order_services.order_ship(shop=shop_a, order_no=a_completed.order_no, carrier="sf", tracking_no="SF0000000001",
+                              actor=None)  # fmt: skip
+    order_services.order_confirm_receipt(order=a_completed, user=a)
+    reviewed, waiting = a_completed.lines.order_by("pk")
+    review_create(shop=shop_a, user=a, order_no=a_completed.order_no, line_id=reviewed.pk, rating=5,
+                  text="匿名的好评内容", is_anonymous=True)  # fmt: skip
     return World(
         shop=shop_a, a=a, b=b, a_address=a_address, a_cart_item=a_cart_item, a_pending=a_pending,
         a_paid=a_paid, a_after_sale=a_after_sale, a_line_id=a_paid.lines.get().pk, b_paid=b_paid, product_id=sku.product_id,
@@ -200,6 +220,7 @@ def world(shop_a) -> World:
         a_complaint_no=a_complaint.complaint_no,
         unsubscribe_token=_unsubscribe_token(shop_a, a),
         a_shipped=a_shipped, a_return=a_return,
+        a_completed=Order.objects.get(pk=a_completed.pk), a_review_line_id=waiting.pk,
     )  # fmt: skip
 
 

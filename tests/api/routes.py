@@ -34,8 +34,15 @@ def is_reference(view) -> bool:
     return view is RegionListView
 
 
+def is_public_reviews(view) -> bool:
+    """A product's reviews and their figures (reviews/api.py): public and read-only, as the catalog."""
+    from reviews.api import ProductReviewListView, ProductReviewSummaryView
+
+    return view in (ProductReviewListView, ProductReviewSummaryView)
+
+
 def is_public_read_only(view) -> bool:
-    return is_catalog(view) or is_reference(view)
+    return is_catalog(view) or is_reference(view) or is_public_reviews(view)
 
 
 def is_account_erase(view) -> bool:

@@ -27,6 +27,7 @@ from orders.models import AfterSale, Cart, CartItem, Order, OrderLine
 from promotions import services as promotion_services
 from promotions.flash.models import FlashItem, FlashPurchase
 from promotions.models import Coupon, CouponClaim, RedPacketPool
+from reviews.models import Review
 from tests.api.routes import api_routes, is_account_erase, is_catalog, is_public_read_only, is_reference
 from tests.factories import (
     AddressFactory,
@@ -135,6 +136,7 @@ class World:
             "complaints": Complaint.objects.filter(shop=self.shop_a),
             "after_sales": AfterSale.objects.filter(shop=self.shop_a),
             "points_entries": PointsEntry.objects.filter(shop=self.shop_a),
+            "reviews": Review.objects.filter(shop=self.shop_a),
         }
         return {name: [model_to_dict(row) for row in qs.order_by("pk")] for name, qs in sets.items()}
 
@@ -199,6 +201,18 @@ def world(shop_a, shop_b):
     member_services.points_adjust(
         shop=shop_a, profile_id=profile.pk, points=777, reason="甲的积分", actor=None
     )
+    from reviews.services import review_create
+
+    done = order_services.order_place(
+        shop=shop_a, user=address.user, items=[(sku.pk, 1)], address_id=address.pk
+    )
+    order_services.order_mark_paid(order=done, amount_fen=done.total_fen)
+    order_services.order_ship(
+        shop=shop_a, order_no=done.order_no, carrier="sf", tracking_no="SF1000000001", actor=None
+    )
+    order_services.order_confirm_receipt(order=done, user=address.user)
+    review_create(shop=shop_a, user=address.user, order_no=done.order_no, line_id=done.lines.get().pk, rating=5,
+                  text="甲的评价内容")  # reviews: shown on A's product only through A's own handle  # fmt: skip
     return World(
         shop_a=shop_a, shop_b=shop_b, product=product, draft=draft, category=category, sku=sku,
         spec_values=sku.spec_value_ids, address=address, cart_item=cart_item, order=order, coupon=coupon,

@@ -89,6 +89,7 @@ def make_real_shop() -> dict[str, Any]:
     sku = tee.skus.order_by("pk").first()
     order = order_services.order_place(shop=shop, user=shopper, items=[(sku.pk, 1)], address_id=address.pk)
     order_services.cart_add(cart=order_services.cart_get(shop=shop, user=shopper, create=True), sku_id=sku.pk)
+    review_a_completed_order(shop=shop, user=shopper, address=address, skus=list(tee.skus.order_by("pk")[:2]))
     return {
         "shop_slug": [shop.slug],
         "product_id": [tee.pk, tee.pk, nuts.pk],  # the SKU lookup needs the one with specs
@@ -97,6 +98,27 @@ def make_real_shop() -> dict[str, Any]:
         "order_no": [order.order_no],
         "address_id": [address.pk],
     }
+
+
+def review_a_completed_order(*, shop, user, address, skus) -> None:
+    """reviews: a completed order of two lines, one reviewed with a photo and a reply, one waiting."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from catalog.images import make_demo_image
+    from reviews.services import review_create, review_reply
+
+    done = order_services.order_place(
+        shop=shop, user=user, items=[(s.pk, 1) for s in skus], address_id=address.pk
+    )
+    order_services.order_mark_paid(order=done, amount_fen=done.total_fen)
+    order_services.order_ship(
+        shop=shop, order_no=done.order_no, carrier="sf", tracking_no="SF2000000001", actor=None
+    )
+    order_services.order_confirm_receipt(order=done, user=user)
+    picture = SimpleUploadedFile("r.jpg", make_demo_image("r", color=(90, 90, 90), size=200), "image/jpeg")
+    made = review_create(shop=shop, user=user, order_no=done.order_no, line_id=done.lines.order_by("pk").first().pk,
+                         rating=4, text="面料舒服，尺码标准。", photos=[picture])  # fmt: skip
+    review_reply(shop=shop, review_id=made.pk, text="谢谢支持", actor=None)
 
 
 def pick(generated: Any, real: list) -> Any:
