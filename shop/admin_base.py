@@ -15,9 +15,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Model, OuterRef, QuerySet, Subquery
+from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -193,8 +194,22 @@ class ShopScopedAdmin(ShopScopedMixin, admin.ModelAdmin):
     def get_list_filter(self, request: HttpRequest):
         filters = list(super().get_list_filter(request))
         if not is_operator(request):
-            filters = [f for f in filters if f != "shop"]
+            filters = [self._own_choices(f) for f in filters if f != "shop"]
         return filters
+
+    def _own_choices(self, list_filter: Any) -> Any:
+        """A plain related-field filter (``"promoter"``) offers every row of the related model, of
+        every shop, as a choice: a merchant's sidebar would list other shops' names. For a merchant
+        it offers only the rows their own (already shop-filtered) list refers to."""
+        if not isinstance(list_filter, str) or LOOKUP_SEP in list_filter:
+            return list_filter
+        try:
+            field = self.model._meta.get_field(list_filter)
+        except FieldDoesNotExist:
+            return list_filter
+        if field.is_relation and field.related_model is not Shop:
+            return (list_filter, admin.RelatedOnlyFieldListFilter)
+        return list_filter
 
     def save_model(self, request: HttpRequest, obj: Model, form, change: bool) -> None:
         if self.shop_lookup == "shop" and not is_operator(request):

@@ -368,3 +368,16 @@ def test_merchant_without_a_shop_sees_nothing(client, db):
     client.force_login(UserFactory(username="loner", is_staff=True))
     for model, _model_admin in scoped_admins():
         assert client.get(url(model, "changelist")).status_code == 403
+
+
+def test_b_s_list_filters_offer_none_of_a_s_rows(client, two_shops, merchant_b):
+    """A related-field filter in B's sidebar (积分流水's 推广员, a customer's 会员等级) offers only
+    rows B's own list refers to: never a name of shop A's (every one of them says 甲)."""
+    client.force_login(merchant_b)
+    for model, _model_admin in scoped_admins():
+        response = client.get(url(model, "changelist"))
+        assert response.status_code == 200, model
+        changelist = response.context["cl"]
+        for spec in changelist.filter_specs:
+            for choice in spec.choices(changelist):
+                assert "甲" not in str(choice.get("display", "")), (model.__name__, spec.title, choice)

@@ -28,13 +28,13 @@ from django.utils.translation import gettext_lazy
 from catalog.models import Category
 from core.csv_export import csv_response
 from core.errors import ApplicationError
+from core.masking import mask_phone
 from core.money import format_yuan
 from crm import segments
 from crm.models.members import MemberLevel
 from crm.models.profiles import ChannelTagRule, CustomerProfile, Segment, Tag
 from crm.selectors.profiles import (
     export_header,
-    mask_phone,
     profiles_annotate_names,
     profiles_export_rows,
     profiles_for_list,

@@ -13,16 +13,12 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import ApplicationError
+from core.masking import mask_phone
 from core.money import format_yuan
 from crm.models.profiles import CustomerProfile, Segment, Tag
 from crm.segments import filters_clean, profile_conditions
 
 EXPORT_CHUNK = 2000
-
-
-def mask_phone(phone: str) -> str:
-    """13812348000 -> 138****8000: lists and exports never show a whole number."""
-    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 7 else ("****" if phone else "")
 
 
 def profiles_for_list(queryset: QuerySet[CustomerProfile]) -> QuerySet[CustomerProfile]:

@@ -25,7 +25,10 @@ from django.utils.translation import override
 
 from tests.test_admin_isolation import two_shops  # noqa: F401 (the fixture: one of everything)
 
-OUR_APPS = ("accounts", "shop", "catalog", "orders", "payments", "wechat", "promotions", "groupbuy")
+OUR_APPS = (
+    "accounts", "shop", "catalog", "orders", "payments", "wechat", "notifications", "promotions", "marketing",
+    "groupbuy", "distribution", "reviews", "complaints", "crm", "analytics",
+)  # fmt: skip
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # Names a Chinese merchant reads as they are.
 WHITELIST = re.compile(
