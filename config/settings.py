@@ -114,6 +114,7 @@ MIDDLEWARE = [
     "wechat.views.SilentLoginMiddleware",
     "orders.middleware.AttributionMiddleware",  # request.attribution: ?ch= / ?ref= / API header
     "marketing.middleware.GenuineLinkMiddleware",  # the shop's window and channels; the 已认证 banner
+    "analytics.middleware.VisitCountingMiddleware",  # page views and visitors, in the cache only
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # turns a locked-out login into the lockout page
@@ -205,6 +206,7 @@ CELERY_BEAT_SCHEDULE = {
     "groupbuy-groups": {"task": "groupbuy.tasks.groups_sync", "schedule": 30.0},  # expiry + refunds
     "marketing-channel-stats": {"task": "marketing.tasks.channel_stats_flush", "schedule": 60.0},
     "distribution-commissions-settle": {"task": "distribution.tasks.commissions_settle", "schedule": 600.0},
+    "analytics-figures-rollup": {"task": "analytics.tasks.figures_rollup", "schedule": 60.0},
 }
 
 # Password logins (the admin) go through django-axes first: it refuses a locked-out login.

@@ -26,10 +26,14 @@
 - **Channel labels** (``channel_label_register(fn)``): ``fn(shop_id, code) -> name | None`` — what
   a merchant calls the channel an order came from (``Order.channel_code``), for admin's 来源
   (marketing: the channel's name, 宝妈群). With none registered, or no name, the code is shown.
+- **Cart additions** (``cart_added_register(fn)``): ``fn(*, shop_id, product_id, sku_id, quantity,
+  user_id)`` is called after ``cart_add``'s transaction commits (never for a refused or rolled-back
+  add); one that raises is logged and does not stop the others (analytics: the funnel's 加购).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -178,3 +182,23 @@ def channel_label(*, shop_id: int, code: str) -> str:
         return ""
     name = _channel_label_fn(shop_id, code) if _channel_label_fn is not None else None
     return f"{name}（{code}）" if name else code
+
+
+CartAdded = Callable[..., None]  # fn(*, shop_id, product_id, sku_id, quantity, user_id)
+cart_added_fns: list[CartAdded] = []
+_logger = logging.getLogger(__name__)
+
+
+def cart_added_register(fn: CartAdded) -> None:
+    if fn not in cart_added_fns:
+        cart_added_fns.append(fn)
+
+
+def cart_added(*, shop_id: int, product_id: int, sku_id: int, quantity: int, user_id: int | None) -> None:
+    """Tell every registered listener that a shopper put ``quantity`` of a SKU into their cart
+    (called by ``cart_add`` after commit)."""
+    for fn in cart_added_fns:
+        try:
+            fn(shop_id=shop_id, product_id=product_id, sku_id=sku_id, quantity=quantity, user_id=user_id)
+        except Exception:  # a listener's failure never fails the shopper's add
+            _logger.exception("cart-added listener %r failed", fn)
