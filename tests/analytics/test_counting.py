@@ -188,3 +188,26 @@ def test_a_broken_cache_never_breaks_the_page(client, shop_a, product, monkeypat
     client.get(f"/s/{shop_a.slug}/p/{product.pk}/", **BROWSER)
     monkeypatch.setattr(counters, "_run", down)
     assert client.get(f"/s/{shop_a.slug}/p/{product.pk}/", **BROWSER).status_code == 200
+
+
+def test_a_failing_cart_listener_never_fails_the_add(shop_a, product, django_capture_on_commit_callbacks):
+    from orders import ports
+    from orders.models import CartItem
+    from orders.services import cart_add, cart_get
+
+    def broken(**kwargs):
+        raise RuntimeError("listener down")
+
+    ports.cart_added_register(broken)
+    try:
+        shopper = ShopperFactory(username="adder")
+        with django_capture_on_commit_callbacks(execute=True):
+            cart_add(
+                cart=cart_get(shop=shop_a, user=shopper, create=True),
+                sku_id=product.skus.get().pk,
+                quantity=1,
+            )
+    finally:
+        ports.cart_added_fns.remove(broken)
+    assert CartItem.objects.filter(cart__user=shopper).count() == 1
+    assert today_counts(shop_a).total["cart_adds"] == 1  # the other listeners still ran

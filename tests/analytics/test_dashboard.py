@@ -190,3 +190,28 @@ def test_orders_and_the_job_fill_the_dashboard(client, shop_a, merchant_a):
     client.force_login(merchant_a)
     total = client.get("/admin/").context["dashboard"]["figures"].total
     assert (total.orders, total.payers, total.sales_fen) == (1, 1, 5000)
+
+
+def test_the_query_count_is_the_same_for_more_channels_and_products(client, shop_with_figures, merchant_a):
+    client.force_login(merchant_a)
+    client.get("/admin/")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/admin/?range=30")
+    for n in range(12):
+        code = f"ch{n}"
+        channel_save(
+            channel=Channel(shop=shop_with_figures, name=f"渠道{n}", kind=Channel.Kind.OTHER, code=code)
+        )
+        product = make_product(shop=shop_with_figures, title=f"商品{n}", price_fen=1000, stock=5)
+        for back in range(10):
+            ChannelDailyFigure.objects.create(shop=shop_with_figures, day=days_ago(back), channel_code=code,
+                                              visitors=3, paid_fen=100 * n)  # fmt: skip
+            ProductDailyFigure.objects.create(
+                shop=shop_with_figures, day=days_ago(back), product=product, views=n
+            )
+    client.get("/admin/")  # the channel profile changed: cache it again
+    with CaptureQueriesContext(connection) as many:
+        response = client.get("/admin/?range=30")
+    assert len(response.context["dashboard"]["figures"].channels) == 10  # the top ten
+    assert len(response.context["dashboard"]["figures"].products) == 10
+    assert len(many.captured_queries) == len(few.captured_queries)

@@ -94,5 +94,6 @@ def test_apps_above_orders_register_in_ready():
         "channel_stats_flush",  # marketing: channel visits from the cache into ChannelDayStat
         "groupbuy_groups_sync",  # groupbuy: failed groups and their automatic refunds
         "commissions_settle",  # distribution: after auto-complete
+        "analytics_rollup",  # analytics: visit counters into daily rows, order figures from the orders
     ]
     assert jobs.JOBS["send_notifications"] is notifications_send_due

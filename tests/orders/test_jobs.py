@@ -41,6 +41,7 @@ def test_celery_tasks_and_beat_schedule(shop_a):
         "promotions.tasks.flash_sessions_sync", "payments.tasks.sync_transfers",
         "marketing.tasks.channel_stats_flush", "groupbuy.tasks.groups_sync",
         "distribution.tasks.commissions_settle",
+        "analytics.tasks.figures_rollup",
     }  # fmt: skip
     app.loader.import_default_modules()  # what a worker does at start: autodiscover every app's tasks
     assert set(scheduled) <= set(app.tasks.keys())
