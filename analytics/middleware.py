@@ -13,6 +13,7 @@ logged and the page goes out.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
@@ -49,14 +50,28 @@ def _page_of(request: HttpRequest, response: HttpResponse) -> tuple[str, bool, i
     return found["slug"], h5, int(product) if product is not None else None
 
 
+SHOP_ID_TTL = 60.0  # seconds a process remembers a shop handle's id (an operator may rename a shop)
+_shop_ids: dict[str, tuple[int, float]] = {}
+
+
 def _shop_id(request: HttpRequest, slug: str) -> int | None:
+    """The shop of the URL: the attribution's, else remembered by this process for a minute, else
+    ``shop_get_public`` (itself cached): counting a view costs no cache round trip for it."""
     attribution = attribution_of(request)
     if attribution.shop_id is not None:
         return attribution.shop_id
+    now = time.monotonic()
+    found = _shop_ids.get(slug)
+    if found is not None and found[1] > now:
+        return found[0]
     try:
-        return shop_get_public(slug=slug).pk  # cached for a minute (the view has just read it)
+        shop_id = int(shop_get_public(slug=slug).pk)
     except NotFoundError:
         return None
+    if len(_shop_ids) > 10_000:
+        _shop_ids.clear()
+    _shop_ids[slug] = (shop_id, now + SHOP_ID_TTL)
+    return shop_id
 
 
 def page_view_count(request: HttpRequest, response: HttpResponse) -> None:

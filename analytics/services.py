@@ -38,6 +38,7 @@ from analytics.models import (
 from catalog.models import Product
 from marketing.models import Channel
 from orders.models import AfterSale, Order, OrderLine
+from shop.models import Shop
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +100,10 @@ def _flush_rows(
 
 def counters_flush(*, day: date) -> int:
     """Write the cache counters of ``day`` into its rows; returns how many rows it made or raised."""
-    shop_ids = counters.shops_counted(day)
+    counted_ids = counters.shops_counted(day)
+    shop_ids = (
+        sorted(Shop.objects.filter(pk__in=counted_ids).values_list("pk", flat=True)) if counted_ids else []
+    )
     written = 0
     for start in range(0, len(shop_ids), SHOP_BATCH):
         batch = shop_ids[start : start + SHOP_BATCH]
@@ -153,7 +157,10 @@ def visitors_hand_to_crm(*, day: date) -> int:
     from crm.services.profiles import profiles_seen
 
     made = 0
-    for shop_id in counters.shops_counted(day):
+    counted = counters.shops_counted(day)
+    for shop_id in (
+        Shop.objects.filter(pk__in=counted).order_by("pk").values_list("pk", flat=True) if counted else []
+    ):
         seen, upto = counters.users_pending(shop_id=shop_id, day=day)
         if not seen:
             continue

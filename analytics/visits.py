@@ -5,7 +5,8 @@
   for the rest of that day it is counted by an *alias* kept in the cookie — a keyed hash of its IP
   address and user agent for the day (``a<alias>``) — which is also what counts a client that
   never keeps cookies, so neither that first page nor a cookie-less client counts a new visitor
-  with every view. No session is made and nothing is written to the database.
+  with every view. An API call is never given the cookie (the mini-program keeps none): a caller
+  who is not signed in is its alias. No session is made and nothing is written to the database.
 - **Not a visit**: anything but a GET answered 200; a known robot or link-preview fetcher by its
   user agent, or none at all; a browser's prefetch or prerender (``Sec-Purpose``/``Purpose``
   ``prefetch``, ``X-Moz: prefetch``, ``X-Purpose: preview``); an H5 page fetched without an
@@ -118,6 +119,8 @@ def visitor_of(request: HttpRequest, *, now: datetime | None = None) -> str:
         if found["day"] == today and found["alias"]:
             return f"a{found['alias']}"
         return f"c{found['id']}"
+    if API_SHOP_PATH.match(request.path_info):  # the mini-program keeps no cookie: the alias alone
+        return f"a{_alias(request, today)}"
     new = getattr(request, "analytics_new_cookie", None)
     if new is None:
         new = f"{secrets.token_hex(12)}.{today}.{_alias(request, today)}"

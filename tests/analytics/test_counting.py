@@ -211,3 +211,11 @@ def test_a_failing_cart_listener_never_fails_the_add(shop_a, product, django_cap
         ports.cart_added_fns.remove(broken)
     assert CartItem.objects.filter(cart__user=shopper).count() == 1
     assert today_counts(shop_a).total["cart_adds"] == 1  # the other listeners still ran
+
+
+def test_an_anonymous_api_caller_is_counted_by_its_alias_and_gets_no_cookie(client, shop_a, product):
+    for _ in range(3):
+        response = client.get(f"/api/v1/shops/{shop_a.slug}/products/{product.pk}/", **BROWSER)
+        assert response.status_code == 200 and VISITOR_COOKIE not in response.cookies
+    counts = today_counts(shop_a)
+    assert counts.total["product_views"] == 3 and counts.total["visitors"] == 1
