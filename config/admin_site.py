@@ -1,6 +1,8 @@
-"""Our admin site: Chinese titles and, for a merchant, a "what to do first" checklist on the index
-(installed by ``config.admin_apps.WeiShopAdminConfig`` in place of ``django.contrib.admin``). It is
-project code: the checklist reads catalog and payments, so it lives in config, above every app."""
+"""Our admin site: Chinese titles and, for a merchant, the index: a "what to do first" checklist
+while a shop is setting up, and the shop's dashboard (``analytics.dashboard``: visitors, the
+funnel, sales per day and per channel; docs/analytics.md) (installed by
+``config.admin_apps.WeiShopAdminConfig`` in place of ``django.contrib.admin``). It is project code:
+the checklist reads catalog and payments, so it lives in config, above every app."""
 
 from __future__ import annotations
 
@@ -80,8 +82,16 @@ class WeiShopAdminSite(admin.AdminSite):
 
         extra_context = extra_context or {}
         if not request.user.is_superuser:
-            shops = Shop.objects.filter(memberships__user=request.user).order_by("pk")
-            extra_context["shop_checklists"] = [(shop, shop_checklist(shop)) for shop in shops]
+            from analytics.dashboard import dashboard_context
+
+            shops = list(Shop.objects.filter(memberships__user=request.user).order_by("pk"))
+            # the first steps of a shop still setting up; a shop that has done them all has the dashboard alone
+            checklists = [(shop, shop_checklist(shop)) for shop in shops]
+            extra_context["shop_checklists"] = [
+                (shop, steps) for shop, steps in checklists if any(step["done"] is False for step in steps)
+            ]
+            if shops:
+                extra_context["dashboard"] = dashboard_context(request.GET, shops=shops)
         else:
             extra_context["pending_shops"] = Shop.objects.filter(
                 verification=Shop.Verification.PENDING

@@ -311,6 +311,7 @@ def demo_load() -> DemoResult:
         _campaigns(shop, result)
         _members(shop, result)
         _reviews(shop, result)
+        _dashboard_history(shop, result)
         if result.changed:
             storefront_changed(shop)
     return result
@@ -884,3 +885,178 @@ def _reviews(shop: Shop, result: DemoResult) -> None:
         if reply:
             review_reply(shop=shop, review_id=made.pk, text=reply, actor=owner)
         result.add("reviews")
+
+
+DASHBOARD_DAYS = 21
+
+
+def _dashboard_history(shop: Shop, result: DemoResult) -> None:
+    """Three weeks of business for the demo shop's dashboard (analytics): orders of a dozen demo
+    shoppers through its two channels and none — most completed, some cancelled unpaid, a few
+    refunded — written as history (no stock taken, no messages sent), the day's visit figures
+    beside them, then the order figures rolled up from those orders as the job does (once: a shop
+    with daily figures is left as it is)."""
+    import random
+
+    from analytics.models import ChannelDailyFigure, DailyFigure, ProductDailyFigure
+    from analytics.services import local_midnight, orders_figures_recompute
+    from marketing.models import Channel, ChannelDayStat
+    from orders.models import AfterSale, Order, OrderLine, OrderStatus
+
+    if shop.slug != "demo" or DailyFigure.objects.filter(shop=shop).exists():
+        return
+    pick = random.Random(20261212)  # noqa: S311 (demo figures, the same every time)
+    skus = list(
+        SKU.objects.filter(shop=shop, is_active=True, product__status=Product.Status.ON_SALE)
+        .select_related("product")
+        .order_by("pk")
+    )
+    if not skus:
+        return
+    buyers = []
+    for n in range(1, 13):
+        buyer = User.objects.filter(username=f"demo_buyer_{n}").first()
+        if buyer is None:
+            buyer = User(username=f"demo_buyer_{n}", nickname=f"演示顾客{n}")
+            buyer.set_unusable_password()
+            buyer.save()
+            result.add("users")
+        buyers.append(buyer)
+    channels = ["", "", "pyq-1212", "mama-group"]
+    channel_of = {channel.code: channel for channel in Channel.objects.filter(shop=shop, code__in=channels)}
+    today = timezone.localdate()
+    with transaction.atomic():
+        now = timezone.now()
+        for back in range(DASHBOARD_DAYS, -1, -1):  # today too, up to now
+            day = today - timedelta(days=back)
+            weekend = day.weekday() >= 5
+            orders_today = pick.randint(3, 6) + (3 if weekend else 0)
+            if back == 0:
+                orders_today = max(
+                    1, orders_today * max(now - local_midnight(day), timedelta(0)).seconds // 86400
+                )
+            seen_products: dict[int, int] = {}
+            for _ in range(orders_today):
+                buyer, sku = pick.choice(buyers), pick.choice(skus)
+                quantity = pick.choice([1, 1, 1, 2])
+                placed = local_midnight(day) + timedelta(
+                    hours=pick.randint(8, 22), minutes=pick.randint(0, 59)
+                )
+                if placed > now - timedelta(hours=1):  # today's: earlier than now
+                    placed = now - timedelta(minutes=pick.randint(61, 120))
+                fate = pick.random()
+                goods = sku.price_fen * quantity
+                free = shop.free_shipping_min_fen is not None and goods >= shop.free_shipping_min_fen
+                total = goods + (0 if free else shop.shipping_fee_fen)
+                paid = fate >= 0.12
+                order = Order.objects.create(
+                    shop=shop,
+                    user=buyer,
+                    status=OrderStatus.CANCELLED if not paid else OrderStatus.COMPLETED,
+                    goods_fen=sku.price_fen * quantity,
+                    shipping_fen=total - sku.price_fen * quantity,
+                    total_fen=total,
+                    paid_fen=total if paid else 0,
+                    recipient=buyer.nickname,
+                    phone=f"1380000{buyers.index(buyer):04d}",
+                    province="上海市",
+                    city="上海市",
+                    district="黄浦区",
+                    address_detail="南京东路 100 号",
+                    channel_code=pick.choice(channels),
+                    pay_deadline=placed + timedelta(minutes=30),
+                )
+                OrderLine.objects.create(
+                    order=order,
+                    sku=sku,
+                    product_id_snapshot=sku.product_id,
+                    title=sku.product.title,
+                    spec_text=sku.spec_text,
+                    sku_code=sku.code,
+                    unit_price_fen=sku.price_fen,
+                    quantity=quantity,
+                    total_fen=sku.price_fen * quantity,
+                )
+                stamps: dict[str, object] = {"created_at": placed, "updated_at": placed}
+                if paid and back >= 4:
+                    stamps |= {
+                        "paid_at": placed + timedelta(minutes=3),
+                        "shipped_at": placed + timedelta(hours=20),
+                        "completed_at": placed + timedelta(days=3),
+                    }
+                elif paid:  # recent: paid, not yet shipped
+                    stamps |= {"paid_at": placed + timedelta(minutes=3), "status": OrderStatus.PAID}
+                else:
+                    stamps["cancelled_at"] = placed + timedelta(minutes=30)
+                if paid and fate < 0.2 and back >= 2:  # refunded, in full or in part, a day later
+                    amount = total if fate < 0.16 else total // 3
+                    after_sale = AfterSale.objects.create(
+                        shop=shop,
+                        order=order,
+                        kind=AfterSale.Kind.REFUND_ONLY,
+                        status=AfterSale.Status.REFUNDED,
+                        reason="不想要了",
+                        amount_fen=amount,
+                        refunded_at=placed + timedelta(days=1),
+                    )
+                    AfterSale.objects.filter(pk=after_sale.pk).update(created_at=placed + timedelta(hours=5))
+                    stamps["refunded_fen"] = amount
+                    if amount == total:
+                        stamps["status"] = OrderStatus.CLOSED
+                Order.objects.filter(pk=order.pk).update(**stamps)
+                seen_products[sku.product_id] = seen_products.get(sku.product_id, 0) + 1
+            visitors = orders_today * pick.randint(9, 14)
+            if back == 0:
+                visitors = max(visitors // 3, 5)  # the day has only begun
+            DailyFigure.objects.create(
+                shop=shop,
+                day=day,
+                visitors=visitors,
+                page_views=visitors * pick.randint(3, 5),
+                product_visitors=visitors * 6 // 10,
+                product_views=visitors * 2,
+                cart_visitors=visitors // 5,
+                cart_adds=visitors // 4,
+            )
+            shares = {"": 5, "pyq-1212": 3, "mama-group": 2}
+            ChannelDayStat.objects.bulk_create(  # marketing's link opens: a little more than who stayed
+                ChannelDayStat(
+                    shop=shop,
+                    channel=channel_of[code],
+                    day=day,
+                    visits=visitors * share * 12 // 100,
+                    visitors=visitors * share // 10,
+                )
+                for code, share in shares.items()
+                if code in channel_of
+            )
+            ChannelDailyFigure.objects.bulk_create(
+                ChannelDailyFigure(
+                    shop=shop,
+                    day=day,
+                    channel_code=code,
+                    visitors=visitors * share // 10,
+                    page_views=visitors * share * 4 // 10,
+                    product_visitors=visitors * share * 6 // 100,
+                    product_views=visitors * share * 2 // 10,
+                    cart_visitors=visitors * share // 50,
+                    cart_adds=visitors * share // 40,
+                )
+                for code, share in shares.items()
+            )
+            for sku in pick.sample(skus, min(8, len(skus))):
+                seen_products.setdefault(sku.product_id, 0)
+            ProductDailyFigure.objects.bulk_create(
+                ProductDailyFigure(
+                    shop=shop,
+                    day=day,
+                    product_id=pid,
+                    views=bought * 12 + pick.randint(5, 30),
+                    cart_adds=bought * 2 + pick.randint(0, 4),
+                )
+                for pid, bought in seen_products.items()
+            )
+        orders_figures_recompute(
+            since=today - timedelta(days=DASHBOARD_DAYS), until=today, shop_ids=[shop.pk]
+        )
+    result.add("dashboard days", DASHBOARD_DAYS)

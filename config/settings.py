@@ -116,6 +116,7 @@ MIDDLEWARE = [
     "wechat.views.SilentLoginMiddleware",
     "orders.middleware.AttributionMiddleware",  # request.attribution: ?ch= / ?ref= / API header
     "marketing.middleware.GenuineLinkMiddleware",  # the shop's window and channels; the 已认证 banner
+    "analytics.middleware.VisitCountingMiddleware",  # page views and visitors, in the cache only
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # turns a locked-out login into the lockout page
@@ -220,6 +221,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 600.0,
     },  # after-sales window closed
     "crm-points-expire": {"task": "crm.tasks.points_expire", "schedule": 3600.0},
+    "analytics-figures-rollup": {"task": "analytics.tasks.figures_rollup", "schedule": 60.0},
 }
 
 # Password logins (the admin) go through django-axes first: it refuses a locked-out login.

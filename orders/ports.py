@@ -31,10 +31,14 @@
   checkout preview with what the rules were given and gave; the H5 checkout shows each choice as a
   switch whose state travels as the query/form parameter ``option`` (``1`` / ``0``) and reaches
   the rules as ``options[option] = True``/``False``; the API preview lists them as ``choices``.
+- **Cart additions** (``cart_added_register(fn)``): ``fn(*, shop_id, product_id, sku_id, quantity,
+  user_id)`` is called after ``cart_add``'s transaction commits (never for a refused or rolled-back
+  add); one that raises is logged and does not stop the others (analytics: the funnel's 加购).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -226,3 +230,23 @@ def checkout_choices(*, context: PricingContext, result: PricingResult) -> list[
     for _option, fn in checkout_choice_fns:
         found.extend(fn(context=context, result=result))
     return found
+
+
+CartAdded = Callable[..., None]  # fn(*, shop_id, product_id, sku_id, quantity, user_id)
+cart_added_fns: list[CartAdded] = []
+_logger = logging.getLogger(__name__)
+
+
+def cart_added_register(fn: CartAdded) -> None:
+    if fn not in cart_added_fns:
+        cart_added_fns.append(fn)
+
+
+def cart_added(*, shop_id: int, product_id: int, sku_id: int, quantity: int, user_id: int | None) -> None:
+    """Tell every registered listener that a shopper put ``quantity`` of a SKU into their cart
+    (called by ``cart_add`` after commit)."""
+    for fn in cart_added_fns:
+        try:
+            fn(shop_id=shop_id, product_id=product_id, sku_id=sku_id, quantity=quantity, user_id=user_id)
+        except Exception:  # a listener's failure never fails the shopper's add
+            _logger.exception("cart-added listener %r failed", fn)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, cast
 
 from django.db import IntegrityError, transaction
@@ -11,6 +12,7 @@ from accounts.models import User
 from catalog.models import SKU, Product
 from core.errors import ApplicationError, NotFoundError
 from core.integers import is_int
+from orders import ports
 from orders.locks import cart_item_lock, cart_lock
 from orders.models import Cart, CartItem
 from orders.selectors import sku_label
@@ -114,9 +116,14 @@ def cart_add(*, cart: Cart, sku_id: int, quantity: int = 1) -> CartItem:
     if item is None:
         if CartItem.objects.filter(cart=cart).count() >= MAX_LINES:
             raise too_many_lines_error()
-        return CartItem.objects.create(cart=cart, sku=sku, quantity=wanted)
-    item.quantity = wanted
-    item.save(update_fields=["quantity", "updated_at"])
+        item = CartItem.objects.create(cart=cart, sku=sku, quantity=wanted)
+    else:
+        item.quantity = wanted
+        item.save(update_fields=["quantity", "updated_at"])
+    transaction.on_commit(
+        partial(ports.cart_added, shop_id=cart.shop_id, product_id=sku.product_id, sku_id=sku.pk,
+                quantity=quantity, user_id=cart.user_id)
+    )  # fmt: skip
     return item
 
 

@@ -100,5 +100,6 @@ def test_apps_above_orders_register_in_ready():
         "campaigns_send",  # crm: marketing messages (after the order messages' outbox)
         "points_unfreeze",  # crm members: frozen points after the after-sales window
         "points_expire",  # crm members: expiry, first in first out
+        "analytics_rollup",  # analytics: visit counters into daily rows, order figures from the orders
     ]
     assert jobs.JOBS["send_notifications"] is notifications_send_due

@@ -44,6 +44,7 @@ def test_celery_tasks_and_beat_schedule(shop_a):
         "orders.tasks.after_sales_auto_approve", "orders.tasks.after_sales_close_unreturned",
         "orders.tasks.after_sales_auto_receive",
         "crm.tasks.points_unfreeze", "crm.tasks.points_expire",
+        "analytics.tasks.figures_rollup",
     }  # fmt: skip
     app.loader.import_default_modules()  # what a worker does at start: autodiscover every app's tasks
     assert set(scheduled) <= set(app.tasks.keys())
