@@ -10,8 +10,9 @@ class ComplaintsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.ports import me_context_register
-        from complaints import services, views
+        from complaints import privacy, services, views
         from orders.ports import checkout_guard_register
 
         me_context_register(views.member_centre_context)  # 个人中心: 我的投诉
         checkout_guard_register(services.shop_open_guard)  # a suspended shop takes no order
+        privacy.privacy_ready()  # docs/privacy.md

@@ -13,8 +13,9 @@ class ReviewsConfig(AppConfig):
         from accounts.ports import me_context_register
         from catalog.ports import product_panel_register
         from orders.ports import order_page_link_register
-        from reviews import views
+        from reviews import privacy, views
 
         product_panel_register(views.product_panel)
         order_page_link_register(views.order_links)
         me_context_register(views.member_centre_context)
+        privacy.privacy_ready()  # docs/privacy.md

@@ -117,10 +117,13 @@ def logged_in_session(client, user) -> str:
 def test_every_app_holding_shopper_data_registers_with_the_privacy_port():
     apps = [handler.app for handler in ports.privacy_handlers]
     assert apps == [
-        "accounts", "orders", "payments", "wechat", "promotions", "marketing", "groupbuy", "distribution", "crm",
+        "accounts", "orders", "payments", "wechat", "promotions", "marketing", "groupbuy", "distribution",
+        "reviews", "complaints", "crm",
     ]  # fmt: skip
     erasers = {h.app for h in ports.privacy_handlers if h.erase}
-    assert erasers == {"accounts", "orders", "payments", "wechat", "promotions", "distribution", "crm"}
+    assert erasers == {
+        "accounts", "orders", "payments", "wechat", "promotions", "distribution", "reviews", "complaints", "crm",
+    }  # fmt: skip
 
 
 # ---------------------------------------------------------------- export
