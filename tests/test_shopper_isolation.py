@@ -55,7 +55,10 @@ class World:
     group_no: str = ""  # groupbuy: a group A opened (its page is public; A's name is masked there)
     group_activity_id: int = 0
     a_complaint_no: str = ""  # complaints: A's complaint against the shop (naming A's paid order)
-    unsubscribe_token: str = ""  # crm: the one-tap unsubscribe link of A's marketing messages
+    # crm: the one-tap unsubscribe link of B's own marketing messages. The link is a bearer capability
+    # (whoever holds it opts its owner out, with no sign-in, as every unsubscribe link): A's is A's
+    # secret, which B never holds, so B walks the route with B's own and A's rows must not move.
+    unsubscribe_token: str = ""
     a_shipped: Order | None = None  # orders: shipped, with a return approved and waiting for its parcel
     a_return: AfterSale | None = None
     a_completed: Order | None = None  # reviews: A's completed order, one line reviewed (anonymously), one not
@@ -218,14 +221,14 @@ def world(shop_a) -> World:
         a_claim=a_claim, coupon_id=public.pk, red_packet_token=promotion_services.red_packet_share_token(pool),
         group_no=a_group.group_member.group.group_no, group_activity_id=group_buy.pk,
         a_complaint_no=a_complaint.complaint_no,
-        unsubscribe_token=_unsubscribe_token(shop_a, a),
+        unsubscribe_token=_unsubscribe_token(shop_a, b),
         a_shipped=a_shipped, a_return=a_return,
         a_completed=Order.objects.get(pk=a_completed.pk), a_review_line_id=waiting.pk,
     )  # fmt: skip
 
 
 def _unsubscribe_token(shop, user) -> str:
-    """A's one-tap unsubscribe token (it names A's profile; a bearer link, like every unsubscribe)."""
+    """``user``'s one-tap unsubscribe token in the shop (it names their profile; a bearer link)."""
     from crm.services.campaigns import unsubscribe_token
     from crm.services.profiles import profile_for_user
 

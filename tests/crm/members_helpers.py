@@ -7,15 +7,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from django.db.models import Sum
 
 from crm.models.members import MemberLevel, MemberSettings, PointsEntry
 from crm.models.profiles import CustomerProfile
 from crm.services import members as services
 from crm.services.profiles import profile_for_user
-from orders import events
 from orders import services as order_services
-from orders.models import AfterSale, Order, OrderEvent, OrderStatus
+from orders.models import AfterSale, Order, OrderStatus
 from tests.factories import AddressFactory, ShopperFactory, make_product
 
 LEVELS = [("普通", 0, 100), ("银卡", 50000, 95), ("金卡", 200000, 90)]
@@ -28,27 +26,12 @@ SPENDING = (
 )
 
 
-def _spend_tracking(event: OrderEvent) -> None:
-    """A stand-in for the profiles area's listener (crm/services/profiles.py, another branch): the
-    customer's spend = what their orders in the shop paid less what was refunded."""
-    order = event.order
-    if event.to_status == OrderStatus.PAID or event.type == OrderEvent.Type.REFUNDED:
-        profile = profile_for_user(shop_id=order.shop_id, user_id=order.user_id)
-        paid = Order.objects.filter(
-            shop_id=order.shop_id, user_id=order.user_id, status__in=SPENDING
-        ).aggregate(p=Sum("paid_fen"), r=Sum("refunded_fen"))
-        CustomerProfile.objects.filter(pk=profile.pk).update(spent_fen=(paid["p"] or 0) - (paid["r"] or 0))
-
-
 @pytest.fixture
 def spend_tracking():
-    """Run the stand-in before every other in-transaction listener (as the profiles area's is)."""
-    listeners = events.order_event_listeners["in_transaction"]
-    listeners.insert(0, _spend_tracking)
-    try:
-        yield
-    finally:
-        listeners.remove(_spend_tracking)
+    """The customer's spend (paid less refunded) is kept by the profiles area's own order-event
+    listener (crm/services/profiles.py), registered before members' in the same transaction; the
+    tests that name this fixture rely on it."""
+    yield
 
 
 def make_levels(shop, levels=LEVELS) -> list[MemberLevel]:

@@ -97,9 +97,9 @@ def test_apps_above_orders_register_in_ready():
         "channel_stats_flush",  # marketing: channel visits from the cache into ChannelDayStat
         "groupbuy_groups_sync",  # groupbuy: failed groups and their automatic refunds
         "commissions_settle",  # distribution: after auto-complete
-        "campaigns_send",  # crm: marketing messages (after the order messages' outbox)
         "points_unfreeze",  # crm members: frozen points after the after-sales window
         "points_expire",  # crm members: expiry, first in first out
+        "campaigns_send",  # crm: marketing messages (after the order messages' outbox)
         "analytics_rollup",  # analytics: visit counters into daily rows, order figures from the orders
     ]
     assert jobs.JOBS["send_notifications"] is notifications_send_due

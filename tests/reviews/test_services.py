@@ -120,7 +120,7 @@ def test_a_line_refunded_in_full_may_not_be_reviewed_a_partly_refunded_one_may(s
     order = completed_order(shop=shop_a, user=buyer(), skus=[one, two], quantity=2)
     bag, cup = order.lines.order_by("pk")
     for line, units in ((bag, 2), (cup, 1)):
-        asked = order_services.after_sale_request(order=order, user=order.user, kind="return_refund", reason="不想要了",
+        asked = order_services.after_sale_request(order=order, user=order.user, kind="refund_only", reason="不想要了",
                                                   lines=[(line.pk, units)])  # fmt: skip
         order_services.after_sale_approve(shop=shop_a, after_sale_no=asked.after_sale_no, actor=merchant_a)
     order.refresh_from_db()
