@@ -28,6 +28,7 @@ from accounts.models import User
 from catalog.ports import product_page_changed
 from core.errors import ApplicationError, NotFoundError
 from core.integers import is_int
+from core.masking import mask_name  # an anonymous buyer as shoppers see them (张**, 微**)
 from core.uploads import validate_image_file
 from orders.models import Order, OrderLine, OrderStatus
 from reviews import selectors
@@ -56,12 +57,6 @@ def clean_text(raw: str) -> str:
     blank lines in a row, surrounding space stripped."""
     text = CONTROL.sub("", (raw or "").replace("\r\n", "\n").replace("\r", "\n"))
     return re.sub(r"\n{3,}", "\n\n", text).strip()
-
-
-def mask_name(name: str) -> str:
-    """An anonymous buyer as shoppers see them: the first character, then ``**`` (张**, 微**)."""
-    name = (name or "").strip()
-    return f"{name[0]}**" if name else "**"
 
 
 def author_name(*, user: User, anonymous: bool) -> str:
