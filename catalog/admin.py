@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -478,19 +479,28 @@ class StockSettingsAdmin(OnePerShopAdmin):
         ).pk
 
 
-class OpenAlertFilter(admin.SimpleListFilter):
-    title = gettext_lazy("状态")
-    parameter_name = "open"
+class UnsetFieldFilter(admin.SimpleListFilter):
+    """A two-way filter on whether a time is still unset: "1" (``unset_label``, not resolved / not
+    read yet) or "0" (``set_label``)."""
+
+    field = ""
+    unset_label: str | Promise = ""
+    set_label: str | Promise = ""
 
     def lookups(self, request, model_admin):
-        return [("1", _("待补货")), ("0", _("已补货"))]
+        return [("1", self.unset_label), ("0", self.set_label)]
 
     def queryset(self, request, queryset):
-        if self.value() == "1":
-            return queryset.filter(resolved_at__isnull=True)
-        if self.value() == "0":
-            return queryset.filter(resolved_at__isnull=False)
+        if self.value() in ("1", "0"):
+            return queryset.filter(**{f"{self.field}__isnull": self.value() == "1"})
         return queryset
+
+
+class OpenAlertFilter(UnsetFieldFilter):
+    title = gettext_lazy("状态")
+    parameter_name = "open"
+    field = "resolved_at"
+    unset_label, set_label = gettext_lazy("待补货"), gettext_lazy("已补货")
 
 
 @admin.register(LowStockAlert)
@@ -521,19 +531,11 @@ class LowStockAlertAdmin(ReadOnlyShopAdmin):
         return _("待补货") if obj.is_open else _("已补货")
 
 
-class UnreadFilter(admin.SimpleListFilter):
+class UnreadFilter(UnsetFieldFilter):
     title = gettext_lazy("是否已读")
     parameter_name = "unread"
-
-    def lookups(self, request, model_admin):
-        return [("1", _("未读")), ("0", _("已读"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "1":
-            return queryset.filter(read_at__isnull=True)
-        if self.value() == "0":
-            return queryset.filter(read_at__isnull=False)
-        return queryset
+    field = "read_at"
+    unset_label, set_label = gettext_lazy("未读"), gettext_lazy("已读")
 
 
 @admin.register(StaffNotice)
