@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""Record an API answer from a running WeiShop server as a page-test fixture.
+
+    python miniprogram/scripts/record.py --base http://127.0.0.1:8000 NAME METHOD PATH [JSON_BODY]
+        [--login USER] [--header 'Name: value']
+
+writes ``miniprogram/test/fixtures/NAME.json`` = ``{"request": {"method", "path", "body"},
+"status", "body"}``. ``PATH`` is under ``/api/v1`` (e.g. ``/shops/demo/products/``). ``--login USER``
+signs in first as the WeChat simulator's user USER (``wx.login`` on the simulator's device endpoint,
+then ``POST /auth/miniprogram``) and sends the token. The server must run with the WeChat simulator
+on (``make run`` does). ``tests/miniprogram/test_fixtures.py`` checks every fixture still has the
+shape the API answers. Standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+FIXTURES = Path(__file__).resolve().parent.parent / "test" / "fixtures"
+
+
+def call(
+    base: str, method: str, path: str, body: object = None, headers: dict | None = None
+) -> tuple[int, object]:
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(base + path, data=data, method=method)  # noqa: S310 (a local server)
+    req.add_header("Content-Type", "application/json")
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as res:  # noqa: S310 (a local server)
+            raw = res.read()
+            status = res.status
+    except urllib.error.HTTPError as exc:
+        raw, status = exc.read(), exc.code
+    try:
+        return status, json.loads(raw) if raw else None
+    except ValueError:
+        return status, raw.decode(errors="replace")
+
+
+def login(base: str, shop: str, user: str, appid: str) -> str:
+    status, body = call(base, "GET", f"/wechat-sim/device/login?appid={appid}&user={user}")
+    if status != 200 or not isinstance(body, dict) or "code" not in body:
+        sys.exit(f"simulator wx.login failed: {status} {body}")
+    status, answer = call(base, "POST", "/api/v1/auth/miniprogram", {"shop": shop, "code": body["code"]})
+    if status != 200:
+        sys.exit(f"/auth/miniprogram failed: {status} {answer}")
+    return answer["token"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("name")
+    parser.add_argument("method")
+    parser.add_argument("path")
+    parser.add_argument("body", nargs="?")
+    parser.add_argument("--base", default="http://127.0.0.1:8000")
+    parser.add_argument("--shop", default="demo")
+    parser.add_argument("--login", metavar="USER")
+    parser.add_argument(
+        "--appid",
+        default="wxmini00000000001",
+        help="the shop's mini-program appid (the demo shop's by default)",
+    )
+    parser.add_argument("--header", action="append", default=[])
+    args = parser.parse_args()
+    headers = dict(h.split(": ", 1) for h in args.header)
+    if args.login:
+        headers["Authorization"] = f"Token {login(args.base, args.shop, args.login, args.appid)}"
+    body = json.loads(args.body) if args.body else None
+    status, answer = call(args.base, args.method.upper(), "/api/v1" + args.path, body, headers)
+    FIXTURES.mkdir(parents=True, exist_ok=True)
+    out = FIXTURES / f"{args.name}.json"
+    record = {
+        "request": {"method": args.method.upper(), "path": args.path, "body": body},
+        "status": status,
+        "body": answer,
+    }
+    out.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"{out.relative_to(Path.cwd()) if out.is_relative_to(Path.cwd()) else out}: {status}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,9 @@
+// The one file a merchant edits before opening this folder in WeChat DevTools (docs/miniprogram.md).
+// `appid` is the mini-program's AppID from mp.weixin.qq.com (开发管理 → 开发设置); `npm run configure`
+// copies it into project.config.json, which DevTools reads. `apiBase` is the WeiShop server, whose
+// domain must be listed as a request/uploadFile/downloadFile 合法域名 in the WeChat console.
+module.exports = {
+  appid: 'touristappid',
+  apiBase: 'http://127.0.0.1:8000/api/v1',
+  shop: 'demo',
+}
