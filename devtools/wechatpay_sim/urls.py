@@ -36,6 +36,7 @@ urlpatterns = [
         enabled(transfers.transfer_cancel),
     ),
     path("pay/<str:prepay_id>/", enabled(views.sheet), name="wechatpay-sim-sheet"),
+    path("device/pay", enabled(views.device_pay), name="wechatpay-sim-device-pay"),
     path("transfer/", enabled(transfers.confirm_page), name="wechatpay-sim-transfer"),
     path("bridge.js", enabled(bridge.bridge_script), name="wechatpay-sim-bridge"),
 ]

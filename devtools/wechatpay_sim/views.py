@@ -20,7 +20,7 @@ from typing import Any
 import requests
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -295,17 +295,73 @@ def sheet(request: HttpRequest, prepay_id: str) -> HttpResponse:
     back = _back(request, tx)
     if request.method == "POST" and tx.trade_state == "NOTPAY":
         if request.POST.get("action") == "pay":
-            with transaction.atomic():
-                tx = SimulatedTransaction.objects.select_for_update().get(pk=tx.pk)
-                if tx.trade_state == "NOTPAY":
-                    tx.trade_state, tx.success_time = "SUCCESS", timezone.now()
-                    tx.transaction_id = f"4200{secrets.randbelow(10**24):024d}"
-                    tx.save(update_fields=["trade_state", "success_time", "transaction_id"])
-            deliver_notification(tx)
+            tx = _pay(tx)
         return render(request, "wechatpay_sim/sheet.html", {"tx": tx, "done": True, "back": back})
     return render(
         request, "wechatpay_sim/sheet.html", {"tx": tx, "done": tx.trade_state != "NOTPAY", "back": back}
     )
+
+
+def _pay(tx: SimulatedTransaction) -> SimulatedTransaction:
+    """The payer confirms: money moves once (under the row lock), then WeChat notifies."""
+    with transaction.atomic():
+        tx = SimulatedTransaction.objects.select_for_update().get(pk=tx.pk)
+        if tx.trade_state != "NOTPAY":
+            return tx
+        tx.trade_state, tx.success_time = "SUCCESS", timezone.now()
+        tx.transaction_id = f"4200{secrets.randbelow(10**24):024d}"
+        tx.save(update_fields=["trade_state", "success_time", "transaction_id"])
+    deliver_notification(tx)
+    return tx
+
+
+def _request_payment_fail(reason: str) -> JsonResponse:
+    return JsonResponse({"errMsg": f"requestPayment:fail {reason}"})
+
+
+@csrf_exempt
+def device_pay(request: HttpRequest) -> HttpResponse:
+    """``wx.requestPayment(params)`` in the mini-program, played by the phone: POST the parameters
+    the API signed (``appId, timeStamp, nonceStr, package, signType, paySign``) and the payer's choice
+    ``action`` (``pay`` or ``cancel``). Like WeChat, the sheet opens only for a ``paySign`` that
+    verifies with the merchant's key over ``appId\ntimeStamp\nnonceStr\npackage\n``, for the appid
+    the prepay was made for, signed within 5 minutes; paying moves the money and sends the signed
+    notification. The answer is what ``wx.requestPayment`` calls back with: ``requestPayment:ok``
+    or ``requestPayment:fail …`` (``cancel`` when the payer closes the sheet)."""
+    if request.method != "POST":
+        return _request_payment_fail("POST the parameters")
+    try:
+        params = json.loads(request.body or b"{}")
+    except ValueError:
+        return _request_payment_fail("parameters are not JSON")
+    if not isinstance(params, dict):
+        return _request_payment_fail("parameters are not an object")
+    values = {
+        k: str(params.get(k, ""))
+        for k in ("appId", "timeStamp", "nonceStr", "package", "signType", "paySign")
+    }
+    tx = SimulatedTransaction.objects.filter(prepay_id=values["package"].removeprefix("prepay_id=")).first()
+    if tx is None or not values["package"].startswith("prepay_id="):
+        return _request_payment_fail("prepay_id is unknown")
+    if values["signType"] != "RSA" or values["appId"] != tx.appid:
+        return _request_payment_fail("appId or signType does not match the prepay")
+    config = WeChatPayConfig.objects.filter(mchid=tx.mchid).first()
+    message = f"{values['appId']}\n{values['timeStamp']}\n{values['nonceStr']}\n{values['package']}\n"
+    if config is None or not crypto.verify(
+        crypto.load_private_key(config.merchant_private_key).public_key(), message.encode(), values["paySign"]
+    ):
+        return _request_payment_fail("paySign does not verify")
+    if (
+        not values["timeStamp"].isdigit()
+        or abs(time.time() - int(values["timeStamp"])) > REQUEST_MAX_SKEW_SECONDS
+    ):
+        return _request_payment_fail("timeStamp is out of the allowed window")
+    if tx.trade_state != "NOTPAY":
+        return _request_payment_fail("the order is not payable")
+    if params.get("action", "pay") != "pay":
+        return JsonResponse({"errMsg": "requestPayment:fail cancel"})
+    _pay(tx)
+    return JsonResponse({"errMsg": "requestPayment:ok"})
 
 
 def deliver_notification(tx: SimulatedTransaction) -> int | None:

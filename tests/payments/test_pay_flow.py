@@ -271,3 +271,44 @@ def test_someone_elses_order_cannot_be_paid_here(simulated, order, client):
     client.force_login(ShopperFactory(username="stranger"))
     assert client.get(f"/s/shop-a/orders/{order.order_no}/pay/").status_code == 404
     assert not PaymentAttempt.objects.exists()
+
+
+def _request_payment(api, order) -> dict:
+    response = api.post(
+        f"/api/v1/shops/shop-a/orders/{order.order_no}/payment/", {"scene": "miniprogram"}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    return response.json()["request_payment"]
+
+
+def test_the_phone_pays_what_the_api_signed_and_nothing_else(simulated, order, client, settings):
+    """``wx.requestPayment`` played by the simulator (``device/pay``, used by the mini-program's
+    end-to-end test): a tampered signature, another appid or a cancel moves no money; the genuine
+    parameters pay once and the verified notification turns the order paid."""
+    from rest_framework.test import APIClient
+
+    settings.PUBLIC_URL = simulated.url  # WeChat's notification reaches this server
+    api = APIClient()
+    api.force_authenticate(order.user)
+    params = _request_payment(api, order)
+    device = "/wechatpay-sim/device/pay"
+
+    def pay(body: dict) -> str:
+        return client.post(device, body, content_type="application/json").json()["errMsg"]
+
+    assert (
+        pay({**params, "paySign": params["paySign"][:-4] + "AAAA"})
+        == "requestPayment:fail paySign does not verify"
+    )
+    assert pay({**params, "appId": "wx8888888888888888"}).startswith("requestPayment:fail appId")
+    assert pay({**params, "package": "prepay_id=wxnope"}) == "requestPayment:fail prepay_id is unknown"
+    assert pay({**params, "action": "cancel"}) == "requestPayment:fail cancel"
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PENDING_PAYMENT
+    assert SimulatedTransaction.objects.get().trade_state == "NOTPAY"
+
+    assert pay(params) == "requestPayment:ok"
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    assert pay(params) == "requestPayment:fail the order is not payable"  # a second tap pays nothing
+    assert SimulatedTransaction.objects.get().trade_state == "SUCCESS"
