@@ -36,6 +36,7 @@ from catalog.selectors import (
     product_get_public,
     product_list,
     product_sku_matrix,
+    shop_home,
     sku_find_by_spec_values,
 )
 from core.api.errors import ErrorSerializer
@@ -254,6 +255,18 @@ class ProductDetailSerializer(ProductListSerializer):
         return [_sku_data(sku, absolute) for sku in product_sku_matrix(product)]
 
 
+class ShopHomeSerializer(serializers.Serializer):
+    shop = ShopSerializer(help_text="The shop's profile, as `GET /shops/{shop_slug}/`.")
+    banner = ProductListSerializer(
+        many=True, help_text="The merchant's featured products (at most 5), for the banner."
+    )
+    categories = CategorySerializer(many=True, help_text="The category tree, as `GET …/categories/`.")
+    new_arrivals = ProductListSerializer(many=True, help_text="新品: the newest products (at most 6).")
+    best_sellers = ProductListSerializer(
+        many=True, help_text="热销: the best-selling products (at most 6), best first."
+    )
+
+
 # --- views -----------------------------------------------------------------------------------
 
 
@@ -318,6 +331,35 @@ class CategoryTreeView(ShopScopedView):
         return self.cached_json(
             request, lambda: self.get_serializer(category_tree(shop=self.get_shop()), many=True).data
         )
+
+
+@extend_schema_view(
+    get=extend_schema(
+        tags=["catalog"],
+        operation_id="shop_home",
+        summary="Shop home",
+        parameters=[SHOP_PARAM],
+        responses={200: ShopHomeSerializer, 404: error(SHOP_NOT_FOUND)},
+    )
+)
+class ShopHomeView(ShopScopedView):
+    """Everything the shop's home shows, in one call: the shop's profile, the banner (featured
+    products), the category tree, new arrivals and best sellers (the H5 home's sections)."""
+
+    serializer_class = ShopHomeSerializer
+    queryset = Shop.objects.none()  # for the schema generator only
+
+    def get(self, request: Request, shop_slug: str) -> HttpResponse:
+        def build() -> Any:
+            shop = self.get_shop()
+            home = shop_home(shop=shop)
+            data = {
+                "shop": shop, "banner": home["featured"], "categories": home["categories"],
+                "new_arrivals": home["new_arrivals"], "best_sellers": home["best_sellers"],
+            }  # fmt: skip
+            return self.get_serializer(data).data
+
+        return self.cached_json(request, build)
 
 
 ORDERING_HELP = (

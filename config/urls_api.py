@@ -68,6 +68,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="api-order-payment",
     ),
     path("shops/<slug:shop_slug>/", catalog_api.ShopDetailView.as_view(), name="api-shop"),
+    path("shops/<slug:shop_slug>/home/", catalog_api.ShopHomeView.as_view(), name="api-shop-home"),
     path("shops/<slug:shop_slug>/categories/", catalog_api.CategoryTreeView.as_view(), name="api-categories"),
     path("shops/<slug:shop_slug>/products/", catalog_api.ProductListView.as_view(), name="api-products"),
     path(

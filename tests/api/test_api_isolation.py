@@ -243,7 +243,7 @@ def actor(request, merchant_b) -> APIClient:
 def test_the_matrix_knows_every_route():
     routes = api_routes()
     catalog = [route for route, view in routes if is_catalog(view)]
-    assert len(catalog) == 5 and len(routes) > len(catalog), routes
+    assert len(catalog) == 6 and len(routes) > len(catalog), routes
     for route, view in routes:
         assert view is not None, f"{route} is not a class-based API view"
     assert [route for route, view in routes if is_reference(view)] == ["/api/v1/regions/"]

@@ -199,6 +199,67 @@ def test_a_price_change_shows_at_once_despite_the_cache(client, shop_a, django_c
     assert (sku["price_fen"], sku["stock"]) == (4900, 3)
 
 
+# --- shop home -------------------------------------------------------------------------------
+
+
+def test_shop_home_has_the_shop_banner_categories_new_and_best_sellers_in_one_call(client, catalog_a, shop_b):
+    Product.objects.filter(pk=catalog_a["cotton"].pk).update(is_featured=True)
+    make_product(shop=shop_b, title="乙的商品", is_featured=True)
+    body = get(client, f"{API}/shop-a/home/")
+    assert set(body) == {"shop", "banner", "categories", "new_arrivals", "best_sellers"}
+    assert body["shop"] == get(client, f"{API}/shop-a/")
+    assert body["categories"] == get(client, f"{API}/shop-a/categories/")
+    assert [p["title"] for p in body["banner"]] == ["纯棉T恤"]  # featured only, never another shop's
+    assert set(body["banner"][0]) == LIST_KEYS
+    newest = [p["title"] for p in get(client, f"{API}/shop-a/products/", ordering="new")["results"]]
+    best = [p["title"] for p in get(client, f"{API}/shop-a/products/", ordering="sales")["results"]]
+    assert [p["title"] for p in body["new_arrivals"]] == newest
+    assert [p["title"] for p in body["best_sellers"]] == best == ["羊毛衫", "坚果礼盒", "纯棉T恤"]
+    for item in body["new_arrivals"] + body["best_sellers"]:
+        assert set(item) == LIST_KEYS  # no draft, no off-shelf: their titles are not in the lists above
+
+
+def test_shop_home_sections_hold_at_most_six_products(client, shop_a):
+    for i in range(8):
+        make_product(shop=shop_a, title=f"商品{i}", is_featured=True)
+    body = get(client, f"{API}/shop-a/home/")
+    assert (len(body["banner"]), len(body["new_arrivals"]), len(body["best_sellers"])) == (5, 6, 6)
+
+
+def test_shop_home_of_an_empty_or_unknown_shop(client, shop_a):
+    body = get(client, f"{API}/shop-a/home/")
+    for key in ("banner", "categories", "new_arrivals", "best_sellers"):
+        assert body[key] == [], key
+    assert get(client, f"{API}/no-such-shop/home/", status=404)["code"] == "shop_not_found"
+
+
+def test_shop_home_follows_a_change_at_once_despite_the_cache(
+    client, shop_a, django_capture_on_commit_callbacks
+):
+    product = make_product(shop=shop_a, price_fen=5900)
+    assert get(client, f"{API}/shop-a/home/")["new_arrivals"][0]["price_min_fen"] == 5900
+    with django_capture_on_commit_callbacks(execute=True):
+        services.sku_update(sku=product.skus.get(), price_fen=4900, stock=3)
+    assert get(client, f"{API}/shop-a/home/")["new_arrivals"][0]["price_min_fen"] == 4900
+
+
+def test_shop_home_runs_the_same_queries_for_1_and_20_products(client, shop_a, django_assert_num_queries):
+    clothes = Category.objects.create(shop=shop_a, name="服装")
+    Category.objects.create(shop=shop_a, name="T恤", parent=clothes)
+    make_product(shop=shop_a, title="商品0", image=True, is_featured=True, category=clothes)
+    baseline = measure(client, f"{API}/shop-a/home/")
+    assert baseline <= 6, f"{baseline} queries: expected shop, banner, categories (2), new, best"
+    for i in range(1, 20):
+        make_product(shop=shop_a, title=f"商品{i}", image=True, is_featured=i % 2 == 0, category=clothes)
+        Category.objects.create(shop=shop_a, name=f"分类{i}", parent=clothes if i % 2 else None)
+    cache.clear()
+    with django_assert_num_queries(baseline):
+        body = client.get(f"{API}/shop-a/home/").json()
+    assert len(body["new_arrivals"]) == 6 and all(p["cover"] for p in body["new_arrivals"])
+    with django_assert_num_queries(0):  # then served from the cache
+        assert client.get(f"{API}/shop-a/home/").status_code == 200
+
+
 # --- product detail --------------------------------------------------------------------------
 
 

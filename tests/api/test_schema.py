@@ -14,6 +14,7 @@ from tests.api.routes import api_routes, is_catalog
 
 CATALOG_OPERATIONS = {
     ("/api/v1/shops/{shop_slug}/", "shop_retrieve", "shop"),
+    ("/api/v1/shops/{shop_slug}/home/", "shop_home", "catalog"),
     ("/api/v1/shops/{shop_slug}/categories/", "categories_list", "catalog"),
     ("/api/v1/shops/{shop_slug}/products/", "products_list", "catalog"),
     ("/api/v1/shops/{shop_slug}/products/{product_id}/", "products_retrieve", "catalog"),
