@@ -38,6 +38,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path(f"{SHOP}subscriptions/", wechat_api.SubscriptionsView.as_view(), name="api-subscriptions"),
     path(f"{SHOP}orders/", orders_api.OrderListView.as_view(), name="api-orders"),
+    path(f"{SHOP}orders/counts/", orders_api.OrderCountsView.as_view(), name="api-order-counts"),
     path(f"{SHOP}orders/<str:order_no>/", orders_api.OrderDetailView.as_view(), name="api-order"),
     path(
         f"{SHOP}orders/<str:order_no>/cancel/", orders_api.OrderCancelView.as_view(), name="api-order-cancel"

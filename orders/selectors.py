@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from catalog.models import SKU, Product
@@ -33,6 +33,23 @@ def order_list_for_user(*, user: User, shop: Shop, tab: str | None = None) -> Qu
     elif tab in TABS:
         queryset = queryset.filter(status__in=TABS[tab])
     return queryset
+
+
+def order_counts_for_user(*, user: User, shop: Shop) -> dict[str, int]:
+    """The badges of 我的订单 in one shop, in one query: how many of my orders wait in each tab
+    (``pending_payment``, ``to_ship``, ``to_receive``) and how many have an after-sale still open
+    (``after_sale``: requested, waiting for or on the way back, refunding)."""
+    from orders.services.after_sales import OPEN_AFTER_SALE
+
+    open_after_sale = AfterSale.objects.filter(order=OuterRef("pk"), status__in=OPEN_AFTER_SALE)
+    counts = Order.objects.filter(user=user, shop=shop).aggregate(
+        **{
+            tab: Count("pk", filter=Q(status__in=TABS[tab]))
+            for tab in ("pending_payment", "to_ship", "to_receive")
+        },
+        after_sale=Count("pk", filter=Q(Exists(open_after_sale))),
+    )
+    return {name: int(n or 0) for name, n in counts.items()}
 
 
 def order_detail_for_user(*, user: User, shop: Shop, order_no: str) -> Order:

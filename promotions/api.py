@@ -103,6 +103,21 @@ class ClaimSerializer(serializers.Serializer):
         return claim.display_status
 
 
+class MyClaimSerializer(ClaimSerializer):
+    """A claim in 我的优惠券, with its coupon's scope so 去使用 can open the right page."""
+
+    category_ids = serializers.SerializerMethodField(
+        help_text="`categories` scope: the categories it applies to."
+    )
+    product_ids = serializers.SerializerMethodField(help_text="`products` scope: the products it applies to.")
+
+    def get_category_ids(self, claim: CouponClaim) -> list[int]:
+        return sorted(self.context["scopes"][claim.coupon_id].category_ids)
+
+    def get_product_ids(self, claim: CouponClaim) -> list[int]:
+        return sorted(self.context["scopes"][claim.coupon_id].product_ids)
+
+
 @extend_schema_view(
     get=extend_schema(
         tags=["coupons"],
@@ -191,7 +206,7 @@ class CouponClaimView(ShopperView):
             OpenApiParameter("status", str, enum=list(selectors.MY_TABS), description="Default `usable`."),
         ],
         responses={
-            200: ClaimSerializer(many=True),
+            200: MyClaimSerializer(many=True),
             400: error("`invalid`: an unknown `status`, `page` or `page_size`."),
             401: AUTH,
             403: AUTH,
@@ -200,9 +215,18 @@ class CouponClaimView(ShopperView):
     )
 )
 class MyCouponsView(ShopperView, ListAPIView):
-    """我的优惠券: my coupons of this shop, by status (paginated)."""
+    """我的优惠券: my coupons of this shop, by status (paginated), each with its scope."""
 
-    serializer_class = ClaimSerializer
+    serializer_class = MyClaimSerializer
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        if args:  # the page being answered: its coupons' scopes in two queries
+            from promotions.rules import coupon_scopes
+
+            kwargs.setdefault("context", self.get_serializer_context())["scopes"] = coupon_scopes(
+                {claim.coupon_id: claim.coupon for claim in args[0]}.values()
+            )
+        return super().get_serializer(*args, **kwargs)
 
     def get_queryset(self):
         tab = self.request.query_params.get("status", "usable")

@@ -12,7 +12,13 @@ from orders.api.after_sales import AfterSaleDetailView, AfterSaleRequestView, Af
 from orders.api.base import ShopperView
 from orders.api.cart import CartItemsView, CartItemView, CartView
 from orders.api.checkout import CheckoutPreviewView
-from orders.api.orders import OrderCancelView, OrderConfirmView, OrderDetailView, OrderListView
+from orders.api.orders import (
+    OrderCancelView,
+    OrderConfirmView,
+    OrderCountsView,
+    OrderDetailView,
+    OrderListView,
+)
 
 __all__ = [
     "AfterSaleDetailView",
@@ -24,6 +30,7 @@ __all__ = [
     "CheckoutPreviewView",
     "OrderCancelView",
     "OrderConfirmView",
+    "OrderCountsView",
     "OrderDetailView",
     "OrderListView",
     "ShopperView",

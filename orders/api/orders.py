@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
@@ -65,6 +65,32 @@ class OrderListView(ShopperView, ListAPIView):
         )
         body = OrderDetailSerializer(detail, context={"request": request}).data
         return Response(body, status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
+
+
+class OrderCountsSerializer(serializers.Serializer):
+    pending_payment = serializers.IntegerField(help_text="待付款: unpaid orders.")
+    to_ship = serializers.IntegerField(help_text="待发货: paid, not shipped yet.")
+    to_receive = serializers.IntegerField(help_text="待收货: shipped, not yet confirmed.")
+    after_sale = serializers.IntegerField(
+        help_text="售后: orders with an after-sale still open (requested, returning or refunding)."
+    )
+
+
+@extend_schema_view(
+    get=extend_schema(
+        tags=["orders"], operation_id="orders_counts", parameters=[SHOP_PARAM],
+        responses={200: OrderCountsSerializer, **ERRORS},
+    )
+)  # fmt: skip
+class OrderCountsView(ShopperView):
+    """The badges of 我的订单 (个人中心): how many of my orders in this shop wait in each tab, in
+    one query. 已完成 has no badge; 待评价 is the reviews' `reviews/pending/`."""
+
+    serializer_class = OrderCountsSerializer
+
+    def get(self, request: Request, shop_slug: str) -> Response:
+        counts = selectors.order_counts_for_user(user=self.shopper, shop=self.get_shop())
+        return Response(OrderCountsSerializer(counts).data)
 
 
 def order_detail_response(view: ShopperView, order_no: str) -> Response:

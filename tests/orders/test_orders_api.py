@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from catalog.models import SKU
 from orders import services
 from orders.models import Order, OrderStatus
-from tests.factories import ShopperFactory, make_product
+from tests.factories import AddressFactory, ShopperFactory, make_product
 
 API = "/api/v1"
 
@@ -223,3 +223,38 @@ def test_order_list_queries_do_not_grow(api, shop_a, shopper, address_id, settin
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1], counts
     assert SKU.objects.get(pk=sku.pk).stock == 480
+
+
+def test_order_counts_are_my_badges_per_tab_in_one_query(api, shop_a, shop_b, shopper, address_id):
+    sku = make_product(shop=shop_a, price_fen=1000, stock=20).skus.get()
+
+    def place():
+        return services.order_place(shop=shop_a, user=shopper, items=[(sku.pk, 1)], address_id=address_id)
+
+    url = f"{API}/shops/shop-a/orders/counts/"
+    assert api.get(url).json() == {"pending_payment": 0, "to_ship": 0, "to_receive": 0, "after_sale": 0}
+    place(), place()  # two unpaid
+    paid = place()
+    services.order_mark_paid(order=paid, amount_fen=paid.total_fen)
+    shipped = place()
+    services.order_mark_paid(order=shipped, amount_fen=shipped.total_fen)
+    services.order_ship(
+        shop=shop_a, order_no=shipped.order_no, carrier="zto", tracking_no="ZT123456789", actor=None
+    )
+    line_id = shipped.lines.get().pk
+    response = api.post(
+        f"{API}/shops/shop-a/orders/{shipped.order_no}/after-sales/",
+        {"kind": "refund_only", "reason": "不想要了", "lines": [{"line_id": line_id, "quantity": 1}]}, format="json",
+    )  # fmt: skip
+    assert response.status_code == 201, response.content
+    # another shopper's orders and another shop's are not counted
+    stranger = ShopperFactory(username="stranger")
+    address = AddressFactory(user=stranger)
+    services.order_place(shop=shop_a, user=stranger, items=[(sku.pk, 1)], address_id=address.pk)
+    api.get(url)  # warm the shop lookup cache
+    with CaptureQueriesContext(connection) as ctx:
+        body = api.get(url).json()
+    assert body == {"pending_payment": 2, "to_ship": 1, "to_receive": 1, "after_sale": 1}
+    assert len([q for q in ctx.captured_queries if '"orders_order"' in q["sql"]]) == 1
+    assert api.get(f"{API}/shops/shop-b/orders/counts/").json()["pending_payment"] == 0
+    assert APIClient().get(url).status_code in (401, 403)

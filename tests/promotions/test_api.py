@@ -67,6 +67,23 @@ def test_claim_then_mine_then_the_error_codes(shop_a, api):
     assert api.get(f"{API}/coupons/mine/", {"status": "nope"}).json()["code"] == "invalid"
 
 
+def test_my_coupons_carry_their_scope_for_the_use_button(shop_a, api):
+    clothes = Category.objects.create(shop=shop_a, name="服装")
+    cup = make_product(shop=shop_a, title="杯子", price_fen=12000)
+    for coupon in (
+        make_coupon(shop=shop_a, name="全店券"),
+        make_coupon(shop=shop_a, name="服装券", scope=Coupon.Scope.CATEGORIES, categories=[clothes]),
+        make_coupon(shop=shop_a, name="杯子券", scope=Coupon.Scope.PRODUCTS, products=[cup]),
+    ):
+        assert api.post(f"{API}/coupons/{coupon.pk}/claim/").status_code == 201
+    mine = api.get(f"{API}/coupons/mine/").json()["results"]
+    assert {c["name"]: (c["scope"], c["category_ids"], c["product_ids"]) for c in mine} == {
+        "全店券": ("shop", [], []),
+        "服装券": ("categories", [clothes.pk], []),
+        "杯子券": ("products", [], [cup.pk]),
+    }
+
+
 def test_checkout_preview_and_order_take_a_claim_or_none(shop_a, shopper, api):
     sku = make_product(shop=shop_a, price_fen=15000, stock=10).skus.get()
     address = AddressFactory(user=shopper)

@@ -17,4 +17,16 @@ function dateTime(iso) {
   return m ? `${m[1]} ${m[2]}` : iso
 }
 
-module.exports = { yuan, dateTime }
+// "2026-12-01T08:30:00+08:00" → "2026-12-01".
+function date(iso) {
+  const m = /^(\d{4}-\d{2}-\d{2})/.exec(iso || '')
+  return m ? m[1] : ''
+}
+
+// "13812345678" → "138****5678" (shown on the page; the API keeps the number).
+function maskPhone(phone) {
+  const p = String(phone || '')
+  return p.length >= 7 ? `${p.slice(0, 3)}****${p.slice(-4)}` : p
+}
+
+module.exports = { yuan, dateTime, date, maskPhone }

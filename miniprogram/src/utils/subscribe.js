@@ -5,6 +5,7 @@ const api = require('./api')
 
 const ORDER_EVENTS = ['paid', 'shipped', 'delivered']
 const AFTER_SALE_EVENTS = ['refunded']
+const MARKETING = 'marketing' // the shop's news and offers: one campaign message per acceptance
 
 function requestSubscribe(tmplIds) {
   return new Promise((resolve) => {
@@ -32,4 +33,31 @@ async function ask(events) {
   }
 }
 
-module.exports = { ask, ORDER_EVENTS, AFTER_SALE_EVENTS }
+// The shop's templates and how many more messages of each the shopper accepted:
+// {templates: {event: id}, remaining: {event: n}}, or null when it cannot be read.
+async function status() {
+  try {
+    return await api.get(api.shopPath('/subscriptions/'), undefined, { auth: true, quiet: true })
+  } catch (e) {
+    return null
+  }
+}
+
+// Ask for one template already known (status() read it before the tap, e.g. the marketing one):
+// call it first thing in the tap handler, so WeChat shows the prompt; the answer is recorded.
+// Resolves {answer: "accept"|"reject"|"ban"|"filter"|null, subscriptions: the API's answer or null}.
+function askTemplate(tmplId) {
+  if (!tmplId) return Promise.resolve({ answer: null, subscriptions: null })
+  return requestSubscribe([tmplId]).then(async (res) => {
+    const answer = (res && res[tmplId]) || null
+    if (!answer) return { answer: null, subscriptions: null }
+    try {
+      const subscriptions = await api.post(api.shopPath('/subscriptions/'), { results: { [tmplId]: answer } }, { auth: true, quiet: true })
+      return { answer, subscriptions }
+    } catch (e) {
+      return { answer, subscriptions: null }
+    }
+  })
+}
+
+module.exports = { ask, status, askTemplate, ORDER_EVENTS, AFTER_SALE_EVENTS, MARKETING }
