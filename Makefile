@@ -8,7 +8,7 @@ PIP    := $(PY) -m pip
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install dev lint check migrate demo clean bench
+.PHONY: run test install dev lint check migrate demo clean bench miniprogram-deps
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,8 +38,16 @@ run: demo
 # tests/settings.py). `make test PYTEST_ARGS="-n 0 -x"` runs in one process.
 PYTEST_ARGS ?= -n auto --maxprocesses 4
 
-test: dev
+test: dev miniprogram-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The mini-program's jest tests (run by tests/miniprogram/) need Node: installed from the committed
+# lockfile when npm is there; without it those tests skip and say why.
+miniprogram-deps:
+	@if command -v npm >/dev/null 2>&1; then \
+	  [ miniprogram/node_modules/.package-lock.json -nt miniprogram/package-lock.json ] || \
+	    (cd miniprogram && npm ci --no-audit --no-fund --loglevel=error); \
+	else echo "npm not found: the mini-program tests will skip (apt-get install nodejs npm)"; fi
 
 lint: dev
 	$(PY) -m ruff check .
@@ -56,4 +64,4 @@ bench: dev
 	$(PY) bench/flash_sale.py
 
 clean:
-	rm -rf $(VENV) media staticfiles db.sqlite3 .pytest_cache .ruff_cache
+	rm -rf $(VENV) media staticfiles db.sqlite3 .pytest_cache .ruff_cache miniprogram/node_modules
