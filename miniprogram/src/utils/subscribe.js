@@ -17,17 +17,43 @@ function requestSubscribe(tmplIds) {
   })
 }
 
-// Never throws and never blocks the step: a refusal or an error only means no message.
+let known = null // the shop's templates, read before the tap (prepare/status)
+
+function tmplIdsFor(templates, events) {
+  return events.map((e) => templates && templates[e]).filter(Boolean).slice(0, 3)
+}
+
+async function record(tmplIds, res) {
+  if (!res) return null
+  const results = {}
+  tmplIds.forEach((id) => { if (res[id]) results[id] = res[id] })
+  return api.post(api.shopPath('/subscriptions/'), { results }, { auth: true, quiet: true })
+}
+
+// Read the shop's templates ahead (call from onShow of a page whose tap will ask), so that ask()
+// can open WeChat's prompt synchronously inside the tap, as WeChat requires.
+function prepare() {
+  return status()
+}
+
+// Never throws and never blocks the step: a refusal or an error only means no message. With the
+// templates prepared, the prompt opens before any network call; otherwise they are read first.
 async function ask(events) {
   try {
-    const { templates } = await api.get(api.shopPath('/subscriptions/'), undefined, { auth: true, quiet: true })
-    const tmplIds = events.map((e) => templates && templates[e]).filter(Boolean).slice(0, 3)
-    if (!tmplIds.length) return null
-    const res = await requestSubscribe(tmplIds)
-    if (!res) return null
-    const results = {}
-    tmplIds.forEach((id) => { if (res[id]) results[id] = res[id] })
-    return await api.post(api.shopPath('/subscriptions/'), { results }, { auth: true, quiet: true })
+    let tmplIds
+    let prompt
+    if (known) {
+      tmplIds = tmplIdsFor(known, events)
+      if (!tmplIds.length) return null
+      prompt = requestSubscribe(tmplIds)
+    } else {
+      const { templates } = await api.get(api.shopPath('/subscriptions/'), undefined, { auth: true, quiet: true })
+      known = templates || {}
+      tmplIds = tmplIdsFor(known, events)
+      if (!tmplIds.length) return null
+      prompt = requestSubscribe(tmplIds)
+    }
+    return await record(tmplIds, await prompt)
   } catch (e) {
     return null
   }
@@ -37,7 +63,9 @@ async function ask(events) {
 // {templates: {event: id}, remaining: {event: n}}, or null when it cannot be read.
 async function status() {
   try {
-    return await api.get(api.shopPath('/subscriptions/'), undefined, { auth: true, quiet: true })
+    const answer = await api.get(api.shopPath('/subscriptions/'), undefined, { auth: true, quiet: true })
+    known = (answer && answer.templates) || {}
+    return answer
   } catch (e) {
     return null
   }
@@ -60,4 +88,4 @@ function askTemplate(tmplId) {
   })
 }
 
-module.exports = { ask, status, askTemplate, ORDER_EVENTS, AFTER_SALE_EVENTS, MARKETING }
+module.exports = { ask, prepare, status, askTemplate, ORDER_EVENTS, AFTER_SALE_EVENTS, MARKETING }
