@@ -37,6 +37,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="api-red-packet-open",
     ),
     path(f"{SHOP}subscriptions/", wechat_api.SubscriptionsView.as_view(), name="api-subscriptions"),
+    path(f"{SHOP}share/", wechat_api.ShareView.as_view(), name="api-share"),
     path(f"{SHOP}orders/", orders_api.OrderListView.as_view(), name="api-orders"),
     path(f"{SHOP}orders/counts/", orders_api.OrderCountsView.as_view(), name="api-order-counts"),
     path(f"{SHOP}orders/<str:order_no>/", orders_api.OrderDetailView.as_view(), name="api-order"),

@@ -4,9 +4,10 @@ phone. WeChat's ``session_key`` stays on the server (encrypted); the client gets
 from __future__ import annotations
 
 import requests
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import permissions, serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.generics import GenericAPIView
@@ -19,6 +20,7 @@ from core.api.errors import ErrorSerializer
 from core.api.throttling import ClientIPScopedRateThrottle
 from core.errors import ApplicationError
 from shop.selectors import shop_get_public
+from wechat import share
 from wechat.client import miniprogram_client
 from wechat.identity import identity_login
 from wechat.models import WeChatAccount, WeChatIdentity
@@ -223,3 +225,50 @@ class SubscriptionsView(GenericAPIView):
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._answer(shop_slug, data.validated_data["results"])
+
+
+class ShareSerializer(serializers.Serializer):
+    ref = serializers.CharField(
+        help_text="Your signed referral code in this shop: put it on every page you share as `?ref=<code>` "
+        "(`onShareAppMessage` path, `onShareTimeline` query); whoever opens it and orders records you as "
+        "the referrer."
+    )
+    title = serializers.CharField(help_text="A share card's default title: the shop's name.")
+    image = serializers.CharField(
+        allow_null=True, help_text="A share card's default picture: the shop's logo (absolute URL), or null."
+    )
+    url = serializers.CharField(help_text="The shop's H5 home page with your code (`?ref=`), to copy.")
+
+
+@extend_schema_view(
+    get=extend_schema(
+        tags=["auth"], operation_id="share", parameters=[SHOP_PARAM],
+        responses={
+            200: ShareSerializer,
+            401: OpenApiResponse(ErrorSerializer, description="`not_authenticated`: sign in first."),
+            403: OpenApiResponse(ErrorSerializer, description="`not_authenticated`: sign in first."),
+            404: OpenApiResponse(ErrorSerializer, description="`shop_not_found`: no open shop has this handle."),
+        },
+    ),
+)  # fmt: skip
+class ShareView(GenericAPIView):
+    """What the logged-in shopper's share cards carry in this shop: their signed referral code
+    (every shopper has one, not only promoters), the card's default title and picture, and the
+    shop's home link with the code. Codes are per shop: another shop's handle gives another code."""
+
+    serializer_class = ShareSerializer
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get(self, request: Request, shop_slug: str) -> Response:
+        shop = shop_get_public(slug=shop_slug)
+        code = share.referral_code(shop_id=shop.pk, shop_slug=shop.slug, user_id=request.user.pk)
+        home = request.build_absolute_uri(reverse("h5:home", args=[shop.slug]))
+        body = {
+            "ref": code,
+            "title": shop.name,
+            "image": request.build_absolute_uri(shop.logo.url) if shop.logo else None,
+            "url": share.share_link(home, code=code),
+        }
+        response = Response(ShareSerializer(body).data)
+        response["Cache-Control"] = "private, no-store"
+        return response

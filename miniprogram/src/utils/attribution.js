@@ -5,6 +5,18 @@
 const KEY = 'weishop.attribution'
 const MAX_AGE_MS = 7 * 24 * 3600 * 1000
 
+// A page's query arrives as it was written in the path (share.card encodes the code: its `:` is
+// `%3A`); signed codes never hold a `%` of their own, so one decoding gives the code back.
+function decoded(value) {
+  const text = String(value)
+  if (text.indexOf('%') === -1) return text
+  try {
+    return decodeURIComponent(text)
+  } catch (e) {
+    return text
+  }
+}
+
 function fromQuery(query) {
   const found = {}
   if (!query) return found
@@ -18,8 +30,8 @@ function fromQuery(query) {
       if (k && v) q[k] = v
     })
   }
-  if (q.ch) found.ch = String(q.ch)
-  if (q.ref) found.ref = String(q.ref)
+  if (q.ch) found.ch = decoded(q.ch)
+  if (q.ref) found.ref = decoded(q.ref)
   return found
 }
 

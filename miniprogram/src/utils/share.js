@@ -1,15 +1,57 @@
 // Share cards (onShareAppMessage / onShareTimeline) carrying the sharer's signed referral code, so an
 // order placed through the card records them as its referrer (docs/api.md#attribution).
 // Pages return share.card({...}) from onShareAppMessage and share.timeline({...}) from onShareTimeline.
-const KEY = 'weishop.refcode'
+//
+// Every signed-in shopper has a code (GET /shops/{shop}/share/, not only promoters): call
+// loadRefCode() from a page's onLoad (it signs in silently with wx.login when needed, fetches the
+// code once and keeps it on the phone), so the cards the page returns later carry it.
+const config = require('../config')
+const api = require('./api')
 
-// The signed code of the signed-in shopper, kept on the phone once fetched (see loadRefCode).
+const KEY = 'weishop.refcode'
+const USER_KEY = 'weishop.user' // utils/api.js keeps the signed-in shopper here
+
+function currentUserId() {
+  const user = wx.getStorageSync(USER_KEY)
+  return (user && user.id) || null
+}
+
+// The signed code of the signed-in shopper in this shop, kept on the phone once fetched ('' when
+// there is none, or when it was another shopper's or another shop's).
 function refCode() {
-  return wx.getStorageSync(KEY) || ''
+  const kept = wx.getStorageSync(KEY)
+  if (!kept) return ''
+  if (typeof kept === 'string') return kept
+  if (kept.shop !== config.shop) return ''
+  if (kept.user && currentUserId() && kept.user !== currentUserId()) return ''
+  return kept.ref || ''
 }
 
 function setRefCode(code) {
-  if (code) wx.setStorageSync(KEY, code)
+  if (code) wx.setStorageSync(KEY, { ref: code, shop: config.shop, user: currentUserId() })
+}
+
+let loading = null
+
+// Fetch and keep the shopper's code: resolves the code ('' when it cannot be had now: the card is
+// then shared without one, never blocked). Concurrent callers share one request.
+function loadRefCode() {
+  const kept = refCode()
+  if (kept) return Promise.resolve(kept)
+  if (!loading) {
+    loading = api
+      .get(api.shopPath('/share/'), undefined, { auth: true, quiet: true })
+      .then((body) => {
+        setRefCode(body && body.ref)
+        return refCode()
+      })
+      .catch(() => '')
+      .then((code) => {
+        loading = null
+        return code
+      })
+  }
+  return loading
 }
 
 function withRef(path) {
@@ -33,4 +75,4 @@ function timeline({ title, query = '', imageUrl }) {
   return out
 }
 
-module.exports = { card, timeline, refCode, setRefCode, withRef }
+module.exports = { card, timeline, refCode, setRefCode, withRef, loadRefCode }

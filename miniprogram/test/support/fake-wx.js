@@ -33,6 +33,12 @@ function reset() {
   state.chosenAddress = null
   state.chosenMedia = []
   state.phoneCode = null
+  // social pages (mp-social): merchant transfers, downloads, image previews, the clipboard
+  state.merchantTransfers = []
+  state.merchantTransferResult = 'ok'
+  state.downloads = []
+  state.previews = []
+  state.clipboard = []
 }
 
 function pathOf(url) {
@@ -143,4 +149,48 @@ function install(wx) {
   })
 }
 
-module.exports = { state, reset, answer, failNetwork, install }
+// Social pages (mp-social): wx.requestMerchantTransfer (a promoter confirms a withdrawal's
+// transfer; `state.merchantTransferResult`: 'ok' or the fail reason, e.g. 'cancel'),
+// wx.downloadFile answered from the routes as `DOWNLOAD <path>` (`{status}`; a temp file path is
+// made up), and wx.previewImage / wx.setClipboardData kept for assertions.
+function installSocial(wx) {
+  Object.assign(wx, {
+    requestMerchantTransfer: (o) => {
+      state.merchantTransfers.push({ mchId: o.mchId, appId: o.appId, package: o.package })
+      setTimeout(() => {
+        if (state.merchantTransferResult === 'ok') o.success && o.success({ errMsg: 'requestMerchantTransfer:ok' })
+        else o.fail && o.fail({ errMsg: `requestMerchantTransfer:fail ${state.merchantTransferResult}` })
+        o.complete && o.complete()
+      }, 0)
+    },
+    downloadFile: (o) => {
+      const path = pathOf(o.url)
+      const record = { method: 'DOWNLOAD', path, header: o.header || {} }
+      state.requests.push(record)
+      state.downloads.push(record)
+      const route = findRoute('DOWNLOAD', path)
+      setTimeout(() => {
+        if (!route) {
+          state.unmatched.push(`DOWNLOAD ${path}`)
+          o.success && o.success({ statusCode: 404, tempFilePath: '' })
+          return
+        }
+        if (route.times !== undefined) route.times -= 1
+        if (route.reply === 'network') {
+          o.fail && o.fail({ errMsg: 'downloadFile:fail timeout' })
+          return
+        }
+        const reply = typeof route.reply === 'function' ? route.reply(record) : route.reply
+        const status = (reply && reply.status) || 200
+        o.success && o.success({ statusCode: status, tempFilePath: `wxfile://tmp/download-${state.downloads.length}.png` })
+      }, 0)
+      return { abort() {}, onProgressUpdate() {} }
+    },
+    previewImage: (o) => { state.previews.push({ urls: o.urls, current: o.current }) },
+    setClipboardData: (o) => { state.clipboard.push(o.data); o.success && o.success() },
+  })
+}
+
+const installBase = install
+
+module.exports = { state, reset, answer, failNetwork, install: (wx) => { installBase(wx); installSocial(wx) } }
