@@ -24,7 +24,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -40,6 +39,7 @@ from catalog.selectors import (
     sku_find_by_spec_values,
 )
 from core.api.errors import ErrorSerializer
+from core.api.renderers import JSONRenderer
 from core.errors import NotFoundError
 from shop.api import ShopAPIView
 from shop.cache import cached_value

@@ -15,12 +15,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api.errors import ErrorSerializer
 from core.api.fields import StrictIntegerField
+from core.api.renderers import JSONRenderer
 from core.api.schema import FEN, SHOP_PARAM
 from core.errors import NotFoundError
 from groupbuy import posters, selectors

@@ -12,11 +12,12 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import permissions, serializers
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api.errors import ErrorSerializer
+from core.api.renderers import JSONRenderer
 from core.api.schema import SHOP_PARAM
 from core.errors import NotFoundError
 from core.h5 import client_ip

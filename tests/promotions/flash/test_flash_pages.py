@@ -124,3 +124,12 @@ def test_the_api_lists_sessions_with_items_in_a_fixed_number_of_queries(client, 
 def test_the_route_is_in_the_schema_with_its_codes(client):
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").content.decode()
     assert "/api/v1/shops/{shop_slug}/flash-sales/" in schema and "flash_sales" in schema
+
+
+def test_the_api_answers_times_in_shanghai_time(client, shop_a):
+    """docs/api.md: every time is Asia/Shanghai (+08:00), also in answers built as plain dicts."""
+    product = flash_product(shop_a)
+    make_session(shop=shop_a, sku=product.skus.get(), flash_price_fen=4900, quantity=5)
+    body = client.get("/api/v1/shops/shop-a/flash-sales/").json()
+    text = str(body)
+    assert "+08:00" in text and "Z'" not in text, text
