@@ -83,6 +83,87 @@ class RegionListView(GenericAPIView):
         return response
 
 
+class RegionMatchSerializer(serializers.Serializer):
+    province_code = serializers.CharField(help_text='The province found, or `""`.')
+    city_code = serializers.CharField(
+        help_text='The city found, or `""` (none found, or the province has none).'
+    )
+    district_code = serializers.CharField(
+        help_text='The district found, or `""` (none found, or the city has none).'
+    )
+    province = serializers.CharField(help_text='The standard name of `province_code` (`""` without one).')
+    city = serializers.CharField(help_text="The standard name of `city_code`.")
+    district = serializers.CharField(help_text="The standard name of `district_code`.")
+    complete = serializers.BooleanField(
+        help_text="True when the codes make a whole region an address may be saved with; false: the shopper "
+        "picks the levels left empty (what was found is kept)."
+    )
+    leftover = serializers.CharField(
+        help_text="A district name with no level to go to (东莞市 has no districts: 莞城街道): put it "
+        "in front of the detail line."
+    )
+
+
+MATCH_PARAMS = [
+    OpenApiParameter(name, OpenApiTypes.STR, OpenApiParameter.QUERY, required=False, description=text)
+    for name, text in (
+        (
+            "province",
+            "The province's name, in full or short (`provinceName` of `wx.chooseAddress`: 广东省, 新疆).",
+        ),
+        ("city", "The city's name (`cityName`: 广州市; a municipality's own name; 省直辖县级行政区划)."),
+        (
+            "district",
+            "The district's name (`countyName`: 天河区; may be a street where the city has no districts).",
+        ),
+    )
+]
+
+
+@extend_schema_view(
+    get=extend_schema(
+        tags=["addresses"],
+        operation_id="regions_match",
+        summary="Region codes for names (wx.chooseAddress import)",
+        parameters=MATCH_PARAMS,
+        responses={200: RegionMatchSerializer},
+    )
+)
+class RegionMatchView(GenericAPIView):
+    """The codes of a region given by names, as WeChat's address picker (`wx.chooseAddress`) and
+    typed addresses give it: exact or loose names (杭州 → 杭州市, 新疆 → 新疆维吾尔自治区), a
+    municipality's city named or left out, a county governed by its province named as the city or
+    under 省直辖县级行政区划. Levels are matched from the top; from the first that does not match,
+    the codes are empty. Public; never an error (nothing found is all empty)."""
+
+    authentication_classes: list = []
+    permission_classes: list = []
+    serializer_class = RegionMatchSerializer
+    pagination_class = None
+    filter_backends: list = []
+
+    def get(self, request: Request) -> Response:
+        query = request.query_params
+        found = regions.match_text(
+            province=query.get("province", "")[:50],
+            city=query.get("city", "")[:50],
+            district=query.get("district", "")[:50],
+        )
+        body = {
+            "province_code": found.province_code,
+            "city_code": found.city_code,
+            "district_code": found.district_code,
+            "province": regions.name(found.province_code),
+            "city": regions.name(found.city_code),
+            "district": regions.name(found.district_code),
+            "complete": found.chain is not None,
+            "leftover": found.leftover,
+        }
+        response = Response(body)
+        response["Cache-Control"] = "public, max-age=86400"
+        return response
+
+
 # ---------------------------------------------------------------- the address book
 
 

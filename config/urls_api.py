@@ -16,6 +16,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("auth/miniprogram/phone", wechat_api.MiniProgramPhoneView.as_view(), name="api-auth-phone"),
     path("me/", wechat_api.MeView.as_view(), name="api-me"),
     path("regions/", accounts_api.RegionListView.as_view(), name="api-regions"),
+    path("regions/match/", accounts_api.RegionMatchView.as_view(), name="api-regions-match"),
     path("addresses/", accounts_api.AddressListView.as_view(), name="api-addresses"),
     path("addresses/<int:address_id>/", accounts_api.AddressDetailView.as_view(), name="api-address"),
     path("me/erase/", accounts_api.AccountEraseView.as_view(), name="api-account-erase"),

@@ -250,3 +250,45 @@ def test_manage_py_check_fails_without_the_region_data(tmp_path, monkeypatch):
         monkeypatch.undo()
         regions._data.cache_clear()
     assert len(regions.children()) == 34
+
+
+def test_regions_match_finds_the_codes_of_wechat_address_names(db):
+    client = APIClient()  # public, like /regions/
+    url = f"{API}/regions/match/"
+
+    def match(province, city, district):
+        response = client.get(url, {"province": province, "city": city, "district": district})
+        assert response.status_code == 200
+        return response.json()
+
+    guangzhou = match("广东省", "广州市", "天河区")  # wx.chooseAddress's names
+    assert guangzhou == {
+        "province_code": "440000", "city_code": "440100", "district_code": "440106",
+        "province": "广东省", "city": "广州市", "district": "天河区", "complete": True, "leftover": "",
+    }  # fmt: skip
+    beijing = match("北京市", "北京市", "东城区")
+    assert (beijing["city_code"], beijing["district_code"], beijing["complete"]) == ("110100", "110101", True)
+    dongguan = match("广东省", "东莞市", "莞城街道")  # no districts: the street goes to the detail line
+    assert (dongguan["city_code"], dongguan["district_code"], dongguan["leftover"]) == (
+        "441900",
+        "",
+        "莞城街道",
+    )
+    assert dongguan["complete"]
+    xiantao = match("湖北省", "省直辖县级行政区划", "仙桃市")
+    assert (xiantao["city_code"], xiantao["city"], xiantao["complete"]) == ("429004", "仙桃市", True)
+    partial = match("浙江省", "杭州市", "不存在区")  # what matched is kept, the rest is the shopper's
+    assert (partial["province_code"], partial["city_code"], partial["district_code"]) == (
+        "330000",
+        "330100",
+        "",
+    )
+    assert partial["district"] == "" and not partial["complete"]
+    nothing = client.get(url).json()
+    assert nothing["province_code"] == "" and nothing["complete"] is False
+    # the codes found are what the address book takes
+    api = APIClient()
+    api.force_authenticate(ShopperFactory(username="importer"))
+    codes = {k: guangzhou[k] for k in ("province_code", "city_code", "district_code")}
+    saved = api.post(f"{API}/addresses/", {**BASE, **codes}, format="json")
+    assert saved.status_code == 201 and saved.json()["region_complete"]

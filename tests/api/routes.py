@@ -28,10 +28,11 @@ def is_catalog(view) -> bool:
 
 
 def is_reference(view) -> bool:
-    """Public, read-only reference data the same for every shop (the regions of accounts/api.py)."""
-    from accounts.api import RegionListView
+    """Public, read-only reference data the same for every shop (the regions of accounts/api.py and
+    their lookup by name)."""
+    from accounts.api import RegionListView, RegionMatchView
 
-    return view is RegionListView
+    return view in (RegionListView, RegionMatchView)
 
 
 def is_public_reviews(view) -> bool:
