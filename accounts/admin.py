@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import PhoneLoginCode, User
+from accounts.models import PhoneLoginCode, PhotoUpload, User
 from core.masking import mask_phone
 from shop.admin_base import OperatorOnly, is_operator
 
@@ -61,6 +61,25 @@ class PhoneLoginCodeAdmin(OperatorOnly, admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PhotoUpload)
+class PhotoUploadAdmin(OperatorOnly, admin.ModelAdmin):
+    """Shoppers' photos uploaded for a form not sent yet (they expire by themselves), for platform
+    operators only: merchants never see a shopper's upload before the shopper sends it with a
+    review, an after-sales request or a complaint. Read-only; an operator may delete one."""
+
+    list_display = ("pk", "shop", "user", "created_at", "expires_at")
+    fields = ("shop", "user", "image", "created_at", "expires_at")
+    readonly_fields = fields
+    list_select_related = ("shop", "user")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
 

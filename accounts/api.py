@@ -9,6 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import permissions, serializers, status
 from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -16,7 +17,7 @@ from accounts import privacy, regions
 from accounts import services as account_services
 from accounts.models import Address, User
 from core.api.errors import ErrorSerializer
-from core.api.schema import ERRORS, SHOP_PARAM
+from core.api.schema import ERRORS, SHOP_PARAM, media_url
 from shop.api import ShopAPIView
 
 CODE_HELP = "6-digit administrative division code (GB/T 2260, 民政部), e.g. `650000` 新疆维吾尔自治区."  # i18n: data (API docs)
@@ -393,3 +394,67 @@ class AccountEraseView(GenericAPIView):
         data.is_valid(raise_exception=True)
         privacy.account_erase(user=_shopper(request), confirmation=data.validated_data["confirm"])
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# ---------------------------------------------------------------- photo uploads
+
+
+class PhotoUploadInSerializer(serializers.Serializer):
+    photo = serializers.FileField(
+        help_text="One JPEG, PNG, WebP or GIF picture (multipart/form-data): at most 5 MB, 100–6000 px a side."
+    )
+
+
+class PhotoUploadSerializer(serializers.Serializer):
+    id = serializers.IntegerField(
+        help_text="Send it in `photo_ids` of a review, an after-sales request or a complaint (once)."
+    )
+    url = serializers.URLField(help_text="The stored picture (absolute URL), to show while the form is open.")
+    expires_at = serializers.DateTimeField(
+        help_text="Unless a form takes it first, the upload is deleted then (24 hours after uploading)."
+    )
+
+
+@extend_schema_view(
+    post=extend_schema(
+        tags=["uploads"],
+        operation_id="photo_upload_create",
+        summary="Upload one photo for a form",
+        parameters=[SHOP_PARAM],
+        request={"multipart/form-data": PhotoUploadInSerializer},
+        responses={
+            201: PhotoUploadSerializer,
+            400: _error(
+                "`photo_required` (no `photo` file), `photo_invalid` (not a JPEG/PNG/WebP/GIF, too large, too "
+                "small: the message says which)."
+            ),
+            401: AUTH,
+            403: AUTH,
+            404: _error("`shop_not_found`: no open shop has this handle."),
+            429: _error("`photo_uploads_too_many`: 30 unused uploads already (send the form, or wait)."),
+        },
+    )
+)
+class PhotoUploadView(ShopAPIView):
+    """One photo ahead of the form that uses it (`wx.uploadFile` sends one file per call): upload
+    each picture here, then send their `id`s as `photo_ids` with the review, the after-sales
+    request or the complaint, which takes them over. An upload is the uploader's only (another
+    shopper's id is refused: `photo_upload_invalid`), in this shop only, usable once, and deleted
+    with its file if no form takes it within 24 hours."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    parser_classes = [MultiPartParser, FormParser]
+    serializer_class = PhotoUploadSerializer
+    pagination_class = None
+    filter_backends: list = []
+
+    def post(self, request: Request, shop_slug: str) -> Response:
+        upload = account_services.photo_upload_create(
+            shop=self.get_shop(), user=_shopper(request), file=request.FILES.get("photo")
+        )
+        body = {
+            "id": upload.pk,
+            "url": media_url(request, upload.image.name),
+            "expires_at": upload.expires_at,
+        }
+        return Response(PhotoUploadSerializer(body).data, status=status.HTTP_201_CREATED)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import regions
+from core.uploads import ImageUploadField
 
 
 class User(AbstractUser):
@@ -117,3 +118,30 @@ class PhoneLoginCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.phone[:3]}****{self.phone[-4:]} {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class PhotoUpload(models.Model):
+    """A picture a shopper uploaded ahead of the form that uses it (a review, an after-sales
+    request, a complaint), for clients such as the mini-program whose ``wx.uploadFile`` sends one
+    file per call. It belongs to its uploader in one shop only: the form that names its ``id``
+    takes the file over (the row goes, the stored file becomes the form's photo); one nobody
+    used goes, with its file, once ``expires_at`` has passed (``photo_uploads_purge_due``).
+    Stored under the project's upload rule (core.uploads: checked, re-encoded, renamed)."""
+
+    shop = models.ForeignKey("shop.Shop", on_delete=models.CASCADE, related_name="+", verbose_name=_("店铺"))
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", verbose_name=_("用户"))
+    image = ImageUploadField(_("图片"), upload_to="uploads/photos/%Y/%m/")
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("过期时间"))
+
+    class Meta:
+        verbose_name = _("待使用的上传图片")
+        verbose_name_plural = _("待使用的上传图片")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "shop", "expires_at"], name="photoupload_owner"),
+            models.Index(fields=["expires_at"], name="photoupload_expiry"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pk or ''} {self.created_at:%Y-%m-%d %H:%M}" if self.created_at else str(self.pk or "")

@@ -33,7 +33,7 @@ from rest_framework.authtoken.models import Token
 
 from accounts import ports
 from accounts.locks import user_lock
-from accounts.models import Address, PhoneLoginCode, User
+from accounts.models import Address, PhoneLoginCode, PhotoUpload, User
 from core.errors import ApplicationError
 from shop.models import Shop, ShopMember
 
@@ -118,6 +118,15 @@ def account_export(user: User, shop: Shop) -> dict[str, Any]:
         _("注册时间"): local_time(user.date_joined),
         _("最近登录"): local_time(user.last_login),
         _("收货地址"): [_address_row(a) for a in Address.objects.filter(user=user).order_by("pk")],
+        # photos uploaded in this shop for a form not sent yet (they expire by themselves)
+        _("待使用的上传图片"): [
+            {
+                _("上传时间"): local_time(p.created_at),
+                _("过期时间"): local_time(p.expires_at),
+                _("文件"): p.image.name,
+            }
+            for p in PhotoUpload.objects.filter(user=user, shop=shop).order_by("pk")
+        ],
     }
 
 
@@ -149,8 +158,12 @@ def _sessions_delete(user: User) -> int:
 
 
 def account_erase_own(user: User) -> None:
-    """accounts' eraser, the last to run: addresses, login codes, tokens, sessions, then the row."""
+    """accounts' eraser, the last to run: addresses, photo uploads (with their files), login codes,
+    tokens, sessions, then the row."""
+    from accounts.services import photo_uploads_erase
+
     Address.objects.filter(user=user).delete()
+    photo_uploads_erase(user)
     if user.phone:
         PhoneLoginCode.objects.filter(phone=user.phone).delete()
     Token.objects.filter(user=user).delete()

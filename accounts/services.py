@@ -19,9 +19,10 @@ from django.utils.translation import gettext as _
 
 from accounts import regions
 from accounts.locks import phone_code_live_lock, phone_codes_lock, shopper_lock
-from accounts.models import MOBILE_VALIDATOR, Address, PhoneLoginCode, User
+from accounts.models import MOBILE_VALIDATOR, Address, PhoneLoginCode, PhotoUpload, User
 from accounts.sms import send_sms
 from core.errors import ApplicationError, NotFoundError
+from core.integers import is_int
 
 logger = logging.getLogger(__name__)
 
@@ -250,3 +251,116 @@ def phone_code_login(*, phone: str, code: str) -> User:
     if refusal is not None or user is None:
         raise refusal or ApplicationError("code_expired", _("验证码已失效，请重新获取。"))
     return user
+
+
+# ---------------------------------------------------------------- photo uploads (docs/api.md#photo-uploads)
+
+PHOTO_IDS_FIELD = "photo_ids"
+
+
+def _photo_ids_refused(message: str) -> ApplicationError:
+    return ApplicationError("photo_upload_invalid", message, fields={PHOTO_IDS_FIELD: [message]})
+
+
+@transaction.atomic
+def photo_upload_create(*, shop: Any, user: User, file: Any) -> PhotoUpload:
+    """One picture the shopper uploads ahead of the form that will use it: checked under the
+    project's upload rule (core.uploads: ``photo_invalid`` with the rule's message), stored
+    re-encoded under a random name, kept ``WEISHOP_PHOTO_UPLOAD_HOURS`` for them in ``shop`` only.
+    At most ``WEISHOP_PHOTO_UPLOADS_MAX`` unused ones at once (``photo_uploads_too_many``, 429),
+    counted under the shopper's row lock so parallel uploads cannot pass it."""
+    from django.conf import settings
+
+    from core.uploads import validate_image_file
+
+    if file is None:
+        message = _("请选择一张图片。")
+        raise ApplicationError("photo_required", message, fields={"photo": [message]})
+    try:
+        validate_image_file(file)
+    except ValidationError as exc:
+        message = " ".join(exc.messages)
+        raise ApplicationError("photo_invalid", message, fields={"photo": [message]}) from exc
+    shopper_lock(user)
+    now = timezone.now()
+    waiting = PhotoUpload.objects.filter(user=user, shop=shop, expires_at__gt=now).count()
+    if waiting >= settings.WEISHOP_PHOTO_UPLOADS_MAX:
+        raise ApplicationError(
+            "photo_uploads_too_many",
+            _("未使用的图片太多了（最多 %(n)d 张），请先提交表单或稍后再试。")
+            % {"n": settings.WEISHOP_PHOTO_UPLOADS_MAX},
+            http_status=429,
+        )
+    upload = PhotoUpload(
+        shop=shop, user=user, expires_at=now + timedelta(hours=settings.WEISHOP_PHOTO_UPLOAD_HOURS)
+    )
+    upload.image.save(getattr(file, "name", "") or "photo.jpg", file, save=False)
+    upload.save()
+    return upload
+
+
+def photo_uploads_take(*, shop: Any, user: User, photo_ids: Any) -> list[str]:
+    """The stored files of the shopper's uploads ``photo_ids`` (in that order), taken over by the
+    caller's form: their rows are deleted in the caller's transaction (which must be open), so an
+    upload is used once, and a form that fails afterwards leaves them usable. Every id must be an
+    unexpired upload of this shopper in this shop, named once: otherwise ``photo_upload_invalid``
+    (400, ``fields.photo_ids``), whatever the reason (another shopper's, another shop's, used,
+    expired or unknown), so ids cannot be probed. Concurrent forms naming one upload: one takes it."""
+    if not photo_ids:
+        return []
+    ids = list(photo_ids)
+    if not all(is_int(i) and i > 0 for i in ids) or len(set(ids)) != len(ids):
+        raise _photo_ids_refused(_("图片编号有误，请重新上传图片。"))
+    rows = {
+        row.pk: row
+        for row in PhotoUpload.objects.select_for_update()
+        .filter(pk__in=ids, user=user, shop=shop, expires_at__gt=timezone.now())
+        .order_by("pk")
+    }
+    if len(rows) != len(ids):
+        raise _photo_ids_refused(_("图片已失效或不属于你，请重新上传图片。"))
+    names = [rows[i].image.name or "" for i in ids]
+    PhotoUpload.objects.filter(pk__in=ids).delete()  # the rows only: the files are the form's now
+    return names
+
+
+def _photo_uploads_delete(rows: Any) -> int:
+    """Delete upload rows and, once that is committed, their files."""
+    from django.core.files.storage import default_storage
+
+    found = list(rows.values_list("pk", "image"))
+    if not found:
+        return 0
+    PhotoUpload.objects.filter(pk__in=[pk for pk, _name in found]).delete()
+
+    def files_delete() -> None:
+        for _pk, name in found:
+            try:
+                default_storage.delete(name)
+            except OSError:  # a missing file is already gone; the next run does not see the row
+                logger.warning("photo upload file %s could not be deleted", name)
+
+    transaction.on_commit(files_delete)
+    return len(found)
+
+
+def photo_uploads_purge_due(*, now: Any = None, batch: int = 500) -> int:
+    """The periodic job: uploads no form took before they expired, deleted with their files.
+    Returns how many went."""
+    now = now or timezone.now()
+    done = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                PhotoUpload.objects.filter(expires_at__lte=now)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:batch]
+            )
+            if not ids:
+                return done
+            done += _photo_uploads_delete(PhotoUpload.objects.filter(pk__in=ids, expires_at__lte=now))
+
+
+def photo_uploads_erase(user: User) -> int:
+    """Every upload of ``user`` (account deletion), with its files."""
+    return _photo_uploads_delete(PhotoUpload.objects.filter(user=user))

@@ -22,6 +22,7 @@ from complaints import selectors, services
 from complaints.models import MAX_PHOTOS, MAX_TEXT, Complaint
 from complaints.views import SHOPPER_LABELS
 from core.api.errors import ErrorSerializer
+from core.api.fields import photo_ids_field
 from core.api.schema import SHOP_PARAM, media_url
 from orders.api.base import ShopperView
 from shop.models import Shop
@@ -55,6 +56,7 @@ class ComplaintInSerializer(serializers.Serializer):
         child=serializers.FileField(), required=False, default=list, max_length=MAX_PHOTOS,
         help_text="Up to 6 images (multipart, the field repeated): JPG, PNG, WebP or GIF, at most 5 MB, 100–6000 px a side.",
     )  # fmt: skip
+    photo_ids = photo_ids_field(most=MAX_PHOTOS)
 
 
 class ComplaintEventSerializer(serializers.Serializer):
@@ -140,7 +142,8 @@ class ComplaintShopperView(ShopperView):
             400: error(
                 "`invalid` (a malformed field, more than 6 photos), `complaint_kind_invalid`, `text_required` "
                 "(under 5 characters), `text_too_long`, `too_many_photos`, `photo_invalid` (not an image "
-                "under the upload rule)."
+                "under the upload rule), `photo_upload_invalid` (a `photo_ids` entry that is not an unused, unexpired "
+                "upload of yours in this shop)."
             ),
             401: AUTH,
             403: AUTH,
@@ -152,7 +155,8 @@ class ComplaintShopperView(ShopperView):
     ),
 )
 class ComplaintListView(ComplaintShopperView, ListAPIView):
-    """我的投诉 (GET, paginated, newest first), or report the shop (POST, multipart with `photos`)."""
+    """我的投诉 (GET, paginated, newest first), or report the shop (POST: multipart with `photos`, or
+    JSON with the `photo_ids` of photos uploaded first with `POST …/uploads/photos/`)."""
 
     parser_classes = [MultiPartParser, FormParser, JSONParser]
     serializer_class = ComplaintListSerializer
@@ -164,7 +168,7 @@ class ComplaintListView(ComplaintShopperView, ListAPIView):
         return selectors.complaints_of_user(shop=self.get_shop(), user=self.shopper)
 
     def post(self, request: Request, shop_slug: str) -> Response:
-        data = ComplaintInSerializer(data=request.data)
+        data = ComplaintInSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         shop = self.get_shop()
         complaint = services.complaint_create(shop=shop, user=self.shopper, **data.validated_data)

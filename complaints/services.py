@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.locks import user_lock
 from accounts.models import User
+from accounts.services import photo_uploads_take
 from catalog.models import StaffNotice
 from catalog.services import staff_notice_send
 from complaints.locks import complaint_lock
@@ -99,11 +100,13 @@ def complaint_create(
     text: str,
     order_no: str = "",
     photos: Sequence[File[Any]] = (),
+    photo_ids: Sequence[int] = (),
 ) -> Complaint:
     """A signed-in shopper reports ``shop``: a type, what happened, up to six photos (the upload
     rule of core.uploads) and optionally one of their own orders in that shop. At most
     ``PER_SHOP_PER_DAY`` against one shop and ``PER_USER_PER_DAY`` in all in 24 hours, counted under
-    the shopper's row lock so a burst cannot pass the limit."""
+    the shopper's row lock so a burst cannot pass the limit. Photos uploaded before are named by
+    ``photo_ids`` (the complaint takes them over: ``accounts.services.photo_uploads_take``)."""
     if kind not in Complaint.Kind.values:
         raise ApplicationError(
             "complaint_kind_invalid", _("请选择投诉类型。"), fields={"kind": [_("请选择投诉类型")]}
@@ -111,7 +114,7 @@ def complaint_create(
     text = _text(
         text, field="text", required_message=_("请描述遇到的问题（至少 %(n)d 个字）。") % {"n": MIN_TEXT}
     )
-    if len(photos) > MAX_PHOTOS:
+    if len(photos) + len(photo_ids) > MAX_PHOTOS:
         raise ApplicationError(
             "too_many_photos",
             _("最多上传 %(n)d 张图片。") % {"n": MAX_PHOTOS},
@@ -139,12 +142,15 @@ def complaint_create(
             _("您 24 小时内的投诉次数已达上限，请耐心等待平台处理已提交的投诉。"),
             http_status=429,
         )
+    uploaded = photo_uploads_take(shop=shop, user=user, photo_ids=photo_ids)
     complaint = Complaint.objects.create(
         shop=shop, complaint_no=new_complaint_no(), user=user, contact_masked=contact_masked(user),
         order=order, kind=kind, text=text,
     )  # fmt: skip
     for position, photo in enumerate(photos):
         complaint.photos.create(shop=shop, image=photo, position=position)
+    for position, name in enumerate(uploaded, start=len(photos)):
+        complaint.photos.create(shop=shop, image=name, position=position)  # the upload's file
     _event(complaint, kind=K.SUBMITTED, actor_kind=A.SHOPPER, actor=None, from_status="")
     return complaint
 

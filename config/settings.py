@@ -222,6 +222,8 @@ CELERY_BEAT_SCHEDULE = {
     },  # after-sales window closed
     "crm-points-expire": {"task": "crm.tasks.points_expire", "schedule": 3600.0},
     "analytics-figures-rollup": {"task": "analytics.tasks.figures_rollup", "schedule": 60.0},
+    # shoppers' photo uploads no form took (accounts.PhotoUpload), with their files
+    "orders-photo-uploads-purge": {"task": "orders.tasks.photo_uploads_purge", "schedule": 3600.0},
 }
 
 # Password logins (the admin) go through django-axes first: it refuses a locked-out login.
@@ -384,6 +386,11 @@ WEISHOP_IMAGE_MAX_BYTES = 5 * 1024 * 1024
 WEISHOP_IMAGE_MAX_PIXELS = 6000
 WEISHOP_IMAGE_MIN_PIXELS = 100
 WEISHOP_THUMB_SIZES = {"list": (360, 360), "detail": (750, 750)}
+# A shopper's photos uploaded one by one before the form that uses them (accounts.PhotoUpload:
+# the mini-program's wx.uploadFile): kept this many hours unless a review, after-sales request or
+# complaint takes them, and at most this many unused at once per shopper and shop.
+WEISHOP_PHOTO_UPLOAD_HOURS = int(os.environ.get("WEISHOP_PHOTO_UPLOAD_HOURS", "24"))
+WEISHOP_PHOTO_UPLOADS_MAX = int(os.environ.get("WEISHOP_PHOTO_UPLOADS_MAX", "30"))
 
 # WeChat official account and mini-program (wechat/). Each shop's account (wechat.WeChatAccount) is
 # "live" (the default: WeChat at the URLs below) or "simulator": the local WeChat API simulator

@@ -21,6 +21,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("addresses/<int:address_id>/", accounts_api.AddressDetailView.as_view(), name="api-address"),
     path("me/erase/", accounts_api.AccountEraseView.as_view(), name="api-account-erase"),
     path(f"{SHOP}me/data/", accounts_api.PrivacyDataView.as_view(), name="api-privacy-data"),
+    path(f"{SHOP}uploads/photos/", accounts_api.PhotoUploadView.as_view(), name="api-photo-uploads"),
     path(f"{SHOP}cart/", orders_api.CartView.as_view(), name="api-cart"),
     path(f"{SHOP}cart/items/", orders_api.CartItemsView.as_view(), name="api-cart-items"),
     path(f"{SHOP}cart/items/<int:item_id>/", orders_api.CartItemView.as_view(), name="api-cart-item"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from accounts.services import photo_uploads_purge_due
 from orders.services.lifecycle import orders_auto_complete_due, orders_expire_due
 from orders.services.returns import (
     after_sales_auto_approve_due,
@@ -27,6 +28,8 @@ JOBS: dict[str, Callable[[], int]] = {
     "after_sales_auto_approve": after_sales_auto_approve_due,
     "after_sales_close_unreturned": after_sales_close_unreturned_due,
     "after_sales_auto_receive": after_sales_auto_receive_due,
+    # the photos a shopper uploaded for a review, after-sale or complaint form never sent
+    "photo_uploads_purge": photo_uploads_purge_due,
 }
 
 

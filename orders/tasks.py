@@ -3,6 +3,7 @@ jobs are payments' (payments/tasks.py)."""
 
 from celery import shared_task
 
+from accounts.services import photo_uploads_purge_due
 from orders import services
 
 
@@ -29,3 +30,9 @@ def after_sales_close_unreturned() -> int:
 @shared_task(name="orders.tasks.after_sales_auto_receive")
 def after_sales_auto_receive() -> int:
     return services.after_sales_auto_receive_due()
+
+
+@shared_task(name="orders.tasks.photo_uploads_purge")
+def photo_uploads_purge() -> int:
+    """Shoppers' photo uploads no form took (accounts.PhotoUpload), deleted with their files."""
+    return photo_uploads_purge_due()

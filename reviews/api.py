@@ -4,7 +4,6 @@ filters as the H5 list) and its figures; the shopper's own reviews, writing one 
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -18,9 +17,9 @@ from rest_framework.response import Response
 
 from catalog.models import Product
 from core.api.errors import ErrorSerializer
+from core.api.fields import FormIntegerField, photo_ids_field
 from core.api.schema import SHOP_PARAM, media_url
 from core.errors import NotFoundError
-from core.integers import is_int
 from orders.api.base import ShopperView
 from reviews import selectors, services
 from reviews.models import MAX_PHOTOS, TEXT_MAX, TEXT_MIN, ProductRating, Review
@@ -41,23 +40,6 @@ def error(description: str) -> OpenApiResponse:
 
 
 # ---------------------------------------------------------------- serializers
-
-
-class FormIntegerField(serializers.IntegerField):
-    """An integer: a JSON number in a JSON body, ASCII digits in a form body (multipart, where
-    every value is text). Nothing else (``"５"``, ``1.0``, ``true``): 400 ``invalid``."""
-
-    default_error_messages = {"invalid": _("必须是整数。")}
-
-    def to_internal_value(self, data: Any) -> int:
-        request = self.context.get("request")
-        form = request is not None and not str(request.content_type).startswith("application/json")
-        digits = form and isinstance(data, str) and re.fullmatch(r"[0-9]{1,18}", data) is not None
-        if not (is_int(data) or digits):
-            self.fail("invalid")
-        value = int(data)
-        self.run_validators(value)
-        return value
 
 
 class ReviewPhotoSerializer(serializers.Serializer):
@@ -133,6 +115,7 @@ class ReviewInSerializer(serializers.Serializer):
         help_text=f"Up to {MAX_PHOTOS} JPEG, PNG, WebP or GIF pictures (multipart/form-data only; 5 MB, "
         "100–6000 px a side each).",
     )  # fmt: skip
+    photo_ids = photo_ids_field(most=MAX_PHOTOS)
 
 
 # ---------------------------------------------------------------- data
@@ -242,7 +225,8 @@ class ProductReviewSummaryView(ProductReviewsBase):
 CREATE_400 = (
     "`invalid` (a malformed field: `line_id` and `rating` are JSON integers, or ASCII digits in a form), "
     "`review_rating_invalid`, `review_text_too_short`, `review_text_too_long`, `too_many_photos`, "
-    "`photo_invalid` (not a JPEG/PNG/WebP/GIF, too large or too small)."
+    "`photo_invalid` (not a JPEG/PNG/WebP/GIF, too large or too small), `photo_upload_invalid` (a `photo_ids` "
+    "entry that is not an unused, unexpired upload of yours in this shop)."
 )
 
 
@@ -289,7 +273,7 @@ class MyReviewsView(ShopperView, ListAPIView):
         review = services.review_create(
             shop=self.get_shop(), user=self.shopper, order_no=values["order_no"], line_id=values["line_id"],
             rating=values["rating"], text=values["text"], is_anonymous=values["is_anonymous"],
-            photos=values.get("photos") or [],
+            photos=values.get("photos") or [], photo_ids=values.get("photo_ids") or [],
         )  # fmt: skip
         found = selectors.reviews_of_user(shop=self.get_shop(), user=self.shopper).get(pk=review.pk)
         return Response(my_review_data(request, found), status=status.HTTP_201_CREATED)

@@ -19,12 +19,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.services import photo_uploads_take
 from catalog.ports import product_page_changed
 from core.errors import ApplicationError, NotFoundError
 from core.integers import is_int
@@ -105,8 +107,8 @@ def _check_text(raw: str) -> str:
     return text
 
 
-def _check_photos(photos: Sequence[File[Any]]) -> None:
-    if len(photos) > MAX_PHOTOS:
+def _check_photos(photos: Sequence[File[Any]], *, uploads: int = 0) -> None:
+    if len(photos) + uploads > MAX_PHOTOS:
         message = _("最多上传 %(n)d 张图片。") % {"n": MAX_PHOTOS}
         raise ApplicationError("too_many_photos", message, fields={"photos": [message]})
     for photo in photos:
@@ -153,18 +155,22 @@ def review_create(
     text: str,
     is_anonymous: bool = False,
     photos: Sequence[File[Any]] = (),
+    photo_ids: Sequence[int] = (),
 ) -> Review:
     """The buyer reviews one line of their completed order: 1–5 stars, 5–500 characters, up to six
-    photos (each under the upload rule), optionally anonymous (shown masked: 张**). Once per line,
-    within the shop's window after completion, not for a line refunded in full."""
+    photos (each under the upload rule: sent with the review, or uploaded before and named by
+    ``photo_ids``, which the review takes over: ``accounts.services.photo_uploads_take``),
+    optionally anonymous (shown masked: 张**). Once per line, within the shop's window after
+    completion, not for a line refunded in full."""
     order, line = review_line_check(shop=shop, user=user, order_no=order_no, line_id=line_id)
     rating = _check_rating(rating)
     text = _check_text(text)
-    _check_photos(photos)
+    _check_photos(photos, uploads=len(photo_ids))
+    uploaded = photo_uploads_take(shop=shop, user=user, photo_ids=photo_ids)
     review = Review(
         shop=shop, product_id=line.sku.product_id, order=order, order_line=line, user=user, rating=rating,
         text=text, is_anonymous=bool(is_anonymous), author_name=author_name(user=user, anonymous=bool(is_anonymous)),
-        spec_text=line.spec_text, photo_count=len(photos),
+        spec_text=line.spec_text, photo_count=len(photos) + len(uploaded),
     )  # fmt: skip
     try:
         with transaction.atomic():  # a savepoint: the losing one of two at once rolls back alone
@@ -177,6 +183,13 @@ def review_create(
         photo = ReviewPhoto(shop=shop, review=review, position=position)
         thumb, large = review_photo_copies(upload)
         photo.image.save(getattr(upload, "name", "") or "photo.jpg", upload, save=False)
+        photo.thumb.save(thumb.name or "t.jpg", thumb, save=False)
+        photo.large.save(large.name or "l.jpg", large, save=False)
+        photo.save()
+    for position, name in enumerate(uploaded, start=len(photos)):
+        photo = ReviewPhoto(shop=shop, review=review, position=position, image=name)  # the upload's file
+        with default_storage.open(name, "rb") as stored:
+            thumb, large = review_photo_copies(stored)
         photo.thumb.save(thumb.name or "t.jpg", thumb, save=False)
         photo.large.save(large.name or "l.jpg", large, save=False)
         photo.save()

@@ -17,7 +17,7 @@ import pytest
 from django.forms.models import model_to_dict
 from rest_framework.test import APIClient
 
-from accounts.models import Address
+from accounts.models import Address, PhotoUpload
 from complaints.models import Complaint, ComplaintEvent
 from crm.models.members import OrderPoints, PointsEntry
 from crm.models.profiles import CustomerProfile
@@ -63,6 +63,7 @@ class World:
     a_return: AfterSale | None = None
     a_completed: Order | None = None  # reviews: A's completed order, one line reviewed (anonymously), one not
     a_review_line_id: int = 0  # the line of it A has not reviewed yet
+    a_upload_id: int = 0  # accounts: a photo A uploaded for a form not sent yet (B names it in photo_ids)
 
     def fill(self, route: str, *, order: Order) -> str:
         values = {
@@ -111,6 +112,7 @@ class World:
             f"qty_{self.a_line_id}": "1", "carrier": "sf", "tracking_no": "SF1234567890",
             "confirm": "注销",  # account deletion: B's unfinished order refuses it, A's rows never move
             "line_id": self.a_review_line_id, "rating": 1, "text": "乙写的差评内容",
+            "photo_ids": [self.a_upload_id],
         }  # fmt: skip
 
     def snapshot(self) -> dict[str, list[dict]]:
@@ -134,6 +136,7 @@ class World:
             "order_points": OrderPoints.objects.filter(order__in=a_orders),
             "reviews": Review.objects.filter(user=self.a),
             "reviews_of_a_orders": Review.objects.filter(order__in=a_orders),
+            "photo_uploads": PhotoUpload.objects.filter(user=self.a),
         }
         return {name: [model_to_dict(row) for row in qs.order_by("pk")] for name, qs in sets.items()}
 
@@ -215,8 +218,16 @@ def world(shop_a) -> World:
     reviewed, waiting = a_completed.lines.order_by("pk")
     review_create(shop=shop_a, user=a, order_no=a_completed.order_no, line_id=reviewed.pk, rating=5,
                   text="匿名的好评内容", is_anonymous=True)  # fmt: skip
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from accounts.services import photo_upload_create
+    from catalog.images import make_demo_image
+
+    a_upload = photo_upload_create(
+        shop=shop_a, user=a, file=SimpleUploadedFile("a.jpg", make_demo_image("a", color=(9, 9, 9), size=200))
+    )
     return World(
-        shop=shop_a, a=a, b=b, a_address=a_address, a_cart_item=a_cart_item, a_pending=a_pending,
+        shop=shop_a, a=a, b=b, a_upload_id=a_upload.pk, a_address=a_address, a_cart_item=a_cart_item, a_pending=a_pending,
         a_paid=a_paid, a_after_sale=a_after_sale, a_line_id=a_paid.lines.get().pk, b_paid=b_paid, product_id=sku.product_id,
         a_claim=a_claim, coupon_id=public.pk, red_packet_token=promotion_services.red_packet_share_token(pool),
         group_no=a_group.group_member.group.group_no, group_activity_id=group_buy.pk,

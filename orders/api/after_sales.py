@@ -42,7 +42,8 @@ def error(description: str) -> OpenApiResponse:
                 "`refund_amount_invalid` (not positive, more than is left, or no amount and no lines), "
                 "`after_sale_line_invalid` (a line not of this order, chosen twice, or more units than are "
                 "left), `return_lines_required` (a return must choose the goods sent back: `lines`), "
-                "`too_many_lines`, `too_many_photos`, `photo_invalid`."
+                "`too_many_lines`, `too_many_photos` (more than 3 `photo_ids`), `photo_upload_invalid` (a `photo_ids` "
+                "entry that is not an unused, unexpired upload of yours in this shop)."
             ),
             404: error("`shop_not_found`, `order_not_found` (unknown, or another shopper's)."),
             409: error(
@@ -54,7 +55,8 @@ def error(description: str) -> OpenApiResponse:
 class AfterSaleRequestView(ShopperView):
     """Ask for a refund (仅退款) or a return and refund (退货退款), up to what was paid: of chosen
     lines and quantities (`lines`), each giving back at most what was paid for those units, or of
-    an amount, split over the lines in proportion to what each has left when the merchant approves."""
+    an amount, split over the lines in proportion to what each has left when the merchant approves.
+    Up to 3 photos: upload each first (`POST …/uploads/photos/`), then send their `photo_ids`."""
 
     serializer_class = AfterSaleInSerializer
 

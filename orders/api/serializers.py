@@ -7,9 +7,10 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.fields import StrictBooleanField, StrictIntegerField
+from core.api.fields import StrictBooleanField, StrictIntegerField, photo_ids_field
 from core.api.schema import FEN, media_url
 from orders.models import AfterSale, Carrier, Order
+from orders.services.after_sales import PHOTOS_MAX
 from orders.services.cart import MAX_LINES, MAX_QUANTITY, too_many_lines_error
 
 
@@ -449,3 +450,4 @@ class AfterSaleInSerializer(serializers.Serializer):
         "are everything left of an order not yet shipped). Without `lines` (required then): at most what was "
         f"paid and not yet refunded, split over the lines when approved. {FEN}",
     )  # fmt: skip
+    photo_ids = photo_ids_field(most=PHOTOS_MAX)

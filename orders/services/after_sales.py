@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.services import photo_uploads_take
 from core.errors import ApplicationError, NotFoundError
 from core.integers import is_int
 from core.money import format_yuan
@@ -62,8 +63,11 @@ def after_sale_request(
     amount_fen: int | None = None,
     lines: Sequence[tuple[int, int]] | None = None,
     photos: Sequence[File[Any]] = (),
+    photo_ids: Sequence[int] = (),
 ) -> AfterSale:
-    """The shopper asks for a refund (or a return and refund) of up to what they paid.
+    """The shopper asks for a refund (or a return and refund) of up to what they paid, with up to
+    ``PHOTOS_MAX`` photos: sent with the request, or uploaded before and named by ``photo_ids``
+    (the request takes them over: ``accounts.services.photo_uploads_take``).
 
     ``lines`` (``[(order line id, quantity), ...]``, optional): what is being refunded. Each line
     gives back at most what was paid for those units and not yet refunded
@@ -135,7 +139,8 @@ def after_sale_request(
             _("退款金额必须大于 0 且不超过 %(max)s。") % {"max": format_yuan(available)},
             fields={"amount_fen": [_("无效")]},
         )
-    photos_check(photos, most=PHOTOS_MAX)
+    photos_check(photos, most=PHOTOS_MAX, uploads=len(photo_ids))
+    uploaded = photo_uploads_take(shop=order.shop, user=user, photo_ids=photo_ids)
     after_sale = AfterSale.objects.create(
         shop=order.shop, order=order, kind=kind, reason=reason[:200], amount_fen=amount_fen,
     )  # fmt: skip
@@ -146,6 +151,8 @@ def after_sale_request(
         after_sale_lines_write(after_sale=after_sale, split=split)
     for photo in photos:
         after_sale.photos.create(image=photo)
+    for name in uploaded:
+        after_sale.photos.create(image=name)  # the upload's file, already under the upload rule
     after_sale_opened(
         after_sale=after_sale, order=order, actor=user,
         message=f"{after_sale.get_kind_display()} {format_yuan(amount_fen)}：{reason[:100]}",
@@ -153,16 +160,17 @@ def after_sale_request(
     return after_sale
 
 
-def photos_check(photos: Sequence[File[Any]], *, most: int, least: int = 0) -> None:
+def photos_check(photos: Sequence[File[Any]], *, most: int, least: int = 0, uploads: int = 0) -> None:
     """Every photo under the project's upload rule (core.uploads), at least ``least`` and at most
-    ``most`` of them: ``photos_required``, ``too_many_photos``, ``photo_invalid``."""
+    ``most`` of them with ``uploads`` (photo uploads named by id, checked when they were uploaded):
+    ``photos_required``, ``too_many_photos``, ``photo_invalid``."""
     from core.uploads import validate_image_file
 
-    if len(photos) < least:
+    if len(photos) + uploads < least:
         raise ApplicationError(
             "photos_required", _("请上传至少 %(n)d 张图片。") % {"n": least}, fields={"photos": [_("必填")]}
         )
-    if len(photos) > most:
+    if len(photos) + uploads > most:
         raise ApplicationError(
             "too_many_photos", _("最多上传 %(n)d 张图片。") % {"n": most}, fields={"photos": [_("太多")]}
         )

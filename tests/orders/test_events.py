@@ -90,6 +90,7 @@ def test_apps_above_orders_register_in_ready():
         "after_sales_auto_approve",  # orders: the after-sale deadlines (orders/services/returns.py)
         "after_sales_close_unreturned",
         "after_sales_auto_receive",
+        "photo_uploads_purge",  # accounts: shoppers' photo uploads no form took
         "close_abandoned_payments",
         "sync_transfers",
         "send_notifications",

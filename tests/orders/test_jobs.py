@@ -42,7 +42,7 @@ def test_celery_tasks_and_beat_schedule(shop_a):
         "marketing.tasks.channel_stats_flush", "groupbuy.tasks.groups_sync",
         "distribution.tasks.commissions_settle", "crm.tasks.campaigns_send",
         "orders.tasks.after_sales_auto_approve", "orders.tasks.after_sales_close_unreturned",
-        "orders.tasks.after_sales_auto_receive",
+        "orders.tasks.after_sales_auto_receive", "orders.tasks.photo_uploads_purge",
         "crm.tasks.points_unfreeze", "crm.tasks.points_expire",
         "analytics.tasks.figures_rollup",
     }  # fmt: skip
