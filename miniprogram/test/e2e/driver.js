@@ -28,11 +28,14 @@ async function waitFor(check, what, timeoutMs = 60000) {
   throw new Error(`timed out waiting for ${what}`)
 }
 
+const loaded = {} // route → component id: a page is loaded (compiled) once, rendered each time
+
 // open('/pages/product/product?id=5') or open('pages/product/product', {id: 5})
 async function open(url, query = {}) {
   const [route, search = ''] = url.replace(/^\//, '').split('?')
   const q = { ...Object.fromEntries(new URLSearchParams(search)), ...query }
-  const page = simulate.render(simulate.load(path.join(SRC, route), { rootPath: SRC }))
+  loaded[route] = loaded[route] || simulate.load(path.join(SRC, route), { rootPath: SRC })
+  const page = simulate.render(loaded[route]) // a page opened again is a new instance of it
   page.attach(document.createElement('parent-wrapper'))
   if (page.instance.onLoad) page.instance.onLoad(q)
   if (page.instance.onShow) page.instance.onShow()
