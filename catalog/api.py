@@ -42,7 +42,7 @@ from core.api.errors import ErrorSerializer
 from core.api.renderers import JSONRenderer
 from core.errors import NotFoundError
 from shop.api import ShopAPIView
-from shop.cache import cached_value
+from shop.cache import storefront_lookup, storefront_store
 from shop.models import Shop
 
 FEN = "Integer number of fen (CNY cents): 5900 = ¥59.00."
@@ -283,11 +283,25 @@ class ShopScopedView(ShopAPIView):
         context["absolute"] = _absolute_url_builder(self.request)
         return context
 
-    def cached_json(self, request: Request, build: Callable[[], Any]) -> HttpResponse:
-        shop = self.get_shop()
-        body = cached_value(
-            shop.slug, ("api", request.build_absolute_uri()), lambda: JSONRenderer().render(build())
-        )
+    def cached_json(
+        self,
+        request: Request,
+        build: Callable[[], Any],
+        *,
+        product_id: int | None = None,
+        shows_stock: bool = False,
+    ) -> HttpResponse:
+        """The answer from the cache in one read (the shop is looked up only to build it): keyed by the
+        full URL, the shop's version, and the product's own page version (``product_id``: a detail)
+        or the orders' stock stamp (``shows_stock``: a list)."""
+        slug = self.kwargs["shop_slug"]
+        parts = ("api", request.build_absolute_uri())
+        lookup = storefront_lookup(slug, parts, product_id=product_id, shows_stock=shows_stock)
+        if lookup.hit:
+            body = lookup.value
+        else:
+            self.get_shop()  # 404 shop_not_found before a version or an entry is made
+            body = storefront_store(lookup, lambda: JSONRenderer().render(build()))
         return HttpResponse(body, content_type="application/json")
 
 
@@ -409,7 +423,7 @@ class ProductListView(ShopScopedView, generics.ListAPIView):
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
         parent = super().list
-        return self.cached_json(request, lambda: parent(request, *args, **kwargs).data)
+        return self.cached_json(request, lambda: parent(request, *args, **kwargs).data, shows_stock=True)
 
     def get_queryset(self) -> QuerySet[Product]:
         params = self.request.query_params
@@ -450,6 +464,7 @@ class ProductDetailView(ShopScopedView):
         return self.cached_json(
             request,
             lambda: self.get_serializer(product_get_public(shop=self.get_shop(), product_id=product_id)).data,
+            product_id=product_id,
         )
 
 

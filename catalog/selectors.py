@@ -25,6 +25,12 @@ ORDERINGS: dict[str, tuple[str, ...]] = {
     "-price": ("-price_max_fen", "-id"),
 }
 MAX_QUERY_TERMS = 5
+# The columns a product card (templates/includes/product_card.html, the home's banner and ranking)
+# shows: list pages load nothing else (not the description).
+PRODUCT_CARD_COLUMNS = (
+    "id", "shop_id", "title", "subtitle", "price_min_fen", "price_max_fen", "stock_total", "sales_count",
+    "cover__id", "cover__image", "cover__width", "cover__height", "cover__thumb_list", "cover__thumb_detail",
+)  # fmt: skip
 
 
 def category_tree(*, shop: Shop) -> list[Category]:
@@ -90,7 +96,7 @@ def search_terms(q: str | None) -> list[str]:
 
 def shop_home(*, shop: Shop, limit: int = 6) -> dict[str, Any]:
     """What the shop home shows: featured banner, categories, new arrivals and best sellers."""
-    base = _public_products(shop)
+    base = _public_products(shop).only(*PRODUCT_CARD_COLUMNS)
     return {
         "featured": list(base.filter(is_featured=True).order_by("position", "-id")[:5]),
         "categories": category_tree(shop=shop),
@@ -123,6 +129,15 @@ def product_get_public(*, shop: Shop, product_id: int) -> Product:
         .filter(pk=product_id)
         .first()
     )
+    if product is None:
+        raise NotFoundError("product_not_found", gettext("商品不存在或已下架。"))
+    return product
+
+
+def product_get_public_brief(*, shop: Shop, product_id: int) -> Product:
+    """A product on shelf alone (one query, nothing prefetched): what a per-viewer part of its cached
+    page is built from."""
+    product = _public_products(shop).filter(pk=product_id).first()
     if product is None:
         raise NotFoundError("product_not_found", gettext("商品不存在或已下架。"))
     return product

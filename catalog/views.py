@@ -1,7 +1,9 @@
 """The catalog's H5 pages: the shop home, category index, category and search lists, the product page.
 
 Each view resolves the shop from the URL, asks one selector for everything the page shows, and
-renders; templates never query. Anonymous views write nothing (no sessions, no view counters).
+renders a shell that every visitor shares (shop.cache: cached under the shop's versions, each
+visitor's CSRF token, messages and own sections put in on the way out); templates never query.
+Page views write nothing (no sessions, no view counters).
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from catalog.ports import product_page_version, product_panels, storefront_sections
+from catalog.ports import product_panels, storefront_sections, viewer_sections_fill, viewer_slots_strip
 from catalog.selectors import (
     ORDERINGS,
+    PRODUCT_CARD_COLUMNS,
     category_get_public,
     category_tree,
     product_get_public,
+    product_get_public_brief,
     product_list,
     product_sku_matrix,
     shop_home,
@@ -29,12 +33,12 @@ from catalog.selectors import (
 from core.errors import ApplicationError
 from core.h5 import is_wechat
 from core.integers import parse_int
-from shop.cache import cache_public_page, cached_value
+from shop.cache import CSRF_MARK, cache_public_page, shell_csrf_token
 from shop.h5 import shop_page
 from shop.models import Shop
+from shop.selectors import shop_get_public
 
 PAGE_SIZE = 20
-CSRF_MARK = "__weishop_csrf_token__"
 SORTS = [("default", gettext_lazy("综合")), ("sales", gettext_lazy("销量")), ("new", gettext_lazy("新品")),
          ("price", gettext_lazy("价格↑")), ("-price", gettext_lazy("价格↓"))]  # fmt: skip
 
@@ -58,14 +62,34 @@ def _page(request: HttpRequest, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(number)
 
 
-@cache_public_page
+def _fill(request: HttpRequest, shop_slug: str, kwargs: dict[str, Any], body: bytes) -> bytes:
+    """The per-viewer storefront sections (catalog.ports): built again for a signed-in shopper (the
+    shop and product are loaded only when the page has one), as in the shell for anyone else."""
+    if b"<!--weishop:viewer " not in body:
+        return body
+    if not request.user.is_authenticated:
+        return viewer_slots_strip(body)
+    product_id = kwargs.get("product_id")
+    shop = shop_get_public(slug=shop_slug)
+    return viewer_sections_fill(
+        body,
+        shop=lambda: shop,
+        product=lambda: product_get_public_brief(shop=shop, product_id=product_id) if product_id else None,
+        user=request.user,
+        csrf_token=get_token(request),
+    )
+
+
+LIST_PARAMS = ("q", "sort", "page")
+
+
+@cache_public_page(shows_stock=True, fill=_fill)
 @shop_page
 def home(request: HttpRequest, shop: Shop) -> HttpResponse:
-    """The shop's home: featured banner, categories, new arrivals and best sellers."""
+    """The shop home: featured banner, categories, new arrivals and best sellers."""
     context = {"shop": shop, "is_wechat": is_wechat(request), "tab": "home", **shop_home(shop=shop)}
-    # a logged-in shopper's page is never cached: its sections may carry a form with their token
-    token = get_token(request) if request.user.is_authenticated else ""
-    context["sections"] = storefront_sections(shop=shop, csrf_token=token)
+    token = shell_csrf_token(request)  # a signed-in shopper's shell: forms with their token put in
+    context["sections"] = storefront_sections(shop=shop, csrf_token=token, viewer_slots=True)
     return render(request, "shop/home.html", context)
 
 
@@ -81,12 +105,13 @@ def categories(request: HttpRequest, shop: Shop) -> HttpResponse:
     return render(request, "catalog/categories.html", context)
 
 
-@cache_public_page
+@cache_public_page(params=LIST_PARAMS, shows_stock=True)
 @shop_page
 def category(request: HttpRequest, shop: Shop, category_id: int) -> HttpResponse:
     current = category_get_public(shop=shop, category_id=category_id)
     sort = _sort(request)
-    page = _page(request, product_list(shop=shop, category=current, ordering=sort))
+    products = product_list(shop=shop, category=current, ordering=sort).only(*PRODUCT_CARD_COLUMNS)
+    page = _page(request, products)
     context = {
         "shop": shop, "is_wechat": is_wechat(request), "tab": "categories", "category": current,
         "page": page, "sort": sort, "sorts": SORTS,
@@ -94,12 +119,13 @@ def category(request: HttpRequest, shop: Shop, category_id: int) -> HttpResponse
     return render(request, "catalog/list.html", context)
 
 
-@cache_public_page
+@cache_public_page(params=LIST_PARAMS, shows_stock=True)
 @shop_page
 def search(request: HttpRequest, shop: Shop) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:50]
     sort = _sort(request)
-    page = _page(request, product_list(shop=shop, q=q, ordering=sort)) if q else None
+    products = product_list(shop=shop, q=q, ordering=sort).only(*PRODUCT_CARD_COLUMNS) if q else None
+    page = _page(request, products) if products is not None else None
     context = {
         "shop": shop, "is_wechat": is_wechat(request), "tab": "home", "q": q, "page": page, "sort": sort,
         "sorts": SORTS,
@@ -107,57 +133,42 @@ def search(request: HttpRequest, shop: Shop) -> HttpResponse:
     return render(request, "catalog/list.html", context)
 
 
+@cache_public_page(params=("sku", "qty"), product_kwarg="product_id", fill=_fill)
 @shop_page
 def product(request: HttpRequest, shop: Shop, product_id: int) -> HttpResponse:
-    """The product page, cached per catalog version for anonymous visitors (their own CSRF token is
-    put into the cached HTML); logged-in shoppers and visitors with a pending message get a fresh one."""
+    """The product page, cached as a shell for every visitor under the product's own page version
+    (stock, sales, reviews) too. Its buy form and coupon buttons carry the CSRF mark (each visitor's
+    own token goes in on the way out); a signed-in shopper's own sections (我的团) are built for
+    them. Coming back from a refused "add to cart" (``?sku=&qty=``) keeps what the shopper chose."""
     wechat = is_wechat(request)
-
-    def build(chosen: dict | None = None, *, token: str = CSRF_MARK, viewer: Any = None) -> dict:
-        item = product_get_public(shop=shop, product_id=product_id)
-        specs = [
-            {
-                "id": spec.pk,
-                "name": spec.name,
-                "values": [{"id": v.pk, "value": v.value} for v in spec.values.all()],
-            }
-            for spec in item.specs.all()
-        ]
-        context = {
-            "shop": shop, "is_wechat": wechat, "product": item, "images": list(item.images.all()), "specs": specs,
-            "skus": item.active_skus, "sku_data": {"specs": specs, "skus": product_sku_matrix(item)},
-            "sections": storefront_sections(shop=shop, product=item, csrf_token=token, user=viewer),
-            "panels": product_panels(shop=shop, product=item),
-        }  # fmt: skip
-        return {
-            "title": item.title,
-            "product_id": item.pk,
-            "sold_out": not any(sku.stock > 0 for sku in item.active_skus),
-            "body": render_to_string("catalog/product_body.html", context),
-            "options": render_to_string(
-                "catalog/product_options.html",
-                {"product": item, "skus": item.active_skus, "chosen": (chosen or {}).get("sku")},
-            ),
-            **(chosen or {}),
+    chosen = {"sku": _positive(request.GET.get("sku")), "qty": _positive(request.GET.get("qty"))}
+    item = product_get_public(shop=shop, product_id=product_id)
+    specs = [
+        {
+            "id": spec.pk,
+            "name": spec.name,
+            "values": [{"id": v.pk, "value": v.value} for v in spec.values.all()],
         }
-
-    if request.user.is_authenticated or request.COOKIES.get("messages"):
-        # Coming back from a refused "add to cart" (?sku=&qty=): keep what the shopper had chosen.
-        chosen = {"sku": _positive(request.GET.get("sku")), "qty": _positive(request.GET.get("qty"))}
-        viewer = request.user if request.user.is_authenticated else None  # their page alone: not cached
-        context = {
-            "shop": shop,
-            "is_wechat": wechat,
-            **build(chosen, token=get_token(request), viewer=viewer),
-        }
-        return render(request, "catalog/product.html", context)
-
-    def whole_page() -> str:
-        context = {"shop": shop, "is_wechat": wechat, "csrf_token": CSRF_MARK, **build()}
-        return render_to_string("catalog/product.html", context, request)
-
-    # Anonymous visitors get the cached page with their own CSRF token put in (keyed by the
-    # product's own page version too: a new review rebuilds this page only).
-    parts = ("product-page", str(product_id), product_page_version(shop.slug, product_id), str(wechat))
-    html = cached_value(shop.slug, parts, whole_page)
-    return HttpResponse(html.replace(CSRF_MARK, get_token(request)))
+        for spec in item.specs.all()
+    ]
+    body_context = {
+        "shop": shop, "is_wechat": wechat, "product": item, "images": list(item.images.all()), "specs": specs,
+        "skus": item.active_skus, "sku_data": {"specs": specs, "skus": product_sku_matrix(item)},
+        "sections": storefront_sections(shop=shop, product=item, csrf_token=CSRF_MARK, viewer_slots=True),
+        "panels": product_panels(shop=shop, product=item),
+    }  # fmt: skip
+    context = {
+        "shop": shop,
+        "is_wechat": wechat,
+        "csrf_token": CSRF_MARK,
+        "title": item.title,
+        "product_id": item.pk,
+        "sold_out": not any(sku.stock > 0 for sku in item.active_skus),
+        "body": render_to_string("catalog/product_body.html", body_context),
+        "options": render_to_string(
+            "catalog/product_options.html",
+            {"product": item, "skus": item.active_skus, "chosen": chosen["sku"]},
+        ),
+        **chosen,
+    }
+    return render(request, "catalog/product.html", context)

@@ -20,7 +20,6 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from catalog.models import Product
-from catalog.ports import product_page_version
 from core.errors import ApplicationError, NotFoundError
 from core.h5 import is_wechat
 from core.integers import parse_int
@@ -101,9 +100,8 @@ def product_reviews(request: HttpRequest, shop: Shop, product_id: int) -> HttpRe
 
     if request.user.is_authenticated:
         return HttpResponse(build())
-    parts = ("reviews-page", str(product_id), product_page_version(shop.slug, product_id), kind, str(number),
-             "wx" if wechat else "web")  # fmt: skip
-    return HttpResponse(cached_value(shop.slug, parts, build))
+    parts = ("reviews-page", str(product_id), kind, str(number), "wx" if wechat else "web")
+    return HttpResponse(cached_value(shop.slug, parts, build, product_id=product_id))
 
 
 # ---------------------------------------------------------------- 待评价 and 我的评价

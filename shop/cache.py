@@ -1,11 +1,28 @@
-"""The storefront cache: version-keyed caching of what anonymous shoppers and the mini-program read.
+"""The storefront cache: version-keyed caching of the shop pages and API answers shoppers read.
 
 Every shop has a storefront *version* in the cache. Anything that changes what a shopper could see
-(a price, stock, a product, a category, the shop's details) calls ``storefront_changed(shop)``,
-which moves the version on once its transaction commits; cached pages and API responses are keyed
-by the version, so they are never served after a change, and simply age out (``ENTRY_TTL``). It
-lives in the tenant app because every app above it (catalog, orders, the admin base) bumps it and
-every storefront page (the shop's own pages as well as catalog's) is cached by it.
+(a price, a product, a category, the shop's details) calls ``storefront_changed(shop)``, which
+moves the version on once its transaction commits. Two narrower versions sit beside it:
+
+- a product's own **page version** (``product_page_changed``): that product's page, its API detail
+  and its review list are rebuilt, the rest of the shop stays cached (a review, an order on it);
+- the shop's **stock stamp** (``stock_changed``): orders move stock and sales counts. They move
+  the page version of each product they touch (its page shows its stock at once) and stamp the
+  shop; pages that list products (``shows_stock``: the home, category and search lists, the API
+  product list) built before the stamp are rebuilt once they are ``STOCK_GRACE`` seconds old, so a
+  run of orders rebuilds a list at most once every few seconds instead of on every order, and
+  never the product pages of other products.
+
+An entry carries the versions it was built under and is checked against the current ones on every
+read, and the versions are read in the same round trip as the entry (``cache.get_many``): a hit is
+one cache read (Redis: one MGET), with no shop lookup. Entries age out (``ENTRY_TTL``).
+
+Pages are cached as a **shell** shared by every visitor, signed in or not; what belongs to one
+visitor is put in on the way out (``fill``): their CSRF token (``CSRF_MARK``), their messages
+(``MESSAGES_MARK``, see templates/base.html) and what a page's own ``fill`` adds (catalog: the
+per-viewer storefront sections, e.g. 我的团). A signed-in shopper and an anonymous visitor get
+separate shells (a signed-in shell may carry forms with the CSRF mark where an anonymous one links
+to a page of its own), so neither ever sees the other's.
 
 Correct across processes only with a shared cache: production sets ``REDIS_URL`` (it needs it for
 WeChat tokens too). With the default per-process memory cache, another worker may serve an entry
@@ -16,13 +33,18 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
 
 from core.errors import NotFoundError
 from core.h5 import is_wechat
@@ -31,10 +53,23 @@ from shop.selectors import shop_get_public, shop_public_cache_key
 
 ENTRY_TTL = 300
 VERSION_TTL = 7 * 24 * 3600
+STOCK_GRACE = 5.0  # seconds a list page may show stock and sales counts from before an order
+CSRF_MARK = "__weishop_csrf_token__"
+MESSAGES_MARK = "<!--weishop:messages-->"
+_CSRF_MARK = CSRF_MARK.encode()
+_MESSAGES_MARK = MESSAGES_MARK.encode()
 
 
 def _version_key(shop_slug: str) -> str:
     return f"catalog:version:{shop_slug}"
+
+
+def _product_version_key(shop_slug: str, product_id: int | str) -> str:
+    return f"catalog:product-version:{shop_slug}:{product_id}"
+
+
+def _stock_key(shop_slug: str) -> str:
+    return f"catalog:stock-changed:{shop_slug}"
 
 
 def storefront_version(shop_slug: str) -> str:
@@ -63,41 +98,222 @@ def storefront_changed_for_ids(shop_ids: Iterable[int]) -> None:
         storefront_changed(slug)
 
 
+def product_page_version(shop_slug: str, product_id: int) -> str:
+    """A product's own page version ("0" before ``product_page_changed`` first moves it)."""
+    return str(cache.get(_product_version_key(shop_slug, product_id)) or "0")
+
+
+def product_page_changed(*, shop_slug: str, product_id: int) -> None:
+    """One product's page changes (not the rest of the shop): after commit, its cached page, API
+    detail and review list are built again."""
+    key = _product_version_key(shop_slug, product_id)
+    transaction.on_commit(lambda: cache.set(key, str(time.time_ns()), VERSION_TTL))
+
+
+def stock_changed(products: Iterable[tuple[str, int]]) -> None:
+    """Orders moved the stock or sales count of these ``(shop slug, product id)``: after commit,
+    each product's page version moves on and each shop's list pages are stamped (``STOCK_GRACE``).
+    Nothing else of the shop is rebuilt."""
+    pairs = sorted(set(products))
+    if not pairs:
+        return
+
+    def bump() -> None:
+        now = str(time.time_ns())
+        keys: dict[str, Any] = {_product_version_key(slug, product_id): now for slug, product_id in pairs}
+        keys |= {_stock_key(slug): time.time() for slug, _product_id in pairs}
+        cache.set_many(keys, VERSION_TTL)
+
+    transaction.on_commit(bump)
+
+
 def cache_key(*parts: str) -> str:
     return "catalog:entry:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
-def cached_value(shop_slug: str, parts: tuple[str, ...], build: Callable[[], Any]) -> Any:
-    """``build()``'s result, cached under the shop's current storefront version (exceptions propagate
-    and nothing is cached)."""
-    key = cache_key(shop_slug, storefront_version(shop_slug), *parts)
-    body = cache.get(key)
-    if body is None:
-        body = build()
-        cache.set(key, body, ENTRY_TTL)
+@dataclass
+class Lookup:
+    """One read of an entry with the versions it must match (``storefront_lookup``)."""
+
+    shop_slug: str
+    key: str
+    product_id: int | str | None
+    version: str | None  # the shop's version as read (None: not in the cache yet)
+    product_version: str
+    value: Any = None
+    hit: bool = False
+
+
+def storefront_lookup(
+    shop_slug: str, parts: Sequence[str], *, product_id: int | str | None = None, shows_stock: bool = False
+) -> Lookup:
+    """The entry for ``parts`` if it was built under the shop's current version (and the product's,
+    with ``product_id``; and after the last order's stock stamp, with ``shows_stock``): one round
+    trip to the cache for all of them."""
+    key = cache_key(shop_slug, *parts)
+    version_key = _version_key(shop_slug)
+    keys = [version_key, key]
+    if product_id is not None:
+        keys.append(_product_version_key(shop_slug, product_id))
+    if shows_stock:
+        keys.append(_stock_key(shop_slug))
+    found = cache.get_many(keys)
+    version = found.get(version_key)
+    product_version = str(found.get(keys[2]) or "0") if product_id is not None else ""
+    lookup = Lookup(shop_slug, key, product_id, version, product_version)
+    entry = found.get(key)
+    if version is None or not isinstance(entry, tuple) or len(entry) != 3:
+        return lookup
+    stamp, built_at, value = entry
+    if stamp != (version, product_version):
+        return lookup
+    changed = found.get(_stock_key(shop_slug)) if shows_stock else None
+    if changed is not None and built_at < changed and time.time() - built_at >= STOCK_GRACE:
+        return lookup  # built before the last order moved stock, and old enough to rebuild
+    lookup.value, lookup.hit = value, True
+    return lookup
+
+
+def storefront_store(lookup: Lookup, build: Callable[[], Any]) -> Any:
+    """``build()``'s result, cached for ``lookup`` under the versions current before it ran (so a
+    change committed while it runs makes the entry stale, never a stale entry current). Exceptions
+    propagate and nothing is cached."""
+    version = lookup.version or storefront_version(lookup.shop_slug)
+    built_at = time.time()
+    value = build()
+    cache.set(lookup.key, ((version, lookup.product_version), built_at, value), ENTRY_TTL)
+    return value
+
+
+def cached_value(
+    shop_slug: str,
+    parts: tuple[str, ...],
+    build: Callable[[], Any],
+    *,
+    product_id: int | str | None = None,
+    shows_stock: bool = False,
+) -> Any:
+    """``build()``'s result, cached under the shop's current storefront version (and the product's
+    page version with ``product_id``); exceptions propagate and nothing is cached."""
+    lookup = storefront_lookup(shop_slug, parts, product_id=product_id, shows_stock=shows_stock)
+    return lookup.value if lookup.hit else storefront_store(lookup, build)
+
+
+# -- Page shells -----------------------------------------------------------------------------------
+
+
+def shell_csrf_token(request: HttpRequest) -> str:
+    """The token a page shell's forms carry: the CSRF mark for a signed-in shopper (their own token
+    goes in on the way out), "" for an anonymous visitor (a form then links to a page of its own)."""
+    return CSRF_MARK if request.user.is_authenticated else ""
+
+
+def _messages_html(request: HttpRequest) -> bytes:
+    storage = messages.get_messages(request)
+    if not storage:  # reads the cookie (and the session only when the request has one)
+        return b""
+    return render_to_string("includes/messages.html", {"messages": storage}).encode()
+
+
+def fill_shell(request: HttpRequest, body: bytes) -> bytes:
+    """Put one visitor's own parts into a shell: their CSRF token and their messages."""
+    if _CSRF_MARK in body:
+        body = body.replace(_CSRF_MARK, get_token(request).encode())
+    if _MESSAGES_MARK in body:
+        body = body.replace(_MESSAGES_MARK, _messages_html(request), 1)
     return body
 
 
-def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Serve an H5 page from the cache to anonymous visitors (keyed by shop version, URL and
-    whether the visitor is inside WeChat). Logged-in shoppers always get a fresh page."""
+PageFill = Callable[[HttpRequest, str, dict[str, Any], bytes], bytes]
+
+
+def cache_public_page(
+    view: Callable[..., HttpResponse] | None = None,
+    *,
+    params: Sequence[str] = (),
+    product_kwarg: str | None = None,
+    shows_stock: bool = False,
+    fill: PageFill | None = None,
+) -> Any:
+    """Serve an H5 page of a shop from its cached shell, to every visitor (``@cache_public_page`` or
+    ``@cache_public_page(...)``). The view renders the shell: ``request.storefront_shell`` is True
+    (templates/base.html then leaves the messages mark), its forms carry ``shell_csrf_token``. The
+    key is the path, the query ``params`` the page reads (any other, ``?ch=`` of a shared link
+    among them, shares the entry), WeChat or not, signed in or not; ``product_kwarg`` adds that
+    product's page version, ``shows_stock`` the orders' stock stamp. ``fill(request, shop_slug,
+    kwargs, body)`` puts in what else belongs to the visitor."""
+    if view is None:
+        return lambda view: cache_public_page(
+            view, params=params, product_kwarg=product_kwarg, shows_stock=shows_stock, fill=fill
+        )
 
     @wraps(view)
-    def wrapper(request: HttpRequest, shop_slug: str, *args, **kwargs) -> HttpResponse:
-        if request.method != "GET" or request.user.is_authenticated:
-            return view(request, shop_slug, *args, **kwargs)
+    def wrapper(request: HttpRequest, shop_slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        request.storefront_shell = True  # type: ignore[attr-defined]
         try:
-            shop_get_public(slug=shop_slug)  # unknown shops get no cache entries (nor a version)
-        except NotFoundError:
-            return view(request, shop_slug, *args, **kwargs)
-        parts = ("page", request.get_full_path(), "wx" if is_wechat(request) else "web")
-        key = cache_key(shop_slug, storefront_version(shop_slug), *parts)
-        body = cache.get(key)
-        if body is not None:
-            return HttpResponse(body)
-        response = view(request, shop_slug, *args, **kwargs)
-        if response.status_code == 200 and not response.streaming:
-            cache.set(key, response.content, ENTRY_TTL)
-        return response
+            return serve(request, shop_slug, *args, **kwargs)
+        except Exception:
+            request.storefront_shell = False  # type: ignore[attr-defined]  # the 404 page is no shell
+            raise
+
+    def serve(request: HttpRequest, shop_slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        member = request.user.is_authenticated
+        if request.method != "GET":
+            return _filled(request, shop_slug, kwargs, view(request, shop_slug, *args, **kwargs), fill)
+        query = urlencode([(name, request.GET[name]) for name in params if name in request.GET])
+        parts = (
+            "page",
+            request.path,
+            query,
+            "wx" if is_wechat(request) else "web",
+            "member" if member else "",
+        )
+        product_id = kwargs.get(product_kwarg) if product_kwarg else None
+        lookup = storefront_lookup(shop_slug, parts, product_id=product_id, shows_stock=shows_stock)
+        if lookup.hit:
+            body: bytes = lookup.value
+        else:
+            if lookup.version is None:
+                try:
+                    shop_get_public(slug=shop_slug)  # unknown shops get no cache entries (nor a version)
+                except NotFoundError:
+                    return view(request, shop_slug, *args, **kwargs)
+            built: list[HttpResponse] = []
+
+            def build() -> bytes:
+                response = view(request, shop_slug, *args, **kwargs)
+                built.append(response)
+                if response.status_code != 200 or response.streaming:
+                    raise _NotCacheable
+                return response.content
+
+            try:
+                body = storefront_store(lookup, build)
+            except _NotCacheable:
+                return _filled(request, shop_slug, kwargs, built[0], fill)
+        response = HttpResponse(body)
+        return _filled(request, shop_slug, kwargs, response, fill)
 
     return wrapper
+
+
+class _NotCacheable(Exception):
+    """The view answered something other than a page to keep (a redirect, a 404)."""
+
+
+def _filled(
+    request: HttpRequest,
+    shop_slug: str,
+    kwargs: dict[str, Any],
+    response: HttpResponse,
+    fill: PageFill | None,
+) -> HttpResponse:
+    if response.streaming or not response.get("Content-Type", "").startswith("text/html"):
+        return response
+    body = fill_shell(request, response.content)
+    if fill is not None:
+        body = fill(request, shop_slug, kwargs, body)
+    response.content = body
+    if response.has_header("Content-Length"):
+        response["Content-Length"] = str(len(body))
+    return response

@@ -15,9 +15,8 @@ from catalog.models import SKU, Product
 from core.errors import ApplicationError, NotFoundError
 from orders.locks import order_lock, order_lock_if_exists, order_qs_select_for_update
 from orders.models import Order, OrderEvent, OrderStatus
-from orders.services.stock import order_stock_release
+from orders.services.stock import order_stock_release, products_stock_changed
 from orders.state import order_transition
-from shop.cache import storefront_changed_for_ids
 from shop.models import Shop
 
 E = OrderEvent.Type
@@ -112,12 +111,13 @@ def order_mark_paid(
         order=order, to=OrderStatus.PAID, event=E.PAID, actor_kind=A.SYSTEM, data={"reference": reference},
         extra_fields=("paid_fen",), at=paid_at,
     )  # fmt: skip
-    for line in order.lines.order_by("sku_id"):
+    lines = list(order.lines.order_by("sku_id"))
+    for line in lines:
         SKU.objects.filter(pk=line.sku_id).update(sales_count=F("sales_count") + line.quantity)
         Product.objects.filter(pk=line.product_id_snapshot).update(
             sales_count=F("sales_count") + line.quantity
         )
-    storefront_changed_for_ids([order.shop_id])
+    products_stock_changed(line.product_id_snapshot for line in lines)  # their pages and the lists
     return True
 
 

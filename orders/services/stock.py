@@ -13,7 +13,7 @@ from django.db.models.functions import Greatest
 from catalog.models import SKU, Product
 from orders.models import Order
 from orders.pricing import stock_returns
-from shop.cache import storefront_changed_for_ids
+from shop.cache import stock_changed
 
 
 def product_stock_adjust(*, order_lines: Iterable[tuple[int, int]]) -> None:
@@ -25,8 +25,15 @@ def product_stock_adjust(*, order_lines: Iterable[tuple[int, int]]) -> None:
         Product.objects.filter(pk=product_id).update(
             stock_total=Greatest(F("stock_total") + per_product[product_id], 0)
         )
-    shop_ids = Product.objects.filter(pk__in=list(per_product)).values_list("shop_id", flat=True).distinct()
-    storefront_changed_for_ids(shop_ids)
+    products_stock_changed(per_product)
+
+
+def products_stock_changed(product_ids: Iterable[int]) -> None:
+    """The stock or sales count of these products moved: their own pages are rebuilt and the shop's
+    lists soon after (``shop.cache.stock_changed``), never the rest of the shop."""
+    ids = sorted(set(product_ids))
+    if ids:
+        stock_changed(Product.objects.filter(pk__in=ids).values_list("shop__slug", "pk"))
 
 
 def order_stock_release(order: Order) -> None:
@@ -53,6 +60,7 @@ def order_unsell(order: Order) -> None:
         Product.objects.filter(pk=line.product_id_snapshot).update(
             sales_count=Greatest(F("sales_count") - line.quantity, 0)
         )
+    products_stock_changed(line.product_id_snapshot for line in lines)
 
 
 def units_restock(units: Iterable[tuple[int, int, int]]) -> None:
@@ -79,3 +87,4 @@ def units_unsell(units: Iterable[tuple[int, int, int]]) -> None:
         Product.objects.filter(pk=product_id).update(
             sales_count=Greatest(F("sales_count") - per_product[product_id], 0)
         )
+    products_stock_changed(per_product)
