@@ -136,6 +136,7 @@ function install(wx) {
           o.success && o.success({ statusCode: 404, data: JSON.stringify({ code: 'not_found', message: '未录制的请求' }) })
           return
         }
+        if (route.times !== undefined) route.times -= 1
         let reply = typeof route.reply === 'function' ? route.reply(record) : route.reply
         if (!reply || reply.status === undefined || reply.body === undefined) reply = { status: 201, body: reply }
         o.success && o.success({ statusCode: reply.status, data: JSON.stringify(reply.body) })
