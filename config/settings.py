@@ -112,7 +112,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.AuthenticationMiddleware",  # Django's, the user read through the cache
     "wechat.views.SilentLoginMiddleware",
     "orders.middleware.AttributionMiddleware",  # request.attribution: ?ch= / ?ref= / API header
     "marketing.middleware.GenuineLinkMiddleware",  # the shop's window and channels; the 已认证 banner
@@ -281,6 +281,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 LOGIN_URL = "admin:login"
+# Sessions are read from the cache (Redis with REDIS_URL) and written through to the database, so a
+# signed-in page view reads no session row when warm and a session survives a cache flush
+# (docs/deployment.md#sessions). Nothing on a page view writes to its session.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 # HTTPS in production: secure by default whenever DEBUG is off, each switch overridable from the
 # environment (docs/deployment.md). WeChat Pay, OAuth and the JS-SDK need https anyway.
@@ -307,7 +311,7 @@ REST_FRAMEWORK = {
     # Token first: an anonymous call is answered 401 with "WWW-Authenticate: Token" (the
     # mini-program signs in again); H5 pages calling the API use the session (with CSRF).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.auth_cache.CachedTokenAuthentication",  # DRF's TokenAuthentication, cached
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
