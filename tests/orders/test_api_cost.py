@@ -52,3 +52,26 @@ def test_the_order_list_costs_the_same_with_one_order_or_ten(client, shop_a, sho
             )
         counts.append(warm_count(client, f"{API}/orders/", token))
     assert counts[0] == counts[1] <= 3, counts  # the count, the page of orders, their lines
+
+
+def test_the_h5_cart_and_order_list_cost_the_same_with_one_or_ten(client, shop_a, shopper, settings):
+    settings.WEISHOP_MAX_UNPAID_ORDERS = 50
+    client.force_login(shopper)
+    address = AddressFactory(user=shopper)
+    cart = cart_get(shop=shop_a, user=shopper, create=True)
+    counts = []
+    for n in (1, 10):
+        while cart.items.count() < n:
+            product = make_product(shop=shop_a, title=f"商品{cart.items.count()}", stock=50)
+            add_image(product)
+            sku = product.skus.get()
+            services.order_place(shop=shop_a, user=shopper, items=[(sku.pk, 1)], address_id=address.pk)
+            cart_add(cart=cart, sku_id=sku.pk)
+        row = []
+        for url in ("/s/shop-a/cart/", "/s/shop-a/orders/"):
+            assert client.get(url).status_code == 200
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.get(url).status_code == 200
+            row.append(len(ctx.captured_queries))
+        counts.append(row)
+    assert counts[0] == counts[1] and counts[0][0] == 1, counts  # the cart: one query, lines included
