@@ -108,7 +108,11 @@ MIDDLEWARE = [
     "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files: gzip copies made by collectstatic
+    # Pages and API answers of WEISHOP_GZIP_MIN_BYTES or more gzipped for browsers that ask, with
+    # Django's BREACH mitigation (random padding; CSRF tokens are masked per response):
+    # docs/deployment.md#compression. Above every middleware that reads or rewrites a body.
+    "core.compression.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -265,17 +269,24 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 SERVE_MEDIA = env_bool("SERVE_MEDIA", default=True)
+# Static files (docs/deployment.md#static-files): in production `collectstatic` writes each file under
+# a name carrying a hash of its content (app.3f2a….css) with gzip copies beside it; WhiteNoise serves
+# the gzip copy to browsers that accept it and, the name changing whenever the content does, lets
+# browsers and proxies keep them for a year (immutable). Pages name the hashed files
+# ({% static %}), so DEBUG off needs `collectstatic` first. Under DEBUG (`make run`) the files are
+# served as they are in static/ and the apps, found on each request (WhiteNoise's defaults).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedStaticFilesStorage"
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
-WHITENOISE_USE_FINDERS = True
+# Bodies smaller than this go out uncompressed: they fit TCP's first window anyway (core/compression.py).
+WEISHOP_GZIP_MIN_BYTES = int(os.environ.get("WEISHOP_GZIP_MIN_BYTES", str(14 * 1024)))
 # Uploaded images are capped here and validated again by catalog.images.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
