@@ -94,15 +94,6 @@ def token_user_id(*, key: str) -> int | None:
     return int(found) or None
 
 
-def token_active_user_id(*, key: str) -> int | None:
-    """The id of the active user ``key`` belongs to (None for an unknown token or an inactive user)."""
-    user_id = token_user_id(key=key)
-    if user_id is None:
-        return None
-    user = user_cached(user_id=user_id)
-    return user_id if user is not None and user.is_active else None
-
-
 def token_cache_forget(*, key: str) -> None:
     cache.delete(_token_key(key))
 

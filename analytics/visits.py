@@ -30,7 +30,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts.auth_cache import token_active_user_id
+from accounts.auth_cache import token_user_id
 from analytics import counters
 from core.attribution import Attribution
 from core.h5 import API_SHOP_PATH, client_ip
@@ -79,11 +79,12 @@ def _alias(request: HttpRequest, day: str) -> str:
 
 def _token_user_id(request: HttpRequest) -> int | None:
     """The shopper an API call's ``Authorization: Token …`` header names (the catalog's endpoints
-    are public and never look at it): accounts' cached token lookup, no query when warm."""
+    are public and never look at it): accounts' cached token lookup, one cache read and no query
+    when warm (for counting only: whether the account is still active is not asked)."""
     header = request.headers.get("Authorization", "")
     if not header.startswith("Token ") or len(header) > 100:
         return None
-    return token_active_user_id(key=header[6:].strip())
+    return token_user_id(key=header[6:].strip())
 
 
 def user_id_of(request: HttpRequest) -> int | None:
