@@ -27,10 +27,10 @@ from contextvars import ContextVar
 from datetime import datetime
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.auth_cache import token_user_id
 from analytics import counters
 from core.attribution import Attribution
 from core.h5 import API_SHOP_PATH, client_ip
@@ -39,7 +39,6 @@ from orders.middleware import attribution_of
 
 VISITOR_COOKIE = "ws_v"
 VISITOR_COOKIE_AGE = 365 * 86400
-TOKEN_TTL = 300  # an API token's shopper, remembered for counting only
 COOKIE_VALUE = re.compile(r"^(?P<id>[0-9a-f]{24})(?:\.(?P<day>[0-9]{8})\.(?P<alias>[0-9a-f]{16}))?$")
 
 BOT_AGENT = re.compile(
@@ -80,21 +79,12 @@ def _alias(request: HttpRequest, day: str) -> str:
 
 def _token_user_id(request: HttpRequest) -> int | None:
     """The shopper an API call's ``Authorization: Token …`` header names (the catalog's endpoints
-    are public and never look at it): from the cache, else one read, remembered ``TOKEN_TTL``."""
+    are public and never look at it): accounts' cached token lookup, one cache read and no query
+    when warm (for counting only: whether the account is still active is not asked)."""
     header = request.headers.get("Authorization", "")
     if not header.startswith("Token ") or len(header) > 100:
         return None
-    key = header[6:].strip()
-    cache_key = "an:token:" + hashlib.sha256(key.encode()).hexdigest()[:32]
-    found = cache.get(cache_key)
-    if found is None:
-        from rest_framework.authtoken.models import Token
-
-        found = (
-            Token.objects.filter(key=key, user__is_active=True).values_list("user_id", flat=True).first() or 0
-        )
-        cache.set(cache_key, found, TOKEN_TTL)
-    return int(found) or None
+    return token_user_id(key=header[6:].strip())
 
 
 def user_id_of(request: HttpRequest) -> int | None:

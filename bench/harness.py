@@ -1,7 +1,7 @@
 """What the PostgreSQL bench scripts share: a throw-away database (``<name>_<suffix>`` on the server
 of DATABASE_URL, created before the run and dropped after it, also when the run fails, with Django
 pointed at it: ``bench.settings``, no persistent connections) and ``race``, many callers released at
-once, each on its own connection."""
+once through a bounded pool of workers, each worker on its own connection."""
 
 from __future__ import annotations
 
@@ -44,29 +44,49 @@ def run_in_scratch_database(*, script: str, suffix: str, run: Callable[[], int],
         admin.close()
 
 
-def race(target: Callable[[int], Any], count: int, workers: int | None = None) -> tuple[list[Any], float]:
-    """``target(i)`` for i in range(count), released together, at most ``workers`` at once (all of
-    them by default; PostgreSQL's max_connections is often 100), each on its own connection.
-    Returns what each returned or raised (a refusal or a failure: the caller tells them apart) and
-    the seconds they took."""
+DEFAULT_WORKERS = 40  # connections at once: well below PostgreSQL's default max_connections (100)
+
+
+def race(
+    target: Callable[[int], Any], count: int, workers: int | None = None, timings: list[float] | None = None
+) -> tuple[list[Any], float]:
+    """``target(i)`` for i in range(count), released together, at most ``workers`` at once
+    (``DEFAULT_WORKERS`` unless told: each worker holds one database connection for the whole
+    race, so 200 racers need 40 connections, not 200). Returns what each returned or raised (a
+    refusal or a failure: the caller tells them apart) and the seconds they took; ``timings``, if
+    given, receives each call's own seconds (its wait for a free worker not included)."""
     from django.db import connections
 
+    workers = max(1, min(count, workers or DEFAULT_WORKERS))
     start = threading.Event()
     results: list[Any] = [None] * count
+    durations: list[float] = [0.0] * count
+    indexes = iter(range(count))
+    take = threading.Lock()
 
-    def runner(index: int) -> None:
+    def worker() -> None:
         start.wait()
         try:
-            results[index] = target(index)
-        except Exception as exc:
-            results[index] = exc
+            while True:
+                with take:
+                    index = next(indexes, None)
+                if index is None:
+                    return
+                began = time.perf_counter()
+                try:
+                    results[index] = target(index)
+                except Exception as exc:
+                    results[index] = exc
+                durations[index] = time.perf_counter() - began
         finally:
             connections.close_all()
 
-    with ThreadPoolExecutor(max_workers=workers or count) as pool:
-        futures = [pool.submit(runner, i) for i in range(count)]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(worker) for _ in range(workers)]
         began = time.perf_counter()
         start.set()
         for future in futures:
             future.result()
+    if timings is not None:
+        timings.extend(durations)
     return results, time.perf_counter() - began

@@ -15,6 +15,10 @@ ROOT_URLCONF = "bench.urls"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
 
+if os.environ.get("BENCH_CACHE_PREFIX"):
+    # bench/catalog.py on Redis: this run's keys apart from any other's (and removed after it)
+    CACHES["default"]["KEY_PREFIX"] = os.environ["BENCH_CACHE_PREFIX"]  # noqa: F405
+
 if os.environ.get("BENCH_UNCACHED") == "1":
     # `python bench/catalog.py --uncached`: what every request costs when the catalog cache misses.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}

@@ -108,11 +108,15 @@ MIDDLEWARE = [
     "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files: gzip copies made by collectstatic
+    # Pages and API answers of WEISHOP_GZIP_MIN_BYTES or more gzipped for browsers that ask, with
+    # Django's BREACH mitigation (random padding; CSRF tokens are masked per response):
+    # docs/deployment.md#compression. Above every middleware that reads or rewrites a body.
+    "core.compression.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.AuthenticationMiddleware",  # Django's, the user read through the cache
     "wechat.views.SilentLoginMiddleware",
     "orders.middleware.AttributionMiddleware",  # request.attribution: ?ch= / ?ref= / API header
     "marketing.middleware.GenuineLinkMiddleware",  # the shop's window and channels; the 已认证 banner
@@ -267,22 +271,33 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 SERVE_MEDIA = env_bool("SERVE_MEDIA", default=True)
+# Static files (docs/deployment.md#static-files): in production `collectstatic` writes each file under
+# a name carrying a hash of its content (app.3f2a….css) with gzip copies beside it; WhiteNoise serves
+# the gzip copy to browsers that accept it and, the name changing whenever the content does, lets
+# browsers and proxies keep them for a year (immutable). Pages name the hashed files
+# ({% static %}), so DEBUG off needs `collectstatic` first. Under DEBUG (`make run`) the files are
+# served as they are in static/ and the apps, found on each request (WhiteNoise's defaults).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedStaticFilesStorage"
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
-WHITENOISE_USE_FINDERS = True
+# Bodies smaller than this go out uncompressed: they fit TCP's first window anyway (core/compression.py).
+WEISHOP_GZIP_MIN_BYTES = int(os.environ.get("WEISHOP_GZIP_MIN_BYTES", str(14 * 1024)))
 # Uploaded images are capped here and validated again by catalog.images.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 LOGIN_URL = "admin:login"
+# Sessions are read from the cache (Redis with REDIS_URL) and written through to the database, so a
+# signed-in page view reads no session row when warm and a session survives a cache flush
+# (docs/deployment.md#sessions). Nothing on a page view writes to its session.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 # HTTPS in production: secure by default whenever DEBUG is off, each switch overridable from the
 # environment (docs/deployment.md). WeChat Pay, OAuth and the JS-SDK need https anyway.
@@ -309,7 +324,7 @@ REST_FRAMEWORK = {
     # Token first: an anonymous call is answered 401 with "WWW-Authenticate: Token" (the
     # mini-program signs in again); H5 pages calling the API use the session (with CSRF).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.auth_cache.CachedTokenAuthentication",  # DRF's TokenAuthentication, cached
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],

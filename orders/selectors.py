@@ -22,11 +22,27 @@ if TYPE_CHECKING:
 TAB_NAMES = (*TABS, "after_sale")
 
 
+# What a list of orders shows (the H5 list, the API's OrderSummarySerializer): not the address,
+# the amounts' parts or the attribution, which only the order's own page reads.
+ORDER_SUMMARY_COLUMNS = (
+    "shop_id",
+    "user_id",
+    "order_no",
+    "status",
+    "total_fen",
+    "created_at",
+    "pay_deadline",
+)
+
+
 def order_list_for_user(*, user: User, shop: Shop, tab: str | None = None) -> QuerySet[Order]:
     """ "My orders" in one shop, newest first; ``tab``: pending_payment, to_ship, to_receive,
     completed or after_sale."""
     queryset = (
-        Order.objects.filter(user=user, shop=shop).prefetch_related("lines").order_by("-created_at", "-id")
+        Order.objects.filter(user=user, shop=shop)
+        .only(*ORDER_SUMMARY_COLUMNS)
+        .prefetch_related("lines")
+        .order_by("-created_at", "-id")
     )
     if tab == "after_sale":
         queryset = queryset.filter(after_sales__isnull=False).distinct()
@@ -173,22 +189,45 @@ class CartSummary:
 
 
 def cart_summary(*, cart: Cart | None) -> CartSummary:
+    return _summary(cart_items(cart=cart))
+
+
+def cart_summary_for_user(*, shop: Shop, user: User) -> CartSummary:
+    """The logged-in shopper's cart in ``shop``: the cart and its lines in one query."""
+    return _summary(list(_with_line_columns(CartItem.objects.filter(cart__shop=shop, cart__user=user))))
+
+
+def _summary(items: list[CartItem]) -> CartSummary:
     return CartSummary(
         lines=[
-            CartLine(item=item, problem=line_problem(sku=item.sku, quantity=item.quantity))
-            for item in cart_items(cart=cart)
+            CartLine(item=item, problem=line_problem(sku=item.sku, quantity=item.quantity)) for item in items
         ]
+    )
+
+
+# What a cart line shows and checks (the H5 cart, the API, checkout): these columns only, so neither
+# a product's description nor its other columns are read and turned into objects for every line.
+CART_LINE_COLUMNS = (
+    "cart_id", "sku_id", "quantity", "created_at",
+    "sku__product_id", "sku__spec_text", "sku__price_fen", "sku__stock", "sku__is_active", "sku__image_id",
+    "sku__product__title", "sku__product__status", "sku__product__cover_id",
+    *(f"{image}__{column}" for image in ("sku__image", "sku__product__cover")
+      for column in ("image", "width", "height", "thumb_list")),
+)  # fmt: skip
+
+
+def _with_line_columns(items: QuerySet[CartItem]) -> QuerySet[CartItem]:
+    return (
+        items.select_related("sku", "sku__product", "sku__product__cover", "sku__image")
+        .only(*CART_LINE_COLUMNS)
+        .order_by("-created_at", "-id")
     )
 
 
 def cart_items(*, cart: Cart | None) -> list[CartItem]:
     if cart is None:
         return []
-    return list(
-        cart.items.select_related("sku", "sku__product", "sku__product__cover", "sku__image").order_by(
-            "-created_at", "-id"
-        )
-    )
+    return list(_with_line_columns(cart.items.all()))
 
 
 def order_after_sale_state(order: Order) -> dict[str, Any]:

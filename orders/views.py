@@ -86,7 +86,10 @@ def _id(raw: str | None, *, field: str, label: str) -> int:
 
 @shop_page
 def cart(request: HttpRequest, shop: Shop) -> HttpResponse:
-    summary = selectors.cart_summary(cart=_cart(request, shop))
+    if request.user.is_authenticated:
+        summary = selectors.cart_summary_for_user(shop=shop, user=request.user)
+    else:
+        summary = selectors.cart_summary(cart=_cart(request, shop))
     context = _context(request, shop, rows=summary.lines, total=summary.goods_fen, tab="cart")
     return render(request, "orders/cart.html", context)
 

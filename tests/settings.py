@@ -18,6 +18,11 @@ WECHAT_SIMULATOR = WECHATPAY_SIMULATOR = True
 INSTALLED_APPS = [*INSTALLED_APPS, *(app for app in SIMULATOR_APPS.values() if app not in INSTALLED_APPS)]  # noqa: F405
 MIDDLEWARE = [*MIDDLEWARE, *(mw for mw in SIMULATOR_MIDDLEWARE.values() if mw not in MIDDLEWARE)]  # noqa: F405
 
+# Tests run with DEBUG off but without `collectstatic`: static files keep their plain names and are
+# found in static/ and the apps (tests/config/test_static.py checks the production storage itself).
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+WHITENOISE_USE_FINDERS = True
+
 # pytest-xdist (``make test`` runs a worker per CPU): each worker has its own test database
 # (pytest-django names it per worker) and its own Redis database, since tests clear the cache.
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "")

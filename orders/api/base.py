@@ -38,5 +38,5 @@ class ShopperView(ShopAPIView):
         return cast(Cart, cart_get(shop=self.get_shop(), user=self.shopper, create=True))
 
     def cart_response(self) -> Response:
-        summary = selectors.cart_summary(cart=self.cart())
+        summary = selectors.cart_summary_for_user(shop=self.get_shop(), user=self.shopper)
         return Response(CartSerializer(summary, context={"request": self.request}).data)
