@@ -40,7 +40,7 @@ from groupbuy.models import Group, GroupMember
 from orders.models import AfterSale, Order, OrderEvent, OrderStatus
 from orders.services import order_cancel, order_refund_automatic
 from orders.state import order_note
-from shop.cache import storefront_changed_for_ids
+from shop.cache import product_page_changed
 
 logger = logging.getLogger(__name__)
 E = OrderEvent.Type
@@ -103,7 +103,7 @@ def member_paid(*, order: Order) -> GroupMember | None:
         _note(order, _("%(why)s，这笔付款将自动原路退回。") % {"why": message}, state="refunding",
               group_no=group.group_no)  # fmt: skip
         transaction.on_commit(partial(group_member_refund, member_id=member.pk), robust=True)
-    storefront_changed_for_ids([group.shop_id])
+    _group_shown_changed(group)
     return member
 
 
@@ -177,7 +177,16 @@ def member_closed(*, order: Order) -> None:
     if group.joined_count == 0:
         group.status, group.finished_at = G.FAILED, timezone.now()
         group.save(update_fields=["status", "finished_at", "updated_at"])
-    storefront_changed_for_ids([group.shop_id])
+    _group_shown_changed(group)
+
+
+def _group_shown_changed(group: Group) -> None:
+    """A group's seats or state changed: only its product's page shows open groups (the group
+    page and the API read live), so only that page is built again, never the whole shop's."""
+    product_id, slug = (
+        Group.objects.filter(pk=group.pk).values_list("activity__product_id", "shop__slug").get()
+    )
+    product_page_changed(shop_slug=slug, product_id=product_id)
 
 
 # ---------------------------------------------------------------- the job
@@ -214,7 +223,7 @@ def _fail(group: Group, now: datetime) -> tuple[list[int], list[int]]:
               % {"h": group.open_hours, "n": group.size}, state="failed", group_no=group.group_no)  # fmt: skip
         refund.append(member.pk)
     waiting = list(group.members.filter(status=M.PENDING).values_list("order_id", flat=True))
-    storefront_changed_for_ids([group.shop_id])
+    _group_shown_changed(group)
     return refund, waiting
 
 
