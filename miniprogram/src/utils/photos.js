@@ -34,4 +34,20 @@ async function chooseAndUpload(room) {
   return done
 }
 
-module.exports = { chooseAndUpload }
+// The page methods every photo form has (spread into the page's `methods`): 添加图片 uploads up to
+// what is left of `max`, ✕ removes one. The page keeps `photos` [{id, url, path}] and `room`.
+function formMethods(max) {
+  return {
+    async onAddPhotos() {
+      const added = await chooseAndUpload(this.data.room)
+      const all = this.data.photos.concat(added).slice(0, max)
+      this.setData({ photos: all, room: max - all.length })
+    },
+    onRemovePhoto(e) {
+      const all = this.data.photos.filter((p) => p.id !== e.currentTarget.dataset.id)
+      this.setData({ photos: all, room: max - all.length })
+    },
+  }
+}
+
+module.exports = { chooseAndUpload, formMethods }

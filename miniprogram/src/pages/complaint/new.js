@@ -37,15 +37,7 @@ Component({
     onOrder(e) {
       this.setData({ orderIndex: Number(e.detail.value) })
     },
-    async onAddPhotos() {
-      const added = await photos.chooseAndUpload(this.data.room)
-      const all = this.data.photos.concat(added).slice(0, MAX_PHOTOS)
-      this.setData({ photos: all, room: MAX_PHOTOS - all.length })
-    },
-    onRemovePhoto(e) {
-      const all = this.data.photos.filter((p) => p.id !== e.currentTarget.dataset.id)
-      this.setData({ photos: all, room: MAX_PHOTOS - all.length })
-    },
+    ...photos.formMethods(MAX_PHOTOS),
     async onSubmit() {
       if (this.data.submitting) return
       if (!this.data.kind) {
