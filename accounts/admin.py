@@ -70,8 +70,13 @@ class PhotoUploadAdmin(OperatorOnly, admin.ModelAdmin):
     operators only: merchants never see a shopper's upload before the shopper sends it with a
     review, an after-sales request or a complaint. Read-only; an operator may delete one."""
 
-    list_display = ("pk", "shop", "user", "created_at", "expires_at")
+    list_display = ("number", "shop", "user", "created_at", "expires_at")
     fields = ("shop", "user", "image", "created_at", "expires_at")
+
+    @admin.display(description=_("编号"), ordering="pk")
+    def number(self, obj: PhotoUpload) -> int:
+        return obj.pk
+
     readonly_fields = fields
     list_select_related = ("shop", "user")
     date_hierarchy = "created_at"

@@ -110,12 +110,17 @@ MATCH_PARAMS = [
     for name, text in (
         (
             "province",
-            "The province's name, in full or short (`provinceName` of `wx.chooseAddress`: 广东省, 新疆).",
+            "The province's name, in full or short (`provinceName` of `wx.chooseAddress`, e.g. "
+            "Guangdong's own name or Xinjiang's short one).",
         ),
-        ("city", "The city's name (`cityName`: 广州市; a municipality's own name; 省直辖县级行政区划)."),
+        (
+            "city",
+            "The city's name (`cityName`; for a municipality its own name; for a county ruled by the "
+            "province, the name WeChat gives that group).",
+        ),
         (
             "district",
-            "The district's name (`countyName`: 天河区; may be a street where the city has no districts).",
+            "The district's name (`countyName`; may be a street where the city has no districts).",
         ),
     )
 ]

@@ -4,10 +4,11 @@ transaction. Each lock says what it serialises."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.utils.translation import gettext as _
 
-from accounts.models import PhoneLoginCode, User
+from accounts.models import PhoneLoginCode, PhotoUpload, User
 from core.errors import ApplicationError
 
 
@@ -44,3 +45,14 @@ def phone_code_live_lock(phone: str, *, now: datetime) -> PhoneLoginCode | None:
         .order_by("-created_at", "-pk")
         .first()
     )
+
+
+def photo_uploads_lock(*, ids: list[int], user: User, shop: Any, now: datetime) -> dict[int, PhotoUpload]:
+    """The shopper's unexpired uploads among ``ids``, locked in key order: concurrent forms naming
+    one upload queue here, so only one takes it."""
+    return {
+        row.pk: row
+        for row in PhotoUpload.objects.select_for_update()
+        .filter(pk__in=ids, user=user, shop=shop, expires_at__gt=now)
+        .order_by("pk")
+    }

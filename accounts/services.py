@@ -18,7 +18,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from accounts import regions
-from accounts.locks import phone_code_live_lock, phone_codes_lock, shopper_lock
+from accounts.locks import phone_code_live_lock, phone_codes_lock, photo_uploads_lock, shopper_lock
 from accounts.models import MOBILE_VALIDATOR, Address, PhoneLoginCode, PhotoUpload, User
 from accounts.sms import send_sms
 from core.errors import ApplicationError, NotFoundError
@@ -311,12 +311,7 @@ def photo_uploads_take(*, shop: Any, user: User, photo_ids: Any) -> list[str]:
     ids = list(photo_ids)
     if not all(is_int(i) and i > 0 for i in ids) or len(set(ids)) != len(ids):
         raise _photo_ids_refused(_("图片编号有误，请重新上传图片。"))
-    rows = {
-        row.pk: row
-        for row in PhotoUpload.objects.select_for_update()
-        .filter(pk__in=ids, user=user, shop=shop, expires_at__gt=timezone.now())
-        .order_by("pk")
-    }
+    rows = photo_uploads_lock(ids=ids, user=user, shop=shop, now=timezone.now())
     if len(rows) != len(ids):
         raise _photo_ids_refused(_("图片已失效或不属于你，请重新上传图片。"))
     names = [rows[i].image.name or "" for i in ids]

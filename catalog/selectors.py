@@ -26,10 +26,10 @@ ORDERINGS: dict[str, tuple[str, ...]] = {
 }
 MAX_QUERY_TERMS = 5
 # The columns a product card (templates/includes/product_card.html, the home's banner and ranking)
-# shows: list pages load nothing else (not the description).
+# shows, and the API's list fields (the home endpoint): list pages load nothing else (not the description).
 PRODUCT_CARD_COLUMNS = (
-    "id", "shop_id", "title", "subtitle", "price_min_fen", "price_max_fen", "stock_total", "sales_count",
-    "cover__id", "cover__image", "cover__width", "cover__height", "cover__thumb_list", "cover__thumb_detail",
+    "id", "shop_id", "category_id", "title", "subtitle", "price_min_fen", "price_max_fen", "stock_total",
+    "sales_count", "published_at", "cover__id", "cover__image", "cover__width", "cover__height", "cover__thumb_list", "cover__thumb_detail",
 )  # fmt: skip
 
 

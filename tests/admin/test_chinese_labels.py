@@ -140,8 +140,8 @@ def admin_url(model, view: str, *args) -> str:
 
 
 @pytest.fixture
-def everything(two_shops, merchant_a, operator):  # noqa: F811 (the imported fixture)
-    """two_shops, plus what only the operator sees (a login code, an API token)."""
+def everything(two_shops, shop_a, merchant_a, operator):  # noqa: F811 (the imported fixture)
+    """two_shops, plus what only the operator sees (a login code, an API token, a photo upload)."""
     from datetime import timedelta
 
     from django.contrib.auth.models import Group
@@ -155,6 +155,15 @@ def everything(two_shops, merchant_a, operator):  # noqa: F811 (the imported fix
     )
     Token.objects.create(user=merchant_a)
     Group.objects.create(name="客服")
+    from accounts.models import PhotoUpload
+    from tests.factories import ShopperFactory
+
+    PhotoUpload.objects.create(
+        shop=shop_a,
+        user=ShopperFactory(),
+        image="uploads/photos/a.jpg",
+        expires_at=timezone.now() + timedelta(hours=24),
+    )
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
     seen = {
