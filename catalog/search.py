@@ -85,6 +85,17 @@ def has_grams(grams: list[str]) -> _ContainsAll:
     return _ContainsAll(_GramArray(F("search_grams")), _TextArray(*(Value(g) for g in grams)))
 
 
+def words_q(word: str, *, fields: tuple[str, ...] = SEARCHED_FIELDS, indexed: bool | None = None) -> Q:
+    """One search word in any of ``fields``: on PostgreSQL the gram index narrows first."""
+    if indexed is None:
+        indexed = connections["default"].vendor == "postgresql"
+    contains = Q()
+    for field in fields:
+        contains |= Q(**{f"{field}__icontains": word})
+    grams = term_grams(word) if indexed else []
+    return Q(has_grams(grams)) & contains if grams else contains
+
+
 def product_search_filter(queryset: QuerySet, terms: list[str]) -> QuerySet:
     """``queryset`` narrowed to products containing every one of ``terms`` (each in any of the
     searched fields); on PostgreSQL through the gram index first."""

@@ -150,3 +150,26 @@ def test_above_its_limit_the_paginator_takes_the_planners_estimate(shop_a):
         count = paginator.count
     assert paginator.estimated and count >= 6  # never less than it counted
     assert any(q["sql"].startswith("EXPLAIN") for q in captured.captured_queries)
+
+
+def test_the_product_search_finds_title_and_keyword_words_and_whole_sku_codes(merchant, shop_a, shop_b):
+    scarf = make_product(shop=shop_a, title="羊绒围巾", keywords="cashmere")
+    tee = make_product(shop=shop_a, title="纯棉T恤")
+    tee.skus.update(code="TEE-001")
+    make_product(shop=shop_b, title="羊绒围巾（乙店）").skus.update(code="TEE-002")
+    for q, expected in [
+        ("羊绒", [scarf.pk]),
+        ("绒", [scarf.pk]),
+        ("CASHMERE", [scarf.pk]),
+        ("t恤", [tee.pk]),
+        ("TEE-001", [tee.pk]),
+        ("TEE-002", []),  # another shop's code
+        ("羊绒 围巾", [scarf.pk]),
+        ("羊绒 T恤", []),
+    ]:
+        found = merchant.get(PRODUCTS, {"q": q}).context["cl"].result_list
+        assert [p.pk for p in found] == expected, q
+    few = len(queries(merchant, PRODUCTS, {"q": "羊绒"}))
+    for i in range(5):
+        make_product(shop=shop_a, title=f"羊绒披肩{i}")
+    assert len(queries(merchant, PRODUCTS, {"q": "羊绒"})) == few
