@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.images import generate_thumbnails
 from catalog.sanitize import sanitize_description
+from catalog.search import search_grams
 from core.models import TimeStampedModel
 from core.money import MoneyField
 from core.uploads import ImageUploadField
@@ -104,6 +105,9 @@ class Product(TimeStampedModel):
     price_max_fen = MoneyField(_("最高价"), default=0, editable=False)
     stock_total = models.PositiveIntegerField(_("总库存"), default=0, editable=False)
     sales_count = models.PositiveIntegerField(_("销量"), default=0, editable=False)
+    # Every character and character pair of title, subtitle and keywords (catalog/search.py), kept
+    # by save(); PostgreSQL searches it through a GIN index.
+    search_grams = models.TextField(_("搜索索引"), blank=True, default="", editable=False)
     cover = models.ForeignKey(
         "ProductImage",
         on_delete=models.SET_NULL,
@@ -123,6 +127,18 @@ class Product(TimeStampedModel):
             models.Index(fields=["shop", "status", "-published_at"], name="product_new_arrivals"),
             models.Index(fields=["shop", "status", "price_min_fen"], name="product_by_price"),
             models.Index(fields=["shop", "category", "status"], name="product_by_category"),
+            # the list pages' default order (selectors.ORDERINGS) and price high to low
+            models.Index(
+                fields=["shop", "status", "position", "-published_at", "-id"], name="product_default_order"
+            ),
+            models.Index(fields=["shop", "status", "-price_max_fen"], name="product_by_price_desc"),
+            # the home banner (selectors.shop_home) and the merchant's list (Meta.ordering)
+            models.Index(
+                fields=["shop", "position", "-id"],
+                condition=Q(is_featured=True, status="on_sale"),
+                name="product_featured",
+            ),
+            models.Index(fields=["shop", "position", "-id"], name="product_admin_order"),
         ]
 
     def __str__(self) -> str:
@@ -131,6 +147,10 @@ class Product(TimeStampedModel):
     def save(self, *args, **kwargs) -> None:
         # Sanitizing on every save means no path (admin, API, shell, fixtures) can store a script.
         self.description = sanitize_description(self.description)
+        self.search_grams = search_grams(self.title, self.subtitle, self.keywords)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"title", "subtitle", "keywords"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_grams"}
         super().save(*args, **kwargs)
 
     @property

@@ -13,6 +13,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext
 
 from catalog.models import SKU, Category, Product, ProductImage, ProductSpec, SpecValue
+from catalog.search import product_search_filter, words
 from catalog.services import spec_key_for
 from core.errors import NotFoundError
 from shop.models import Shop
@@ -75,23 +76,19 @@ def product_list(
     queryset = _public_products(shop)
     if category is not None:
         if category.parent_id is None:
-            queryset = queryset.filter(Q(category=category) | Q(category__parent=category))
+            # an id list, not an OR across a join: the (shop, category, status) index counts it
+            family = Category.objects.filter(Q(pk=category.pk) | Q(parent=category)).values("pk")
+            queryset = queryset.filter(category__in=family)
         else:
             queryset = queryset.filter(category=category)
-    for term in search_terms(q):
-        queryset = queryset.filter(
-            Q(title__icontains=term) | Q(subtitle__icontains=term) | Q(keywords__icontains=term)
-        )
+    queryset = product_search_filter(queryset, search_terms(q))
     return queryset.order_by(*ORDERINGS.get(ordering, ORDERINGS["default"]))
 
 
 def search_terms(q: str | None) -> list[str]:
     """Search words: split on ASCII and full-width spaces, control characters dropped (PostgreSQL
     refuses NUL in a query), at most five words."""
-    if not q:
-        return []
-    cleaned = "".join(ch if ch.isprintable() else " " for ch in q).replace("\u3000", " ")
-    return [term for term in cleaned.split() if term][:MAX_QUERY_TERMS]
+    return words(q)[:MAX_QUERY_TERMS]
 
 
 def shop_home(*, shop: Shop, limit: int = 6) -> dict[str, Any]:

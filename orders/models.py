@@ -148,6 +148,11 @@ class Order(TimeStampedModel):
             models.Index(fields=["shop", "status", "-created_at"], name="order_merchant_list"),
             models.Index(fields=["status", "pay_deadline"], name="order_expiry"),
             models.Index(fields=["status", "auto_complete_at"], name="order_auto_complete"),
+            # the merchant's order desk (admin: newest first, its date hierarchy's first and last)
+            models.Index(fields=["shop", "-created_at", "-id"], name="order_shop_recent"),
+            # the report rollup by day (docs/analytics.md; made by analytics/0002 before orders/0011)
+            models.Index(fields=["created_at"], name="analytics_order_created"),
+            models.Index(fields=["paid_at"], name="analytics_order_paid"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -430,6 +435,8 @@ class AfterSale(TimeStampedModel):
             models.Index(fields=["status", "respond_by"], name="after_sale_respond_due"),
             models.Index(fields=["status", "ship_back_by"], name="after_sale_ship_back_due"),
             models.Index(fields=["status", "receive_by"], name="after_sale_receive_due"),
+            # the report rollup by day (docs/analytics.md; made by analytics/0002 before orders/0011)
+            models.Index(fields=["refunded_at"], name="analytics_aftersale_refunded"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount_fen__gt=0), name="after_sale_amount_positive"),

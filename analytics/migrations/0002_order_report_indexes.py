@@ -1,15 +1,12 @@
 """Indexes on orders' tables that the rollup job reads by day (docs/analytics.md#the-rollup-job):
-orders by the time placed and the time paid, after-sales by the time refunded. Plain SQL that
-SQLite and PostgreSQL both speak; they belong to the report that needs them, so orders' models
-are unchanged."""
+orders by the time placed and the time paid, after-sales by the time refunded.
+
+They were made here in plain SQL, out of sight of orders' models; orders/0011 now declares them on
+those models with the same names (``CREATE INDEX IF NOT EXISTS``, so a database this migration
+already ran on keeps them). This migration does nothing any more, in either direction: the
+indexes belong to orders, and unapplying analytics must not drop them."""
 
 from django.db import migrations
-
-INDEXES = [
-    ("analytics_order_created", "orders_order", "created_at"),
-    ("analytics_order_paid", "orders_order", "paid_at"),
-    ("analytics_aftersale_refunded", "orders_aftersale", "refunded_at"),
-]
 
 
 class Migration(migrations.Migration):
@@ -18,10 +15,4 @@ class Migration(migrations.Migration):
         ("orders", "0009_after_sale_lines_backfill"),
     ]
 
-    operations = [
-        migrations.RunSQL(
-            sql=f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({column})",
-            reverse_sql=f"DROP INDEX IF EXISTS {name}",
-        )
-        for name, table, column in INDEXES
-    ]
+    operations = []
