@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def demo_server(live_server, settings):
     node_ready()
-    call_command("load_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115 (closed at exit)
+    call_command("load_demo", stdout=StringIO())
     settings.WECHAT_SIMULATOR = settings.WECHATPAY_SIMULATOR = True
     settings.WECHAT_SIMULATOR_URL = f"{live_server.url}/wechat-sim"
     settings.WECHATPAY_SIMULATOR_URL = f"{live_server.url}/wechatpay-sim"
