@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 
+from shop.cache import shopper_changed
+
 if TYPE_CHECKING:
     from orders.models import OrderEvent
 
@@ -56,7 +58,9 @@ def unregister(listener: OrderEventListener) -> None:
 
 
 def order_event_publish(event: OrderEvent) -> None:
-    """Called by ``orders.state`` for every event it records, inside the event's transaction."""
+    """Called by ``orders.state`` for every event it records, inside the event's transaction. The
+    shopper's cached cart and order pages are built again after commit (``shop.cache``)."""
+    shopper_changed(event.order.user_id)
     for listener in list(order_event_listeners["in_transaction"]):
         listener(event)
     for listener in list(order_event_listeners["after_commit"]):

@@ -33,6 +33,7 @@ from orders.models import (
     OrderStatus,
     TrackingEvent,
 )
+from shop.cache import shopper_changed
 from shop.models import Shop
 
 UNFINISHED = (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
@@ -184,6 +185,7 @@ def orders_erase(user: User) -> None:
         photo.image.delete(save=False)
         photo.delete()
     Cart.objects.filter(user=user).delete()
+    shopper_changed(user.pk)  # their cached cart and order pages go
 
 
 def privacy_ready() -> None:

@@ -44,6 +44,7 @@ from orders.services import cart as cart_services
 from orders.services import checkout as checkout_services
 from orders.services import lifecycle as order_services
 from orders.services import returns as return_services
+from shop.cache import cache_shopper_page, shell_csrf_token
 from shop.h5 import shop_page
 from shop.models import Shop
 
@@ -84,13 +85,18 @@ def _id(raw: str | None, *, field: str, label: str) -> int:
 # ---------------------------------------------------------------- cart
 
 
+@cache_shopper_page(shows_stock=True)
 @shop_page
 def cart(request: HttpRequest, shop: Shop) -> HttpResponse:
+    """The cart; a signed-in shopper's is cached for them (its forms carry the CSRF mark, their own
+    token goes in on the way out) until their cart, the shop or its stock changes."""
     if request.user.is_authenticated:
         summary = selectors.cart_summary_for_user(shop=shop, user=request.user)
     else:
         summary = selectors.cart_summary(cart=_cart(request, shop))
     context = _context(request, shop, rows=summary.lines, total=summary.goods_fen, tab="cart")
+    if getattr(request, "storefront_shell", False):
+        context["csrf_token"] = shell_csrf_token(request)
     return render(request, "orders/cart.html", context)
 
 
@@ -466,8 +472,10 @@ def addresses(request: HttpRequest, shop: Shop) -> HttpResponse:
 # ---------------------------------------------------------------- orders
 
 
+@cache_shopper_page(params=("tab",))
 @shop_page
 def order_list(request: HttpRequest, shop: Shop) -> HttpResponse:
+    """My orders (a tab of them), cached for the shopper until one of their orders changes."""
     if denied := _login_required(request):
         return denied
     tab = request.GET.get("tab", "")

@@ -317,3 +317,155 @@ def _filled(
     if response.has_header("Content-Length"):
         response["Content-Length"] = str(len(body))
     return response
+
+
+# -- One shopper's own pages -----------------------------------------------------------------------
+#
+# The cart and the order lists (H5 and API) belong to one signed-in shopper: they are cached per
+# shopper, under the shop's storefront version (the shop's name, a product's title or price) and
+# the shopper's own version, which ``shopper_changed`` moves after every write to their cart, their
+# orders or their after-sales (orders.services.cart, orders.state for every order event, checkout,
+# privacy). A cart shows stock, so a cart entry (``shows_stock``) built before the shop's last stock
+# change is built again (no grace: the cart is exact). Entries live ``SHOPPER_TTL`` seconds.
+
+SHOPPER_TTL = 120
+
+
+def _shopper_key(user_id: int) -> str:
+    return f"shopper:version:{user_id}"
+
+
+def shopper_changed(user_id: int | None) -> None:
+    """Call after a write to what a shopper's own pages show (their cart, orders, after-sales): their
+    cached cart and order pages are built again. ``None`` (no shopper) does nothing.
+
+    The version moves at once and again after commit: a page built from the database between the
+    write and its commit (it cannot see the write yet) is then stale too, and the shopper's own next
+    request, in the same transaction or after it, never reads a page from before their write."""
+    if user_id is None:
+        return
+    key = _shopper_key(user_id)
+
+    def bump() -> None:
+        cache.set(key, str(time.time_ns()), VERSION_TTL)
+
+    bump()
+    transaction.on_commit(bump)
+
+
+def shopper_cache_forget(user_id: int) -> None:
+    """Drop a shopper's cached pages now (not after a commit): their next read builds them."""
+    cache.delete(_shopper_key(user_id))
+
+
+def _shopper_version(user_id: int) -> str:
+    key = _shopper_key(user_id)
+    cache.add(key, str(time.time_ns()), VERSION_TTL)
+    return cache.get(key) or "0"
+
+
+@dataclass
+class ShopperLookup:
+    """One read of a shopper's own entry with the versions it must match (``shopper_lookup``)."""
+
+    shop_slug: str
+    user_id: int
+    key: str
+    storefront: str | None  # the shop's version as read (None: not in the cache yet)
+    shopper: str | None  # the shopper's version as read
+    value: Any = None
+    hit: bool = False
+
+
+def shopper_lookup(
+    shop_slug: str, user_id: int, parts: Sequence[str], *, shows_stock: bool = False
+) -> ShopperLookup:
+    """The shopper's entry for ``parts`` if it was built under the shop's and the shopper's current
+    versions (and, with ``shows_stock``, after the shop's last stock change): one cache round trip."""
+    key = cache_key("mine", shop_slug, str(user_id), *parts)
+    version_key, shopper_key, stock_key = (
+        _version_key(shop_slug),
+        _shopper_key(user_id),
+        _stock_key(shop_slug),
+    )
+    found = cache.get_many([version_key, shopper_key, key, *([stock_key] if shows_stock else [])])
+    lookup = ShopperLookup(shop_slug, user_id, key, found.get(version_key), found.get(shopper_key))
+    entry = found.get(key)
+    if lookup.storefront is None or lookup.shopper is None or not isinstance(entry, tuple) or len(entry) != 3:
+        return lookup
+    stamp, built_at, value = entry
+    if stamp != (lookup.storefront, lookup.shopper):
+        return lookup
+    changed = found.get(stock_key) if shows_stock else None
+    if changed is not None and built_at < changed:
+        return lookup
+    lookup.value, lookup.hit = value, True
+    return lookup
+
+
+def shopper_store(lookup: ShopperLookup, build: Callable[[], Any]) -> Any:
+    """``build()``'s result, cached for ``lookup`` under the versions current before it ran (a write
+    committed while it runs makes the entry stale). Exceptions propagate and nothing is cached."""
+    storefront = lookup.storefront or storefront_version(lookup.shop_slug)
+    shopper = lookup.shopper or _shopper_version(lookup.user_id)
+    built_at = time.time()
+    value = build()
+    cache.set(lookup.key, ((storefront, shopper), built_at, value), SHOPPER_TTL)
+    return value
+
+
+def shopper_cached(
+    shop_slug: str, user_id: int, parts: Sequence[str], build: Callable[[], Any], *, shows_stock: bool = False
+) -> Any:
+    """``build()``'s result for this shopper, cached (see ``shopper_lookup``); for API answers."""
+    lookup = shopper_lookup(shop_slug, user_id, parts, shows_stock=shows_stock)
+    return lookup.value if lookup.hit else shopper_store(lookup, build)
+
+
+def cache_shopper_page(
+    view: Callable[..., HttpResponse] | None = None, *, params: Sequence[str] = (), shows_stock: bool = False
+) -> Any:
+    """Serve a signed-in shopper's own H5 page (the cart, my orders) from their cached shell
+    (``@cache_shopper_page`` or ``@cache_shopper_page(...)``), outside ``shop_page``. Only a
+    signed-in GET is cached; anyone else reaches the view. The view renders the shell as for
+    ``cache_public_page``: ``request.storefront_shell`` is True and its forms carry
+    ``shell_csrf_token`` (the shopper's token and messages go in on the way out). The key is the
+    shopper, the path, the query ``params`` the page reads and WeChat or not."""
+    if view is None:
+        return lambda view: cache_shopper_page(view, params=params, shows_stock=shows_stock)
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, shop_slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        user_id = request.user.pk if request.user.is_authenticated else None
+        if request.method != "GET" or user_id is None:
+            return view(request, shop_slug, *args, **kwargs)
+        query = urlencode([(name, request.GET[name]) for name in params if name in request.GET])
+        parts = ("page", request.path, query, "wx" if is_wechat(request) else "web")
+        lookup = shopper_lookup(shop_slug, user_id, parts, shows_stock=shows_stock)
+        if lookup.hit:
+            return _filled(request, shop_slug, kwargs, HttpResponse(lookup.value), None)
+        if lookup.storefront is None:
+            try:
+                shop_get_public(slug=shop_slug)  # unknown shops get no cache entries (nor a version)
+            except NotFoundError:
+                return view(request, shop_slug, *args, **kwargs)
+        built: list[HttpResponse] = []
+
+        def build() -> bytes:
+            response = view(request, shop_slug, *args, **kwargs)
+            built.append(response)
+            if response.status_code != 200 or response.streaming:
+                raise _NotCacheable
+            return response.content
+
+        request.storefront_shell = True  # type: ignore[attr-defined]
+        try:
+            body = shopper_store(lookup, build)
+        except _NotCacheable:
+            return _filled(request, shop_slug, kwargs, built[0], None)
+        except Exception:
+            request.storefront_shell = False  # type: ignore[attr-defined]  # the 404 page is no shell
+            raise
+        return _filled(request, shop_slug, kwargs, HttpResponse(body), None)
+
+    return wrapper

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import cast
+from collections.abc import Callable
+from typing import Any, cast
 
 from rest_framework import permissions
 from rest_framework.exceptions import NotAuthenticated
@@ -14,6 +15,7 @@ from orders.api.serializers import CartSerializer
 from orders.models import Cart, Order
 from orders.services.cart import cart_get
 from shop.api import ShopAPIView
+from shop.cache import shopper_cached
 
 
 class ShopperView(ShopAPIView):
@@ -37,6 +39,18 @@ class ShopperView(ShopAPIView):
         """The shopper's cart, made on first use."""
         return cast(Cart, cart_get(shop=self.get_shop(), user=self.shopper, create=True))
 
-    def cart_response(self) -> Response:
+    def cart_data(self) -> dict:
         summary = selectors.cart_summary_for_user(shop=self.get_shop(), user=self.shopper)
-        return Response(CartSerializer(summary, context={"request": self.request}).data)
+        return CartSerializer(summary, context={"request": self.request}).data
+
+    def cart_response(self) -> Response:
+        return Response(self.cart_data())
+
+    def shopper_cached(self, build: Callable[[], Any], *, shows_stock: bool = False) -> Any:
+        """``build()``'s answer for this shopper and URL (host and query included: the answer holds
+        absolute links), cached until their cart or orders, the shop or (``shows_stock``) its stock
+        change (``shop.cache.shopper_cached``)."""
+        parts = ("api", self.request.build_absolute_uri())
+        return shopper_cached(
+            self.kwargs["shop_slug"], self.shopper.pk, parts, build, shows_stock=shows_stock
+        )

@@ -26,7 +26,7 @@ class CartView(ShopperView):
     serializer_class = CartSerializer
 
     def get(self, request: Request, shop_slug: str) -> Response:
-        return self.cart_response()
+        return Response(self.shopper_cached(self.cart_data, shows_stock=True))
 
 
 @extend_schema_view(

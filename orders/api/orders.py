@@ -50,6 +50,12 @@ class OrderListView(ShopperView, ListAPIView):
             raise ValidationError({"tab": [f"must be one of: {', '.join(TAB_NAMES)}"]})
         return selectors.order_list_for_user(user=self.shopper, shop=self.get_shop(), tab=tab)
 
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        """A page of my orders, cached for me until one of my orders changes."""
+        return Response(
+            self.shopper_cached(lambda: super(OrderListView, self).list(request, *args, **kwargs).data)
+        )
+
     def post(self, request: Request, shop_slug: str) -> Response:
         data = CheckoutInSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -16,6 +16,7 @@ from orders import ports
 from orders.locks import cart_item_lock, cart_lock
 from orders.models import Cart, CartItem
 from orders.selectors import sku_label
+from shop.cache import shopper_changed
 from shop.models import Shop
 
 MAX_QUANTITY = 999  # of one SKU in one cart line or order (repeated lines are added up first)
@@ -120,6 +121,7 @@ def cart_add(*, cart: Cart, sku_id: int, quantity: int = 1) -> CartItem:
     else:
         item.quantity = wanted
         item.save(update_fields=["quantity", "updated_at"])
+    shopper_changed(cart.user_id)
     transaction.on_commit(
         partial(ports.cart_added, shop_id=cart.shop_id, product_id=sku.product_id, sku_id=sku.pk,
                 quantity=quantity, user_id=cart.user_id)
@@ -136,6 +138,7 @@ def cart_set_quantity(*, cart: Cart, item_id: int, quantity: int) -> CartItem:
     _check_quantity(quantity, sku)
     item.quantity = quantity
     item.save(update_fields=["quantity", "updated_at"])
+    shopper_changed(cart.user_id)
     return item
 
 
@@ -143,6 +146,7 @@ def cart_remove(*, cart: Cart, item_id: int) -> None:
     deleted, _rows = CartItem.objects.filter(cart=cart, pk=item_id).delete()
     if not deleted:
         raise NotFoundError("cart_item_not_found", _("购物车中没有这件商品。"))
+    shopper_changed(cart.user_id)
 
 
 @transaction.atomic
@@ -168,4 +172,5 @@ def cart_merge_session(*, session_key: str, user: User) -> int:
                 lines += 1
             moved += 1
         anon.delete()
+    shopper_changed(user.pk)
     return moved

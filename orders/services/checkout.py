@@ -57,6 +57,7 @@ from orders.services.cart import (
     too_many_lines_error,
 )
 from orders.services.stock import product_stock_adjust
+from shop.cache import shopper_changed
 from shop.models import Shop
 
 E = OrderEvent.Type
@@ -454,6 +455,7 @@ def _order_place(
         CartItem.objects.filter(
             cart__shop=shop, cart__user=user, sku_id__in=[line.sku.pk for line in preview.lines]
         ).delete()
+    shopper_changed(user.pk)  # the order event says so too; the cart lines went without one
     return order
 
 
