@@ -194,6 +194,9 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "weishop"}}
 
+# Visit counting (analytics.counters): each process writes its counts to the cache this often.
+ANALYTICS_BUFFER_SECONDS = float(os.environ.get("ANALYTICS_BUFFER_SECONDS", "1"))
+
 # Background jobs (docs/architecture.md#jobs): Celery workers + beat on Redis in production;
 # without REDIS_URL, `manage.py run_jobs` (started by `make run`) runs the same jobs in-process.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "memory://")

@@ -23,6 +23,10 @@ MIDDLEWARE = [*MIDDLEWARE, *(mw for mw in SIMULATOR_MIDDLEWARE.values() if mw no
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 
+# Visits are written to the cache as they are counted (analytics.counters), so a test reads them back
+# at once; tests/analytics/test_counter_buffer.py checks the buffered way.
+ANALYTICS_BUFFER_SECONDS = 0
+
 # pytest-xdist (``make test`` runs a worker per CPU): each worker has its own test database
 # (pytest-django names it per worker) and its own Redis database, since tests clear the cache.
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "")
