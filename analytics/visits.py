@@ -23,6 +23,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import time
 from contextvars import ContextVar
 from datetime import datetime
 
@@ -84,7 +85,23 @@ def _token_user_id(request: HttpRequest) -> int | None:
     header = request.headers.get("Authorization", "")
     if not header.startswith("Token ") or len(header) > 100:
         return None
-    return token_user_id(key=header[6:].strip())
+    key = header[6:].strip()
+    now = time.monotonic()
+    found = _token_users.get(key)
+    if found is not None and found[1] > now:
+        return found[0]
+    user_id = token_user_id(key=key)
+    if len(_token_users) > 10_000:
+        _token_users.clear()
+    _token_users[key] = (user_id, now + TOKEN_MEMO_SECONDS)
+    return user_id
+
+
+# A token's user as this process last read it, for counting only (authentication always asks the
+# cache, so a deleted token is refused at once): a catalog call with a token counts its visitor
+# without a cache read. A token deleted meanwhile is counted as its user for at most this long.
+TOKEN_MEMO_SECONDS = 60.0
+_token_users: dict[str, tuple[int | None, float]] = {}
 
 
 def user_id_of(request: HttpRequest) -> int | None:

@@ -39,6 +39,7 @@ from catalog.selectors import (
     sku_find_by_spec_values,
 )
 from core.api.errors import ErrorSerializer
+from core.api.pagination import CappedCountPagination
 from core.api.renderers import JSONRenderer
 from core.errors import NotFoundError
 from shop.api import ShopAPIView
@@ -420,6 +421,7 @@ class ProductListView(ShopScopedView, generics.ListAPIView):
 
     serializer_class = ProductListSerializer
     filter_backends: list = []
+    pagination_class = CappedCountPagination  # a big shop's list counts at most 10,001 rows
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
         parent = super().list

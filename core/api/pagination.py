@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from django.core.paginator import Paginator as DjangoPaginator
+from django.db.models import QuerySet
+from django.utils.functional import cached_property
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 
@@ -55,3 +58,54 @@ class PageNumberPagination(pagination.PageNumberPagination):
                 "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
             },
         ]
+
+
+class CappedCountPaginator(DjangoPaginator):
+    """Counts at most ``cap`` + 1 rows (``SELECT COUNT(*) FROM (… LIMIT cap + 1)``): a list of a
+    hundred thousand products costs what one of ten thousand does. Beyond ``cap`` the list is
+    ``cap`` long (``exact`` is False): its pages end there."""
+
+    cap = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        rows = self.object_list
+        if not isinstance(rows, QuerySet):
+            return super().count
+        counted = rows.order_by().values("pk")[: self.cap + 1].count()
+        self.exact = counted <= self.cap
+        return min(counted, self.cap)
+
+    exact = True
+
+
+class CappedCountPagination(PageNumberPagination):
+    """``PageNumberPagination`` for lists that may be very long (a big shop's products): ``count``
+    is exact up to 10,000 and ``count_is_exact`` says whether it is; beyond, the pages stop at
+    10,000 results (narrow the list with a category or a search)."""
+
+    django_paginator_class = CappedCountPaginator
+
+    def get_paginated_response(self, data: Any) -> Response:
+        paginator = cast(CappedCountPaginator, self.page.paginator)
+        return Response(
+            {
+                "count": paginator.count,
+                "count_is_exact": paginator.exact,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        found = super().get_paginated_response_schema(schema)
+        found["properties"]["count"]["description"] = (
+            f"How many results, exactly up to {CappedCountPaginator.cap:,}; a longer list says "
+            f"{CappedCountPaginator.cap:,} and its pages end there."
+        )
+        found["properties"]["count_is_exact"] = {
+            "type": "boolean",
+            "description": f"False when the list is longer than {CappedCountPaginator.cap:,} (show 10,000+).",
+        }
+        return found
