@@ -79,6 +79,7 @@ def main() -> int:
     args = parser.parse_args()
     os.environ.setdefault("DB_STATEMENT_TIMEOUT_MS", "0")  # loading a million rows takes longer than 30 s
     os.environ["BENCH_UNCACHED"] = "1"  # bench.settings: a dummy cache, every request reaches the database
+    os.environ["BENCH_PLAIN_STATIC"] = "1"  # in-process, without collectstatic
     return run_in_scratch_database(
         script="scale",
         suffix="scale",

@@ -22,3 +22,8 @@ if os.environ.get("BENCH_CACHE_PREFIX"):
 if os.environ.get("BENCH_UNCACHED") == "1":
     # `python bench/catalog.py --uncached`: what every request costs when the catalog cache misses.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+
+if os.environ.get("BENCH_PLAIN_STATIC") == "1":
+    # bench/scale.py runs in-process without `collectstatic`: plain static names, as the tests do.
+    _plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    STORAGES = {**STORAGES, "staticfiles": _plain}  # noqa: F405

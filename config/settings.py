@@ -194,6 +194,9 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "weishop"}}
 
+# The storefront cache (shop.cache): how long a process reuses its last read of a cached page.
+STOREFRONT_NEAR_SECONDS = float(os.environ.get("STOREFRONT_NEAR_SECONDS", "1"))
+
 # Visit counting (analytics.counters): each process writes its counts to the cache this often.
 ANALYTICS_BUFFER_SECONDS = float(os.environ.get("ANALYTICS_BUFFER_SECONDS", "1"))
 

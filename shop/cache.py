@@ -39,6 +39,7 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.db import transaction
@@ -88,6 +89,7 @@ def storefront_changed(shop: Shop | str) -> None:
     def bump() -> None:
         cache.set(_version_key(slug), str(time.time_ns()), VERSION_TTL)
         cache.delete(shop_public_cache_key(slug))
+        near_cache_clear()
 
     transaction.on_commit(bump)
 
@@ -107,7 +109,12 @@ def product_page_changed(*, shop_slug: str, product_id: int) -> None:
     """One product's page changes (not the rest of the shop): after commit, its cached page, API
     detail and review list are built again."""
     key = _product_version_key(shop_slug, product_id)
-    transaction.on_commit(lambda: cache.set(key, str(time.time_ns()), VERSION_TTL))
+
+    def bump() -> None:
+        cache.set(key, str(time.time_ns()), VERSION_TTL)
+        near_cache_clear()
+
+    transaction.on_commit(bump)
 
 
 def stock_changed(products: Iterable[tuple[str, int]]) -> None:
@@ -123,8 +130,50 @@ def stock_changed(products: Iterable[tuple[str, int]]) -> None:
         keys: dict[str, Any] = {_product_version_key(slug, product_id): now for slug, product_id in pairs}
         keys |= {_stock_key(slug): time.time() for slug, _product_id in pairs}
         cache.set_many(keys, VERSION_TTL)
+        near_cache_clear()
 
     transaction.on_commit(bump)
+
+
+# -- The near cache ---------------------------------------------------------------------------------
+#
+# A cached page or API answer read from Redis costs a round trip to another process for every hit.
+# Each process keeps what its last read of a page found (the entry and the versions it was checked
+# against) for ``STOREFRONT_NEAR_SECONDS`` (1 s by default; 0 turns it off, as the tests do): a page
+# asked for a hundred times a second is read from Redis once a second. A change made in this
+# process empties it at once; one made in another process shows here within that second (a list
+# page already shows stock up to ``STOCK_GRACE`` late). Only shared bytes (pages and API answers)
+# are kept, never Python objects a caller could change, and never a shopper's own pages
+# (``shopper_lookup``: their next page must show their write, whichever process answers it).
+
+NEAR_MAX = 5000
+_near: dict[str, tuple[float, dict[str, Any]]] = {}
+
+
+def _near_seconds() -> float:
+    return float(getattr(settings, "STOREFRONT_NEAR_SECONDS", 1.0))
+
+
+def _near_get(key: str) -> dict[str, Any] | None:
+    held = _near.get(key)
+    if held is None or held[0] < time.monotonic():
+        return None
+    return held[1]
+
+
+def _near_put(key: str, found: dict[str, Any]) -> None:
+    seconds = _near_seconds()
+    entry = found.get(key)
+    if seconds <= 0 or not (isinstance(entry, tuple) and len(entry) == 3 and isinstance(entry[2], bytes)):
+        return
+    if len(_near) >= NEAR_MAX:
+        _near.clear()
+    _near[key] = (time.monotonic() + seconds, found)
+
+
+def near_cache_clear() -> None:
+    """Forget what this process keeps near (after any change it makes to the storefront)."""
+    _near.clear()
 
 
 def cache_key(*parts: str) -> str:
@@ -157,7 +206,10 @@ def storefront_lookup(
         keys.append(_product_version_key(shop_slug, product_id))
     if shows_stock:
         keys.append(_stock_key(shop_slug))
-    found = cache.get_many(keys)
+    found = _near_get(key)
+    if found is None:
+        found = cache.get_many(keys)
+        _near_put(key, found)
     version = found.get(version_key)
     product_version = str(found.get(keys[2]) or "0") if product_id is not None else ""
     lookup = Lookup(shop_slug, key, product_id, version, product_version)
@@ -182,6 +234,7 @@ def storefront_store(lookup: Lookup, build: Callable[[], Any]) -> Any:
     built_at = time.time()
     value = build()
     cache.set(lookup.key, ((version, lookup.product_version), built_at, value), ENTRY_TTL)
+    _near.pop(lookup.key, None)
     return value
 
 

@@ -27,6 +27,10 @@ WHITENOISE_USE_FINDERS = True
 # at once; tests/analytics/test_counter_buffer.py checks the buffered way.
 ANALYTICS_BUFFER_SECONDS = 0
 
+# Each cached page is read from the cache itself, not from the process's near copy (shop.cache), so
+# a test sees a change at once; tests/shop/test_near_cache.py checks the near copy.
+STOREFRONT_NEAR_SECONDS = 0
+
 # pytest-xdist (``make test`` runs a worker per CPU): each worker has its own test database
 # (pytest-django names it per worker) and its own Redis database, since tests clear the cache.
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "")

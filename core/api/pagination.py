@@ -60,7 +60,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
         ]
 
 
-class CappedCountPaginator(DjangoPaginator):
+class CappedCountPaginator(DjangoPaginator[Any]):
     """Counts at most ``cap`` + 1 rows (``SELECT COUNT(*) FROM (… LIMIT cap + 1)``): a list of a
     hundred thousand products costs what one of ten thousand does. Beyond ``cap`` the list is
     ``cap`` long (``exact`` is False): its pages end there."""
@@ -87,6 +87,7 @@ class CappedCountPagination(PageNumberPagination):
     django_paginator_class = CappedCountPaginator
 
     def get_paginated_response(self, data: Any) -> Response:
+        assert self.page is not None  # paginate_queryset ran first
         paginator = cast(CappedCountPaginator, self.page.paginator)
         return Response(
             {
