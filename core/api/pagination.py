@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import re
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
+from django.core.paginator import Page
 from django.core.paginator import Paginator as DjangoPaginator
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
@@ -60,7 +61,13 @@ class PageNumberPagination(pagination.PageNumberPagination):
         ]
 
 
-class CappedCountPaginator(DjangoPaginator[Any]):
+if TYPE_CHECKING:
+    _BasePaginator = DjangoPaginator[Any]
+else:  # Django's Paginator is generic only in its stubs
+    _BasePaginator = DjangoPaginator
+
+
+class CappedCountPaginator(_BasePaginator):
     """Counts at most ``cap`` + 1 rows (``SELECT COUNT(*) FROM (… LIMIT cap + 1)``): a list of a
     hundred thousand products costs what one of ten thousand does. Beyond ``cap`` the list is
     ``cap`` long (``exact`` is False): its pages end there."""
@@ -87,8 +94,8 @@ class CappedCountPagination(PageNumberPagination):
     django_paginator_class = CappedCountPaginator
 
     def get_paginated_response(self, data: Any) -> Response:
-        assert self.page is not None  # paginate_queryset ran first
-        paginator = cast(CappedCountPaginator, self.page.paginator)
+        page = cast(Page, self.page)  # paginate_queryset made it
+        paginator = cast(CappedCountPaginator, page.paginator)
         return Response(
             {
                 "count": paginator.count,
