@@ -94,7 +94,7 @@ class CappedCountPagination(PageNumberPagination):
     django_paginator_class = CappedCountPaginator
 
     def get_paginated_response(self, data: Any) -> Response:
-        page = cast(Page, self.page)  # paginate_queryset made it
+        page = cast("Page[Any]", self.page)  # paginate_queryset made it
         paginator = cast(CappedCountPaginator, page.paginator)
         return Response(
             {
