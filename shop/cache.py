@@ -324,34 +324,53 @@ def cache_public_page(
         product_id = kwargs.get(product_kwarg) if product_kwarg else None
         lookup = storefront_lookup(shop_slug, parts, product_id=product_id, shows_stock=shows_stock)
         if lookup.hit:
-            body: bytes = lookup.value
-        else:
-            if lookup.version is None:
-                try:
-                    shop_get_public(slug=shop_slug)  # unknown shops get no cache entries (nor a version)
-                except NotFoundError:
-                    return view(request, shop_slug, *args, **kwargs)
-            built: list[HttpResponse] = []
-
-            def build() -> bytes:
-                response = view(request, shop_slug, *args, **kwargs)
-                built.append(response)
-                if response.status_code != 200 or response.streaming:
-                    raise _NotCacheable
-                return response.content
-
-            try:
-                body = storefront_store(lookup, build)
-            except _NotCacheable:
-                return _filled(request, shop_slug, kwargs, built[0], fill)
-        response = HttpResponse(body)
-        return _filled(request, shop_slug, kwargs, response, fill)
+            return _filled(request, shop_slug, kwargs, HttpResponse(lookup.value), fill)
+        return _page_built(
+            request, shop_slug, view, args, kwargs,
+            store=lambda build: storefront_store(lookup, build), shop_known=lookup.version is not None, fill=fill,
+        )  # fmt: skip
 
     return wrapper
 
 
 class _NotCacheable(Exception):
     """The view answered something other than a page to keep (a redirect, a 404)."""
+
+
+def _page_built(
+    request: HttpRequest,
+    shop_slug: str,
+    view: Callable[..., HttpResponse],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    *,
+    store: Callable[[Callable[[], bytes]], bytes],
+    shop_known: bool,
+    fill: PageFill | None,
+) -> HttpResponse:
+    """A cache miss: the view builds the page, ``store`` keeps it (only a 200 page is kept: a
+    redirect or an error goes out as it is), and the visitor's own parts are put in. An unknown
+    shop's page is answered without making a version or an entry (``shop_known``: its version
+    exists, so the shop does)."""
+    if not shop_known:
+        try:
+            shop_get_public(slug=shop_slug)
+        except NotFoundError:
+            return view(request, shop_slug, *args, **kwargs)
+    built: list[HttpResponse] = []
+
+    def build() -> bytes:
+        response = view(request, shop_slug, *args, **kwargs)
+        built.append(response)
+        if response.status_code != 200 or response.streaming:
+            raise _NotCacheable
+        return response.content
+
+    try:
+        body = store(build)
+    except _NotCacheable:
+        return _filled(request, shop_slug, kwargs, built[0], fill)
+    return _filled(request, shop_slug, kwargs, HttpResponse(body), fill)
 
 
 def _filled(
@@ -497,28 +516,14 @@ def cache_shopper_page(
         lookup = shopper_lookup(shop_slug, user_id, parts, shows_stock=shows_stock)
         if lookup.hit:
             return _filled(request, shop_slug, kwargs, HttpResponse(lookup.value), None)
-        if lookup.storefront is None:
-            try:
-                shop_get_public(slug=shop_slug)  # unknown shops get no cache entries (nor a version)
-            except NotFoundError:
-                return view(request, shop_slug, *args, **kwargs)
-        built: list[HttpResponse] = []
-
-        def build() -> bytes:
-            response = view(request, shop_slug, *args, **kwargs)
-            built.append(response)
-            if response.status_code != 200 or response.streaming:
-                raise _NotCacheable
-            return response.content
-
         request.storefront_shell = True  # type: ignore[attr-defined]
         try:
-            body = shopper_store(lookup, build)
-        except _NotCacheable:
-            return _filled(request, shop_slug, kwargs, built[0], None)
+            return _page_built(
+                request, shop_slug, view, args, kwargs,
+                store=lambda build: shopper_store(lookup, build), shop_known=lookup.storefront is not None, fill=None,
+            )  # fmt: skip
         except Exception:
             request.storefront_shell = False  # type: ignore[attr-defined]  # the 404 page is no shell
             raise
-        return _filled(request, shop_slug, kwargs, HttpResponse(body), None)
 
     return wrapper
