@@ -25,6 +25,8 @@ from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from core.api.pagination import count_up_to
+
 EXACT_COUNT_UP_TO = 5000
 
 
@@ -50,7 +52,7 @@ class LargeTablePaginator(Paginator):
         rows = self.object_list
         if not isinstance(rows, QuerySet):
             return super().count
-        counted = rows.order_by().values("pk")[: self.exact_up_to + 1].count()
+        counted = count_up_to(rows, self.exact_up_to + 1)
         if counted <= self.exact_up_to:
             return counted
         estimate = planner_rows(rows)

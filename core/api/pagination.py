@@ -61,6 +61,12 @@ class PageNumberPagination(pagination.PageNumberPagination):
         ]
 
 
+def count_up_to(rows: QuerySet[Any], limit: int) -> int:
+    """How many rows, counting no further than ``limit`` (``SELECT COUNT(*) FROM (… LIMIT n)``):
+    the cost of a count that stops, however long the table."""
+    return rows.order_by().values("pk")[:limit].count()
+
+
 if TYPE_CHECKING:
     _BasePaginator = DjangoPaginator[Any]
 else:  # Django's Paginator is generic only in its stubs
@@ -79,7 +85,7 @@ class CappedCountPaginator(_BasePaginator):
         rows = self.object_list
         if not isinstance(rows, QuerySet):
             return super().count
-        counted = rows.order_by().values("pk")[: self.cap + 1].count()
+        counted = count_up_to(rows, self.cap + 1)
         self.exact = counted <= self.cap
         return min(counted, self.cap)
 
