@@ -12,7 +12,6 @@ const TOKEN_KEY = 'weishop.token'
 const USER_KEY = 'weishop.user'
 const NETWORK_MESSAGE = '网络不给力，请稍后再试'
 const SERVER_MESSAGE = '服务繁忙，请稍后再试'
-const RETRY_DELAY_MS = 300
 
 class ApiError extends Error {
   constructor({ status = 0, code = 'error', message = SERVER_MESSAGE, fields = {} } = {}) {
@@ -79,7 +78,7 @@ async function sendWithRetry(options) {
     return await send(options)
   } catch (err) {
     if (!err || !err.network) throw err
-    await delay(RETRY_DELAY_MS)
+    await delay(config.retryDelayMs === undefined ? 300 : config.retryDelayMs)
     try {
       return await send(options)
     } catch (again) {

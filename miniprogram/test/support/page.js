@@ -10,7 +10,8 @@ async function settle(rounds = 20) {
     // eslint-disable-next-line no-await-in-loop
     await simulate.sleep(0)
   }
-  await simulate.sleep(350) // utils/api.js waits 300 ms before its one network retry
+  // utils/api.js waits config.retryDelayMs (10 ms in the tests: setup.js) before its one network retry
+  await simulate.sleep(require('../../src/config').retryDelayMs + 40)
   for (let i = 0; i < rounds; i += 1) {
     // eslint-disable-next-line no-await-in-loop
     await simulate.sleep(0)

@@ -6,10 +6,14 @@ const fake = require('./fake-wx')
 global.getApp = () => ({ globalData: {} })
 global.getCurrentPages = () => []
 
+const CONFIG = require.resolve('../../src/config')
+
 beforeEach(() => {
   fake.reset()
   fake.install(global.wx)
   jest.resetModules() // utils/api.js keeps in-flight state; every test starts signed out
+  // the one network retry waits 10 ms, not a phone's 300 (page.js settles past it)
+  jest.doMock(CONFIG, () => ({ ...jest.requireActual(CONFIG), retryDelayMs: 10 }))
 })
 
 afterEach(() => {
