@@ -78,3 +78,12 @@ test('✕ clears the box and the results', async () => {
   expect(page.querySelector('.results .card')).toBeFalsy()
   expect(text(page, '.hint')).toBe('输入商品名称、卖点或关键词搜索')
 })
+
+test('a search matching more than the API counts says so (10000+)', async () => {
+  const body = { ...fixture('browse_search_p1'), count: 10000, count_is_exact: false }
+  fake.answer('GET', '/shops/demo/products/', { status: 200, body })
+  const page = await openPage(PAGE)
+  await type(page, '颜色')
+  await tap(page, '.go')
+  expect(text(page, '.found')).toBe('找到 10000+ 件商品')
+})

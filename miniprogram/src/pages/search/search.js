@@ -64,7 +64,7 @@ Component({
         this.setData({
           loading: false,
           items: (first ? [] : this.data.items).concat(body.results.map(catalog.card)),
-          count: body.count,
+          count: body.count_is_exact === false ? `${body.count}+` : body.count, // a list past 10,000 says so
           nextPage: catalog.nextPage(body.next),
         })
       } catch (err) {
