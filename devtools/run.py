@@ -9,9 +9,11 @@ processes.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 URLS = """
   WeiShop is starting (Ctrl-C stops it).
@@ -30,8 +32,11 @@ URLS = """
 
 def main(host: str = "127.0.0.1", port: str = "8000") -> int:
     base = f"http://{host}:{port}"
+    cache_dir = Path(__file__).resolve().parent.parent / ".cache" / "django"
+    shutil.rmtree(cache_dir, ignore_errors=True)  # nothing cached from another run's database
     env = {
         **os.environ,
+        "CACHE_DIR": str(cache_dir),  # one cache for the server and the job runner (config/settings.py)
         "DEBUG": "1",
         "PORT": port,
         "WECHATPAY_SIMULATOR_URL": f"{base}/wechatpay-sim",
