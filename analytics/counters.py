@@ -190,8 +190,6 @@ def hit_record(hit: Hit, *, now: datetime | None = None) -> None:
     now = now or timezone.now()
     interval = float(getattr(settings, "ANALYTICS_BUFFER_SECONDS", 1.0))
     with _lock:
-        if _pending.pid != os.getpid():  # a forked worker starts with nothing of its parent's
-            _reset()
         _pending.add(hit, now)
         start_timer = interval > 0 and not _pending.timer
         if start_timer:
@@ -208,7 +206,6 @@ def hit_record(hit: Hit, *, now: datetime | None = None) -> None:
 class _Pending:
     """What this process has counted and not yet written to the cache."""
 
-    pid: int = field(default_factory=os.getpid)
     counts: Counter[str] = field(default_factory=Counter)  # counter key -> how much to add
     firsts: dict[str, tuple[str, int]] = field(default_factory=dict)  # counter key -> list to join if new
     visits: dict[tuple[date, int, int, str, str], tuple[int, int | None]] = field(default_factory=dict)
@@ -251,9 +248,13 @@ _lock = threading.Lock()
 _pending = _Pending()
 
 
-def _reset() -> None:
-    global _pending
-    _pending = _Pending()
+def _forked() -> None:
+    """A forked process (a gunicorn worker) starts with nothing of its parent's, and its own lock."""
+    global _lock, _pending
+    _lock, _pending = threading.Lock(), _Pending()
+
+
+os.register_at_fork(after_in_child=_forked)
 
 
 def _take() -> _Pending:
