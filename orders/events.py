@@ -59,7 +59,8 @@ def unregister(listener: OrderEventListener) -> None:
 
 def order_event_publish(event: OrderEvent) -> None:
     """Called by ``orders.state`` for every event it records, inside the event's transaction. The
-    shopper's cached cart and order pages are built again after commit (``shop.cache``)."""
+    shopper's cached cart and order pages are built again (``shop.cache.shopper_changed``: at once
+    and after commit)."""
     shopper_changed(event.order.user_id)
     for listener in list(order_event_listeners["in_transaction"]):
         listener(event)

@@ -396,8 +396,8 @@ def _filled(
 # The cart and the order lists (H5 and API) belong to one signed-in shopper: they are cached per
 # shopper, under the shop's storefront version (the shop's name, a product's title or price) and
 # the shopper's own version, which ``shopper_changed`` moves after every write to their cart, their
-# orders or their after-sales (orders.services.cart, orders.state for every order event, checkout,
-# privacy). A cart shows stock, so a cart entry (``shows_stock``) built before the shop's last stock
+# orders or their after-sales (orders.services.cart, orders.events.order_event_publish for every
+# order event, checkout, privacy). A cart shows stock, so a cart entry (``shows_stock``) built before the shop's last stock
 # change is built again (no grace: the cart is exact). Entries live ``SHOPPER_TTL`` seconds.
 
 SHOPPER_TTL = 120
